@@ -1,0 +1,60 @@
+import envPaths from "env-paths";
+import { CursorCodec } from "../engine/cursor.js";
+import { ClearanceSchema, ScopeSchema, type Principal } from "../engine/principal.js";
+import { createRedactor } from "../engine/redact.js";
+import type { QueryContext } from "../engine/run-query.js";
+import { openStore, type Store } from "../sources/open-store.js";
+import { loadConfigFile } from "./config-file.js";
+import { cursorSecret } from "./cursor-key.js";
+
+/** What a surface (MCP server, CLI) is started with: flags, each with an environment fallback. */
+export type AppOptions = {
+  store?: string;
+  caller?: string;
+  scope?: string;
+  clearance?: string;
+  config?: string;
+};
+
+export type AppContext = QueryContext & { store: Store };
+
+export const DEFAULT_PAGE_BYTES = 48 * 1024;
+export const DEFAULT_MAX_FIELD_CHARS = 2000;
+
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.SESSION_EVENTS_CACHE_DIR || envPaths("openclaw-session-events", { suffix: "" }).cache;
+}
+
+/** The principal from flags, else SESSION_EVENTS_CALLER / _SCOPE / _CLEARANCE; no caller is an operator. */
+export function resolvePrincipal(options: AppOptions, env: NodeJS.ProcessEnv = process.env): Principal {
+  const pick = (flag: string | undefined, name: string) => {
+    const value = flag ?? env[name];
+    return value === undefined || value.trim() === "" ? undefined : value.trim();
+  };
+  const caller = pick(options.caller, "SESSION_EVENTS_CALLER");
+  const scope = ScopeSchema.safeParse(pick(options.scope, "SESSION_EVENTS_SCOPE") ?? "tree");
+  if (!scope.success) throw new Error(`scope must be one of ${ScopeSchema.options.join(", ")}.`);
+  const clearance = ClearanceSchema.safeParse(pick(options.clearance, "SESSION_EVENTS_CLEARANCE") ?? "internal");
+  if (!clearance.success) throw new Error(`clearance must be one of ${ClearanceSchema.options.join(", ")}.`);
+  return caller === undefined
+    ? { scope: "all", clearance: clearance.data }
+    : { caller, scope: scope.data, clearance: clearance.data };
+}
+
+export function createAppContext(options: AppOptions, env: NodeJS.ProcessEnv = process.env): AppContext {
+  const config = loadConfigFile(options.config);
+  const store = openStore(options.store ?? env.SESSION_EVENTS_STORE, env);
+  return {
+    store,
+    listSessions: async () => (await store.list()).sessions,
+    principal: resolvePrincipal(options, env),
+    policy: {
+      rules: config.confidential,
+      redactor: createRedactor(config.redactPatterns),
+      pageBytes: config.pageBytes ?? DEFAULT_PAGE_BYTES,
+      maxFieldChars: config.maxFieldChars ?? DEFAULT_MAX_FIELD_CHARS,
+    },
+    cursors: new CursorCodec(cursorSecret(config.cursorSecret, cacheDir(env), env)),
+    now: () => Date.now(),
+  };
+}

@@ -1,0 +1,12 @@
+import { Command } from "commander";
+import { createAppContext } from "../../app/context.js";
+import { serveStdio } from "../../mcp/server.js";
+import { appOptions, withAppOptions } from "../shared-options.js";
+
+export function mcpCommand(): Command {
+  return withAppOptions(
+    new Command("mcp").description("Serve the session_events and sessions_events tools over MCP stdio (the default command)."),
+  ).action(async (flags: Record<string, unknown>) => {
+    await serveStdio(createAppContext(appOptions(flags)));
+  });
+}

@@ -1,0 +1,105 @@
+import { Command, Option } from "commander";
+import type { z } from "zod";
+import { createAppContext } from "../../app/context.js";
+import type { Page } from "../../contract/page.js";
+import { SessionEventsInputSchema, SessionsEventsInputSchema } from "../../contract/query-input.js";
+import { TYPE_FILTER_NAMES } from "../../contract/type-filter.js";
+import { QueryError } from "../../engine/errors.js";
+import { querySessionEvents, querySessionsEvents } from "../../engine/run-query.js";
+import { eventSummary, oneLine, shortTime, table } from "../format.js";
+import { appOptions, withAppOptions } from "../shared-options.js";
+
+type QueryFlags = {
+  session?: string;
+  types?: string;
+  since?: string;
+  until?: string;
+  limit?: string;
+  order?: "asc" | "desc";
+  cursor?: string;
+  agent?: string;
+  spawnedBy?: string;
+  descendants?: boolean;
+  json?: boolean;
+};
+
+export function queryCommand(): Command {
+  return withAppOptions(
+    new Command("query")
+      .description("Run a session_events / sessions_events query from the shell (the same filters the tools take).")
+      .argument("[patterns...]", 'session key patterns for sessions_events (default "*")')
+      .option("-s, --session <key>", 'one session (session_events): a key, a session id, or "current"')
+      .option("-t, --types <list>", `comma-separated event types or aliases (${TYPE_FILTER_NAMES.join(", ")})`)
+      .option("--since <time>", 'ISO-8601, epoch ms, or a duration before now ("1h", "2 days")')
+      .option("--until <time>", "same forms as --since; exclusive")
+      .option("-n, --limit <n>", "events per page (default 50, max 500)")
+      .addOption(new Option("--order <order>", "asc (oldest first) or desc").choices(["asc", "desc"]))
+      .option("--cursor <cursor>", "nextCursor of the previous page")
+      .option("--agent <id>", "only sessions of this agent (sessions_events)")
+      .option("--spawned-by <key>", 'only sessions spawned by this key or "current" (sessions_events)')
+      .option("--descendants", "with --spawned-by: the whole subtree")
+      .option("--json", "print the page as JSON (what the tools return)"),
+  ).action(async (patterns: string[], flags: QueryFlags & Record<string, unknown>) => {
+    const ctx = createAppContext(appOptions(flags));
+    const page = await runFromFlags(ctx, patterns, flags);
+    process.stdout.write(flags.json ? `${JSON.stringify(page, null, 2)}\n` : `${formatPage(page)}\n`);
+  });
+}
+
+async function runFromFlags(ctx: ReturnType<typeof createAppContext>, patterns: string[], flags: QueryFlags): Promise<Page> {
+  const common = {
+    types: flags.types?.split(",").map((t) => t.trim()).filter(Boolean),
+    since: flags.since,
+    until: flags.until,
+    limit: flags.limit === undefined ? undefined : Number(flags.limit),
+    order: flags.order,
+    cursor: flags.cursor,
+  };
+  if (flags.session !== undefined) {
+    if (patterns.length > 0 || flags.agent || flags.spawnedBy) {
+      throw new QueryError("--session reads one session; leave out patterns, --agent and --spawned-by (or drop --session).");
+    }
+    return querySessionEvents(ctx, parse(SessionEventsInputSchema, { ...common, sessionKey: flags.session }));
+  }
+  const many = {
+    ...common,
+    sessionKey: patterns.length === 0 ? undefined : patterns.length === 1 ? patterns[0] : patterns,
+    agentId: flags.agent,
+    spawnedBy: flags.spawnedBy,
+    descendants: flags.descendants,
+  };
+  return querySessionsEvents(ctx, parse(SessionsEventsInputSchema, many));
+}
+
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(JSON.parse(JSON.stringify(input)));
+  if (result.success) return result.data;
+  throw new QueryError(result.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; "));
+}
+
+export function formatPage(page: Page): string {
+  const multiSession = new Set(page.events.map((e) => e.session)).size > 1;
+  const headers = ["time", ...(multiSession ? ["session"] : []), "seq", "type", "summary"];
+  const rows = page.events.map((e) => [
+    shortTime(e.timestamp),
+    ...(multiSession ? [e.session] : []),
+    String(e.seq),
+    e.type,
+    oneLine(eventSummary(e), 100),
+  ]);
+  const facts = [
+    `${page.events.length} event(s) from ${page.sessionsMatched} session(s)`,
+    page.hasMore ? `more available (stopped by ${page.stoppedBy})` : "no more now",
+    page.hiddenByVisibility ? `${page.hiddenByVisibility} hidden by visibility` : "",
+    page.truncatedEvents ? `${page.truncatedEvents} truncated` : "",
+    page.redactedEvents ? `${page.redactedEvents} redacted` : "",
+    page.skippedLines ? `${page.skippedLines} unreadable line(s) skipped` : "",
+  ].filter(Boolean);
+  return [
+    page.events.length > 0 ? table(headers, rows) : "(no events)",
+    "",
+    facts.join("; "),
+    ...page.notes,
+    `next: --cursor ${page.nextCursor}`,
+  ].join("\n");
+}

@@ -1,0 +1,39 @@
+import { Command } from "commander";
+import { createAppContext } from "../../app/context.js";
+import { sessionsInScope } from "../../engine/principal.js";
+import type { SessionInfo } from "../../sources/session.js";
+import { shortTime, table } from "../format.js";
+import { appOptions, withAppOptions } from "../shared-options.js";
+
+export function sessionRow(s: SessionInfo) {
+  return {
+    key: s.key,
+    agent: s.agent,
+    sessionId: s.sessionId,
+    source: s.source,
+    updatedAt: s.updatedAt ?? null,
+    spawnedBy: s.parentKey ?? null,
+    status: s.status ?? null,
+    label: s.label ?? null,
+    location: s.location,
+  };
+}
+
+export function sessionsCommand(): Command {
+  return withAppOptions(
+    new Command("sessions")
+      .description("List the session registry (the sessions the caller may read), newest first.")
+      .option("--json", "print JSON"),
+  ).action(async (flags: { json?: boolean } & Record<string, unknown>) => {
+    const ctx = createAppContext(appOptions(flags));
+    const listing = await ctx.store.list();
+    const sessions = sessionsInScope(listing.sessions, ctx.principal).sort((a, b) => (b.updatedAt ?? 0) - (a.updatedAt ?? 0));
+    for (const warning of listing.warnings) console.error(`warning: ${warning}`);
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(sessions.map(sessionRow), null, 2)}\n`);
+      return;
+    }
+    const rows = sessions.map((s) => [s.key, s.agent, s.sessionId, shortTime(s.updatedAt), s.parentKey ?? "-", s.status ?? "-", s.source]);
+    process.stdout.write(`${table(["key", "agent", "id", "updated", "spawnedBy", "status", "source"], rows)}\n${sessions.length} session(s) in ${ctx.store.description}\n`);
+  });
+}

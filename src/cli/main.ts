@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from "commander";
+import { QueryError } from "../engine/errors.js";
+import { PACKAGE_VERSION } from "../version.js";
+import { mcpCommand } from "./commands/mcp.js";
+import { queryCommand } from "./commands/query.js";
+import { sessionsCommand } from "./commands/sessions.js";
+
+export function buildProgram(): Command {
+  const program = new Command("session-events")
+    .description(
+      "Read-only queries over OpenClaw / ClawJS agent session history.\nWith no command, serves MCP over stdio (same as `session-events mcp`).",
+    )
+    .version(PACKAGE_VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+  program.addCommand(mcpCommand(), { isDefault: true });
+  program.addCommand(queryCommand());
+  program.addCommand(sessionsCommand());
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+  });
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof QueryError) {
+      console.error(`error: ${error.message}`);
+      return 2;
+    }
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv);

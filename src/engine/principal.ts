@@ -1,0 +1,94 @@
+import { z } from "zod";
+import { VisibilitySchema, type Visibility } from "../contract/event.js";
+import type { SessionInfo } from "../sources/session.js";
+import { agentOfKey } from "../contract/session-keys.js";
+
+export const SCOPES = ["self", "tree", "agent", "all"] as const;
+export const ScopeSchema = z.enum(SCOPES);
+export type Scope = z.infer<typeof ScopeSchema>;
+export const ClearanceSchema = VisibilitySchema;
+
+/** Who is asking: a session (or an operator, with no session), what it may reach, what it may see. */
+export type Principal = {
+  caller?: string;
+  scope: Scope;
+  clearance: Visibility;
+};
+
+const RANK: Record<Visibility, number> = { public: 0, internal: 1, confidential: 2 };
+
+export function clearanceAllows(clearance: Visibility, visibility: Visibility): boolean {
+  return RANK[visibility] <= RANK[clearance];
+}
+
+export function higherVisibility(a: Visibility, b: Visibility): Visibility {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+export function sameKey(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+/** The caller's own key in canonical form; a bare legacy key belongs to the default agent "main". */
+export function canonicalCaller(caller: string): string {
+  return /^agent:/i.test(caller) ? caller : `agent:main:${caller}`;
+}
+
+/**
+ * The sessions a principal may read, as OpenClaw's tools.sessions.visibility defines them:
+ * self (own session), tree (own plus everything spawned from it, transitively), agent (every session
+ * of its agent), all. An operator (no caller) reads all.
+ */
+export function sessionsInScope(sessions: readonly SessionInfo[], principal: Principal): SessionInfo[] {
+  if (principal.caller === undefined || principal.scope === "all") return [...sessions];
+  const caller = canonicalCaller(principal.caller);
+  switch (principal.scope) {
+    case "self":
+      return sessions.filter((s) => sameKey(s.key, caller));
+    case "tree": {
+      const tree = subtreeKeys(sessions, caller, true);
+      return sessions.filter((s) => tree.has(s.key.toLowerCase()));
+    }
+    case "agent": {
+      const agent = agentOfKey(caller) ?? sessions.find((s) => sameKey(s.key, caller))?.agent;
+      return sessions.filter((s) => sameKey(s.key, caller) || (agent !== undefined && s.agent === agent));
+    }
+  }
+}
+
+/**
+ * Lower-cased keys of the sessions spawned from `root` (children only, or the whole subtree), following
+ * each session's parent key; `includeRoot` adds the root itself. Safe against cycles in the registry.
+ */
+export function subtreeKeys(
+  sessions: readonly SessionInfo[],
+  root: string,
+  includeRoot: boolean,
+  transitive = true,
+): Set<string> {
+  const children = new Map<string, string[]>();
+  for (const s of sessions) {
+    if (!s.parentKey) continue;
+    const parent = s.parentKey.toLowerCase();
+    const list = children.get(parent) ?? [];
+    list.push(s.key.toLowerCase());
+    children.set(parent, list);
+  }
+  const rootKey = root.toLowerCase();
+  const found = new Set<string>(includeRoot ? [rootKey] : []);
+  const visited = new Set<string>([rootKey]);
+  let frontier = [rootKey];
+  while (frontier.length > 0) {
+    const next: string[] = [];
+    for (const key of frontier) {
+      for (const child of children.get(key) ?? []) {
+        if (visited.has(child)) continue;
+        visited.add(child);
+        found.add(child);
+        if (transitive) next.push(child);
+      }
+    }
+    frontier = next;
+  }
+  return found;
+}

@@ -1,0 +1,109 @@
+import type { Page } from "../contract/page.js";
+import type { SessionEventsInput, SessionsEventsInput } from "../contract/query-input.js";
+import { typePredicate } from "../contract/type-filter.js";
+import { newReadStats, type SessionInfo } from "../sources/session.js";
+import { assemblePage } from "./assemble-page.js";
+import { collectEvents } from "./collect.js";
+import { CursorCodec, fingerprintOf, type CursorState } from "./cursor.js";
+import { sessionsInScope, type Principal } from "./principal.js";
+import type { Redactor } from "./redact.js";
+import { selectMany, selectOne } from "./select.js";
+import { isoOrNull, resolveWindow } from "./time.js";
+import type { ConfidentialRule } from "./visibility.js";
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 500;
+
+export type Policy = {
+  rules: readonly ConfidentialRule[];
+  redactor: Redactor;
+  pageBytes: number;
+  maxFieldChars: number;
+};
+
+/** Everything a query needs besides its arguments: the store, who asks, the rules, the clock. */
+export type QueryContext = {
+  listSessions(): Promise<SessionInfo[]>;
+  principal: Principal;
+  policy: Policy;
+  cursors: CursorCodec;
+  now(): number;
+};
+
+type CommonInput = Pick<SessionEventsInput, "types" | "since" | "until" | "limit" | "order" | "cursor">;
+
+export async function querySessionEvents(ctx: QueryContext, input: SessionEventsInput): Promise<Page> {
+  const all = await ctx.listSessions();
+  const sessions = selectOne(sessionsInScope(all, ctx.principal), input.sessionKey, ctx.principal);
+  const selection = { tool: "session_events", sessionKey: input.sessionKey ?? "current" };
+  return runQuery(ctx, sessions, selection, input);
+}
+
+export async function querySessionsEvents(ctx: QueryContext, input: SessionsEventsInput): Promise<Page> {
+  const all = await ctx.listSessions();
+  const sessions = selectMany(all, sessionsInScope(all, ctx.principal), input, ctx.principal);
+  const selection = {
+    tool: "sessions_events",
+    sessionKey: input.sessionKey ?? "*",
+    agentId: input.agentId,
+    spawnedBy: input.spawnedBy,
+    descendants: input.descendants,
+  };
+  return runQuery(ctx, sessions, selection, input);
+}
+
+async function runQuery(
+  ctx: QueryContext,
+  sessions: SessionInfo[],
+  selection: Record<string, unknown>,
+  input: CommonInput,
+): Promise<Page> {
+  const order = input.order ?? "asc";
+  const fingerprint = fingerprintOf({
+    ...selection,
+    principal: ctx.principal,
+    types: input.types ?? null,
+    since: input.since ?? null,
+    until: input.until ?? null,
+    order,
+  });
+  const resumed = input.cursor !== undefined ? ctx.cursors.decode(fingerprint, input.cursor) : undefined;
+  const window = resumed ? { since: resumed.since, until: resumed.until } : resolveWindow(input.since, input.until, ctx.now());
+  const requested = input.limit ?? DEFAULT_LIMIT;
+  const limit = Math.min(requested, MAX_LIMIT);
+  const notes: string[] = [];
+  if (requested > MAX_LIMIT) notes.push(`limit ${requested} was clamped to the maximum of ${MAX_LIMIT}.`);
+
+  const stats = newReadStats();
+  const { ranked, hidden } = await collectEvents({
+    sessions,
+    window,
+    types: typePredicate(input.types),
+    order,
+    after: resumed?.after,
+    want: limit + 1,
+    clearance: ctx.principal.clearance,
+    rules: ctx.policy.rules,
+    stats,
+  });
+
+  return assemblePage({
+    ranked,
+    hidden,
+    order,
+    after: resumed?.after,
+    limits: { limit, pageBytes: ctx.policy.pageBytes, maxFieldChars: ctx.policy.maxFieldChars },
+    redactor: ctx.principal.clearance === "confidential" ? undefined : ctx.policy.redactor,
+    stripInternal: ctx.principal.clearance === "public",
+    envelope: {
+      order,
+      limit,
+      ...(requested > MAX_LIMIT ? { limitClamped: true } : {}),
+      window: { since: isoOrNull(window.since), until: isoOrNull(window.until) },
+      sessionsMatched: sessions.length,
+      skippedLines: stats.skippedLines,
+      notes,
+    },
+    cursorFor: (state: Pick<CursorState, "after">) => ctx.cursors.encode(fingerprint, { ...window, ...state }),
+  });
+}

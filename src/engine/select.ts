@@ -1,0 +1,68 @@
+import type { SessionInfo } from "../sources/session.js";
+import { noSuchSession, QueryError } from "./errors.js";
+import { hasWildcard, matchesAnyPattern, matchesPattern } from "./patterns.js";
+import { canonicalCaller, sameKey, subtreeKeys, type Principal } from "./principal.js";
+
+const CURRENT = "current";
+
+function callerKey(principal: Principal, what: string): string {
+  if (principal.caller === undefined) {
+    throw new QueryError(
+      `${what} "current" means your own session, but this server has no caller session (it runs as operator). Name a session key instead, e.g. "agent:main:main".`,
+    );
+  }
+  return canonicalCaller(principal.caller);
+}
+
+function isRef(session: SessionInfo, ref: string): boolean {
+  return sameKey(session.key, ref) || sameKey(session.storeKey, ref) || session.sessionId === ref;
+}
+
+/** The one session `ref` names (key, store key, session id, or "current"), among those the caller may see. */
+export function selectOne(visible: readonly SessionInfo[], ref: string | undefined, principal: Principal): SessionInfo[] {
+  const wanted = ref === undefined || sameKey(ref, CURRENT) ? callerKey(principal, "sessionKey") : ref;
+  if (hasWildcard(wanted)) {
+    throw new QueryError(
+      `session_events reads one session, but sessionKey ${JSON.stringify(wanted)} is a pattern. Use sessions_events for patterns.`,
+    );
+  }
+  const found = visible.filter((s) => isRef(s, wanted) || sameKey(s.key, canonicalCaller(wanted)));
+  if (found.length === 0) throw noSuchSession(ref ?? CURRENT);
+  return found;
+}
+
+export type ManySelection = {
+  sessionKey?: string | string[];
+  agentId?: string;
+  spawnedBy?: string;
+  descendants?: boolean;
+};
+
+/** The sessions a sessions_events call selects, among those the caller may see. */
+export function selectMany(
+  all: readonly SessionInfo[],
+  visible: readonly SessionInfo[],
+  selection: ManySelection,
+  principal: Principal,
+): SessionInfo[] {
+  const raw = selection.sessionKey === undefined ? ["*"] : [selection.sessionKey].flat();
+  const patterns = raw.map((p) => (sameKey(p, CURRENT) ? callerKey(principal, "sessionKey") : p));
+  let chosen = visible.filter((s) => matchesAnyPattern(patterns, s.key) || matchesAnyPattern(patterns, s.storeKey) || patterns.includes(s.sessionId));
+  if (selection.agentId !== undefined) chosen = chosen.filter((s) => matchesPattern(selection.agentId!, s.agent));
+  if (selection.spawnedBy !== undefined) {
+    const parent = parentKey(visible, selection.spawnedBy, principal);
+    const family = subtreeKeys(all, parent, false, selection.descendants === true);
+    chosen = chosen.filter((s) => family.has(s.key.toLowerCase()));
+  } else if (selection.descendants !== undefined) {
+    throw new QueryError("descendants only applies together with spawnedBy (e.g. spawnedBy: \"current\", descendants: true).");
+  }
+  return chosen;
+}
+
+function parentKey(visible: readonly SessionInfo[], ref: string, principal: Principal): string {
+  if (sameKey(ref, CURRENT)) return callerKey(principal, "spawnedBy");
+  if (hasWildcard(ref)) throw new QueryError(`spawnedBy takes one session key, not a pattern (${JSON.stringify(ref)}).`);
+  const parent = visible.find((s) => isRef(s, ref));
+  if (!parent) throw noSuchSession(ref);
+  return parent.key;
+}

@@ -1,0 +1,96 @@
+import { isSensitiveKey, type Redactor } from "./redact.js";
+
+export type ShapeOptions = {
+  /** Redact credential-like strings (callers below confidential clearance). */
+  redactor?: Redactor;
+  maxFieldChars: number;
+  maxDepth: number;
+  maxItems: number;
+};
+
+export type Shaped = { value: unknown; truncated: boolean; redacted: boolean };
+
+/** Extra characters redacted beyond the cut, so a secret straddling the cut is caught whole. */
+const REDACT_MARGIN = 4096;
+const IMAGE_TYPES = new Set(["image", "input_image", "image_url", "base64"]);
+const DATA_URI = /^data:[a-z]+\/[a-z0-9.+-]+;base64,/i;
+export const IMAGE_OMITTED = "[image data omitted]";
+
+/**
+ * Makes a payload safe and small: image data removed, secrets redacted (before cutting, so no secret is
+ * half-shown), long strings cut with a marker, deep or wide structures bounded. Never recurses deeper
+ * than maxDepth, so hostile nesting cannot exhaust the stack.
+ */
+export function shapeValue(input: unknown, options: ShapeOptions): Shaped {
+  const state = { truncated: false, redacted: false };
+
+  const shapeString = (text: string, key: string | undefined): string => {
+    if (options.redactor && key !== undefined && text.length > 0 && isSensitiveKey(key)) {
+      state.redacted = true;
+      return "[REDACTED:sensitive_field]";
+    }
+    if (DATA_URI.test(text)) return IMAGE_OMITTED;
+    const max = options.maxFieldChars;
+    let out = text.length > max ? text.slice(0, max + REDACT_MARGIN) : text;
+    if (options.redactor) {
+      const result = options.redactor(out);
+      if (result.redacted) state.redacted = true;
+      out = result.text;
+    }
+    if (text.length > max) {
+      state.truncated = true;
+      out = `${out.slice(0, max)}…[truncated: ${text.length - max} more chars]`;
+    }
+    return out;
+  };
+
+  const walk = (value: unknown, depth: number, key: string | undefined): unknown => {
+    if (typeof value === "string") return shapeString(value, key);
+    if (typeof value !== "object" || value === null) return value;
+    if (depth >= options.maxDepth) {
+      state.truncated = true;
+      return "…[nested too deep]";
+    }
+    if (Array.isArray(value)) {
+      const items = value.slice(0, options.maxItems).map((item) => walk(item, depth + 1, undefined));
+      if (value.length > options.maxItems) {
+        state.truncated = true;
+        items.push(`…[${value.length - options.maxItems} more items]`);
+      }
+      return items;
+    }
+    const record = value as Record<string, unknown>;
+    const isImage = IMAGE_TYPES.has(record.type as string) && ("data" in record || "image_url" in record);
+    const out: Record<string, unknown> = {};
+    let count = 0;
+    let extra = 0;
+    for (const [name, item] of Object.entries(record)) {
+      if (count >= options.maxItems) {
+        extra++;
+        continue;
+      }
+      count++;
+      const shapedKey = options.redactor ? redactKey(name, options.redactor, state) : name;
+      setOwn(out, shapedKey, isImage && (name === "data" || name === "image_url") ? IMAGE_OMITTED : walk(item, depth + 1, name));
+    }
+    if (extra > 0) {
+      state.truncated = true;
+      out["…"] = `[${extra} more fields]`;
+    }
+    return out;
+  };
+
+  const value = walk(input, 0, undefined);
+  return { value, ...state };
+}
+
+/** Defines a property even for names like "__proto__", which plain assignment would treat specially. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function redactKey(name: string, redactor: Redactor, state: { redacted: boolean }): string {
+  const result = redactor(name);
+  if (result.redacted) state.redacted = true;
+  return result.text;
+}

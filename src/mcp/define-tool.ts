@@ -1,0 +1,55 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { z } from "zod";
+import type { AppContext } from "../app/context.js";
+import { QueryError } from "../engine/errors.js";
+
+/** A read-only tool: strict zod input, zod output, and a function from context and input to output. */
+export type ToolDefinition<I extends z.ZodObject, O extends z.ZodObject> = {
+  name: string;
+  title: string;
+  description: string;
+  inputSchema: I;
+  outputSchema: O;
+  run(ctx: AppContext, input: z.infer<I>): Promise<z.infer<O>>;
+};
+
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(definition: ToolDefinition<I, O>): ToolDefinition<I, O> {
+  return definition;
+}
+
+function errorResult(message: string): CallToolResult {
+  return { isError: true, content: [{ type: "text", text: message }] };
+}
+
+/**
+ * Registers a tool so that its result is both structuredContent and the same JSON as text, and any
+ * failure is an isError result the model can act on: a QueryError's own message, or a generic one
+ * (details to stderr) for anything unexpected. The server never dies on a call.
+ */
+export function registerTool<I extends z.ZodObject, O extends z.ZodObject>(
+  server: McpServer,
+  ctx: AppContext,
+  tool: ToolDefinition<I, O>,
+): void {
+  server.registerTool(
+    tool.name,
+    {
+      title: tool.title,
+      description: tool.description,
+      inputSchema: tool.inputSchema,
+      outputSchema: tool.outputSchema,
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    (async (input: z.infer<I>): Promise<CallToolResult> => {
+      try {
+        const output = await tool.run(ctx, input);
+        return { structuredContent: output as Record<string, unknown>, content: [{ type: "text", text: JSON.stringify(output) }] };
+      } catch (error) {
+        if (error instanceof QueryError) return errorResult(error.message);
+        console.error(`[session-events] ${tool.name} failed:`, error);
+        return errorResult(`${tool.name} failed on the server side (${error instanceof Error ? error.message : String(error)}). Try again; if it persists, narrow the query.`);
+      }
+    }) as never,
+  );
+}

@@ -1,0 +1,28 @@
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import type { AppContext } from "../app/context.js";
+import { PACKAGE_VERSION } from "../version.js";
+import { registerTool } from "./define-tool.js";
+import { sessionEventsTool } from "./tools/session-events.js";
+import { sessionsEventsTool } from "./tools/sessions-events.js";
+
+const INSTRUCTIONS = `Read-only access to agent session history (OpenClaw / ClawJS). Use session_events for one session (your own by default) and sessions_events for many (patterns, agent, or the sessions you spawned). Both page with nextCursor and never change anything.`;
+
+export function createServer(ctx: AppContext): McpServer {
+  const server = new McpServer({ name: "openclaw-session-events", version: PACKAGE_VERSION }, { instructions: INSTRUCTIONS });
+  registerTool(server, ctx, sessionEventsTool);
+  registerTool(server, ctx, sessionsEventsTool);
+  return server;
+}
+
+/** Serves MCP over stdin/stdout until the client goes away. Logs go to stderr only. */
+export async function serveStdio(ctx: AppContext): Promise<void> {
+  const server = createServer(ctx);
+  const transport = new StdioServerTransport();
+  await server.connect(transport);
+  await new Promise<void>((resolve) => {
+    transport.onclose = () => resolve();
+    process.stdin.once("end", () => resolve());
+  });
+  await server.close();
+}

@@ -1,0 +1,56 @@
+import { readFile, stat } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { asObject, type Json } from "../transcript/values.js";
+
+export type RegistryRead = {
+  entries: Map<string, Json>;
+  /** Set when this read failed and the last good copy was used instead. */
+  stale?: string;
+};
+
+type Cached = { signature: string; entries: Map<string, Json> };
+
+const RETRIES = 3;
+const RETRY_DELAY_MS = 15;
+
+/**
+ * Reads `sessions.json` registries. The gateway replaces them atomically, but on Windows rewrites them
+ * in place, so a read can catch one half-written: retry, then fall back to the last good copy.
+ * Parsed copies are kept per path and reused while the file is unchanged.
+ */
+export class RegistryFileReader {
+  private readonly lastGood = new Map<string, Cached>();
+
+  async read(path: string): Promise<RegistryRead | undefined> {
+    let lastError = "";
+    for (let attempt = 0; attempt < RETRIES; attempt++) {
+      if (attempt > 0) await sleep(RETRY_DELAY_MS * attempt);
+      try {
+        const info = await stat(path);
+        const signature = `${info.ino}:${info.size}:${info.mtimeMs}`;
+        const cached = this.lastGood.get(path);
+        if (cached?.signature === signature) return { entries: cached.entries };
+        const entries = parseRegistry(await readFile(path, "utf8"));
+        this.lastGood.set(path, { signature, entries });
+        return { entries };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT" && !this.lastGood.has(path)) return undefined;
+        lastError = error instanceof Error ? error.message : String(error);
+      }
+    }
+    const fallback = this.lastGood.get(path);
+    if (fallback) return { entries: fallback.entries, stale: lastError };
+    throw new Error(`cannot read session registry ${path}: ${lastError}`);
+  }
+}
+
+function parseRegistry(text: string): Map<string, Json> {
+  const root = asObject(JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text));
+  if (!root) throw new Error("registry is not a JSON object");
+  const entries = new Map<string, Json>();
+  for (const [key, value] of Object.entries(root)) {
+    const entry = asObject(value);
+    if (entry) entries.set(key, entry);
+  }
+  return entries;
+}

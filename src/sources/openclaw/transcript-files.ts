@@ -1,0 +1,68 @@
+import { realpath } from "node:fs/promises";
+import { isAbsolute, join, relative, sep } from "node:path";
+import { asString, type Json } from "../transcript/values.js";
+
+/** A single path segment that cannot climb out of its directory. */
+export function isSafeFileName(name: string): boolean {
+  return (
+    name.length > 0 &&
+    name.length <= 255 &&
+    name !== "." &&
+    name !== ".." &&
+    !/[\\/\0]/.test(name) &&
+    !name.includes("..")
+  );
+}
+
+/** Files in a sessions dir that are not transcripts (STORES.md §1a). */
+export function isSkippedSessionFile(name: string): boolean {
+  return (
+    !name.endsWith(".jsonl") ||
+    name.endsWith(".trajectory.jsonl") ||
+    /\.checkpoint\.[^.]+\.jsonl$/.test(name) ||
+    /\.jsonl\.reset\./.test(name) ||
+    name.includes(".deleted.")
+  );
+}
+
+/** The session id a transcript file name stands for (`<id>.jsonl`, `<id>-topic-<thread>.jsonl`). */
+export function sessionIdOfFile(name: string): string {
+  return name.slice(0, -".jsonl".length);
+}
+
+const WINDOWS_ABSOLUTE = /^(?:[A-Za-z]:[\\/]|\\\\)/;
+
+/**
+ * The transcript file of a registry entry, always inside `sessionsDir`: `sessionFile` when it is
+ * relative and stays inside, or absolute and inside; else its file name (an absolute path from another
+ * machine or an older layout); else `<sessionId>.jsonl`. Undefined when no safe name can be made.
+ */
+export function transcriptPathOf(sessionsDir: string, entry: Json): string | undefined {
+  const sessionFile = asString(entry.sessionFile)?.trim();
+  if (sessionFile) {
+    if (isAbsolute(sessionFile) && !WINDOWS_ABSOLUTE.test(sessionFile)) {
+      const inside = relative(sessionsDir, sessionFile);
+      if (inside && !inside.startsWith("..") && !isAbsolute(inside) && inside.split(sep).every(isSafeFileName)) {
+        return join(sessionsDir, inside);
+      }
+    } else if (!WINDOWS_ABSOLUTE.test(sessionFile)) {
+      const segments = sessionFile.split(/[\\/]+/).filter((s) => s !== "" && s !== ".");
+      if (segments.length > 0 && segments.every(isSafeFileName)) return join(sessionsDir, ...segments);
+    }
+    const name = sessionFile.split(/[\\/]/).pop() ?? "";
+    if (isSafeFileName(name)) return join(sessionsDir, name);
+  }
+  const sessionId = asString(entry.sessionId);
+  return sessionId && isSafeFileName(`${sessionId}.jsonl`) ? join(sessionsDir, `${sessionId}.jsonl`) : undefined;
+}
+
+/** Resolves symlinks and confirms the file is still inside `root`; undefined when it escapes or is missing. */
+export async function confinedRealPath(root: string, path: string): Promise<string | undefined> {
+  try {
+    const [realRoot, realFile] = await Promise.all([realpath(root), realpath(path)]);
+    const inside = relative(realRoot, realFile);
+    return inside && !inside.startsWith("..") && !isAbsolute(inside) ? realFile : undefined;
+  } catch {
+    return undefined;
+  }
+}

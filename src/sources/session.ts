@@ -1,0 +1,67 @@
+import type { SessionEvent, Visibility } from "../contract/event.js";
+
+export const STORE_KINDS = ["openclaw-files", "openclaw-sqlite", "clawjs"] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+
+/** An event as a source yields it: the engine adds `time`, decides visibility and shapes the payload. */
+export type SourceEvent = Omit<SessionEvent, "time" | "visibility" | "truncated" | "redacted"> & {
+  /** The source's own classification (NATS events carry one); rules may still raise it. */
+  visibility?: Visibility;
+};
+
+/** Counters a read adds to, so a query can report (and tests can check) how much work it did. */
+export type ReadStats = {
+  bytesRead: number;
+  linesRead: number;
+  skippedLines: number;
+};
+
+export function newReadStats(): ReadStats {
+  return { bytesRead: 0, linesRead: 0, skippedLines: 0 };
+}
+
+export type ReadOptions = {
+  stats: ReadStats;
+  /**
+   * A hint: events earlier than this may be left out (a source with an index seeks past them).
+   * Sources that cannot seek yield them anyway; the engine filters.
+   */
+  fromTimestamp?: number;
+};
+
+/** One session as the registry knows it, with the means to read its events. */
+export type SessionInfo = {
+  /** Canonical key, "agent:<agentId>:<rest>". */
+  key: string;
+  /** The key exactly as the store holds it (differs for legacy bare keys). */
+  storeKey: string;
+  agent: string;
+  sessionId: string;
+  source: StoreKind;
+  /** The parent's key (spawnedBy, else parentSessionKey), canonical. */
+  parentKey?: string;
+  updatedAt?: number;
+  status?: string;
+  startedAt?: number;
+  endedAt?: number;
+  runtimeMs?: number;
+  label?: string;
+  displayName?: string;
+  channel?: string;
+  model?: string;
+  /** An upper bound on the time of any event of this session, when known (lets queries skip it). */
+  lastActivityAt?: number;
+  /** false for a transcript the registry does not list (found on disk only). */
+  registered: boolean;
+  /** Where the transcript is, for people: a file path or a database row reference. */
+  location: string;
+  /** Reads the session's events in seq order, ending with `session_end` when the registry says it ended. */
+  events(options: ReadOptions): AsyncIterable<SourceEvent>;
+};
+
+/** A kind of store: it lists its sessions (a fresh look at the registry each time). */
+export interface SessionSource {
+  readonly kind: StoreKind;
+  readonly root: string;
+  listSessions(): Promise<SessionInfo[]>;
+}

@@ -1,0 +1,101 @@
+import { open } from "node:fs/promises";
+
+/** One line of a JSONL file, with its byte range (end is just past the newline). */
+export type Line = {
+  text: string;
+  offset: number;
+  end: number;
+  /** false for a last line with no newline yet: it may still be being written. */
+  complete: boolean;
+  /** the line was longer than maxLineBytes; text is empty and the line must be skipped. */
+  oversized?: boolean;
+};
+
+export type ReadLinesOptions = {
+  /** Byte offset to start at; must be the start of a line. */
+  start?: number;
+  /** Byte offset to stop at (exclusive); defaults to the file's size when it is opened. */
+  end?: number;
+  chunkBytes?: number;
+  /** Lines longer than this are reported as oversized instead of being held in memory. */
+  maxLineBytes?: number;
+};
+
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+const NEWLINE = 0x0a;
+
+/**
+ * Streams the lines of a file with their byte offsets, holding at most one chunk plus one line in
+ * memory. It reads the file as it is when opened (later appends are left for the next read) and
+ * opens it read-only, so it never changes the store or blocks its writer.
+ */
+export async function* readLines(path: string, options: ReadLinesOptions = {}): AsyncGenerator<Line> {
+  const chunkBytes = options.chunkBytes ?? 256 * 1024;
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const handle = await open(path, "r");
+  try {
+    const size = options.end ?? (await handle.stat()).size;
+    let position = options.start ?? 0;
+    const chunk = Buffer.allocUnsafe(chunkBytes);
+    let pieces: Buffer[] = []; // the start of a line that spans chunks
+    let pieceBytes = 0;
+    let lineStart = position;
+    let oversized = false;
+
+    while (position < size) {
+      const { bytesRead } = await handle.read(chunk, 0, Math.min(chunkBytes, size - position), position);
+      if (bytesRead === 0) break;
+      let from = 0;
+      while (from < bytesRead) {
+        const newline = chunk.indexOf(NEWLINE, from);
+        const stop = newline === -1 || newline >= bytesRead ? bytesRead : newline;
+        const lineDone = stop < bytesRead;
+        if (!oversized) {
+          if (pieceBytes + (stop - from) > maxLineBytes) {
+            oversized = true;
+            pieces = [];
+            pieceBytes = 0;
+          } else if (lineDone && pieces.length === 0) {
+            // fast path: the whole line is inside this chunk
+            const end = position + stop + 1;
+            yield { text: decode(chunk, from, stop, lineStart === 0), offset: lineStart, end, complete: true };
+            lineStart = end;
+            from = stop + 1;
+            continue;
+          } else {
+            pieces.push(Buffer.from(chunk.subarray(from, stop)));
+            pieceBytes += stop - from;
+          }
+        }
+        if (!lineDone) break;
+        const end = position + stop + 1;
+        yield oversized
+          ? { text: "", offset: lineStart, end, complete: true, oversized: true }
+          : { text: decodeAll(pieces, lineStart === 0), offset: lineStart, end, complete: true };
+        pieces = [];
+        pieceBytes = 0;
+        oversized = false;
+        lineStart = end;
+        from = stop + 1;
+      }
+      position += bytesRead;
+    }
+    if (lineStart < position) {
+      yield oversized
+        ? { text: "", offset: lineStart, end: position, complete: false, oversized: true }
+        : { text: decodeAll(pieces, lineStart === 0), offset: lineStart, end: position, complete: false };
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+function decode(buffer: Buffer, from: number, to: number, atFileStart: boolean): string {
+  const text = buffer.toString("utf8", from, to);
+  return atFileStart && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+function decodeAll(pieces: Buffer[], atFileStart: boolean): string {
+  const joined = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+  return decode(joined, 0, joined.length, atFileStart);
+}

@@ -1,0 +1,291 @@
+import type { EventType } from "../../contract/event.js";
+import { contentText, thinkingText, toolCallBlocks, toolResultBlocks } from "./content.js";
+import { asNumber, asObject, asString, defined, parseInstant, type Json } from "./values.js";
+
+/** An event as a transcript line yields it, before the source stamps its identity on it. */
+export type EventDraft = {
+  seq: number;
+  /** Effective time: the line's time, never earlier than the event before it (so order and windows agree). */
+  timestamp: number;
+  /** The line's own time, when it was earlier than the event before it and so was raised. */
+  lineTimestamp?: number;
+  type: EventType;
+  payload: Json;
+};
+
+type ModelRef = { provider?: string; model: string };
+type PendingCall = { ts: number; name?: string; spawn?: Json };
+
+/** Everything a transcript's later lines depend on; plain JSON so a reader can resume from a checkpoint. */
+export type NormalizerState = {
+  seq: number;
+  lastTs: number;
+  model?: ModelRef;
+  pending: Array<[string, PendingCall]>;
+};
+
+const MAX_PENDING_CALLS = 2048;
+const SPAWN_TOOL = "sessions_spawn";
+const ENDED_STATUSES = new Set(["done", "failed", "killed", "timeout"]);
+
+/**
+ * Turns transcript lines (pi v3, unwrapped legacy, ClawJS) into events, exactly as the event contract
+ * says. Holds the state later lines need: the current model, the event count, and unanswered tool calls.
+ */
+export class TranscriptNormalizer {
+  private seq: number;
+  private lastTs: number;
+  private model: ModelRef | undefined;
+  private readonly pending: Map<string, PendingCall>;
+  /** Lines that yielded nothing because they were of no known kind. */
+  skipped = 0;
+
+  constructor(state?: NormalizerState) {
+    this.seq = state?.seq ?? 0;
+    this.lastTs = state?.lastTs ?? 0;
+    this.model = state?.model;
+    this.pending = new Map(state?.pending ?? []);
+  }
+
+  snapshot(): NormalizerState {
+    return {
+      seq: this.seq,
+      lastTs: this.lastTs,
+      ...(this.model ? { model: { ...this.model } } : {}),
+      pending: [...this.pending],
+    };
+  }
+
+  get eventCount(): number {
+    return this.seq;
+  }
+
+  get lastTimestamp(): number {
+    return this.lastTs;
+  }
+
+  /** The events of one parsed line, in contract order. */
+  line(value: unknown): EventDraft[] {
+    const line = asObject(value);
+    const drafts: Array<Omit<EventDraft, "seq" | "timestamp">> = [];
+    const lineTs = line ? lineTime(line) : undefined;
+    const ts = Math.max(lineTs ?? this.lastTs, this.lastTs);
+    if (line) {
+      try {
+        this.collect(line, ts, drafts);
+      } catch {
+        drafts.length = 0; // a line of an unexpected shape yields nothing rather than half its events
+      }
+    }
+    if (drafts.length === 0) {
+      if (!line || !isKnownQuietLine(line)) this.skipped++;
+      return [];
+    }
+    this.lastTs = ts;
+    return drafts.map((draft) =>
+      defined({
+        ...draft,
+        seq: ++this.seq,
+        timestamp: ts,
+        lineTimestamp: lineTs !== undefined && lineTs < ts ? lineTs : undefined,
+      }),
+    );
+  }
+
+  /** The registry's `session_end` for this transcript as read so far (not recorded: the transcript may grow). */
+  sessionEnd(entry: { status?: string; endedAt?: number; updatedAt?: number; runtimeMs?: number }): EventDraft | undefined {
+    if (!entry.status || !ENDED_STATUSES.has(entry.status)) return undefined;
+    const at = entry.endedAt ?? entry.updatedAt ?? this.lastTs;
+    return {
+      seq: this.seq + 1,
+      timestamp: Math.max(at, this.lastTs),
+      ...(at < this.lastTs ? { lineTimestamp: at } : {}),
+      type: "session_end",
+      payload: defined({ status: entry.status, runtimeMs: entry.runtimeMs }),
+    };
+  }
+
+  private collect(line: Json, ts: number, out: Array<Omit<EventDraft, "seq" | "timestamp">>): void {
+    const type = line.type;
+    if (type === undefined && typeof line.role === "string") return this.message(line, ts, out); // unwrapped legacy line
+    switch (type) {
+      case "session":
+        out.push({ type: "session_start", payload: defined({ cwd: asString(line.cwd), version: asNumber(line.version), title: asString(line.title) }) });
+        return;
+      case "message": {
+        const message = asObject(line.message);
+        if (message) this.message(message, ts, out);
+        return;
+      }
+      case "compaction":
+        out.push({
+          type: "compaction",
+          payload: defined({
+            tokensBefore: asNumber(line.tokensBefore),
+            summaryChars: asString(line.summary)?.length ?? 0,
+            firstKeptEntryId: asString(line.firstKeptEntryId),
+          }),
+        });
+        return;
+      case "model_change":
+        this.switchModel(asString(line.provider), asString(line.modelId), "model_change", out);
+        return;
+      case "thinking_level_change":
+        out.push({ type: "state_change", payload: { key: "thinkingLevel", value: line.thinkingLevel ?? null } });
+        return;
+      case "label":
+        out.push({ type: "state_change", payload: defined({ key: "label", value: line.label ?? null, targetId: asString(line.targetId) }) });
+        return;
+      case "session_info":
+        out.push({ type: "state_change", payload: { key: "name", value: line.name ?? null } });
+        return;
+      case "custom":
+        if (line.customType === "model-snapshot") {
+          const data = asObject(line.data);
+          this.switchModel(asString(data?.provider), asString(data?.modelId), "snapshot", out);
+          return;
+        }
+        out.push({ type: "custom", payload: { kind: asString(line.customType) ?? "custom" } });
+        return;
+      case "custom_message":
+        out.push({ type: "custom", payload: { kind: asString(line.customType) ?? "custom_message" } });
+        return;
+      case "branch_summary":
+        out.push({ type: "custom", payload: { kind: "branch_summary" } });
+        return;
+    }
+  }
+
+  private message(message: Json, ts: number, out: Array<Omit<EventDraft, "seq" | "timestamp">>): void {
+    const role = asString(message.role);
+    if (!role) return;
+    const content = message.content;
+    if (role === "assistant") return this.assistant(message, ts, out);
+    if (role === "toolResult" || role === "tool") {
+      this.toolResult(asString(message.toolCallId), asString(message.toolName), contentText(content), message.isError === true, ts, out);
+      return;
+    }
+    const legacyResults = role === "user" ? toolResultBlocks(content) : [];
+    if (legacyResults.length > 0) {
+      for (const r of legacyResults) this.toolResult(r.toolCallId, undefined, r.text, r.isError, ts, out);
+      return;
+    }
+    out.push({ type: "message", payload: { role, text: messageText(message) } });
+  }
+
+  private assistant(message: Json, ts: number, out: Array<Omit<EventDraft, "seq" | "timestamp">>): void {
+    const provider = asString(message.provider);
+    const model = asString(message.model);
+    if (provider !== "openclaw") this.switchModel(provider, model, "fallback", out);
+    const stopReason = asString(message.stopReason);
+    out.push({
+      type: "message",
+      payload: defined({
+        role: "assistant",
+        text: contentText(message.content),
+        model,
+        provider,
+        stopReason,
+        usage: usageOf(message.usage),
+        thinking: thinkingText(message.content),
+      }),
+    });
+    for (const call of toolCallBlocks(message.content)) {
+      if (call.id !== undefined) this.remember(call.id, { ts, name: call.name, spawn: call.name === SPAWN_TOOL ? spawnArgs(call.args) : undefined });
+      out.push({ type: "tool_call", payload: defined({ toolCallId: call.id, toolName: call.name, args: call.args }) });
+    }
+    if (stopReason === "error") {
+      out.push({ type: "error", payload: { message: asString(message.errorMessage) ?? "unknown error" } });
+    }
+  }
+
+  private toolResult(
+    toolCallId: string | undefined,
+    toolNameInLine: string | undefined,
+    text: string,
+    isError: boolean,
+    ts: number,
+    out: Array<Omit<EventDraft, "seq" | "timestamp">>,
+  ): void {
+    const call = toolCallId !== undefined ? this.pending.get(toolCallId) : undefined;
+    if (call) this.pending.delete(toolCallId!);
+    const toolName = toolNameInLine ?? call?.name;
+    out.push({
+      type: isError ? "tool_error" : "tool_result",
+      payload: defined({ toolCallId, toolName, text, durationMs: call ? ts - call.ts : undefined }),
+    });
+    if (!isError && toolName === SPAWN_TOOL) {
+      const accepted = parseJsonObject(text);
+      const childSessionKey = asString(accepted?.childSessionKey);
+      if (childSessionKey) {
+        out.push({ type: "spawn", payload: defined({ childSessionKey, runId: asString(accepted?.runId), ...call?.spawn }) });
+      }
+    }
+  }
+
+  private switchModel(
+    provider: string | undefined,
+    model: string | undefined,
+    reason: "model_change" | "snapshot" | "fallback",
+    out: Array<Omit<EventDraft, "seq" | "timestamp">>,
+  ): void {
+    if (!model) return;
+    const current = this.model;
+    // a line that names only a model keeps the current provider
+    const next: ModelRef = defined({ provider: provider ?? current?.provider, model });
+    this.model = next;
+    if (!current || (current.provider === next.provider && current.model === next.model)) return;
+    out.push({ type: "model_switch", payload: { from: { ...current }, to: { ...next }, reason } });
+  }
+
+  private remember(id: string, call: PendingCall): void {
+    if (this.pending.size >= MAX_PENDING_CALLS) {
+      const oldest = this.pending.keys().next().value;
+      if (oldest !== undefined) this.pending.delete(oldest);
+    }
+    this.pending.set(id, call);
+  }
+}
+
+function lineTime(line: Json): number | undefined {
+  return parseInstant(line.timestamp) ?? parseInstant(asObject(line.message)?.timestamp);
+}
+
+/** Lines of a known kind that rightly yield nothing (a model line naming the current model). */
+function isKnownQuietLine(line: Json): boolean {
+  return line.type === "model_change" || (line.type === "custom" && line.customType === "model-snapshot");
+}
+
+function messageText(message: Json): string {
+  const text = contentText(message.content);
+  if (text || message.role !== "bashExecution") return text;
+  return [asString(message.command), asString(message.output)].filter(Boolean).join("\n");
+}
+
+function usageOf(value: unknown): Json | undefined {
+  const usage = asObject(value);
+  if (!usage) return undefined;
+  const cost = asObject(usage.cost);
+  return defined({
+    input: asNumber(usage.input),
+    output: asNumber(usage.output),
+    cacheRead: asNumber(usage.cacheRead),
+    cacheWrite: asNumber(usage.cacheWrite),
+    totalTokens: asNumber(usage.totalTokens),
+    cost: asNumber(cost?.total) ?? asNumber(usage.cost),
+  });
+}
+
+function spawnArgs(args: unknown): Json {
+  const a = asObject(args);
+  return defined({ task: asString(a?.task), label: asString(a?.label), agentId: asString(a?.agentId), model: asString(a?.model) });
+}
+
+function parseJsonObject(text: string): Json | undefined {
+  if (text.length > 65536) return undefined;
+  try {
+    return asObject(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,194 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Page } from "../src/contract/page.js";
+import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query.js";
+import { contextFor } from "./helpers/context.js";
+import { assistantLine, conversation, header, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
+import { TempStateDir } from "./helpers/temp-store.js";
+
+const T0 = Date.parse("2026-03-01T10:00:00Z");
+let store: TempStateDir;
+
+beforeEach(() => {
+  store = new TempStateDir();
+});
+afterEach(() => store.remove());
+
+function seedTwoSessions() {
+  store.registry("main", {
+    "agent:main:a": { sessionId: "sa", updatedAt: T0 + 60_000 },
+    "agent:main:b": { sessionId: "sb", updatedAt: T0 + 60_000 },
+  });
+  store.transcript("main", "sa.jsonl", conversation("sa", T0, 5)); // events at T0 .. T0+10s
+  store.transcript("main", "sb.jsonl", conversation("sb", T0 + 500, 5)); // interleaved, half a second later
+}
+
+async function walk(run: (cursor?: string) => Promise<Page>, maxPages = 100): Promise<Page[]> {
+  const pages: Page[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < maxPages; i++) {
+    const page = await run(cursor);
+    pages.push(page);
+    if (!page.hasMore) return pages;
+    cursor = page.nextCursor;
+  }
+  throw new Error("walk did not end");
+}
+
+describe("order and limit", () => {
+  it("merges sessions by timestamp, then key, then seq, and reverses for desc", async () => {
+    seedTwoSessions();
+    const ctx = contextFor(store.root);
+    const asc = await querySessionsEvents(ctx, { sessionKey: "agent:main:*", limit: 500 });
+    expect(asc.events).toHaveLength(22);
+    const keys = asc.events.map((e) => [e.timestamp, e.session, e.seq] as const);
+    const sorted = [...keys].sort((x, y) => x[0] - y[0] || (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0) || x[2] - y[2]);
+    expect(keys).toEqual(sorted);
+    expect(asc.events[0]!.session).toBe("agent:main:a");
+    expect(asc.events[1]!.session).toBe("agent:main:b");
+
+    const desc = await querySessionsEvents(ctx, { sessionKey: "agent:main:*", limit: 500, order: "desc" });
+    expect(desc.events.map((e) => e.id)).toEqual(asc.events.map((e) => e.id).reverse());
+  });
+
+  it("clamps a limit above 500 and says so; defaults to 50", async () => {
+    store.registry("main", { "agent:main:big": { sessionId: "big", updatedAt: T0 } });
+    store.transcript("main", "big.jsonl", conversation("big", T0, 400)); // 801 events
+    const ctx = contextFor(store.root);
+    const clamped = await querySessionEvents({ ...ctx, policy: { ...ctx.policy, pageBytes: 10_000_000 } }, { sessionKey: "agent:main:big", limit: 10_000 });
+    expect(clamped.limit).toBe(500);
+    expect(clamped.limitClamped).toBe(true);
+    expect(clamped.notes.join(" ")).toMatch(/clamped/);
+    expect(clamped.events).toHaveLength(500);
+    expect(clamped.hasMore).toBe(true);
+    const byDefault = await querySessionEvents(ctx, { sessionKey: "agent:main:big" });
+    expect(byDefault.limit).toBe(50);
+    expect(byDefault.events).toHaveLength(50);
+    expect(byDefault.limitClamped).toBeUndefined();
+  });
+});
+
+describe("time window", () => {
+  it("keeps since inclusive and until exclusive, in every accepted form", async () => {
+    seedTwoSessions();
+    const ctx = contextFor(store.root, { now: T0 + 10_000 });
+    const iso = await querySessionEvents(ctx, { sessionKey: "agent:main:a", since: new Date(T0 + 2000).toISOString(), until: T0 + 6000 });
+    expect(iso.events.map((e) => e.timestamp)).toEqual([T0 + 2000, T0 + 3000, T0 + 4000, T0 + 5000]);
+    expect(iso.window).toEqual({ since: new Date(T0 + 2000).toISOString(), until: new Date(T0 + 6000).toISOString() });
+    const relative = await querySessionEvents(ctx, { sessionKey: "agent:main:a", since: "3s" });
+    expect(relative.events.map((e) => e.timestamp)).toEqual([T0 + 7000, T0 + 8000, T0 + 9000, T0 + 10_000]);
+    const epochString = await querySessionEvents(ctx, { sessionKey: "agent:main:a", since: String(T0 + 9000) });
+    expect(epochString.events).toHaveLength(2);
+  });
+
+  it("rejects a bad since with the value and the accepted forms", async () => {
+    seedTwoSessions();
+    const ctx = contextFor(store.root);
+    await expect(querySessionEvents(ctx, { sessionKey: "agent:main:a", since: "yesterday-ish" })).rejects.toThrow(
+      /since: "yesterday-ish" is not a time\. Use ISO-8601 .*epoch milliseconds.*duration/,
+    );
+    await expect(querySessionEvents(ctx, { sessionKey: "agent:main:a", since: "1h", until: "2h" })).rejects.toThrow(/must be before until/);
+  });
+});
+
+describe("cursors", () => {
+  it("walks every event exactly once while transcripts grow between pages", async () => {
+    seedTwoSessions();
+    const ctx = contextFor(store.root);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let appended = 0;
+    for (let page = 0; page < 50; page++) {
+      const result = await querySessionsEvents(ctx, { sessionKey: "agent:main:*", limit: 3, cursor });
+      seen.push(...result.events.map((e) => e.id));
+      if (appended < 4) {
+        // the gateway appends to both sessions between our calls, later in time than all so far
+        const ts = T0 + 100_000 + appended * 1000;
+        store.append("main", "sa.jsonl", [userLine(ts, `late a ${appended}`)]);
+        store.append("main", "sb.jsonl", [assistantLine(ts + 1, [text(`late b ${appended}`)])]);
+        appended++;
+      }
+      cursor = result.nextCursor;
+      if (!result.hasMore && appended >= 4) break;
+    }
+    const all = await querySessionsEvents(ctx, { sessionKey: "agent:main:*", limit: 500 });
+    expect(all.events).toHaveLength(30);
+    expect(seen).toEqual(all.events.map((e) => e.id));
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  it("resumes from the last page's cursor with only what was appended since, including a finished partial line", async () => {
+    store.registry("main", { "agent:main:a": { sessionId: "sa", updatedAt: T0 } });
+    store.transcript("main", "sa.jsonl", conversation("sa", T0, 1));
+    const ctx = contextFor(store.root);
+    const first = await querySessionEvents(ctx, { sessionKey: "agent:main:a" });
+    expect(first.events).toHaveLength(3);
+    expect(first.hasMore).toBe(false);
+    const later = userLine(T0 + 5000, "appended later");
+    const raw = JSON.stringify(later);
+    store.appendRaw("main", "sa.jsonl", raw.slice(0, 20)); // mid-write
+    const midWrite = await querySessionEvents(ctx, { sessionKey: "agent:main:a", cursor: first.nextCursor });
+    expect(midWrite.events).toHaveLength(0);
+    expect(midWrite.skippedLines).toBe(1);
+    store.appendRaw("main", "sa.jsonl", `${raw.slice(20)}\n`);
+    const done = await querySessionEvents(ctx, { sessionKey: "agent:main:a", cursor: midWrite.nextCursor });
+    expect(done.events.map((e) => e.payload.text)).toEqual(["appended later"]);
+    expect(done.events[0]!.seq).toBe(4);
+  });
+
+  it("rejects a cursor used with other arguments, a tampered one, and garbage, telling the caller to restart", async () => {
+    seedTwoSessions();
+    const ctx = contextFor(store.root);
+    const page = await querySessionsEvents(ctx, { sessionKey: "agent:main:*", limit: 2 });
+    await expect(querySessionsEvents(ctx, { sessionKey: "agent:main:a*", limit: 2, cursor: page.nextCursor })).rejects.toThrow(
+      /different query or caller.*without cursor/,
+    );
+    const [body, sig] = page.nextCursor.split(".");
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body!, "base64url").toString()), after: undefined })).toString("base64url");
+    await expect(querySessionsEvents(ctx, { sessionKey: "agent:main:*", limit: 2, cursor: `${forged}.${sig}` })).rejects.toThrow(/without cursor/);
+    await expect(querySessionsEvents(ctx, { sessionKey: "agent:main:*", limit: 2, cursor: "not-a-cursor" })).rejects.toThrow(/without cursor/);
+  });
+
+  it("keeps a relative window fixed across pages", async () => {
+    seedTwoSessions();
+    let now = T0 + 5000;
+    const ctx = { ...contextFor(store.root), now: () => now };
+    const first = await querySessionEvents(ctx, { sessionKey: "agent:main:a", since: "5s", limit: 2 });
+    now += 3000; // the clock moves on; the window must not
+    const second = await querySessionEvents(ctx, { sessionKey: "agent:main:a", since: "5s", limit: 2, cursor: first.nextCursor });
+    expect(second.window).toEqual(first.window);
+    expect(second.events.map((e) => e.timestamp)).toEqual([T0 + 2000, T0 + 3000]);
+  });
+});
+
+describe("page size", () => {
+  it("cuts long fields with a marker and stays within the byte budget", async () => {
+    const long = "x".repeat(30_000);
+    store.registry("main", { "agent:main:a": { sessionId: "sa", updatedAt: T0 } });
+    const lines = [header("sa", T0)];
+    for (let i = 0; i < 30; i++) lines.push(toolResultLine(T0 + i + 1, `c${i}`, "read", long));
+    store.transcript("main", "sa.jsonl", lines);
+    const ctx = contextFor(store.root);
+    const pages = await walk((cursor) => querySessionEvents(ctx, { sessionKey: "agent:main:a", cursor, limit: 500 }));
+    const events = pages.flatMap((p) => p.events);
+    expect(events).toHaveLength(31);
+    for (const page of pages) expect(Buffer.byteLength(JSON.stringify(page))).toBeLessThanOrEqual(ctx.policy.pageBytes);
+    const cut = events.filter((e) => e.type === "tool_result");
+    for (const e of cut) {
+      expect(e.truncated).toBe(true);
+      expect(e.payload.text).toMatch(/^x{2000}…\[truncated: 28000 more chars\]$/);
+    }
+    expect(pages.some((p) => p.stoppedBy === "byteBudget")).toBe(true);
+  });
+
+  it("returns one event per page even when it alone exceeds the budget, so a walk always advances", async () => {
+    const wide = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`field${i}`, "y".repeat(1900)]));
+    store.registry("main", { "agent:main:a": { sessionId: "sa", updatedAt: T0 } });
+    store.transcript("main", "sa.jsonl", [header("sa", T0), assistantLine(T0 + 1, [toolCall("c1", "write", wide)]), userLine(T0 + 2, "next")]);
+    const ctx = contextFor(store.root);
+    const pages = await walk((cursor) => querySessionEvents(ctx, { sessionKey: "agent:main:a", cursor, types: ["tool_call", "message"] }));
+    const events = pages.flatMap((p) => p.events);
+    expect(events.map((e) => e.type)).toEqual(["message", "tool_call", "message"]);
+    for (const page of pages) expect(Buffer.byteLength(JSON.stringify(page))).toBeLessThanOrEqual(ctx.policy.pageBytes);
+    expect(events[1]!.truncated).toBe(true);
+  });
+});
