@@ -164,7 +164,7 @@ describe("page size", () => {
   it("cuts long fields with a marker and stays within the byte budget", async () => {
     const long = "x".repeat(30_000);
     store.registry("main", { "agent:main:a": { sessionId: "sa", updatedAt: T0 } });
-    const lines = [header("sa", T0)];
+    const lines: Record<string, unknown>[] = [header("sa", T0)];
     for (let i = 0; i < 30; i++) lines.push(toolResultLine(T0 + i + 1, `c${i}`, "read", long));
     store.transcript("main", "sa.jsonl", lines);
     const ctx = contextFor(store.root);
