@@ -9,7 +9,8 @@ import { cursorSecret } from "./cursor-key.js";
 
 /** What a surface (MCP server, CLI) is started with: flags, each with an environment fallback. */
 export type AppOptions = {
-  store?: string;
+  /** One or more stores; see openStore. */
+  store?: string | string[];
   caller?: string;
   scope?: string;
   clearance?: string;
@@ -43,7 +44,7 @@ export function resolvePrincipal(options: AppOptions, env: NodeJS.ProcessEnv = p
 
 export function createAppContext(options: AppOptions, env: NodeJS.ProcessEnv = process.env): AppContext {
   const config = loadConfigFile(options.config);
-  const store = openStore(options.store ?? env.SESSION_EVENTS_STORE, env);
+  const store = openStore(options.store ?? env.SESSION_EVENTS_STORE, { env, clawjsAgent: config.clawjsAgentId });
   return {
     store,
     listSessions: async () => (await store.list()).sessions,

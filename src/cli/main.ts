@@ -5,9 +5,10 @@ import { PACKAGE_VERSION } from "../version.js";
 import { mcpCommand } from "./commands/mcp.js";
 import { queryCommand } from "./commands/query.js";
 import { sessionsCommand } from "./commands/sessions.js";
+import { withAppOptions } from "./shared-options.js";
 
 export function buildProgram(): Command {
-  const program = new Command("session-events")
+  const program = withAppOptions(new Command("session-events"))
     .description(
       "Read-only queries over OpenClaw / ClawJS agent session history.\nWith no command, serves MCP over stdio (same as `session-events mcp`).",
     )

@@ -28,7 +28,10 @@ export const PageSchema = z.object({
     .describe("Matching events in this page's range left out because they are above your clearance."),
   truncatedEvents: z.number().int().describe("Events in this page whose long fields were cut."),
   redactedEvents: z.number().int().describe("Events in this page with credential-like strings redacted."),
-  skippedLines: z.number().int().describe("Transcript lines read for this page that were unreadable or of unknown kind."),
+  skippedLines: z
+    .number()
+    .int()
+    .describe("Transcript lines in this page's range that were unreadable, of unknown kind, or still being written."),
   notes: z.array(z.string()).describe("Anything else the caller should know about this page."),
 });
 export type Page = z.infer<typeof PageSchema>;

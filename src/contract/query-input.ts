@@ -43,6 +43,12 @@ export const commonQueryFields = {
     .enum(["asc", "desc"])
     .optional()
     .describe('"asc" (default, oldest first) or "desc" (newest first). Example: "desc"'),
+  generations: z
+    .enum(["current", "all"])
+    .optional()
+    .describe(
+      'Which transcripts of a key: "current" (default) or "all", adding earlier generations the store keeps (a reset or rollover starts a new one; tell them apart by sessionId). Example: "all"',
+    ),
   cursor: z
     .string()
     .max(INPUT_LIMITS.maxCursorLength)

@@ -18,7 +18,9 @@ const ALIASES: Record<string, TypeMatcher[]> = {
 };
 
 export const TYPE_FILTER_NAMES = [...EVENT_TYPES, ...Object.keys(ALIASES)] as [string, ...string[]];
-export const TypeFilterNameSchema = z.enum(TYPE_FILTER_NAMES);
+export const TypeFilterNameSchema = z.enum(TYPE_FILTER_NAMES, {
+  error: (issue) => `${JSON.stringify(issue.input)} is not an event type. Use one of: ${TYPE_FILTER_NAMES.join(", ")}`,
+});
 
 export type TypePredicate = {
   /** The event types any entry can select (lets sources skip work for other types). */

@@ -15,6 +15,8 @@ export type PageLimits = {
 export type AssembleInput = {
   ranked: Ranked[];
   hidden: Position[];
+  /** Positions of skipped lines (between events), counted like hidden events. */
+  skipped: Position[];
   order: Order;
   after?: Position;
   limits: PageLimits;
@@ -23,7 +25,10 @@ export type AssembleInput = {
   /** Remove internal payload fields (caller at public clearance). */
   stripInternal: boolean;
   /** The page fields that do not depend on the events. */
-  envelope: Omit<Page, "events" | "nextCursor" | "hasMore" | "stoppedBy" | "hiddenByVisibility" | "truncatedEvents" | "redactedEvents">;
+  envelope: Omit<
+    Page,
+    "events" | "nextCursor" | "hasMore" | "stoppedBy" | "hiddenByVisibility" | "truncatedEvents" | "redactedEvents" | "skippedLines"
+  >;
   cursorFor(state: Pick<CursorState, "after">): string;
 };
 
@@ -82,10 +87,12 @@ export function assemblePage(input: AssembleInput): Page {
   const last = returned.at(-1)?.position;
   const inRange = (p: Position) => (!input.after || before(input.after, p) < 0) && (hasMore ? !!last && before(p, last) <= 0 : true);
   const hiddenInPage = input.hidden.filter(inRange);
-  // On the last page the cursor also passes hidden events, so a later call does not count them again.
+  const skippedInPage = input.skipped.filter(inRange);
+  // On the last page the cursor also passes hidden events and skipped lines, so a later call does not
+  // count them again.
   let resumeAfter = last ?? input.after;
   if (!hasMore) {
-    for (const p of hiddenInPage) if (!resumeAfter || before(resumeAfter, p) < 0) resumeAfter = p;
+    for (const p of [...hiddenInPage, ...skippedInPage]) if (!resumeAfter || before(resumeAfter, p) < 0) resumeAfter = p;
   }
   return {
     events,
@@ -94,6 +101,7 @@ export function assemblePage(input: AssembleInput): Page {
     ...input.envelope,
     stoppedBy: budgetHit ? "byteBudget" : hasMore ? "limit" : "end",
     hiddenByVisibility: hiddenInPage.length,
+    skippedLines: skippedInPage.length,
     truncatedEvents,
     redactedEvents,
   };

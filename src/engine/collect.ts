@@ -1,6 +1,6 @@
 import type { Visibility } from "../contract/event.js";
 import type { TypePredicate } from "../contract/type-filter.js";
-import type { ReadStats, SessionInfo, SourceEvent } from "../sources/session.js";
+import type { ReadStats, SessionInfo, SourceEvent, TranscriptEnd } from "../sources/session.js";
 import { comparePositions, type Position } from "./cursor.js";
 import { clearanceAllows } from "./principal.js";
 import type { TimeWindow } from "./time.js";
@@ -30,6 +30,10 @@ export type Collected = {
   ranked: Ranked[];
   /** Positions of matching events left out for visibility (a superset of what the page range holds). */
   hidden: Position[];
+  /** Events found but held back because a session's line before them is still being written. */
+  heldBack: number;
+  /** Where skipped lines sit: just after the event before each (seq + 0.5), for counting per page. */
+  skipped: Position[];
 };
 
 export function positionOf(event: SourceEvent): Position {
@@ -51,8 +55,15 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
   const before = orderComparator(spec.order);
   const best = new TopK<Ranked>(spec.want, (a, b) => before(a.position, b.position));
   const hidden: Position[] = [];
+  const skipped: Position[] = [];
   const { since, until } = spec.window;
   const asc = spec.order === "asc";
+  // Ascending pages end before any line still being written: its events, once complete, sort there,
+  // and a cursor that had passed them would never return them.
+  let holdBack: Position | undefined;
+  // Sessions are read one after another; one read to its end may have grown while later ones were read,
+  // and its new events may sort before theirs. Such a session holds the page back like a pending line.
+  const ends: Array<{ end: TranscriptEnd; pending(): void }> = [];
 
   for (const session of orderSessions(spec.sessions, spec.order)) {
     const lastActivity = session.lastActivityAt;
@@ -63,7 +74,18 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
       if (!asc && worst && lastActivity < worst.position.ts) continue;
     }
     const fromTimestamp = Math.max(since ?? 0, asc && spec.after ? spec.after.ts : 0);
-    for await (const event of session.events({ stats: spec.stats, fromTimestamp })) {
+    const pending = (ts: number, seq: number) => {
+      const at = { ts, key: session.key, sid: session.sessionId, seq };
+      if (asc && (!holdBack || comparePositions(at, holdBack) < 0)) holdBack = at;
+    };
+    const reachedEnd = (end: TranscriptEnd) => {
+      if (asc) ends.push({ end, pending: () => pending(end.lastTimestamp, end.nextSeq) });
+    };
+    const skippedLine = (ts: number, seq: number) => {
+      const at = { ts, key: session.key, sid: session.sessionId, seq: seq + 0.5 };
+      if (!spec.after || before(spec.after, at) < 0) skipped.push(at);
+    };
+    for await (const event of session.events({ stats: spec.stats, fromTimestamp, pending, reachedEnd, skippedLine })) {
       const position = positionOf(event);
       if (spec.after && before(spec.after, position) >= 0) {
         if (asc) continue;
@@ -79,7 +101,19 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
       else if (!worst || before(position, worst.position) < 0) hidden.push(position);
     }
   }
-  return { ranked: best.sorted(), hidden };
+  const grown = await Promise.all(ends.map(({ end }) => end.grown()));
+  ends.forEach((e, i) => grown[i] && e.pending());
+  const ranked = best.sorted();
+  if (!holdBack) return { ranked, hidden, heldBack: 0, skipped };
+  const limit = holdBack;
+  const beforeLimit = (p: Position) => comparePositions(p, limit) < 0;
+  const released = ranked.filter((r) => beforeLimit(r.position));
+  return {
+    ranked: released,
+    hidden: hidden.filter(beforeLimit),
+    heldBack: ranked.length - released.length,
+    skipped: skipped.filter(beforeLimit),
+  };
 }
 
 /** Sessions likeliest to hold the first events of the page go first, so the cut-off tightens early. */

@@ -34,8 +34,8 @@ type CommonInput = Pick<SessionEventsInput, "types" | "since" | "until" | "limit
 
 export async function querySessionEvents(ctx: QueryContext, input: SessionEventsInput): Promise<Page> {
   const all = await ctx.listSessions();
-  const sessions = selectOne(sessionsInScope(all, ctx.principal), input.sessionKey, ctx.principal);
-  const selection = { tool: "session_events", sessionKey: input.sessionKey ?? "current" };
+  const sessions = selectOne(sessionsInScope(all, ctx.principal), input.sessionKey, ctx.principal, input.generations);
+  const selection = { tool: "session_events", sessionKey: input.sessionKey ?? "current", generations: input.generations ?? "current" };
   return runQuery(ctx, sessions, selection, input);
 }
 
@@ -48,6 +48,7 @@ export async function querySessionsEvents(ctx: QueryContext, input: SessionsEven
     agentId: input.agentId,
     spawnedBy: input.spawnedBy,
     descendants: input.descendants,
+    generations: input.generations ?? "current",
   };
   return runQuery(ctx, sessions, selection, input);
 }
@@ -75,7 +76,7 @@ async function runQuery(
   if (requested > MAX_LIMIT) notes.push(`limit ${requested} was clamped to the maximum of ${MAX_LIMIT}.`);
 
   const stats = newReadStats();
-  const { ranked, hidden } = await collectEvents({
+  const { ranked, hidden, heldBack, skipped } = await collectEvents({
     sessions,
     window,
     types: typePredicate(input.types),
@@ -86,10 +87,14 @@ async function runQuery(
     rules: ctx.policy.rules,
     stats,
   });
+  if (heldBack > 0) {
+    notes.push(`${heldBack === 1 ? "An event was" : "Events were"} held back until a line being written completes; call again with nextCursor shortly.`);
+  }
 
   return assemblePage({
     ranked,
     hidden,
+    skipped,
     order,
     after: resumed?.after,
     limits: { limit, pageBytes: ctx.policy.pageBytes, maxFieldChars: ctx.policy.maxFieldChars },
@@ -101,7 +106,6 @@ async function runQuery(
       ...(requested > MAX_LIMIT ? { limitClamped: true } : {}),
       window: { since: isoOrNull(window.since), until: isoOrNull(window.until) },
       sessionsMatched: sessions.length,
-      skippedLines: stats.skippedLines,
       notes,
     },
     cursorFor: (state: Pick<CursorState, "after">) => ctx.cursors.encode(fingerprint, { ...window, ...state }),

@@ -14,19 +14,39 @@ function callerKey(principal: Principal, what: string): string {
   return canonicalCaller(principal.caller);
 }
 
-function isRef(session: SessionInfo, ref: string): boolean {
-  return sameKey(session.key, ref) || sameKey(session.storeKey, ref) || session.sessionId === ref;
+function isKey(session: SessionInfo, ref: string): boolean {
+  return sameKey(session.key, ref) || sameKey(session.storeKey, ref) || sameKey(session.key, canonicalCaller(ref));
 }
 
-/** The one session `ref` names (key, store key, session id, or "current"), among those the caller may see. */
-export function selectOne(visible: readonly SessionInfo[], ref: string | undefined, principal: Principal): SessionInfo[] {
+function isRef(session: SessionInfo, ref: string): boolean {
+  return isKey(session, ref) || session.sessionId === ref;
+}
+
+export type Generations = "current" | "all";
+
+/** Earlier transcript generations only when asked for. */
+function inGenerations(session: SessionInfo, generations: Generations | undefined): boolean {
+  return generations === "all" || session.generation === "current";
+}
+
+/**
+ * The one session `ref` names (key, store key, session id, or "current"), among those the caller may
+ * see: the key's current transcript, or all of its generations; a session id names exactly one.
+ */
+export function selectOne(
+  visible: readonly SessionInfo[],
+  ref: string | undefined,
+  principal: Principal,
+  generations?: Generations,
+): SessionInfo[] {
   const wanted = ref === undefined || sameKey(ref, CURRENT) ? callerKey(principal, "sessionKey") : ref;
   if (hasWildcard(wanted)) {
     throw new QueryError(
       `session_events reads one session, but sessionKey ${JSON.stringify(wanted)} is a pattern. Use sessions_events for patterns.`,
     );
   }
-  const found = visible.filter((s) => isRef(s, wanted) || sameKey(s.key, canonicalCaller(wanted)));
+  const byId = visible.filter((s) => s.sessionId === wanted);
+  const found = byId.length > 0 ? byId : visible.filter((s) => isKey(s, wanted) && inGenerations(s, generations));
   if (found.length === 0) throw noSuchSession(ref ?? CURRENT);
   return found;
 }
@@ -36,6 +56,7 @@ export type ManySelection = {
   agentId?: string;
   spawnedBy?: string;
   descendants?: boolean;
+  generations?: Generations;
 };
 
 /** The sessions a sessions_events call selects, among those the caller may see. */
@@ -47,7 +68,11 @@ export function selectMany(
 ): SessionInfo[] {
   const raw = selection.sessionKey === undefined ? ["*"] : [selection.sessionKey].flat();
   const patterns = raw.map((p) => (sameKey(p, CURRENT) ? callerKey(principal, "sessionKey") : p));
-  let chosen = visible.filter((s) => matchesAnyPattern(patterns, s.key) || matchesAnyPattern(patterns, s.storeKey) || patterns.includes(s.sessionId));
+  let chosen = visible.filter(
+    (s) =>
+      (inGenerations(s, selection.generations) && (matchesAnyPattern(patterns, s.key) || matchesAnyPattern(patterns, s.storeKey))) ||
+      patterns.includes(s.sessionId),
+  );
   if (selection.agentId !== undefined) chosen = chosen.filter((s) => matchesPattern(selection.agentId!, s.agent));
   if (selection.spawnedBy !== undefined) {
     const parent = parentKey(visible, selection.spawnedBy, principal);

@@ -1,22 +1,54 @@
 import { existsSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
+import { CLAWJS_CONVERSATIONS, ClawJsSource } from "./clawjs/clawjs-source.js";
 import { OpenClawFileSource, type SessionListing } from "./openclaw/file-source.js";
+import { OpenClawSqliteSource } from "./openclaw/sqlite-source.js";
 import { resolveStateDir } from "./openclaw/state-dir.js";
 
-/** The sources behind one --store argument, listed together. */
+/** Everything the --store arguments name, listed together. */
 export type Store = {
   description: string;
   list(): Promise<SessionListing>;
 };
 
-/** Opens the store a --store value (or, without one, OpenClaw's state-dir resolution) names. */
-export function openStore(spec: string | undefined, env: NodeJS.ProcessEnv = process.env): Store {
-  const root = spec !== undefined && spec.trim() !== "" ? resolve(spec) : resolveStateDir({ env });
-  if (!existsSync(root)) throw new Error(`store ${root} does not exist (pass --store DIR, an OpenClaw state dir).`);
-  if (!statSync(root).isDirectory()) throw new Error(`store ${root} is not a directory.`);
-  const files = new OpenClawFileSource(root);
+type Lister = { list(): Promise<SessionListing> };
+
+export type StoreOptions = { clawjsAgent?: string; env?: NodeJS.ProcessEnv };
+
+const CLAWJS_PREFIX = "clawjs:";
+
+/**
+ * Opens the stores the --store values name (without one, OpenClaw's state dir as OpenClaw resolves
+ * it). A value is an OpenClaw state dir (its agents use files or SQLite, each agent on its own), a
+ * ClawJS workspace (`clawjs:PATH`, or any dir holding .clawjs/conversations), or both at once.
+ */
+export function openStore(specs: string | readonly string[] | undefined, options: StoreOptions = {}): Store {
+  const list = [specs ?? []].flat().filter((s) => s.trim() !== "");
+  const values = list.length > 0 ? list : [resolveStateDir({ env: options.env ?? process.env })];
+  const parts = values.map((value) => openOne(value, options));
   return {
-    description: `openclaw state dir ${root}`,
-    list: () => files.list(),
+    description: parts.map((p) => p.description).join(" + "),
+    list: async () => {
+      const listings = await Promise.all(parts.flatMap((p) => p.listers.map((l) => l.list())));
+      return { sessions: listings.flatMap((l) => l.sessions), warnings: listings.flatMap((l) => l.warnings) };
+    },
   };
+}
+
+function openOne(value: string, options: StoreOptions): { description: string; listers: Lister[] } {
+  const clawjsOnly = value.startsWith(CLAWJS_PREFIX);
+  let root = resolve(clawjsOnly ? value.slice(CLAWJS_PREFIX.length) : value);
+  if (clawjsOnly && basename(root) === "conversations" && basename(dirname(root)) === ".clawjs") root = dirname(dirname(root));
+  if (!existsSync(root)) throw new Error(`store ${root} does not exist (pass --store DIR: an OpenClaw state dir or clawjs:WORKSPACE).`);
+  if (!statSync(root).isDirectory()) throw new Error(`store ${root} is not a directory.`);
+
+  const hasClawJs = existsSync(join(root, CLAWJS_CONVERSATIONS));
+  if (clawjsOnly || (hasClawJs && !existsSync(join(root, "agents")))) {
+    return { description: `clawjs workspace ${root}`, listers: [new ClawJsSource(root, options.clawjsAgent)] };
+  }
+  const sqlite = new OpenClawSqliteSource(root);
+  const files = new OpenClawFileSource(root, (agent) => sqlite.hasDatabase(agent));
+  const listers: Lister[] = [files, sqlite];
+  if (hasClawJs) listers.push(new ClawJsSource(root, options.clawjsAgent));
+  return { description: `openclaw state dir ${root}${hasClawJs ? " (with a clawjs workspace)" : ""}`, listers };
 }

@@ -20,8 +20,22 @@ export function newReadStats(): ReadStats {
   return { bytesRead: 0, linesRead: 0, skippedLines: 0 };
 }
 
+export type TranscriptEnd = { lastTimestamp: number; nextSeq: number; grown(): Promise<boolean> };
+
 export type ReadOptions = {
   stats: ReadStats;
+  /**
+   * Told when the transcript ends in a line still being written: its event(s) will have at least this
+   * time and seq. A query must not move its cursor past that point, or it would miss them.
+   */
+  pending?(timestamp: number, nextSeq: number): void;
+  /** Told of each line that yielded nothing (unreadable or of unknown kind), with the event before it. */
+  skippedLine?(lastTimestamp: number, lastSeq: number): void;
+  /**
+   * Told when the read reached the end of the transcript. `grown()` says whether the transcript has
+   * been appended to since: then events after `lastTimestamp` / `nextSeq` exist that this read missed.
+   */
+  reachedEnd?(end: TranscriptEnd): void;
   /**
    * A hint: events earlier than this may be left out (a source with an index seeks past them).
    * Sources that cannot seek yield them anyway; the engine filters.
@@ -38,6 +52,8 @@ export type SessionInfo = {
   agent: string;
   sessionId: string;
   source: StoreKind;
+  /** "earlier" for a transcript generation the key has since replaced (read only when a query asks). */
+  generation: "current" | "earlier";
   /** The parent's key (spawnedBy, else parentSessionKey), canonical. */
   parentKey?: string;
   updatedAt?: number;

@@ -6,7 +6,7 @@ import { appOptions, withAppOptions } from "../shared-options.js";
 export function mcpCommand(): Command {
   return withAppOptions(
     new Command("mcp").description("Serve the session_events and sessions_events tools over MCP stdio (the default command)."),
-  ).action(async (flags: Record<string, unknown>) => {
-    await serveStdio(createAppContext(appOptions(flags)));
+  ).action(async (_flags: unknown, command: Command) => {
+    await serveStdio(createAppContext(appOptions(command.optsWithGlobals())));
   });
 }

@@ -20,6 +20,7 @@ type QueryFlags = {
   agent?: string;
   spawnedBy?: string;
   descendants?: boolean;
+  generations?: "current" | "all";
   json?: boolean;
 };
 
@@ -38,9 +39,10 @@ export function queryCommand(): Command {
       .option("--agent <id>", "only sessions of this agent (sessions_events)")
       .option("--spawned-by <key>", 'only sessions spawned by this key or "current" (sessions_events)')
       .option("--descendants", "with --spawned-by: the whole subtree")
+      .addOption(new Option("--generations <which>", "current (default) or all: also earlier transcripts of a key").choices(["current", "all"]))
       .option("--json", "print the page as JSON (what the tools return)"),
-  ).action(async (patterns: string[], flags: QueryFlags & Record<string, unknown>) => {
-    const ctx = createAppContext(appOptions(flags));
+  ).action(async (patterns: string[], flags: QueryFlags, command: Command) => {
+    const ctx = createAppContext(appOptions(command.optsWithGlobals()));
     const page = await runFromFlags(ctx, patterns, flags);
     process.stdout.write(flags.json ? `${JSON.stringify(page, null, 2)}\n` : `${formatPage(page)}\n`);
   });
@@ -53,6 +55,7 @@ async function runFromFlags(ctx: ReturnType<typeof createAppContext>, patterns: 
     until: flags.until,
     limit: flags.limit === undefined ? undefined : Number(flags.limit),
     order: flags.order,
+    generations: flags.generations,
     cursor: flags.cursor,
   };
   if (flags.session !== undefined) {
@@ -78,7 +81,7 @@ function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
 }
 
 export function formatPage(page: Page): string {
-  const multiSession = new Set(page.events.map((e) => e.session)).size > 1;
+  const multiSession = page.sessionsMatched > 1;
   const headers = ["time", ...(multiSession ? ["session"] : []), "seq", "type", "summary"];
   const rows = page.events.map((e) => [
     shortTime(e.timestamp),

@@ -11,6 +11,7 @@ export function sessionRow(s: SessionInfo) {
     agent: s.agent,
     sessionId: s.sessionId,
     source: s.source,
+    generation: s.generation,
     updatedAt: s.updatedAt ?? null,
     spawnedBy: s.parentKey ?? null,
     status: s.status ?? null,
@@ -23,11 +24,14 @@ export function sessionsCommand(): Command {
   return withAppOptions(
     new Command("sessions")
       .description("List the session registry (the sessions the caller may read), newest first.")
+      .option("--generations <which>", "current (default) or all: also earlier transcripts of a key", "current")
       .option("--json", "print JSON"),
-  ).action(async (flags: { json?: boolean } & Record<string, unknown>) => {
-    const ctx = createAppContext(appOptions(flags));
+  ).action(async (flags: { json?: boolean; generations?: string }, command: Command) => {
+    const ctx = createAppContext(appOptions(command.optsWithGlobals()));
     const listing = await ctx.store.list();
-    const sessions = sessionsInScope(listing.sessions, ctx.principal).sort((a, b) => (b.updatedAt ?? 0) - (a.updatedAt ?? 0));
+    const sessions = sessionsInScope(listing.sessions, ctx.principal)
+      .filter((s) => flags.generations === "all" || s.generation === "current")
+      .sort((a, b) => (b.updatedAt ?? 0) - (a.updatedAt ?? 0));
     for (const warning of listing.warnings) console.error(`warning: ${warning}`);
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(sessions.map(sessionRow), null, 2)}\n`);

@@ -2,8 +2,10 @@ import { readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { SessionInfo, SessionSource } from "../session.js";
 import { readLines } from "../transcript/line-reader.js";
-import { transcriptEvents, type RawLine, type RegistryEnd } from "../transcript/transcript-events.js";
-import { asNumber, asString, parseInstant, type Json } from "../transcript/values.js";
+import { transcriptEvents, type RawLine } from "../transcript/transcript-events.js";
+import { asString, type Json } from "../transcript/values.js";
+import { agentIds } from "./agents.js";
+import { sessionFromEntry } from "./registry-entry.js";
 import { RegistryFileReader } from "./registry-file.js";
 import { canonicalKey } from "../../contract/session-keys.js";
 import {
@@ -16,8 +18,8 @@ import {
 
 export type SessionListing = { sessions: SessionInfo[]; warnings: string[] };
 
-/** Clock and file-system time can disagree a little; a session is only skipped by time beyond this. */
-const ACTIVITY_SLACK_MS = 60_000;
+/** A file modified this recently may be in the middle of a write. */
+const RECENT_WRITE_MS = 30_000;
 
 /** The OpenClaw file store (STORES.md §1a): `agents/<id>/sessions/sessions.json` plus JSONL transcripts. */
 export class OpenClawFileSource implements SessionSource {
@@ -27,7 +29,7 @@ export class OpenClawFileSource implements SessionSource {
   constructor(
     readonly root: string,
     /** Agents this source leaves to another (an agent migrated to SQLite). */
-    private readonly skipAgent: (agent: string) => Promise<boolean> = async () => false,
+    private readonly skipAgent: (agent: string) => boolean = () => false,
   ) {}
 
   async listSessions(): Promise<SessionInfo[]> {
@@ -37,7 +39,7 @@ export class OpenClawFileSource implements SessionSource {
   async list(): Promise<SessionListing> {
     const listing: SessionListing = { sessions: [], warnings: [] };
     for (const agent of await agentIds(this.root)) {
-      if (await this.skipAgent(agent)) continue;
+      if (this.skipAgent(agent)) continue;
       const sessionsDir = join(this.root, "agents", agent, "sessions");
       try {
         listing.sessions.push(...(await this.agentSessions(agent, sessionsDir, listing.warnings)));
@@ -80,57 +82,61 @@ export class OpenClawFileSource implements SessionSource {
     storeKey: string | undefined,
     entry: Json | undefined,
   ): Promise<SessionInfo> {
-    const key = storeKey !== undefined ? canonicalKey(agent, storeKey) : `agent:${agent}:unregistered:${sessionId}`;
-    const fileTime = await modifiedAt(path);
-    const registryEnd: RegistryEnd | undefined = entry && {
-      status: asString(entry.status),
-      endedAt: parseInstant(entry.endedAt),
-      updatedAt: parseInstant(entry.updatedAt),
-      runtimeMs: asNumber(entry.runtimeMs),
-    };
-    const parent = asString(entry?.spawnedBy) ?? asString(entry?.parentSessionKey);
-    const times = [fileTime, registryEnd?.updatedAt, registryEnd?.endedAt, parseInstant(entry?.lastActivityAt)];
-    const known = times.filter((t): t is number => t !== undefined);
-    const identity = { agent, session: key, sessionId, source: this.kind };
-    return {
-      key,
-      storeKey: storeKey ?? key,
+    const source = this.kind;
+    return sessionFromEntry({
       agent,
+      storeKey,
       sessionId,
-      source: this.kind,
-      parentKey: parent ? canonicalKey(agent, parent) : undefined,
-      updatedAt: registryEnd?.updatedAt ?? fileTime,
-      status: registryEnd?.status ?? (entry ? undefined : "unregistered"),
-      startedAt: parseInstant(entry?.startedAt) ?? parseInstant(entry?.sessionStartedAt),
-      endedAt: registryEnd?.endedAt,
-      runtimeMs: registryEnd?.runtimeMs,
-      label: asString(entry?.label),
-      displayName: asString(entry?.displayName),
-      channel: asString(entry?.channel),
-      model: asString(entry?.model),
-      lastActivityAt: known.length > 0 ? Math.max(...known) + ACTIVITY_SLACK_MS : undefined,
-      registered: entry !== undefined,
+      entry,
+      source,
       location: path,
-      events: (options) => transcriptEvents(fileLines(sessionsDir, path), identity, registryEnd, options.stats),
-    };
+      activityTimes: [await modifiedAt(path)],
+      events: (registryEnd, options) => {
+        const session = storeKey !== undefined ? canonicalKey(agent, storeKey) : `agent:${agent}:unregistered:${sessionId}`;
+        const read = new FileRead(sessionsDir, path);
+        return transcriptEvents(read.lines(), { agent, session, sessionId, source }, registryEnd, options, () => read.grown());
+      },
+    });
   }
 }
 
-async function* fileLines(sessionsDir: string, path: string): AsyncGenerator<RawLine> {
-  const real = await confinedRealPath(sessionsDir, path);
-  if (!real) return; // missing, or a link that leads out of the sessions dir
-  for await (const line of readLines(real)) {
-    yield { text: line.text, bytes: line.end - line.offset, complete: line.complete, oversized: line.oversized };
-  }
-}
+/** One read of a transcript file, remembering how far it got so growth since can be detected. */
+export class FileRead {
+  private real: string | undefined;
+  private readThrough = 0;
 
-async function agentIds(root: string): Promise<string[]> {
-  const agentsDir = join(root, "agents");
-  const entries = await readdir(agentsDir, { withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && isSafeFileName(e.name))
-    .map((e) => e.name)
-    .sort();
+  constructor(
+    private readonly root: string,
+    private readonly path: string,
+  ) {}
+
+  async *lines(): AsyncGenerator<RawLine> {
+    this.real = await confinedRealPath(this.root, this.path);
+    if (!this.real) return; // missing, or a link that leads out of the sessions dir
+    for await (const line of readLines(this.real)) {
+      this.readThrough = line.end;
+      const writtenRecently = !line.complete && (await this.modifiedWithin(RECENT_WRITE_MS));
+      yield { text: line.text, bytes: line.end - line.offset, complete: line.complete, oversized: line.oversized, writtenRecently };
+    }
+  }
+
+  private async modifiedWithin(ms: number): Promise<boolean> {
+    try {
+      return Date.now() - (await stat(this.real!)).mtimeMs <= ms;
+    } catch {
+      return false;
+    }
+  }
+
+  async grown(): Promise<boolean> {
+    const current = this.real ?? (await confinedRealPath(this.root, this.path));
+    if (!current) return false;
+    try {
+      return (await stat(current)).size > this.readThrough;
+    } catch {
+      return false;
+    }
+  }
 }
 
 async function listDir(dir: string): Promise<string[]> {

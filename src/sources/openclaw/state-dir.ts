@@ -18,7 +18,7 @@ export type StateDirEnvironment = {
 export function resolveStateDir(options: StateDirEnvironment = {}): string {
   const env = options.env ?? process.env;
   const exists = options.exists ?? existsSync;
-  const home = nonEmpty(env.OPENCLAW_HOME) ? expandHome(env.OPENCLAW_HOME!, options.home ?? homedir()) : (options.home ?? homedir());
+  const home = nonEmpty(env.OPENCLAW_HOME) ? resolve(expandHome(env.OPENCLAW_HOME!, options.home ?? homedir())) : (options.home ?? homedir());
   for (const name of ["OPENCLAW_STATE_DIR", "CLAWDBOT_STATE_DIR"]) {
     const value = env[name];
     if (nonEmpty(value)) return resolve(expandHome(value!, home));

@@ -35,11 +35,13 @@ const WINDOWS_ABSOLUTE = /^(?:[A-Za-z]:[\\/]|\\\\)/;
 /**
  * The transcript file of a registry entry, always inside `sessionsDir`: `sessionFile` when it is
  * relative and stays inside, or absolute and inside; else its file name (an absolute path from another
- * machine or an older layout); else `<sessionId>.jsonl`. Undefined when no safe name can be made.
+ * machine or an older layout); else `<sessionId>.jsonl` (also when sessionFile names a file that is not a
+ * transcript, such as sessions.json). Undefined when no safe name can be made.
  */
 export function transcriptPathOf(sessionsDir: string, entry: Json): string | undefined {
   const sessionFile = asString(entry.sessionFile)?.trim();
-  if (sessionFile) {
+  const name = sessionFile?.split(/[\\/]/).pop() ?? "";
+  if (sessionFile && !isSkippedSessionFile(name)) {
     if (isAbsolute(sessionFile) && !WINDOWS_ABSOLUTE.test(sessionFile)) {
       const inside = relative(sessionsDir, sessionFile);
       if (inside && !inside.startsWith("..") && !isAbsolute(inside) && inside.split(sep).every(isSafeFileName)) {
@@ -49,7 +51,6 @@ export function transcriptPathOf(sessionsDir: string, entry: Json): string | und
       const segments = sessionFile.split(/[\\/]+/).filter((s) => s !== "" && s !== ".");
       if (segments.length > 0 && segments.every(isSafeFileName)) return join(sessionsDir, ...segments);
     }
-    const name = sessionFile.split(/[\\/]/).pop() ?? "";
     if (isSafeFileName(name)) return join(sessionsDir, name);
   }
   const sessionId = asString(entry.sessionId);

@@ -113,7 +113,8 @@ export class TranscriptNormalizer {
         out.push({ type: "session_start", payload: defined({ cwd: asString(line.cwd), version: asNumber(line.version), title: asString(line.title) }) });
         return;
       case "message": {
-        const message = asObject(line.message);
+        // pi and ClawJS wrap the message; some ClawJS writers put role/content on the line itself
+        const message = asObject(line.message) ?? (typeof line.role === "string" ? line : undefined);
         if (message) this.message(message, ts, out);
         return;
       }
@@ -256,10 +257,12 @@ function isKnownQuietLine(line: Json): boolean {
   return line.type === "model_change" || (line.type === "custom" && line.customType === "model-snapshot");
 }
 
+/** A message's text; roles that keep it elsewhere (bash runs, summaries) fall back to those fields. */
 function messageText(message: Json): string {
   const text = contentText(message.content);
-  if (text || message.role !== "bashExecution") return text;
-  return [asString(message.command), asString(message.output)].filter(Boolean).join("\n");
+  if (text) return text;
+  if (message.role === "bashExecution") return [asString(message.command), asString(message.output)].filter(Boolean).join("\n");
+  return asString(message.summary) ?? "";
 }
 
 function usageOf(value: unknown): Json | undefined {

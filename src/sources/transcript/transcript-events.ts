@@ -1,4 +1,4 @@
-import type { ReadStats, SourceEvent, StoreKind } from "../session.js";
+import type { ReadOptions, SourceEvent, StoreKind } from "../session.js";
 import { TranscriptNormalizer, type EventDraft } from "./normalize.js";
 
 export type TranscriptIdentity = {
@@ -11,8 +11,32 @@ export type TranscriptIdentity = {
 /** What the registry says about how a session ended (gives the closing `session_end`). */
 export type RegistryEnd = { status?: string; endedAt?: number; updatedAt?: number; runtimeMs?: number };
 
-/** One raw transcript line: text to parse, or already-parsed JSON (a database row). */
-export type RawLine = { text: string; bytes: number; complete?: boolean; oversized?: boolean };
+/** One raw transcript line (a file line or a database row's JSON text). */
+export type RawLine = {
+  text: string;
+  bytes: number;
+  /** false for a file's last line that has no newline yet. */
+  complete?: boolean;
+  oversized?: boolean;
+  /** For an incomplete last line: the file was modified moments ago (a write may be under way). */
+  writtenRecently?: boolean;
+};
+
+/** A half line whose own timestamp is this old, or whose session was idle this long, is a leftover. */
+const LIVE_LINE_MS = 60_000;
+const IDLE_SESSION_MS = 3_600_000;
+
+/**
+ * Whether an unfinished last line is a write still under way (its events will follow) rather than a
+ * crash's leftover. pi puts the timestamp near the start of a line, so it is usually readable: then
+ * it decides. Otherwise the file must have been modified just now after recent activity.
+ */
+function isWriteUnderWay(line: RawLine, lastTimestamp: number, now: number): boolean {
+  if (line.complete !== false || line.oversized) return false;
+  const at = partialLineTime(line.text);
+  if (at !== undefined) return now - at <= LIVE_LINE_MS;
+  return line.writtenRecently === true && now - lastTimestamp <= IDLE_SESSION_MS;
+}
 
 export function stampEvent(draft: EventDraft, identity: TranscriptIdentity): SourceEvent {
   const meta: SourceEvent["meta"] = { source: identity.source };
@@ -31,30 +55,54 @@ export function stampEvent(draft: EventDraft, identity: TranscriptIdentity): Sou
 }
 
 /**
- * The events of a transcript, line by line: unreadable lines, lines of unknown kind and an unfinished
- * last line yield nothing and are counted in stats.skippedLines.
+ * The events of a transcript, line by line: unreadable lines, lines of unknown kind and a last line
+ * still being written (not yet whole JSON) yield nothing and are counted in stats.skippedLines. A last
+ * line that is whole JSON but lacks its newline is read: a JSON object cannot parse while cut short.
  */
 export async function* transcriptEvents(
   lines: AsyncIterable<RawLine>,
   identity: TranscriptIdentity,
   registryEnd: RegistryEnd | undefined,
-  stats: ReadStats,
+  options: Pick<ReadOptions, "stats" | "pending" | "reachedEnd" | "skippedLine">,
+  /** Whether the transcript has grown past what `lines` read (checked only if the read got to the end). */
+  grown: () => Promise<boolean> = async () => false,
 ): AsyncGenerator<SourceEvent> {
+  const { stats } = options;
   const normalizer = new TranscriptNormalizer();
+  let pending = false;
   for await (const line of lines) {
     stats.linesRead++;
     stats.bytesRead += line.bytes;
     const value = line.oversized ? undefined : parseLine(line.text);
     if (value === undefined) {
       stats.skippedLines++;
+      options.skippedLine?.(normalizer.lastTimestamp, normalizer.eventCount);
+      if (isWriteUnderWay(line, normalizer.lastTimestamp, Date.now())) {
+        pending = true;
+        options.pending?.(Math.max(normalizer.lastTimestamp, partialLineTime(line.text) ?? 0), normalizer.eventCount + 1);
+      }
       continue;
     }
     const skippedBefore = normalizer.skipped;
-    for (const draft of normalizer.line(value)) yield stampEvent(draft, identity);
-    stats.skippedLines += normalizer.skipped - skippedBefore;
+    const drafts = normalizer.line(value);
+    if (normalizer.skipped > skippedBefore) {
+      stats.skippedLines++;
+      options.skippedLine?.(normalizer.lastTimestamp, normalizer.eventCount);
+    }
+    for (const draft of drafts) yield stampEvent(draft, identity);
   }
-  const end = registryEnd ? normalizer.sessionEnd(registryEnd) : undefined;
+  // while a line is still being written the session has not really ended: its end comes after that line
+  const end = registryEnd && !pending ? normalizer.sessionEnd(registryEnd) : undefined;
   if (end) yield stampEvent(end, identity);
+  options.reachedEnd?.({ lastTimestamp: normalizer.lastTimestamp, nextSeq: normalizer.eventCount + 1, grown });
+}
+
+/** The time a half-written line will carry, when its timestamp field is already there (pi writes it early). */
+function partialLineTime(text: string): number | undefined {
+  const match = /"timestamp"\s*:\s*(?:"([^"]{10,40})"|(\d{10,16})[,}])/.exec(text.slice(0, 4096));
+  if (!match) return undefined;
+  const value = match[1] !== undefined ? Date.parse(match[1]) : Number(match[2]);
+  return Number.isFinite(value) ? value : undefined;
 }
 
 function parseLine(text: string): unknown {

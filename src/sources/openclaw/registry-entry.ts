@@ -1,0 +1,62 @@
+import { canonicalKey } from "../../contract/session-keys.js";
+import type { ReadOptions, SessionInfo, SourceEvent, StoreKind } from "../session.js";
+import type { RegistryEnd } from "../transcript/transcript-events.js";
+import { asNumber, asString, parseInstant, type Json } from "../transcript/values.js";
+
+/** Clock and file-system time can disagree a little; a session is only skipped by time beyond this. */
+export const ACTIVITY_SLACK_MS = 60_000;
+
+export type EntrySession = {
+  agent: string;
+  /** The registry key as stored; undefined for a transcript the registry does not list. */
+  storeKey: string | undefined;
+  sessionId: string;
+  entry: Json | undefined;
+  source: StoreKind;
+  location: string;
+  generation?: "current" | "earlier";
+  /** Other times known to bound the session's last event (file mtime, last row time). */
+  activityTimes?: Array<number | undefined>;
+  events(registryEnd: RegistryEnd | undefined, options: ReadOptions): AsyncIterable<SourceEvent>;
+};
+
+/** A SessionInfo from a registry entry (sessions.json or session_nodes.entry_json): the same for every store. */
+export function sessionFromEntry(input: EntrySession): SessionInfo {
+  const { agent, storeKey, sessionId, entry } = input;
+  const key = storeKey !== undefined ? canonicalKey(agent, storeKey) : `agent:${agent}:unregistered:${sessionId}`;
+  const registryEnd: RegistryEnd | undefined = entry && {
+    status: asString(entry.status),
+    endedAt: parseInstant(entry.endedAt),
+    updatedAt: parseInstant(entry.updatedAt),
+    runtimeMs: asNumber(entry.runtimeMs),
+  };
+  const parent = asString(entry?.spawnedBy) ?? asString(entry?.parentSessionKey);
+  const known = [
+    ...(input.activityTimes ?? []),
+    registryEnd?.updatedAt,
+    registryEnd?.endedAt,
+    parseInstant(entry?.lastActivityAt),
+  ].filter((t): t is number => t !== undefined);
+  return {
+    key,
+    storeKey: storeKey ?? key,
+    agent,
+    sessionId,
+    source: input.source,
+    generation: input.generation ?? "current",
+    parentKey: parent ? canonicalKey(agent, parent) : undefined,
+    updatedAt: registryEnd?.updatedAt ?? (known.length > 0 ? Math.max(...known) : undefined),
+    status: registryEnd?.status ?? (entry ? undefined : "unregistered"),
+    startedAt: parseInstant(entry?.startedAt) ?? parseInstant(entry?.sessionStartedAt),
+    endedAt: registryEnd?.endedAt,
+    runtimeMs: registryEnd?.runtimeMs,
+    label: asString(entry?.label),
+    displayName: asString(entry?.displayName),
+    channel: asString(entry?.channel),
+    model: asString(entry?.model),
+    lastActivityAt: known.length > 0 ? Math.max(...known) + ACTIVITY_SLACK_MS : undefined,
+    registered: entry !== undefined,
+    location: input.location,
+    events: (options) => input.events(registryEnd, options),
+  };
+}

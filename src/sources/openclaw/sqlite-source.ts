@@ -1,0 +1,184 @@
+import type { SessionInfo, SessionSource } from "../session.js";
+import { transcriptEvents, type RawLine } from "../transcript/transcript-events.js";
+import { asObject, asString, type Json } from "../transcript/values.js";
+import { openAgentDb, tableColumns, type AgentDb } from "./agent-db.js";
+import { agentDatabasePath, agentIds, usesSqlite } from "./agents.js";
+import type { SessionListing } from "./file-source.js";
+import { sessionFromEntry } from "./registry-entry.js";
+import { canonicalKey } from "../../contract/session-keys.js";
+
+type Row = Record<string, unknown>;
+
+const BATCH_ROWS = 512;
+
+/** Registry columns promoted from entry_json, as [column, entry field]: the entry wins, columns fill gaps. */
+const PROMOTED: Array<[string, string]> = [
+  ["current_session_id", "sessionId"],
+  ["updated_at", "updatedAt"],
+  ["status", "status"],
+  ["created_at", "createdAt"],
+  ["parent_session_key", "parentSessionKey"],
+  ["spawned_by", "spawnedBy"],
+  ["label", "label"],
+  ["display_name", "displayName"],
+  ["last_activity_at", "lastActivityAt"],
+  ["archived_at", "archivedAt"],
+];
+
+/** Window columns that describe an earlier transcript generation, as [column, entry field]. */
+const WINDOW_FIELDS: Array<[string, string]> = [
+  ["session_id", "sessionId"],
+  ["updated_at", "updatedAt"],
+  ["status", "status"],
+  ["started_at", "startedAt"],
+  ["ended_at", "endedAt"],
+  ["parent_session_key", "parentSessionKey"],
+  ["spawned_by", "spawnedBy"],
+  ["display_name", "displayName"],
+  ["channel", "channel"],
+  ["model", "model"],
+];
+
+/**
+ * The OpenClaw SQLite store (STORES.md §1b): per agent, `agent/openclaw-agent.sqlite` with the registry
+ * in session_nodes, transcript generations in session_windows and lines in transcript_events.
+ */
+export class OpenClawSqliteSource implements SessionSource {
+  readonly kind = "openclaw-sqlite" as const;
+
+  constructor(readonly root: string) {}
+
+  hasDatabase(agent: string): boolean {
+    return usesSqlite(this.root, agent);
+  }
+
+  async listSessions(): Promise<SessionInfo[]> {
+    return (await this.list()).sessions;
+  }
+
+  async list(): Promise<SessionListing> {
+    const listing: SessionListing = { sessions: [], warnings: [] };
+    for (const agent of await agentIds(this.root)) {
+      if (!this.hasDatabase(agent)) continue;
+      const path = agentDatabasePath(this.root, agent);
+      let db: AgentDb | undefined;
+      try {
+        db = openAgentDb(path);
+        listing.sessions.push(...this.agentSessions(db, agent, path));
+      } catch (error) {
+        listing.warnings.push(`agent ${agent}: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        db?.close();
+      }
+    }
+    return listing;
+  }
+
+  private agentSessions(db: AgentDb, agent: string, path: string): SessionInfo[] {
+    const lastRowTime = db.prepare("SELECT created_at AS t FROM transcript_events WHERE session_id = ? ORDER BY seq DESC LIMIT 1");
+    const lastTime = (sessionId: string) => (lastRowTime.get(sessionId) as { t?: number } | undefined)?.t;
+    const sessions: SessionInfo[] = [];
+    const currentIds = new Map<string, string>();
+    for (const node of db.prepare("SELECT * FROM session_nodes").all() as Row[]) {
+      const storeKey = asString(node.session_key);
+      if (!storeKey) continue;
+      const entry = withColumns(parseEntry(node.entry_json), node, PROMOTED);
+      const sessionId = asString(entry.sessionId);
+      if (!sessionId) continue;
+      currentIds.set(storeKey.toLowerCase(), sessionId);
+      sessions.push(this.session(path, agent, storeKey, sessionId, entry, "current", lastTime(sessionId)));
+    }
+    if (tableColumns(db, "session_windows").has("session_key")) {
+      for (const window of db.prepare("SELECT * FROM session_windows").all() as Row[]) {
+        const storeKey = asString(window.session_key);
+        const sessionId = asString(window.session_id);
+        if (!storeKey || !sessionId || currentIds.get(storeKey.toLowerCase()) === sessionId) continue;
+        const entry = withColumns({}, window, WINDOW_FIELDS);
+        sessions.push(this.session(path, agent, storeKey, sessionId, entry, "earlier", lastTime(sessionId)));
+      }
+    }
+    return sessions;
+  }
+
+  private session(
+    path: string,
+    agent: string,
+    storeKey: string,
+    sessionId: string,
+    entry: Json,
+    generation: "current" | "earlier",
+    lastRowAt: number | undefined,
+  ): SessionInfo {
+    const source = this.kind;
+    const session = canonicalKey(agent, storeKey);
+    return sessionFromEntry({
+      agent,
+      storeKey,
+      sessionId,
+      entry,
+      source,
+      generation,
+      location: `${path}#${sessionId}`,
+      activityTimes: [lastRowAt],
+      events: (registryEnd, options) => {
+        const read = new DatabaseRead(path, sessionId);
+        return transcriptEvents(read.lines(), { agent, session, sessionId, source }, registryEnd, options, () => read.grown());
+      },
+    });
+  }
+}
+
+/** One read of a transcript's rows, in seq order and short batches so no read transaction stays open. */
+class DatabaseRead {
+  private lastSeq = Number.MIN_SAFE_INTEGER;
+
+  constructor(
+    private readonly path: string,
+    private readonly sessionId: string,
+  ) {}
+
+  async *lines(): AsyncGenerator<RawLine> {
+    const db = openAgentDb(this.path);
+    try {
+      const batch = db.prepare("SELECT seq, event_json FROM transcript_events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+      for (;;) {
+        const rows = batch.all(this.sessionId, this.lastSeq, BATCH_ROWS) as Array<{ seq: number; event_json: unknown }>;
+        for (const row of rows) {
+          this.lastSeq = row.seq;
+          const text = typeof row.event_json === "string" ? row.event_json : "";
+          yield { text, bytes: Buffer.byteLength(text) + 1 };
+        }
+        if (rows.length < BATCH_ROWS) return;
+      }
+    } finally {
+      db.close();
+    }
+  }
+
+  async grown(): Promise<boolean> {
+    const db = openAgentDb(this.path);
+    try {
+      const row = db.prepare("SELECT MAX(seq) AS seq FROM transcript_events WHERE session_id = ?").get(this.sessionId) as { seq: number | null };
+      return row.seq !== null && row.seq > this.lastSeq;
+    } finally {
+      db.close();
+    }
+  }
+}
+
+function parseEntry(value: unknown): Json {
+  if (typeof value !== "string") return {};
+  try {
+    return asObject(JSON.parse(value)) ?? {};
+  } catch {
+    return {};
+  }
+}
+
+function withColumns(entry: Json, row: Row, columns: Array<[string, string]>): Json {
+  const merged: Json = { ...entry };
+  for (const [column, field] of columns) {
+    if (merged[field] === undefined && row[column] !== undefined && row[column] !== null) merged[field] = row[column];
+  }
+  return merged;
+}
