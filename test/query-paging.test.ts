@@ -192,3 +192,31 @@ describe("page size", () => {
     expect(events[1]!.truncated).toBe(true);
   });
 });
+
+describe("a line still being written", () => {
+  it("holds the page back before it, so its events are returned once complete and nothing after it is skipped", async () => {
+    const now = Date.now();
+    store.registry("main", { "agent:main:a": { sessionId: "sa", updatedAt: now }, "agent:main:b": { sessionId: "sb", updatedAt: now } });
+    store.transcript("main", "sa.jsonl", [header("sa", now - 10_000)]);
+    store.transcript("main", "sb.jsonl", [header("sb", now - 9000), userLine(now - 1000, "b after a's line")]);
+    const line = JSON.stringify(userLine(now - 5000, "a, written slowly"));
+    store.appendRaw("main", "sa.jsonl", line.slice(0, 90)); // the timestamp is already there
+    const ctx = contextFor(store.root);
+    const first = await querySessionsEvents(ctx, { limit: 50 });
+    expect(first.events.map((e) => e.payload.text ?? e.type)).toEqual(["session_start", "session_start"]);
+    expect(first.hasMore).toBe(false);
+    expect(first.notes.join(" ")).toMatch(/held back until a line being written completes/);
+    store.appendRaw("main", "sa.jsonl", `${line.slice(90)}\n`);
+    const second = await querySessionsEvents(ctx, { limit: 50, cursor: first.nextCursor });
+    expect(second.events.map((e) => e.payload.text)).toEqual(["a, written slowly", "b after a's line"]);
+  });
+
+  it("does not hold anything back for a half line left over from long ago", async () => {
+    seedTwoSessions();
+    store.appendRaw("main", "sa.jsonl", JSON.stringify(userLine(T0 + 3500, "never finished")).slice(0, 90));
+    const page = await querySessionsEvents(contextFor(store.root), { limit: 500 });
+    expect(page.events).toHaveLength(22);
+    expect(page.notes).toEqual([]);
+    expect(page.skippedLines).toBe(1);
+  });
+});

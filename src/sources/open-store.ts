@@ -1,9 +1,10 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { CLAWJS_CONVERSATIONS, ClawJsSource } from "./clawjs/clawjs-source.js";
-import { OpenClawFileSource, type SessionListing } from "./openclaw/file-source.js";
+import { OpenClawFileSource } from "./openclaw/file-source.js";
 import { OpenClawSqliteSource } from "./openclaw/sqlite-source.js";
 import { resolveStateDir } from "./openclaw/state-dir.js";
+import type { SessionListing } from "./session.js";
 
 /** Everything the --store arguments name, listed together. */
 export type Store = {

@@ -1,4 +1,5 @@
 import type { SessionEvent, Visibility } from "../contract/event.js";
+import type { RawLine } from "./transcript/transcript-events.js";
 
 export const STORE_KINDS = ["openclaw-files", "openclaw-sqlite", "clawjs"] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
@@ -80,4 +81,13 @@ export interface SessionSource {
   readonly kind: StoreKind;
   readonly root: string;
   listSessions(): Promise<SessionInfo[]>;
+}
+
+/** What a source lists: its sessions, and anything it could not read (for operators, never for callers). */
+export type SessionListing = { sessions: SessionInfo[]; warnings: string[] };
+
+/** One read of a transcript: its raw lines in order, and afterwards whether it has grown past them. */
+export interface TranscriptRead {
+  lines(): AsyncIterable<RawLine>;
+  grown(): Promise<boolean>;
 }

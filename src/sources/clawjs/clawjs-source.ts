@@ -1,12 +1,11 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { SessionInfo, SessionSource } from "../session.js";
-import { FileRead, type SessionListing } from "../openclaw/file-source.js";
 import { sessionFromEntry } from "../openclaw/registry-entry.js";
-import { isSafeFileName } from "../openclaw/transcript-files.js";
+import { isSafeFileName } from "../paths.js";
+import type { SessionInfo, SessionListing, SessionSource } from "../session.js";
+import { FileRead } from "../transcript/file-read.js";
 import { contentText } from "../transcript/content.js";
 import { headLines, tailLines } from "../transcript/peek.js";
-import { transcriptEvents } from "../transcript/transcript-events.js";
 import { asObject, asString, parseInstant, type Json } from "../transcript/values.js";
 
 export const CLAWJS_CONVERSATIONS = join(".clawjs", "conversations");
@@ -51,22 +50,16 @@ export class ClawJsSource implements SessionSource {
   private async session(path: string, sessionId: string): Promise<SessionInfo> {
     const [info, head, tail] = await Promise.all([stat(path), headLines(path), tailLines(path)]);
     const entry: Json = { sessionId, label: titleOf(head), updatedAt: lastMessageTime(tail) ?? info.mtimeMs };
-    const agent = this.agent;
-    const source = this.kind;
-    const key = `agent:${agent}:${sessionId}`;
-    const dir = this.conversationsDir;
     return sessionFromEntry({
-      agent,
-      storeKey: key,
+      agent: this.agent,
+      storeKey: `agent:${this.agent}:${sessionId}`,
       sessionId,
       entry,
-      source,
+      source: this.kind,
       location: path,
       activityTimes: [info.mtimeMs],
-      events: (_end, options) => {
-        const read = new FileRead(dir, path);
-        return transcriptEvents(read.lines(), { agent, session: key, sessionId, source }, undefined, options, () => read.grown());
-      },
+      hasRegistry: false,
+      open: () => new FileRead(this.conversationsDir, path),
     });
   }
 }

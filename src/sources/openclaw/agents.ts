@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { isSafeFileName } from "./transcript-files.js";
+import { isSafeFileName } from "../paths.js";
 
 /** The agent ids of a state dir: the directories under agents/. */
 export async function agentIds(root: string): Promise<string[]> {

@@ -1,25 +1,13 @@
 import { readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
-import type { SessionInfo, SessionSource } from "../session.js";
-import { readLines } from "../transcript/line-reader.js";
-import { transcriptEvents, type RawLine } from "../transcript/transcript-events.js";
+import { isSafeFileName } from "../paths.js";
+import type { SessionInfo, SessionListing, SessionSource } from "../session.js";
+import { FileRead } from "../transcript/file-read.js";
 import { asString, type Json } from "../transcript/values.js";
 import { agentIds } from "./agents.js";
 import { sessionFromEntry } from "./registry-entry.js";
 import { RegistryFileReader } from "./registry-file.js";
-import { canonicalKey } from "../../contract/session-keys.js";
-import {
-  confinedRealPath,
-  isSafeFileName,
-  isSkippedSessionFile,
-  sessionIdOfFile,
-  transcriptPathOf,
-} from "./transcript-files.js";
-
-export type SessionListing = { sessions: SessionInfo[]; warnings: string[] };
-
-/** A file modified this recently may be in the middle of a write. */
-const RECENT_WRITE_MS = 30_000;
+import { isSkippedSessionFile, sessionIdOfFile, transcriptPathOf } from "./transcript-files.js";
 
 /** The OpenClaw file store (STORES.md §1a): `agents/<id>/sessions/sessions.json` plus JSONL transcripts. */
 export class OpenClawFileSource implements SessionSource {
@@ -82,60 +70,16 @@ export class OpenClawFileSource implements SessionSource {
     storeKey: string | undefined,
     entry: Json | undefined,
   ): Promise<SessionInfo> {
-    const source = this.kind;
     return sessionFromEntry({
       agent,
       storeKey,
       sessionId,
       entry,
-      source,
+      source: this.kind,
       location: path,
       activityTimes: [await modifiedAt(path)],
-      events: (registryEnd, options) => {
-        const session = storeKey !== undefined ? canonicalKey(agent, storeKey) : `agent:${agent}:unregistered:${sessionId}`;
-        const read = new FileRead(sessionsDir, path);
-        return transcriptEvents(read.lines(), { agent, session, sessionId, source }, registryEnd, options, () => read.grown());
-      },
+      open: () => new FileRead(sessionsDir, path),
     });
-  }
-}
-
-/** One read of a transcript file, remembering how far it got so growth since can be detected. */
-export class FileRead {
-  private real: string | undefined;
-  private readThrough = 0;
-
-  constructor(
-    private readonly root: string,
-    private readonly path: string,
-  ) {}
-
-  async *lines(): AsyncGenerator<RawLine> {
-    this.real = await confinedRealPath(this.root, this.path);
-    if (!this.real) return; // missing, or a link that leads out of the sessions dir
-    for await (const line of readLines(this.real)) {
-      this.readThrough = line.end;
-      const writtenRecently = !line.complete && (await this.modifiedWithin(RECENT_WRITE_MS));
-      yield { text: line.text, bytes: line.end - line.offset, complete: line.complete, oversized: line.oversized, writtenRecently };
-    }
-  }
-
-  private async modifiedWithin(ms: number): Promise<boolean> {
-    try {
-      return Date.now() - (await stat(this.real!)).mtimeMs <= ms;
-    } catch {
-      return false;
-    }
-  }
-
-  async grown(): Promise<boolean> {
-    const current = this.real ?? (await confinedRealPath(this.root, this.path));
-    if (!current) return false;
-    try {
-      return (await stat(current)).size > this.readThrough;
-    } catch {
-      return false;
-    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { canonicalKey } from "../../contract/session-keys.js";
-import type { ReadOptions, SessionInfo, SourceEvent, StoreKind } from "../session.js";
-import type { RegistryEnd } from "../transcript/transcript-events.js";
+import type { SessionInfo, StoreKind, TranscriptRead } from "../session.js";
+import { transcriptEvents, type RegistryEnd } from "../transcript/transcript-events.js";
 import { asNumber, asString, parseInstant, type Json } from "../transcript/values.js";
 
 /** Clock and file-system time can disagree a little; a session is only skipped by time beyond this. */
@@ -17,8 +17,12 @@ export type EntrySession = {
   generation?: "current" | "earlier";
   /** Other times known to bound the session's last event (file mtime, last row time). */
   activityTimes?: Array<number | undefined>;
-  events(registryEnd: RegistryEnd | undefined, options: ReadOptions): AsyncIterable<SourceEvent>;
+  /** Whether the registry's status may end the session with session_end (ClawJS has no registry). */
+  hasRegistry?: boolean;
+  /** Starts one read of the transcript. */
+  open(): TranscriptRead;
 };
+
 
 /** A SessionInfo from a registry entry (sessions.json or session_nodes.entry_json): the same for every store. */
 export function sessionFromEntry(input: EntrySession): SessionInfo {
@@ -57,6 +61,11 @@ export function sessionFromEntry(input: EntrySession): SessionInfo {
     lastActivityAt: known.length > 0 ? Math.max(...known) + ACTIVITY_SLACK_MS : undefined,
     registered: entry !== undefined,
     location: input.location,
-    events: (options) => input.events(registryEnd, options),
+    events: (options) => {
+      const read = input.open();
+      const identity = { agent, session: key, sessionId, source: input.source };
+      const end = input.hasRegistry === false ? undefined : registryEnd;
+      return transcriptEvents(read.lines(), identity, end, options, () => read.grown());
+    },
   };
 }

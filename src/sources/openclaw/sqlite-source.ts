@@ -1,11 +1,9 @@
-import type { SessionInfo, SessionSource } from "../session.js";
-import { transcriptEvents, type RawLine } from "../transcript/transcript-events.js";
+import type { SessionInfo, SessionListing, SessionSource, TranscriptRead } from "../session.js";
+import type { RawLine } from "../transcript/transcript-events.js";
 import { asObject, asString, type Json } from "../transcript/values.js";
 import { openAgentDb, tableColumns, type AgentDb } from "./agent-db.js";
 import { agentDatabasePath, agentIds, usesSqlite } from "./agents.js";
-import type { SessionListing } from "./file-source.js";
 import { sessionFromEntry } from "./registry-entry.js";
-import { canonicalKey } from "../../contract/session-keys.js";
 
 type Row = Record<string, unknown>;
 
@@ -109,27 +107,22 @@ export class OpenClawSqliteSource implements SessionSource {
     generation: "current" | "earlier",
     lastRowAt: number | undefined,
   ): SessionInfo {
-    const source = this.kind;
-    const session = canonicalKey(agent, storeKey);
     return sessionFromEntry({
       agent,
       storeKey,
       sessionId,
       entry,
-      source,
+      source: this.kind,
       generation,
       location: `${path}#${sessionId}`,
       activityTimes: [lastRowAt],
-      events: (registryEnd, options) => {
-        const read = new DatabaseRead(path, sessionId);
-        return transcriptEvents(read.lines(), { agent, session, sessionId, source }, registryEnd, options, () => read.grown());
-      },
+      open: () => new DatabaseRead(path, sessionId),
     });
   }
 }
 
 /** One read of a transcript's rows, in seq order and short batches so no read transaction stays open. */
-class DatabaseRead {
+class DatabaseRead implements TranscriptRead {
   private lastSeq = Number.MIN_SAFE_INTEGER;
 
   constructor(

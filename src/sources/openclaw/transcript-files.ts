@@ -1,18 +1,6 @@
-import { realpath } from "node:fs/promises";
 import { isAbsolute, join, relative, sep } from "node:path";
+import { isSafeFileName } from "../paths.js";
 import { asString, type Json } from "../transcript/values.js";
-
-/** A single path segment that cannot climb out of its directory. */
-export function isSafeFileName(name: string): boolean {
-  return (
-    name.length > 0 &&
-    name.length <= 255 &&
-    name !== "." &&
-    name !== ".." &&
-    !/[\\/\0]/.test(name) &&
-    !name.includes("..")
-  );
-}
 
 /** Files in a sessions dir that are not transcripts (STORES.md §1a). */
 export function isSkippedSessionFile(name: string): boolean {
@@ -55,15 +43,4 @@ export function transcriptPathOf(sessionsDir: string, entry: Json): string | und
   }
   const sessionId = asString(entry.sessionId);
   return sessionId && isSafeFileName(`${sessionId}.jsonl`) ? join(sessionsDir, `${sessionId}.jsonl`) : undefined;
-}
-
-/** Resolves symlinks and confirms the file is still inside `root`; undefined when it escapes or is missing. */
-export async function confinedRealPath(root: string, path: string): Promise<string | undefined> {
-  try {
-    const [realRoot, realFile] = await Promise.all([realpath(root), realpath(path)]);
-    const inside = relative(realRoot, realFile);
-    return inside && !inside.startsWith("..") && !isAbsolute(inside) ? realFile : undefined;
-  } catch {
-    return undefined;
-  }
 }
