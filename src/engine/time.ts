@@ -35,7 +35,7 @@ export function parseTimeBound(name: string, value: string | number, now: number
     if (Number.isNaN(parsed)) throw bad("is not a valid date");
     return parsed;
   }
-  const duration = /^[+-]/.test(text) ? undefined : (ms as (s: string) => number | undefined)(text);
+  const duration = text === "" || /^[+-]/.test(text) ? undefined : parseDuration(text);
   if (duration === undefined || !Number.isFinite(duration)) throw bad();
   if (duration > MAX_DURATION_MS) throw bad("reaches back further than a thousand years");
   return Math.max(0, now - duration);
@@ -56,6 +56,14 @@ export function resolveWindow(
     );
   }
   return window;
+}
+
+function parseDuration(text: string): number | undefined {
+  try {
+    return (ms as (s: string) => number | undefined)(text);
+  } catch {
+    return undefined; // ms throws on some inputs instead of returning undefined
+  }
 }
 
 export function isoOrNull(epochMs: number | undefined): string | null {
