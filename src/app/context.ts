@@ -1,8 +1,10 @@
+import { join } from "node:path";
 import envPaths from "env-paths";
 import { CursorCodec } from "../engine/cursor.js";
 import { ClearanceSchema, ScopeSchema, type Principal } from "../engine/principal.js";
 import { createRedactor } from "../engine/redact.js";
 import type { QueryContext } from "../engine/run-query.js";
+import { IndexStore } from "../sources/index/index-store.js";
 import { openStore, type Store } from "../sources/open-store.js";
 import { loadConfigFile } from "./config-file.js";
 import { cursorSecret } from "./cursor-key.js";
@@ -44,7 +46,8 @@ export function resolvePrincipal(options: AppOptions, env: NodeJS.ProcessEnv = p
 
 export function createAppContext(options: AppOptions, env: NodeJS.ProcessEnv = process.env): AppContext {
   const config = loadConfigFile(options.config);
-  const store = openStore(options.store ?? env.SESSION_EVENTS_STORE, { env, clawjsAgent: config.clawjsAgentId });
+  const indexes = new IndexStore(join(cacheDir(env), "index"));
+  const store = openStore(options.store ?? env.SESSION_EVENTS_STORE, { env, clawjsAgent: config.clawjsAgentId, indexes });
   return {
     store,
     listSessions: async () => (await store.list()).sessions,

@@ -2,14 +2,11 @@ import type { SessionEvent } from "../contract/event.js";
 import type { Page } from "../contract/page.js";
 import { orderComparator, type Order, type Ranked } from "./collect.js";
 import type { CursorState, Position } from "./cursor.js";
-import type { Redactor } from "./redact.js";
-import { shapeValue, type ShapeOptions } from "./shape.js";
-import { INTERNAL_PAYLOAD_FIELDS } from "./visibility.js";
+import { jsonBytes, SHRINK_STEPS, type PageEventShaper } from "./page-events.js";
 
 export type PageLimits = {
   limit: number;
   pageBytes: number;
-  maxFieldChars: number;
 };
 
 export type AssembleInput = {
@@ -20,10 +17,7 @@ export type AssembleInput = {
   order: Order;
   after?: Position;
   limits: PageLimits;
-  /** Redact secrets (caller below confidential clearance). */
-  redactor?: Redactor;
-  /** Remove internal payload fields (caller at public clearance). */
-  stripInternal: boolean;
+  shaper: PageEventShaper;
   /** The page fields that do not depend on the events. */
   envelope: Omit<
     Page,
@@ -31,17 +25,6 @@ export type AssembleInput = {
   >;
   cursorFor(state: Pick<CursorState, "after">): string;
 };
-
-const DEFAULT_SHAPE = { maxDepth: 16, maxItems: 200 };
-/** Ever-smaller cuts for an event that does not fit the page on its own. */
-const SHRINK_STEPS: Array<Omit<ShapeOptions, "redactor">> = [
-  { maxFieldChars: 500, maxDepth: 8, maxItems: 50 },
-  { maxFieldChars: 120, maxDepth: 4, maxItems: 10 },
-];
-
-function jsonBytes(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(value));
-}
 
 /**
  * Turns ranked events into a page: payloads shaped (redacted, cut), events added while the page
@@ -59,13 +42,11 @@ export function assemblePage(input: AssembleInput): Page {
   let budgetHit = false;
 
   for (const item of input.ranked.slice(0, limits.limit)) {
-    let event = toPageEvent(item, input, { ...DEFAULT_SHAPE, maxFieldChars: limits.maxFieldChars });
-    let size = jsonBytes(event) + 1;
+    let { event, bytes: size } = input.shaper.shaped(item);
     if (used + size > limits.pageBytes && events.length === 0) {
       for (const step of SHRINK_STEPS) {
         if (used + size <= limits.pageBytes) break;
-        event = toPageEvent(item, input, step);
-        size = jsonBytes(event) + 1;
+        ({ event, bytes: size } = input.shaper.shapedWith(item, step));
       }
       if (used + size > limits.pageBytes) {
         event = { ...event, payload: { omitted: "payload too large for one page" }, truncated: true };
@@ -105,31 +86,4 @@ export function assemblePage(input: AssembleInput): Page {
     truncatedEvents,
     redactedEvents,
   };
-}
-
-function toPageEvent(item: Ranked, input: AssembleInput, shape: Omit<ShapeOptions, "redactor">): SessionEvent {
-  const { event, visibility } = item;
-  let payload = event.payload;
-  const internal = input.stripInternal ? INTERNAL_PAYLOAD_FIELDS[event.type] : undefined;
-  if (internal?.some((field) => field in payload)) {
-    payload = { ...payload };
-    for (const field of internal) delete payload[field];
-  }
-  const shaped = shapeValue(payload, { ...shape, redactor: input.redactor });
-  const out: SessionEvent = {
-    id: event.id,
-    seq: event.seq,
-    timestamp: event.timestamp,
-    time: new Date(event.timestamp).toISOString(),
-    agent: event.agent,
-    session: event.session,
-    sessionId: event.sessionId,
-    type: event.type,
-    visibility,
-    payload: shaped.value as Record<string, unknown>,
-  };
-  if (shaped.truncated) out.truncated = true;
-  if (shaped.redacted) out.redacted = true;
-  if (event.meta) out.meta = event.meta;
-  return out;
 }

@@ -21,6 +21,11 @@ export type CollectSpec = {
   clearance: Visibility;
   rules: readonly ConfidentialRule[];
   stats: ReadStats;
+  /** The bytes an event takes on the page; with pageBytes, lets a session's read stop once past a page's worth. */
+  measure?: (item: Ranked) => number;
+  pageBytes?: number;
+  /** The current time: a session's activity bound only rules it out for a window that starts before now. */
+  now: number;
 };
 
 export type Ranked = { position: Position; event: SourceEvent; visibility: Visibility };
@@ -47,9 +52,10 @@ export function orderComparator(order: Order): (a: Position, b: Position) => num
 
 /**
  * Finds the first `want` events of the selected sessions after a cursor position, in the query's
- * order, holding no more than about 2 × want events in memory. Each session's events come in seq
- * order with non-decreasing time, so in ascending order a session is left as soon as its events can
- * no longer make the page, and sessions whose activity ended before the window are not opened.
+ * order, holding no more than about 2 × want events in memory. Each session's events come in the
+ * query's order (time never runs backwards within a session), so a session is left as soon as its
+ * events can no longer make the page; sessions whose activity ended before the window are not opened,
+ * and an indexed session is entered at the window or the cursor rather than read from its start.
  */
 export async function collectEvents(spec: CollectSpec): Promise<Collected> {
   const before = orderComparator(spec.order);
@@ -65,15 +71,11 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
   // and its new events may sort before theirs. Such a session holds the page back like a pending line.
   const ends: Array<{ end: TranscriptEnd; pending(): void }> = [];
 
-  for (const session of orderSessions(spec.sessions, spec.order)) {
-    const lastActivity = session.lastActivityAt;
-    if (lastActivity !== undefined) {
-      if (since !== undefined && lastActivity < since) continue;
-      if (asc && spec.after && lastActivity < spec.after.ts) continue;
-      const worst = best.worst;
-      if (!asc && worst && lastActivity < worst.position.ts) continue;
-    }
-    const fromTimestamp = Math.max(since ?? 0, asc && spec.after ? spec.after.ts : 0);
+  for (const { session, lastActivity } of await orderSessions(spec.sessions, spec.order)) {
+    // A session's last activity (file or row time) bounds its events' times for data written live;
+    // data stamped in the future defeats that, and shows itself by bounds beyond now.
+    const ruledOut = (bound: number | undefined) => lastActivity !== undefined && bound !== undefined && bound <= spec.now && lastActivity < bound;
+    if (ruledOut(since) || (asc && ruledOut(spec.after?.ts)) || (!asc && ruledOut(best.worst?.position.ts))) continue;
     const pending = (ts: number, seq: number) => {
       const at = { ts, key: session.key, sid: session.sessionId, seq };
       if (asc && (!holdBack || comparePositions(at, holdBack) < 0)) holdBack = at;
@@ -85,20 +87,44 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
       const at = { ts, key: session.key, sid: session.sessionId, seq: seq + 0.5 };
       if (!spec.after || before(spec.after, at) < 0) skipped.push(at);
     };
-    for await (const event of session.events({ stats: spec.stats, fromTimestamp, pending, reachedEnd, skippedLine })) {
+    const events = session.events({
+      stats: spec.stats,
+      direction: asc ? "forward" : "backward",
+      skipBefore: asc ? skipBeforeFor(session, since, spec.after) : undefined,
+      skipAfter: asc ? undefined : skipAfterFor(session, until, spec.after),
+      types: spec.types?.types,
+      pending,
+      reachedEnd,
+      skippedLine,
+    });
+    // events come in the query's order, so each test below that fails for one fails for all after it;
+    // and each kept event sits on the page after all the session's kept events before it, so once
+    // those fill a page, no later event of the session can make this one
+    let sessionBytes = 0;
+    for await (const event of events) {
       const position = positionOf(event);
-      if (spec.after && before(spec.after, position) >= 0) {
+      if (spec.after && before(spec.after, position) >= 0) continue;
+      if (since !== undefined && event.timestamp < since) {
         if (asc) continue;
-        break; // descending: this session's later events are all on the far side of the cursor
+        break;
       }
-      if (since !== undefined && event.timestamp < since) continue;
-      if (until !== undefined && event.timestamp >= until) break;
+      if (until !== undefined && event.timestamp >= until) {
+        if (asc) break;
+        continue;
+      }
       if (spec.types && !spec.types.matches(event)) continue;
       const worst = best.worst;
-      if (asc && worst && before(position, worst.position) >= 0) break;
+      if (worst && before(position, worst.position) >= 0) break;
       const visibility = classify(event, spec.rules);
-      if (clearanceAllows(spec.clearance, visibility)) best.push({ position, event, visibility });
-      else if (!worst || before(position, worst.position) < 0) hidden.push(position);
+      if (!clearanceAllows(spec.clearance, visibility)) {
+        hidden.push(position);
+        continue;
+      }
+      const item = { position, event, visibility };
+      best.push(item);
+      // past a page's worth, one more event is kept (it shows more exist) and the session is left
+      if (sessionBytes > (spec.pageBytes ?? Infinity)) break;
+      if (spec.measure) sessionBytes += spec.measure(item);
     }
   }
   const grown = await Promise.all(ends.map(({ end }) => end.grown()));
@@ -116,8 +142,28 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
   };
 }
 
+/** What an ascending read of a session may skip: events before the window or at or before the cursor. */
+function skipBeforeFor(session: SessionInfo, since: number | undefined, after: Position | undefined) {
+  const sameSession = after !== undefined && after.key === session.key && after.sid === session.sessionId;
+  return {
+    timestamp: Math.max(since ?? 0, after?.ts ?? 0),
+    seq: sameSession ? Math.floor(after.seq) : undefined,
+  };
+}
+
+/** What a descending read may skip: events at or after the window's end, or at or after the cursor. */
+function skipAfterFor(session: SessionInfo, until: number | undefined, after: Position | undefined) {
+  const sameSession = after !== undefined && after.key === session.key && after.sid === session.sessionId;
+  const bounds = [until, after?.ts].filter((t): t is number => t !== undefined);
+  return {
+    timestamp: bounds.length > 0 ? Math.min(...bounds) : undefined,
+    seq: sameSession ? Math.ceil(after.seq) : undefined,
+  };
+}
+
 /** Sessions likeliest to hold the first events of the page go first, so the cut-off tightens early. */
-function orderSessions(sessions: readonly SessionInfo[], order: Order): SessionInfo[] {
-  const activity = (s: SessionInfo) => s.lastActivityAt ?? Number.MAX_SAFE_INTEGER;
-  return [...sessions].sort((a, b) => (order === "asc" ? activity(a) - activity(b) : activity(b) - activity(a)));
+async function orderSessions(sessions: readonly SessionInfo[], order: Order) {
+  const withActivity = await Promise.all(sessions.map(async (session) => ({ session, lastActivity: await session.activity() })));
+  const key = (s: { lastActivity?: number }) => s.lastActivity ?? Number.MAX_SAFE_INTEGER;
+  return withActivity.sort((a, b) => (order === "asc" ? key(a) - key(b) : key(b) - key(a)));
 }

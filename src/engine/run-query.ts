@@ -1,13 +1,14 @@
 import type { Page } from "../contract/page.js";
 import type { SessionEventsInput, SessionsEventsInput } from "../contract/query-input.js";
 import { typePredicate } from "../contract/type-filter.js";
-import { newReadStats, type SessionInfo } from "../sources/session.js";
+import { newReadStats, type ReadStats, type SessionInfo } from "../sources/session.js";
 import { assemblePage } from "./assemble-page.js";
 import { collectEvents } from "./collect.js";
 import { CursorCodec, fingerprintOf, type CursorState } from "./cursor.js";
 import { sessionsInScope, type Principal } from "./principal.js";
 import type { Redactor } from "./redact.js";
 import { selectMany, selectOne } from "./select.js";
+import { PageEventShaper } from "./page-events.js";
 import { isoOrNull, resolveWindow } from "./time.js";
 import type { ConfidentialRule } from "./visibility.js";
 
@@ -28,6 +29,8 @@ export type QueryContext = {
   policy: Policy;
   cursors: CursorCodec;
   now(): number;
+  /** When set, each query adds the work it did (bytes and lines read) here: for tests and benchmarks. */
+  workDone?: ReadStats;
 };
 
 type CommonInput = Pick<SessionEventsInput, "types" | "since" | "until" | "limit" | "order" | "cursor">;
@@ -76,6 +79,11 @@ async function runQuery(
   if (requested > MAX_LIMIT) notes.push(`limit ${requested} was clamped to the maximum of ${MAX_LIMIT}.`);
 
   const stats = newReadStats();
+  const shaper = new PageEventShaper({
+    redactor: ctx.principal.clearance === "confidential" ? undefined : ctx.policy.redactor,
+    stripInternal: ctx.principal.clearance === "public",
+    maxFieldChars: ctx.policy.maxFieldChars,
+  });
   const { ranked, hidden, heldBack, skipped } = await collectEvents({
     sessions,
     window,
@@ -86,20 +94,27 @@ async function runQuery(
     clearance: ctx.principal.clearance,
     rules: ctx.policy.rules,
     stats,
+    measure: (item) => shaper.shaped(item).bytes,
+    now: ctx.now(),
+    pageBytes: ctx.policy.pageBytes,
   });
+  if (ctx.workDone) {
+    ctx.workDone.bytesRead += stats.bytesRead;
+    ctx.workDone.linesRead += stats.linesRead;
+    ctx.workDone.skippedLines += stats.skippedLines;
+  }
   if (heldBack > 0) {
     notes.push(`${heldBack === 1 ? "An event was" : "Events were"} held back until a line being written completes; call again with nextCursor shortly.`);
   }
 
-  return assemblePage({
+  const page = assemblePage({
     ranked,
     hidden,
     skipped,
     order,
     after: resumed?.after,
-    limits: { limit, pageBytes: ctx.policy.pageBytes, maxFieldChars: ctx.policy.maxFieldChars },
-    redactor: ctx.principal.clearance === "confidential" ? undefined : ctx.policy.redactor,
-    stripInternal: ctx.principal.clearance === "public",
+    limits: { limit, pageBytes: ctx.policy.pageBytes },
+    shaper,
     envelope: {
       order,
       limit,
@@ -110,4 +125,7 @@ async function runQuery(
     },
     cursorFor: (state: Pick<CursorState, "after">) => ctx.cursors.encode(fingerprint, { ...window, ...state }),
   });
+  // the next page of this walk starts reading where this one's last event is
+  ranked[page.events.length - 1]?.event.resumePoint?.save();
+  return page;
 }

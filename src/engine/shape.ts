@@ -84,9 +84,10 @@ export function shapeValue(input: unknown, options: ShapeOptions): Shaped {
   return { value, ...state };
 }
 
-/** Defines a property even for names like "__proto__", which plain assignment would treat specially. */
+/** Sets a property, also for the name "__proto__", which plain assignment would treat specially. */
 function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 function redactKey(name: string, redactor: Redactor, state: { redacted: boolean }): string {

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { CLAWJS_CONVERSATIONS, ClawJsSource } from "./clawjs/clawjs-source.js";
+import { IndexStore } from "./index/index-store.js";
 import { OpenClawFileSource } from "./openclaw/file-source.js";
 import { OpenClawSqliteSource } from "./openclaw/sqlite-source.js";
 import { resolveStateDir } from "./openclaw/state-dir.js";
@@ -14,7 +15,12 @@ export type Store = {
 
 type Lister = { list(): Promise<SessionListing> };
 
-export type StoreOptions = { clawjsAgent?: string; env?: NodeJS.ProcessEnv };
+export type StoreOptions = {
+  clawjsAgent?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Where transcript indexes live (default: in memory only). */
+  indexes?: IndexStore;
+};
 
 const CLAWJS_PREFIX = "clawjs:";
 
@@ -23,7 +29,8 @@ const CLAWJS_PREFIX = "clawjs:";
  * it). A value is an OpenClaw state dir (its agents use files or SQLite, each agent on its own), a
  * ClawJS workspace (`clawjs:PATH`, or any dir holding .clawjs/conversations), or both at once.
  */
-export function openStore(specs: string | readonly string[] | undefined, options: StoreOptions = {}): Store {
+export function openStore(specs: string | readonly string[] | undefined, storeOptions: StoreOptions = {}): Store {
+  const options = { ...storeOptions, indexes: storeOptions.indexes ?? new IndexStore(undefined) };
   const list = [specs ?? []].flat().filter((s) => s.trim() !== "");
   const values = list.length > 0 ? list : [resolveStateDir({ env: options.env ?? process.env })];
   const parts = values.map((value) => openOne(value, options));
@@ -36,7 +43,7 @@ export function openStore(specs: string | readonly string[] | undefined, options
   };
 }
 
-function openOne(value: string, options: StoreOptions): { description: string; listers: Lister[] } {
+function openOne(value: string, options: StoreOptions & { indexes: IndexStore }): { description: string; listers: Lister[] } {
   const clawjsOnly = value.startsWith(CLAWJS_PREFIX);
   let root = resolve(clawjsOnly ? value.slice(CLAWJS_PREFIX.length) : value);
   if (clawjsOnly && basename(root) === "conversations" && basename(dirname(root)) === ".clawjs") root = dirname(dirname(root));
@@ -45,11 +52,11 @@ function openOne(value: string, options: StoreOptions): { description: string; l
 
   const hasClawJs = existsSync(join(root, CLAWJS_CONVERSATIONS));
   if (clawjsOnly || (hasClawJs && !existsSync(join(root, "agents")))) {
-    return { description: `clawjs workspace ${root}`, listers: [new ClawJsSource(root, options.clawjsAgent)] };
+    return { description: `clawjs workspace ${root}`, listers: [new ClawJsSource(root, options.clawjsAgent, options.indexes)] };
   }
-  const sqlite = new OpenClawSqliteSource(root);
-  const files = new OpenClawFileSource(root, (agent) => sqlite.hasDatabase(agent));
+  const sqlite = new OpenClawSqliteSource(root, options.indexes);
+  const files = new OpenClawFileSource(root, { skipAgent: (agent) => sqlite.hasDatabase(agent), indexes: options.indexes });
   const listers: Lister[] = [files, sqlite];
-  if (hasClawJs) listers.push(new ClawJsSource(root, options.clawjsAgent));
+  if (hasClawJs) listers.push(new ClawJsSource(root, options.clawjsAgent, options.indexes));
   return { description: `openclaw state dir ${root}${hasClawJs ? " (with a clawjs workspace)" : ""}`, listers };
 }

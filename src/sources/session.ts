@@ -1,4 +1,4 @@
-import type { SessionEvent, Visibility } from "../contract/event.js";
+import type { EventType, SessionEvent, Visibility } from "../contract/event.js";
 import type { RawLine } from "./transcript/transcript-events.js";
 
 export const STORE_KINDS = ["openclaw-files", "openclaw-sqlite", "clawjs"] as const;
@@ -8,7 +8,14 @@ export type StoreKind = (typeof STORE_KINDS)[number];
 export type SourceEvent = Omit<SessionEvent, "time" | "visibility" | "truncated" | "redacted"> & {
   /** The source's own classification (NATS events carry one); rules may still raise it. */
   visibility?: Visibility;
+  /** Where a later read can resume to see this event again (just before its line); kept when saved. */
+  resumePoint?: ResumePoint;
 };
+
+/** A place in a transcript to resume reading at; a page saves the one of its last event for the next page. */
+export interface ResumePoint {
+  save(): void;
+}
 
 /** Counters a read adds to, so a query can report (and tests can check) how much work it did. */
 export type ReadStats = {
@@ -38,10 +45,16 @@ export type ReadOptions = {
    */
   reachedEnd?(end: TranscriptEnd): void;
   /**
-   * A hint: events earlier than this may be left out (a source with an index seeks past them).
-   * Sources that cannot seek yield them anyway; the engine filters.
+   * A hint: events earlier than `timestamp`, or (this session) at or before `seq`, may be left out;
+   * an indexed source starts reading past them. The engine filters exactly either way.
    */
-  fromTimestamp?: number;
+  skipBefore?: { timestamp?: number; seq?: number };
+  /** The same for a backward read: events later than `timestamp`, or at or after `seq`, may be left out. */
+  skipAfter?: { timestamp?: number; seq?: number };
+  /** A hint: only these types are wanted; stretches of the transcript without any may be skipped. */
+  types?: ReadonlySet<EventType>;
+  /** "backward": newest first. */
+  direction?: "forward" | "backward";
 };
 
 /** One session as the registry knows it, with the means to read its events. */
@@ -66,8 +79,11 @@ export type SessionInfo = {
   displayName?: string;
   channel?: string;
   model?: string;
-  /** An upper bound on the time of any event of this session, when known (lets queries skip it). */
-  lastActivityAt?: number;
+  /**
+   * An upper bound on the time of any event of this session, when known (lets queries skip it). It may
+   * cost a stat or a row lookup, so it is asked for only when a query can use it.
+   */
+  activity(): Promise<number | undefined>;
   /** false for a transcript the registry does not list (found on disk only). */
   registered: boolean;
   /** Where the transcript is, for people: a file path or a database row reference. */
@@ -86,8 +102,19 @@ export interface SessionSource {
 /** What a source lists: its sessions, and anything it could not read (for operators, never for callers). */
 export type SessionListing = { sessions: SessionInfo[]; warnings: string[] };
 
-/** One read of a transcript: its raw lines in order, and afterwards whether it has grown past them. */
+/**
+ * Access to one transcript's raw lines by position (byte offset in a file, row seq in a database),
+ * enough to read any stretch of it and to index it.
+ */
 export interface TranscriptRead {
-  lines(): AsyncIterable<RawLine>;
+  /** Stable for the same transcript: where its index is kept. */
+  readonly id: string;
+  /** Lines from `from` (a line start) up to `to` (exclusive), or to the current end. */
+  lines(from?: number, to?: number): AsyncIterable<RawLine>;
+  /** Whether the transcript has grown past the furthest position read so far. */
   grown(): Promise<boolean>;
+  /** The current end position. */
+  end(): Promise<number>;
+  /** A digest of the content before `at`: equal digests mean the prefix is the one indexed before. */
+  fingerprint(at: number): Promise<string>;
 }

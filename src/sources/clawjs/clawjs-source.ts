@@ -1,5 +1,6 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { IndexStore } from "../index/index-store.js";
 import { sessionFromEntry } from "../openclaw/registry-entry.js";
 import { isSafeFileName } from "../paths.js";
 import type { SessionInfo, SessionListing, SessionSource } from "../session.js";
@@ -23,6 +24,7 @@ export class ClawJsSource implements SessionSource {
   constructor(
     readonly root: string,
     private readonly agent = DEFAULT_CLAWJS_AGENT,
+    private readonly indexes: IndexStore = new IndexStore(undefined),
   ) {
     this.conversationsDir = join(root, CLAWJS_CONVERSATIONS);
   }
@@ -57,9 +59,10 @@ export class ClawJsSource implements SessionSource {
       entry,
       source: this.kind,
       location: path,
-      activityTimes: [info.mtimeMs],
+      lastWrite: async () => info.mtimeMs,
       hasRegistry: false,
       open: () => new FileRead(this.conversationsDir, path),
+      indexes: this.indexes,
     });
   }
 }

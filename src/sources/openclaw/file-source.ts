@@ -2,6 +2,7 @@ import { readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { isSafeFileName } from "../paths.js";
 import type { SessionInfo, SessionListing, SessionSource } from "../session.js";
+import { IndexStore } from "../index/index-store.js";
 import { FileRead } from "../transcript/file-read.js";
 import { asString, type Json } from "../transcript/values.js";
 import { agentIds } from "./agents.js";
@@ -13,12 +14,23 @@ import { isSkippedSessionFile, sessionIdOfFile, transcriptPathOf } from "./trans
 export class OpenClawFileSource implements SessionSource {
   readonly kind = "openclaw-files" as const;
   private readonly registry = new RegistryFileReader();
+  /** Transcript file names per sessions dir, reused while the dir is unchanged (a dir's mtime moves when files come or go). */
+  private readonly listings = new Map<string, { mtimeMs: number; names: string[] }>();
+
+  private readonly skipAgent: (agent: string) => boolean;
+  private readonly indexes: IndexStore;
 
   constructor(
     readonly root: string,
-    /** Agents this source leaves to another (an agent migrated to SQLite). */
-    private readonly skipAgent: (agent: string) => boolean = () => false,
-  ) {}
+    options: {
+      /** Agents this source leaves to another (an agent migrated to SQLite). */
+      skipAgent?: (agent: string) => boolean;
+      indexes?: IndexStore;
+    } = {},
+  ) {
+    this.skipAgent = options.skipAgent ?? (() => false);
+    this.indexes = options.indexes ?? new IndexStore(undefined);
+  }
 
   async listSessions(): Promise<SessionInfo[]> {
     return (await this.list()).sessions;
@@ -52,24 +64,35 @@ export class OpenClawFileSource implements SessionSource {
         continue;
       }
       claimed.add(basename(path));
-      sessions.push(await this.session(agent, sessionsDir, path, sessionId, storeKey, entry));
+      sessions.push(this.session(agent, sessionsDir, path, sessionId, storeKey, entry));
     }
-    for (const name of await listDir(sessionsDir)) {
-      if (claimed.has(name) || isSkippedSessionFile(name) || !isSafeFileName(name)) continue;
+    for (const name of await this.transcriptFiles(sessionsDir)) {
+      if (claimed.has(name)) continue;
       const sessionId = sessionIdOfFile(name);
-      sessions.push(await this.session(agent, sessionsDir, join(sessionsDir, name), sessionId, undefined, undefined));
+      sessions.push(this.session(agent, sessionsDir, join(sessionsDir, name), sessionId, undefined, undefined));
     }
     return sessions;
   }
 
-  private async session(
+  private async transcriptFiles(dir: string): Promise<string[]> {
+    const mtimeMs = await modifiedAt(dir);
+    const cached = this.listings.get(dir);
+    if (cached && mtimeMs !== undefined && cached.mtimeMs === mtimeMs) return cached.names;
+    const names = (await readdir(dir).catch(() => [] as string[]))
+      .filter((name) => !isSkippedSessionFile(name) && isSafeFileName(name))
+      .sort();
+    if (mtimeMs !== undefined) this.listings.set(dir, { mtimeMs, names });
+    return names;
+  }
+
+  private session(
     agent: string,
     sessionsDir: string,
     path: string,
     sessionId: string,
     storeKey: string | undefined,
     entry: Json | undefined,
-  ): Promise<SessionInfo> {
+  ): SessionInfo {
     return sessionFromEntry({
       agent,
       storeKey,
@@ -77,15 +100,14 @@ export class OpenClawFileSource implements SessionSource {
       entry,
       source: this.kind,
       location: path,
-      activityTimes: [await modifiedAt(path)],
+      lastWrite: () => modifiedAt(path),
       open: () => new FileRead(sessionsDir, path),
+      indexes: this.indexes,
     });
   }
 }
 
-async function listDir(dir: string): Promise<string[]> {
-  return (await readdir(dir).catch(() => [] as string[])).sort();
-}
+
 
 async function modifiedAt(path: string): Promise<number | undefined> {
   try {

@@ -1,6 +1,8 @@
 import { canonicalKey } from "../../contract/session-keys.js";
 import type { SessionInfo, StoreKind, TranscriptRead } from "../session.js";
-import { transcriptEvents, type RegistryEnd } from "../transcript/transcript-events.js";
+import { eventsBackward, eventsForward } from "../index/indexed-events.js";
+import type { IndexStore } from "../index/index-store.js";
+import type { RegistryEnd } from "../transcript/transcript-events.js";
 import { asNumber, asString, parseInstant, type Json } from "../transcript/values.js";
 
 /** Clock and file-system time can disagree a little; a session is only skipped by time beyond this. */
@@ -15,12 +17,14 @@ export type EntrySession = {
   source: StoreKind;
   location: string;
   generation?: "current" | "earlier";
-  /** Other times known to bound the session's last event (file mtime, last row time). */
-  activityTimes?: Array<number | undefined>;
+  /** Another time that bounds the session's last event (file mtime, last row time), looked up when asked. */
+  lastWrite?: () => Promise<number | undefined>;
   /** Whether the registry's status may end the session with session_end (ClawJS has no registry). */
   hasRegistry?: boolean;
   /** Starts one read of the transcript. */
   open(): TranscriptRead;
+  /** Where transcript indexes are kept. */
+  indexes: IndexStore;
 };
 
 
@@ -35,12 +39,9 @@ export function sessionFromEntry(input: EntrySession): SessionInfo {
     runtimeMs: asNumber(entry.runtimeMs),
   };
   const parent = asString(entry?.spawnedBy) ?? asString(entry?.parentSessionKey);
-  const known = [
-    ...(input.activityTimes ?? []),
-    registryEnd?.updatedAt,
-    registryEnd?.endedAt,
-    parseInstant(entry?.lastActivityAt),
-  ].filter((t): t is number => t !== undefined);
+  const known = [registryEnd?.updatedAt, registryEnd?.endedAt, parseInstant(entry?.lastActivityAt)].filter(
+    (t): t is number => t !== undefined,
+  );
   return {
     key,
     storeKey: storeKey ?? key,
@@ -50,6 +51,10 @@ export function sessionFromEntry(input: EntrySession): SessionInfo {
     generation: input.generation ?? "current",
     parentKey: parent ? canonicalKey(agent, parent) : undefined,
     updatedAt: registryEnd?.updatedAt ?? (known.length > 0 ? Math.max(...known) : undefined),
+    activity: async () => {
+      const times = [...known, await input.lastWrite?.()].filter((t): t is number => t !== undefined);
+      return times.length > 0 ? Math.max(...times) + ACTIVITY_SLACK_MS : undefined;
+    },
     status: registryEnd?.status ?? (entry ? undefined : "unregistered"),
     startedAt: parseInstant(entry?.startedAt) ?? parseInstant(entry?.sessionStartedAt),
     endedAt: registryEnd?.endedAt,
@@ -58,14 +63,17 @@ export function sessionFromEntry(input: EntrySession): SessionInfo {
     displayName: asString(entry?.displayName),
     channel: asString(entry?.channel),
     model: asString(entry?.model),
-    lastActivityAt: known.length > 0 ? Math.max(...known) + ACTIVITY_SLACK_MS : undefined,
     registered: entry !== undefined,
     location: input.location,
     events: (options) => {
-      const read = input.open();
-      const identity = { agent, session: key, sessionId, source: input.source };
-      const end = input.hasRegistry === false ? undefined : registryEnd;
-      return transcriptEvents(read.lines(), identity, end, options, () => read.grown());
+      const read = {
+        read: input.open(),
+        identity: { agent, session: key, sessionId, source: input.source },
+        registryEnd: input.hasRegistry === false ? undefined : registryEnd,
+        options,
+        indexes: input.indexes,
+      };
+      return options.direction === "backward" ? eventsBackward(read) : eventsForward(read);
     },
   };
 }

@@ -1,8 +1,10 @@
+import { createHash } from "node:crypto";
 import type { SessionInfo, SessionListing, SessionSource, TranscriptRead } from "../session.js";
 import type { RawLine } from "../transcript/transcript-events.js";
 import { asObject, asString, type Json } from "../transcript/values.js";
 import { openAgentDb, tableColumns, type AgentDb } from "./agent-db.js";
 import { agentDatabasePath, agentIds, usesSqlite } from "./agents.js";
+import { IndexStore } from "../index/index-store.js";
 import { sessionFromEntry } from "./registry-entry.js";
 
 type Row = Record<string, unknown>;
@@ -44,7 +46,10 @@ const WINDOW_FIELDS: Array<[string, string]> = [
 export class OpenClawSqliteSource implements SessionSource {
   readonly kind = "openclaw-sqlite" as const;
 
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    private readonly indexes: IndexStore = new IndexStore(undefined),
+  ) {}
 
   hasDatabase(agent: string): boolean {
     return usesSqlite(this.root, agent);
@@ -73,8 +78,6 @@ export class OpenClawSqliteSource implements SessionSource {
   }
 
   private agentSessions(db: AgentDb, agent: string, path: string): SessionInfo[] {
-    const lastRowTime = db.prepare("SELECT created_at AS t FROM transcript_events WHERE session_id = ? ORDER BY seq DESC LIMIT 1");
-    const lastTime = (sessionId: string) => (lastRowTime.get(sessionId) as { t?: number } | undefined)?.t;
     const sessions: SessionInfo[] = [];
     const currentIds = new Map<string, string>();
     for (const node of db.prepare("SELECT * FROM session_nodes").all() as Row[]) {
@@ -84,7 +87,7 @@ export class OpenClawSqliteSource implements SessionSource {
       const sessionId = asString(entry.sessionId);
       if (!sessionId) continue;
       currentIds.set(storeKey.toLowerCase(), sessionId);
-      sessions.push(this.session(path, agent, storeKey, sessionId, entry, "current", lastTime(sessionId)));
+      sessions.push(this.session(path, agent, storeKey, sessionId, entry, "current"));
     }
     if (tableColumns(db, "session_windows").has("session_key")) {
       for (const window of db.prepare("SELECT * FROM session_windows").all() as Row[]) {
@@ -92,7 +95,7 @@ export class OpenClawSqliteSource implements SessionSource {
         const sessionId = asString(window.session_id);
         if (!storeKey || !sessionId || currentIds.get(storeKey.toLowerCase()) === sessionId) continue;
         const entry = withColumns({}, window, WINDOW_FIELDS);
-        sessions.push(this.session(path, agent, storeKey, sessionId, entry, "earlier", lastTime(sessionId)));
+        sessions.push(this.session(path, agent, storeKey, sessionId, entry, "earlier"));
       }
     }
     return sessions;
@@ -105,7 +108,6 @@ export class OpenClawSqliteSource implements SessionSource {
     sessionId: string,
     entry: Json,
     generation: "current" | "earlier",
-    lastRowAt: number | undefined,
   ): SessionInfo {
     return sessionFromEntry({
       agent,
@@ -115,33 +117,41 @@ export class OpenClawSqliteSource implements SessionSource {
       source: this.kind,
       generation,
       location: `${path}#${sessionId}`,
-      activityTimes: [lastRowAt],
+      lastWrite: async () => lastRowTime(path, sessionId),
       open: () => new DatabaseRead(path, sessionId),
+      indexes: this.indexes,
     });
   }
 }
 
-/** One read of a transcript's rows, in seq order and short batches so no read transaction stays open. */
+/** A transcript's rows by seq, fetched in short batches so no read transaction stays open. */
 class DatabaseRead implements TranscriptRead {
+  readonly id: string;
   private lastSeq = Number.MIN_SAFE_INTEGER;
 
   constructor(
     private readonly path: string,
     private readonly sessionId: string,
-  ) {}
+  ) {
+    this.id = `sqlite:${path}#${sessionId}`;
+  }
 
-  async *lines(): AsyncGenerator<RawLine> {
+  async *lines(from = Number.MIN_SAFE_INTEGER, to = Number.MAX_SAFE_INTEGER): AsyncGenerator<RawLine> {
     const db = openAgentDb(this.path);
     try {
-      const batch = db.prepare("SELECT seq, event_json FROM transcript_events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+      const batch = db.prepare(
+        "SELECT seq, event_json FROM transcript_events WHERE session_id = ? AND seq >= ? AND seq < ? ORDER BY seq LIMIT ?",
+      );
+      let next = from;
       for (;;) {
-        const rows = batch.all(this.sessionId, this.lastSeq, BATCH_ROWS) as Array<{ seq: number; event_json: unknown }>;
+        const rows = batch.all(this.sessionId, next, to, BATCH_ROWS) as Array<{ seq: number; event_json: unknown }>;
         for (const row of rows) {
-          this.lastSeq = row.seq;
+          this.lastSeq = Math.max(this.lastSeq, row.seq);
           const text = typeof row.event_json === "string" ? row.event_json : "";
-          yield { text, bytes: Buffer.byteLength(text) + 1 };
+          yield { text, bytes: Buffer.byteLength(text) + 1, at: row.seq, next: row.seq + 1 };
         }
         if (rows.length < BATCH_ROWS) return;
+        next = rows[rows.length - 1]!.seq + 1;
       }
     } finally {
       db.close();
@@ -149,13 +159,46 @@ class DatabaseRead implements TranscriptRead {
   }
 
   async grown(): Promise<boolean> {
+    return (await this.end()) > this.lastSeq + 1;
+  }
+
+  async end(): Promise<number> {
+    return this.query((db) => {
+      const row = db.prepare("SELECT MAX(seq) AS seq FROM transcript_events WHERE session_id = ?").get(this.sessionId) as { seq: number | null };
+      return row.seq === null ? 0 : row.seq + 1;
+    });
+  }
+
+  async fingerprint(at: number): Promise<string> {
+    return this.query((db) => {
+      const first = db.prepare("SELECT seq, event_json FROM transcript_events WHERE session_id = ? ORDER BY seq LIMIT 1").get(this.sessionId);
+      const last = db
+        .prepare("SELECT seq, event_json FROM transcript_events WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT 1")
+        .get(this.sessionId, at);
+      return createHash("sha1").update(JSON.stringify([first, last, at])).digest("base64url");
+    });
+  }
+
+  private query<T>(run: (db: AgentDb) => T): T {
     const db = openAgentDb(this.path);
     try {
-      const row = db.prepare("SELECT MAX(seq) AS seq FROM transcript_events WHERE session_id = ?").get(this.sessionId) as { seq: number | null };
-      return row.seq !== null && row.seq > this.lastSeq;
+      return run(db);
     } finally {
       db.close();
     }
+  }
+}
+
+/** When the transcript's last row was written (rows are stamped by the gateway as it inserts them). */
+function lastRowTime(path: string, sessionId: string): number | undefined {
+  const db = openAgentDb(path);
+  try {
+    const row = db.prepare("SELECT created_at AS t FROM transcript_events WHERE session_id = ? ORDER BY seq DESC LIMIT 1").get(sessionId) as
+      | { t?: number }
+      | undefined;
+    return typeof row?.t === "number" ? row.t : undefined;
+  } finally {
+    db.close();
   }
 }
 

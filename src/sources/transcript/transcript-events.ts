@@ -1,5 +1,5 @@
 import type { ReadOptions, SourceEvent, StoreKind } from "../session.js";
-import { TranscriptNormalizer, type EventDraft } from "./normalize.js";
+import { TranscriptNormalizer, type EventDraft, type NormalizerState } from "./normalize.js";
 
 export type TranscriptIdentity = {
   agent: string;
@@ -15,6 +15,9 @@ export type RegistryEnd = { status?: string; endedAt?: number; updatedAt?: numbe
 export type RawLine = {
   text: string;
   bytes: number;
+  /** Where the line starts and where the next one does: byte offsets in a file, row seqs in a database. */
+  at?: number;
+  next?: number;
   /** false for a file's last line that has no newline yet. */
   complete?: boolean;
   oversized?: boolean;
@@ -63,38 +66,67 @@ export async function* transcriptEvents(
   lines: AsyncIterable<RawLine>,
   identity: TranscriptIdentity,
   registryEnd: RegistryEnd | undefined,
-  options: Pick<ReadOptions, "stats" | "pending" | "reachedEnd" | "skippedLine">,
+  options: LineOptions,
   /** Whether the transcript has grown past what `lines` read (checked only if the read got to the end). */
   grown: () => Promise<boolean> = async () => false,
 ): AsyncGenerator<SourceEvent> {
-  const { stats } = options;
-  const normalizer = new TranscriptNormalizer();
-  let pending = false;
-  for await (const line of lines) {
+  const processor = new LineProcessor(identity, options);
+  for await (const line of lines) yield* processor.line(line);
+  yield* processor.finish(registryEnd, grown);
+}
+
+export type LineOptions = Pick<ReadOptions, "stats" | "pending" | "reachedEnd" | "skippedLine">;
+
+/** Turns raw lines into stamped events, counting and reporting what it skips. Holds the normalizer. */
+export class LineProcessor {
+  readonly normalizer: TranscriptNormalizer;
+  /** Lines this processor found nothing in. */
+  skippedLines = 0;
+  private pending = false;
+
+  constructor(
+    private readonly identity: TranscriptIdentity,
+    private readonly options: LineOptions,
+    state?: NormalizerState,
+  ) {
+    this.normalizer = new TranscriptNormalizer(state);
+  }
+
+  /** The events of one line; a line that yields none is reported as skipped. */
+  line(line: RawLine): SourceEvent[] {
+    const { stats } = this.options;
+    const normalizer = this.normalizer;
     stats.linesRead++;
     stats.bytesRead += line.bytes;
     const value = line.oversized ? undefined : parseLine(line.text);
     if (value === undefined) {
-      stats.skippedLines++;
-      options.skippedLine?.(normalizer.lastTimestamp, normalizer.eventCount);
+      this.skipped();
       if (isWriteUnderWay(line, normalizer.lastTimestamp, Date.now())) {
-        pending = true;
-        options.pending?.(Math.max(normalizer.lastTimestamp, partialLineTime(line.text) ?? 0), normalizer.eventCount + 1);
+        this.pending = true;
+        this.options.pending?.(Math.max(normalizer.lastTimestamp, partialLineTime(line.text) ?? 0), normalizer.eventCount + 1);
       }
-      continue;
+      return [];
     }
     const skippedBefore = normalizer.skipped;
     const drafts = normalizer.line(value);
-    if (normalizer.skipped > skippedBefore) {
-      stats.skippedLines++;
-      options.skippedLine?.(normalizer.lastTimestamp, normalizer.eventCount);
-    }
-    for (const draft of drafts) yield stampEvent(draft, identity);
+    if (normalizer.skipped > skippedBefore) this.skipped();
+    return drafts.map((draft) => stampEvent(draft, this.identity));
   }
-  // while a line is still being written the session has not really ended: its end comes after that line
-  const end = registryEnd && !pending ? normalizer.sessionEnd(registryEnd) : undefined;
-  if (end) yield stampEvent(end, identity);
-  options.reachedEnd?.({ lastTimestamp: normalizer.lastTimestamp, nextSeq: normalizer.eventCount + 1, grown });
+
+  /** After the last line: the registry's session_end (unless a line is still being written), and the end report. */
+  finish(registryEnd: RegistryEnd | undefined, grown: () => Promise<boolean>): SourceEvent[] {
+    const normalizer = this.normalizer;
+    // while a line is still being written the session has not really ended: its end comes after that line
+    const end = registryEnd && !this.pending ? normalizer.sessionEnd(registryEnd) : undefined;
+    this.options.reachedEnd?.({ lastTimestamp: normalizer.lastTimestamp, nextSeq: normalizer.eventCount + 1, grown });
+    return end ? [stampEvent(end, this.identity)] : [];
+  }
+
+  private skipped(): void {
+    this.skippedLines++;
+    this.options.stats.skippedLines++;
+    this.options.skippedLine?.(this.normalizer.lastTimestamp, this.normalizer.eventCount);
+  }
 }
 
 /** The time a half-written line will carry, when its timestamp field is already there (pi writes it early). */

@@ -30,6 +30,6 @@ export function parseInstant(value: unknown): number | undefined {
 /** Copies only the entries whose value is defined, so payloads carry no `undefined` keys. */
 export function defined<T extends Json>(object: T): T {
   const out: Json = {};
-  for (const [key, value] of Object.entries(object)) if (value !== undefined) out[key] = value;
+  for (const key in object) if (object[key] !== undefined) out[key] = object[key];
   return out as T;
 }

@@ -1,0 +1,162 @@
+/**
+ * Timing for the store benchmarks. Every measured query runs in its own child process (run-one.ts),
+ * so each run reports its own peak RSS and starts with nothing in memory. Ours runs "cold" (a fresh,
+ * empty SESSION_EVENTS_CACHE_DIR) and "warm" (the cache dir the first cold run left). The OS page cache
+ * is warm for everyone alike: the store fits in RAM and every contestant reads the same files.
+ * A query is repeated up to `runs` times within a time budget; a run that hits the deadline is not repeated.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import type { ExternalJob } from "./baselines.js";
+import type { QuerySpec } from "./queries.js";
+import { median } from "./stats.js";
+
+export type Outcome = { ms: number; maxRssMb?: number; result?: unknown; error?: string; timedOut?: boolean };
+export type Measurement = { runs: Outcome[]; medianMs?: number; maxRssMb?: number; result?: unknown; error?: string; timedOut?: boolean };
+export type HarnessPlan = { runs: number; budgetMs: number; deadlineMs: number; cacheRoot: string; log(line: string): void };
+
+const RUN_ONE = fileURLToPath(new URL("./run-one.js", import.meta.url));
+const TIME = "/usr/bin/time";
+/** Beyond the in-process deadline, how long a child may take before it is killed. */
+const KILL_GRACE_MS = 120_000;
+
+function summarize(runs: Outcome[]): Measurement {
+  const good = runs.filter((r) => !r.error && !r.timedOut);
+  const rss = runs.map((r) => r.maxRssMb).filter((v): v is number => v !== undefined);
+  const bad = runs.find((r) => r.error || r.timedOut);
+  return {
+    runs,
+    ...(good.length > 0 ? { medianMs: median(good.map((r) => r.ms)) } : {}),
+    ...(rss.length > 0 ? { maxRssMb: Math.max(...rss) } : {}),
+    result: (good[0] ?? runs[0])?.result,
+    ...(bad?.error ? { error: bad.error } : {}),
+    ...(bad?.timedOut ? { timedOut: true } : {}),
+  };
+}
+
+/** Runs one query in a child process. */
+export function runChild(spec: QuerySpec, killAfterMs: number): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, ["--max-old-space-size=8192", RUN_ONE, JSON.stringify(spec)], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let killed = false;
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill("SIGKILL");
+    }, killAfterMs);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const ms = performance.now() - started;
+      if (killed) return resolve({ ms, timedOut: true, error: `killed after ${(ms / 1000).toFixed(0)} s` });
+      const last = stdout.trim().split("\n").pop() ?? "";
+      try {
+        const parsed = JSON.parse(last) as { ms: number; maxRssMb: number; result?: Record<string, unknown>; error?: string };
+        const timedOut = parsed.result?.timedOut === true;
+        resolve({ ms: parsed.ms, maxRssMb: parsed.maxRssMb, result: parsed.result, ...(parsed.error ? { error: parsed.error } : {}), ...(timedOut ? { timedOut } : {}) });
+      } catch {
+        resolve({ ms, error: `exit ${code ?? signal}: ${stderr.trim().split("\n").slice(-3).join(" | ") || "no output"}` });
+      }
+    });
+  });
+}
+
+async function repeat(label: string, plan: HarnessPlan, once: () => Promise<Outcome>, first?: Outcome): Promise<Outcome[]> {
+  const runs: Outcome[] = first ? [first] : [];
+  let spent = runs.reduce((sum, r) => sum + r.ms, 0);
+  while (runs.length < plan.runs) {
+    const last = runs[runs.length - 1];
+    if (last && (last.error || last.timedOut || spent + last.ms > plan.budgetMs)) break;
+    const outcome = await once();
+    runs.push(outcome);
+    spent += outcome.ms;
+    plan.log(`  ${label} #${runs.length}: ${outcome.ms.toFixed(0)} ms${outcome.maxRssMb ? `, ${outcome.maxRssMb.toFixed(0)} MB` : ""}${outcome.error ? ` (${outcome.error})` : ""}`);
+  }
+  return runs;
+}
+
+function freshCacheDir(plan: HarnessPlan): string {
+  mkdirSync(plan.cacheRoot, { recursive: true });
+  return mkdtempSync(join(plan.cacheRoot, "cache-"));
+}
+
+/** Ours, cold then warm: cold runs each get an empty cache dir; warm runs reuse the first cold run's. */
+export async function measureOurs(label: string, spec: Omit<QuerySpec, "cacheDir" | "deadlineMs">, plan: HarnessPlan): Promise<{ cold: Measurement; warm: Measurement }> {
+  const killAfter = plan.deadlineMs + KILL_GRACE_MS;
+  const warmDir = freshCacheDir(plan);
+  try {
+    const first = await runChild({ ...spec, cacheDir: warmDir, deadlineMs: plan.deadlineMs }, killAfter);
+    plan.log(`  ${label} ours cold #1: ${first.ms.toFixed(0)} ms, ${first.maxRssMb?.toFixed(0) ?? "?"} MB${first.error ? ` (${first.error})` : ""}`);
+    // after a cold run that timed out, warm runs still show what the cache it left is worth
+    const warm = first.error && !first.timedOut ? [] : await repeat(`${label} ours warm`, plan, () => runChild({ ...spec, cacheDir: warmDir, deadlineMs: plan.deadlineMs }, killAfter));
+    const cold = await repeat(`${label} ours cold`, plan, async () => {
+      const dir = freshCacheDir(plan);
+      try {
+        return await runChild({ ...spec, cacheDir: dir, deadlineMs: plan.deadlineMs }, killAfter);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, first);
+    return { cold: summarize(cold), warm: summarize(warm) };
+  } finally {
+    rmSync(warmDir, { recursive: true, force: true });
+  }
+}
+
+/** A naive baseline query (no cache involved). */
+export async function measureNaive(label: string, spec: Omit<QuerySpec, "cacheDir" | "deadlineMs">, plan: HarnessPlan): Promise<Measurement> {
+  const full: QuerySpec = { ...spec, cacheDir: plan.cacheRoot, deadlineMs: plan.deadlineMs };
+  return summarize(await repeat(`${label} naive`, plan, () => runChild(full, plan.deadlineMs + KILL_GRACE_MS)));
+}
+
+/** One run of an external tool job: wall time over its invocations, peak RSS via /usr/bin/time. */
+export async function runExternal(job: ExternalJob, killAfterMs: number): Promise<Outcome> {
+  const collector = job.collector();
+  const started = performance.now();
+  let maxRssMb: number | undefined;
+  const rssFile = join(process.env.TMPDIR ?? "/tmp", `bench-rss-${process.pid}.txt`);
+  const useTime = existsSync(TIME);
+  for (const args of job.invocations) {
+    const [cmd, argv] = useTime ? [TIME, ["-f", "%M", "-o", rssFile, job.tool, ...args]] : [job.tool, args];
+    const failure = await new Promise<string | undefined>((resolve) => {
+      // its own process group, so a timeout kills the tool along with /usr/bin/time
+      const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"], detached: true });
+      let pending = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => {
+        const text = pending + d.toString();
+        const lines = text.split("\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) if (line !== "") collector.line(line);
+      });
+      child.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+      const timer = setTimeout(() => {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      }, Math.max(1000, killAfterMs - (performance.now() - started)));
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        if (pending !== "") collector.line(pending);
+        // rg exits 1 when nothing matched; /usr/bin/time passes the tool's exit code on
+        if (code === null) resolve("killed (timeout)");
+        else resolve(code === 0 || (job.tool === "rg" && code === 1) ? undefined : `${job.tool} exited ${code}: ${stderr.trim().split("\n").slice(-2).join(" | ")}`);
+      });
+    });
+    if (useTime) {
+      const kb = Number((existsSync(rssFile) ? readFileSync(rssFile, "utf8") : "").trim().split("\n").pop());
+      if (kb > 0) maxRssMb = Math.max(maxRssMb ?? 0, kb / 1024);
+    }
+    if (failure) return { ms: performance.now() - started, error: failure, ...(failure.startsWith("killed") ? { timedOut: true } : {}), ...(maxRssMb ? { maxRssMb } : {}) };
+  }
+  rmSync(rssFile, { force: true });
+  return { ms: performance.now() - started, result: collector.result(), ...(maxRssMb !== undefined ? { maxRssMb } : {}) };
+}
+
+export async function measureExternal(label: string, job: ExternalJob, plan: HarnessPlan): Promise<Measurement> {
+  return summarize(await repeat(`${label} ${job.tool}`, plan, () => runExternal(job, plan.deadlineMs + KILL_GRACE_MS)));
+}

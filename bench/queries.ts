@@ -1,0 +1,216 @@
+/**
+ * The benchmark's queries against this project, in-process (run-one.ts runs each in a child process):
+ * Q1 tail of one session, Q2 last hour of every session, Q3 tool errors by tool, Q4 a walk over every
+ * page of one session, the full pass it is compared with, and the 50 MB single-line check. Each
+ * returns a small JSON result the harness checks against the generator's ground truth.
+ */
+import { createAppContext, type AppContext } from "../src/app/context.js";
+import type { Page } from "../src/contract/page.js";
+import type { SessionEventsInput, SessionsEventsInput } from "../src/contract/query-input.js";
+import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query.js";
+import { readLines } from "../src/sources/transcript/line-reader.js";
+import { TranscriptNormalizer } from "../src/sources/transcript/normalize.js";
+import { listTranscripts } from "./transcripts.js";
+
+/** What a child process is asked to run. */
+export type QuerySpec = {
+  query: string;
+  store: string;
+  /** SESSION_EVENTS_CACHE_DIR for this run: a fresh dir (cold) or one a previous run left (warm). */
+  cacheDir: string;
+  /** The last hour's lower bound, epoch ms (the store's now - 1h). */
+  since: number;
+  sessionKey?: string;
+  path?: string;
+  /** A walk stops after this long (ms) and reports how far it got. */
+  deadlineMs: number;
+};
+
+export type QueryFn = (spec: QuerySpec) => Promise<unknown>;
+
+export type WalkResult = { pages: number; events: number; timedOut: boolean; problems: string[] };
+
+function context(spec: QuerySpec): AppContext {
+  const env: NodeJS.ProcessEnv = { ...process.env, SESSION_EVENTS_CACHE_DIR: spec.cacheDir };
+  for (const name of ["SESSION_EVENTS_CALLER", "SESSION_EVENTS_SCOPE", "SESSION_EVENTS_STORE", "SESSION_EVENTS_CURSOR_SECRET"]) delete env[name];
+  return createAppContext({ store: spec.store, clearance: "confidential" }, env); // operator: scope all
+}
+
+type Event = Page["events"][number];
+
+/**
+ * Follows nextCursor from the first page while hasMore, handing each page's events to `onEvents`;
+ * stops at the deadline. Flags a page that makes no progress (same cursor, no events) and stops.
+ */
+async function walk(first: (cursor?: string) => Promise<Page>, deadlineMs: number, onEvents: (events: Event[]) => void): Promise<WalkResult> {
+  const started = Date.now();
+  const problems: string[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  let events = 0;
+  for (;;) {
+    const page = await first(cursor);
+    pages++;
+    events += page.events.length;
+    onEvents(page.events);
+    if (!page.hasMore) return { pages, events, timedOut: false, problems };
+    if (page.events.length === 0 && page.nextCursor === cursor) {
+      problems.push(`page ${pages} made no progress (stoppedBy ${page.stoppedBy})`);
+      return { pages, events, timedOut: false, problems };
+    }
+    cursor = page.nextCursor;
+    if (Date.now() - started > deadlineMs) return { pages, events, timedOut: true, problems };
+  }
+}
+
+/** Checks a walk's events come in query order, each once. */
+function orderChecker(problems: string[], sameSession: boolean) {
+  const ids = new Set<string>();
+  let previous: Event | undefined;
+  return (events: Event[]) => {
+    for (const e of events) {
+      if (ids.has(e.id)) problems.push(`event ${e.id} returned twice`);
+      ids.add(e.id);
+      if (previous) {
+        const ok = sameSession
+          ? e.seq > previous.seq
+          : e.timestamp > previous.timestamp || (e.timestamp === previous.timestamp && (e.session > previous.session || (e.session === previous.session && e.seq > previous.seq)));
+        if (!ok) problems.push(`event ${e.id} out of order after ${previous.id}`);
+      }
+      previous = e;
+    }
+    if (problems.length > 20) problems.splice(20);
+  };
+}
+
+/** Q1: the first page of one session's last hour. */
+async function tail(spec: QuerySpec): Promise<unknown> {
+  const ctx = context(spec);
+  const page = await querySessionEvents(ctx, { sessionKey: spec.sessionKey, since: spec.since, limit: 50 });
+  return { events: page.events.length, hasMore: page.hasMore, stoppedBy: page.stoppedBy, allInWindow: page.events.every((e) => e.timestamp >= spec.since) };
+}
+
+/** Q2: every page of every session's last hour. */
+async function recentEverywhere(spec: QuerySpec): Promise<unknown> {
+  const ctx = context(spec);
+  const input: SessionsEventsInput = { sessionKey: "*", since: spec.since, limit: 500 };
+  const sessions = new Set<string>();
+  const problems: string[] = [];
+  const check = orderChecker(problems, false);
+  const walked = await walk((cursor) => querySessionsEvents(ctx, { ...input, cursor }), spec.deadlineMs, (events) => {
+    check(events);
+    for (const e of events) sessions.add(e.session);
+  });
+  walked.problems.push(...problems);
+  return { ...walked, sessions: sessions.size };
+}
+
+/**
+ * Q3: tool_error counts by tool over the whole store, by walking the tool_error events. Kept as one
+ * function so it can be swapped for an aggregate call.
+ */
+export async function toolErrorCounts(ctx: AppContext, deadlineMs: number): Promise<WalkResult & { byTool: Record<string, number> }> {
+  const byTool: Record<string, number> = {};
+  const problems: string[] = [];
+  const check = orderChecker(problems, false);
+  const input: SessionsEventsInput = { types: ["tool_error"], limit: 500 };
+  const walked = await walk((cursor) => querySessionsEvents(ctx, { ...input, cursor }), deadlineMs, (events) => {
+    check(events);
+    for (const e of events) {
+      const tool = typeof e.payload.toolName === "string" ? e.payload.toolName : "(unknown)";
+      byTool[tool] = (byTool[tool] ?? 0) + 1;
+    }
+  });
+  walked.problems.push(...problems);
+  return { ...walked, byTool };
+}
+
+async function toolErrors(spec: QuerySpec): Promise<unknown> {
+  return toolErrorCounts(context(spec), spec.deadlineMs);
+}
+
+/** Q4: every page of one session, from its first event. */
+async function walkSession(spec: QuerySpec): Promise<unknown> {
+  const ctx = context(spec);
+  const input: SessionEventsInput = { sessionKey: spec.sessionKey, limit: 500 };
+  const problems: string[] = [];
+  const check = orderChecker(problems, true);
+  let lastSeq = 0;
+  const walked = await walk((cursor) => querySessionEvents(ctx, { ...input, cursor }), spec.deadlineMs, (events) => {
+    check(events);
+    if (events.length > 0) lastSeq = events[events.length - 1]!.seq;
+  });
+  walked.problems.push(...problems);
+  return { ...walked, lastSeq };
+}
+
+/** Our reader and normalizer over one file, once: what a single full read of the transcript costs. */
+export async function normalizeFile(path: string, since: number): Promise<{ lines: number; events: number; recentEvents: number; toolErrors: Record<string, number> }> {
+  const normalizer = new TranscriptNormalizer();
+  let lines = 0;
+  let events = 0;
+  let recentEvents = 0;
+  const toolErrors: Record<string, number> = {};
+  for await (const line of readLines(path)) {
+    lines++;
+    let value: unknown;
+    try {
+      value = line.oversized ? undefined : JSON.parse(line.text);
+    } catch {
+      continue;
+    }
+    for (const draft of normalizer.line(value)) {
+      events++;
+      if (draft.timestamp >= since) recentEvents++;
+      if (draft.type === "tool_error") {
+        const tool = typeof draft.payload.toolName === "string" ? draft.payload.toolName : "(unknown)";
+        toolErrors[tool] = (toolErrors[tool] ?? 0) + 1;
+      }
+    }
+  }
+  return { lines, events, recentEvents, toolErrors };
+}
+
+async function fullPass(spec: QuerySpec): Promise<unknown> {
+  const { lines, events, recentEvents } = await normalizeFile(spec.path!, spec.since);
+  return { lines, events, recentEvents };
+}
+
+/** One pass of our reader and normalizer over every transcript: the floor for a scanning Q3. */
+async function storePass(spec: QuerySpec): Promise<unknown> {
+  const byTool: Record<string, number> = {};
+  let events = 0;
+  for (const path of listTranscripts(spec.store)) {
+    const r = await normalizeFile(path, spec.since);
+    events += r.events;
+    for (const [tool, n] of Object.entries(r.toolErrors)) byTool[tool] = (byTool[tool] ?? 0) + n;
+  }
+  return { events, byTool };
+}
+
+/** A session whose last line is a 50 MB tool result: the page must stay small and say it cut the text. */
+async function hugeLine(spec: QuerySpec): Promise<unknown> {
+  const ctx = context(spec);
+  const page = await querySessionEvents(ctx, { sessionKey: spec.sessionKey, limit: 50, order: "desc" });
+  const texts = page.events.map((e) => ({ e, chars: typeof e.payload.text === "string" ? e.payload.text.length : 0 }));
+  const biggest = texts.sort((a, b) => b.chars - a.chars)[0];
+  return {
+    events: page.events.length,
+    pageBytes: Buffer.byteLength(JSON.stringify(page)),
+    biggestType: biggest?.e.type,
+    biggestChars: biggest?.chars ?? 0,
+    truncated: biggest?.e.truncated === true,
+    truncatedEvents: page.truncatedEvents,
+    skippedLines: page.skippedLines,
+  };
+}
+
+export const OUR_QUERIES: Record<string, QueryFn> = {
+  "ours.tail": tail,
+  "ours.recent": recentEverywhere,
+  "ours.tool-errors": toolErrors,
+  "ours.walk-session": walkSession,
+  "ours.full-pass": fullPass,
+  "ours.store-pass": storePass,
+  "ours.huge-line": hugeLine,
+};

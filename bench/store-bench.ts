@@ -1,0 +1,237 @@
+/**
+ * The store benchmark (issue 4): generates (or reuses) a large OpenClaw file store, then times our
+ * queries Q1–Q4 cold and warm against a naive Node script, jq and ripgrep doing the same work on the
+ * same bytes, checks every answer against the generator's ground truth, and renders the tables.
+ */
+import { join } from "node:path";
+import { MiB } from "./gen-plan.js";
+import { jqFullPass, jqRecent, jqToolErrors, rgRecent, rgToolErrors, toolVersion, type ExternalJob } from "./baselines.js";
+import { generateStore, type SessionFacts, type StoreManifest } from "./generate-store.js";
+import { measureExternal, measureNaive, measureOurs, type HarnessPlan, type Measurement } from "./harness.js";
+import { buildHugeLineStore } from "./huge-line.js";
+import type { QuerySpec } from "./queries.js";
+import { check, countsDiff, ms, ratio, ROW_HEADERS, rowCells, sameCounts, total, type Counts, type Row } from "./report.js";
+import { markdownTable } from "./stats.js";
+import { listTranscripts } from "./transcripts.js";
+
+export type StoreBenchConfig = {
+  dataDir: string;
+  storeGb: number;
+  sessions: number;
+  bigMb: number;
+  mediumMb: number;
+  seed: number;
+  hugeLineMb: number;
+  runs: number;
+  budgetMs: number;
+  deadlineMs: number;
+  log(line: string): void;
+};
+
+type Spec = Omit<QuerySpec, "cacheDir" | "deadlineMs">;
+const num = (v: unknown) => (typeof v === "number" ? v : NaN);
+
+export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
+  const options = { totalBytes: Math.round(cfg.storeGb * 1024 * MiB), sessions: cfg.sessions, bigBytes: cfg.bigMb * MiB, mediumBytes: cfg.mediumMb * MiB, seed: cfg.seed };
+  const dir = join(cfg.dataDir, `store-${cfg.storeGb}gb-${cfg.sessions}s-${cfg.bigMb}mb-${cfg.mediumMb}mb-seed${cfg.seed}`);
+  cfg.log(`generating (or reusing) the store in ${dir} ...`);
+  const m = generateStore(dir, options);
+  cfg.log(`store: ${(m.totalBytes / MiB).toFixed(0)} MiB, ${m.sessions} sessions, ${m.reused ? "reused" : `generated in ${(m.generationMs / 1000).toFixed(1)} s`}`);
+
+  const plan: HarnessPlan = { runs: cfg.runs, budgetMs: cfg.budgetMs, deadlineMs: cfg.deadlineMs, cacheRoot: join(cfg.dataDir, "caches"), log: cfg.log };
+  const files = listTranscripts(dir);
+  const jq = toolVersion("jq");
+  const rg = toolVersion("rg");
+  const external = async (label: string, job: ExternalJob | undefined) => (job && (job.tool === "jq" ? jq : rg) ? measureExternal(label, job, plan) : undefined);
+  const base: Spec = { query: "", store: dir, since: m.since };
+  const rows: Row[] = [];
+  const notes: string[] = [];
+
+  // Q1: the first page of the last hour of one session, big and medium
+  const tailRow = async (label: string, s: SessionFacts) => {
+    cfg.log(`${label} ...`);
+    const ours = await measureOurs(label, { ...base, query: "ours.tail", sessionKey: s.key }, plan);
+    const naive = await measureNaive(label, { ...base, query: "naive.recent", path: s.path }, plan);
+    const jqM = await external(label, jqRecent([s.path], m.since));
+    const rgM = await external(label, rgRecent([s.path], m.since));
+    const want = Math.min(50, s.recentEvents);
+    const lines = (name: string, x: Measurement | undefined) => check(name, x, (r) => [num(r.lines) === s.recentLines, `${String(r.lines)} lines (truth ${s.recentLines})`]);
+    rows.push({
+      query: `${label}: session_events since 1h, limit 50 (${(s.bytes / MiB).toFixed(0)} MiB transcript)`,
+      oursCold: ours.cold,
+      oursWarm: ours.warm,
+      naive,
+      jq: jqM,
+      rg: rgM,
+      checks: [
+        check("ours", ours.warm.result ? ours.warm : ours.cold, (r) => {
+          // a page may end early at its byte budget; it must then say so, and say more exists
+          const n = num(r.events);
+          const ok = n >= 1 && n <= want && (n === want || r.stoppedBy === "byteBudget") && r.hasMore === s.recentEvents > n && r.allInWindow === true;
+          return [ok, `${n} events (stoppedBy ${String(r.stoppedBy)}), hasMore ${String(r.hasMore)} (truth ${s.recentEvents} in the hour)`];
+        }),
+        lines("naive", naive),
+        lines("jq", jqM),
+        lines("rg", rgM),
+      ].filter((c): c is string => c !== undefined),
+    });
+    return ours;
+  };
+  const q1Big = await tailRow("Q1 big", m.bigSession);
+  const q1Medium = await tailRow("Q1 medium", m.mediumSession);
+  notes.push(`Q1 big ÷ medium (ours): cold ${ratio(q1Big.cold, q1Medium.cold)}, warm ${ratio(q1Big.warm, q1Medium.warm)} for a transcript ${(m.bigSession.bytes / m.mediumSession.bytes).toFixed(0)}x larger with about the same last hour (${m.bigSession.recentEvents} vs ${m.mediumSession.recentEvents} events).`);
+
+  // Q2: every session's last hour, every page
+  {
+    cfg.log("Q2 ...");
+    const ours = await measureOurs("Q2", { ...base, query: "ours.recent" }, plan);
+    const naive = await measureNaive("Q2", { ...base, query: "naive.recent" }, plan);
+    const jqM = await external("Q2", jqRecent(files, m.since));
+    const rgM = await external("Q2", rgRecent(files, m.since));
+    const lines = (name: string, x: Measurement | undefined) => check(name, x, (r) => [num(r.lines) === m.recentLines, `${String(r.lines)} lines (truth ${m.recentLines})`]);
+    rows.push({
+      query: `Q2: sessions_events "*" since 1h, limit 500, all pages (${files.length} transcripts)`,
+      oursCold: ours.cold,
+      oursWarm: ours.warm,
+      naive,
+      jq: jqM,
+      rg: rgM,
+      checks: [
+        check("ours", ours.warm.result ? ours.warm : ours.cold, (r) => {
+          const problems = r.problems as string[];
+          return [num(r.events) === m.recentEvents && num(r.sessions) === m.recentSessions && problems.length === 0, `${String(r.events)} events in ${String(r.sessions)} sessions, ${String(r.pages)} pages (truth ${m.recentEvents} in ${m.recentSessions})${problems.length ? `; ${problems.slice(0, 3).join("; ")}` : ""}`];
+        }),
+        lines("naive", naive),
+        lines("jq", jqM),
+        lines("rg", rgM),
+      ].filter((c): c is string => c !== undefined),
+    });
+  }
+
+  // Q3: tool errors by tool over the whole store
+  let q3Walk: Measurement | undefined;
+  {
+    cfg.log("Q3 ...");
+    const ours = await measureOurs("Q3", { ...base, query: "ours.tool-errors" }, plan);
+    q3Walk = ours.warm.medianMs !== undefined ? ours.warm : ours.cold;
+    const naive = await measureNaive("Q3", { ...base, query: "naive.tool-errors" }, plan);
+    const jqM = await external("Q3", jqToolErrors(files));
+    const rgM = await external("Q3", rgToolErrors(files));
+    const byTool = (name: string, x: Measurement | undefined) =>
+      check(name, x, (r) => {
+        const got = r.byTool as Counts;
+        return [sameCounts(got, m.toolErrorsByTool), sameCounts(got, m.toolErrorsByTool) ? `${total(got)} errors, per tool equal to truth` : countsDiff(got, m.toolErrorsByTool)];
+      });
+    rows.push({
+      query: `Q3: tool_error counts by tool, whole store (walk of sessions_events types [tool_error], limit 500)`,
+      oursCold: ours.cold,
+      oursWarm: ours.warm,
+      naive,
+      jq: jqM,
+      rg: rgM,
+      checks: [
+        byTool("ours", ours.warm.result ? ours.warm : ours.cold),
+        byTool("naive", naive),
+        byTool("jq", jqM),
+        check("rg", rgM, (r) => [num(r.lines) === m.toolErrors, `${String(r.lines)} lines match (truth ${m.toolErrors}; total only)`]),
+      ].filter((c): c is string => c !== undefined),
+    });
+    const scan = await measureOurs("Q3 one scan", { ...base, query: "ours.store-pass" }, plan);
+    rows.push({
+      query: "Q3 floor: one pass of our reader + normalizer over every transcript",
+      oursCold: scan.cold,
+      oursWarm: scan.warm,
+      checks: [byTool("ours", scan.warm.result ? scan.warm : scan.cold)].filter((c): c is string => c !== undefined),
+    });
+  }
+
+  // Q4: every page of the big session, against one full pass over it
+  {
+    cfg.log("Q4 ...");
+    const big = m.bigSession;
+    const walk = await measureOurs("Q4 walk", { ...base, query: "ours.walk-session", sessionKey: big.key }, plan);
+    const pass = await measureOurs("Q4 full pass", { ...base, query: "ours.full-pass", path: big.path }, plan);
+    const naive = await measureNaive("Q4", { ...base, query: "naive.full-pass", path: big.path }, plan);
+    const jqM = await external("Q4", jqFullPass(big.path));
+    rows.push({
+      query: `Q4: session_events big session, limit 500, every page`,
+      oursCold: walk.cold,
+      oursWarm: walk.warm,
+      checks: [
+        check("ours", walk.warm.result ? walk.warm : walk.cold, (r) => {
+          const problems = r.problems as string[];
+          return [num(r.events) === big.events && problems.length === 0, `${String(r.events)} events in ${String(r.pages)} pages (truth ${big.events})${problems.length ? `; ${problems.slice(0, 3).join("; ")}` : ""}`];
+        }),
+      ].filter((c): c is string => c !== undefined),
+    });
+    const lines = (name: string, x: Measurement | undefined) => check(name, x, (r) => [num(r.lines) === big.lines, `${String(r.lines)} lines (truth ${big.lines})`]);
+    rows.push({
+      query: "Q4 one full pass of the big session (ours: reader + normalizer; others: parse every line)",
+      oursCold: pass.cold,
+      oursWarm: pass.warm,
+      naive,
+      jq: jqM,
+      checks: [check("ours", pass.warm, (r) => [num(r.events) === big.events, `${String(r.events)} events (truth ${big.events})`]), lines("naive", naive), lines("jq", jqM)].filter((c): c is string => c !== undefined),
+    });
+    const walkM = walk.warm.medianMs !== undefined ? walk.warm : walk.cold;
+    const progress = walkM.result as { events?: number; pages?: number } | undefined;
+    notes.push(
+      walkM.timedOut
+        ? `Q4 walk ÷ full pass: the walk timed out after ${(cfg.deadlineMs / 1000).toFixed(0)} s with ${progress?.events ?? "?"} of ${big.events} events (${progress?.pages ?? "?"} pages), so at least ${(cfg.deadlineMs / (pass.warm.medianMs ?? NaN)).toFixed(0)}x a full pass (${ms(pass.warm, cfg.runs, cfg.deadlineMs)} ms), and growing: each page re-reads the transcript up to its cursor.`
+        : `Q4 walk ÷ full pass (ours): cold ${ratio(walk.cold, pass.cold)}, warm ${ratio(walk.warm, pass.warm)}.`,
+    );
+  }
+
+  // one 50 MB line
+  {
+    cfg.log("huge line ...");
+    const huge = buildHugeLineStore(join(cfg.dataDir, `huge-line-${cfg.hugeLineMb}mb`), m.smallSession, cfg.hugeLineMb, cfg.seed);
+    const spec: Spec = { query: "ours.huge-line", store: huge.dir, since: m.since, sessionKey: huge.key };
+    const ours = await measureOurs("huge line", spec, plan);
+    const naive = await measureNaive("huge line", { ...spec, query: "naive.full-pass", path: huge.path }, plan);
+    rows.push({
+      query: `A ${(huge.lineBytes / MiB).toFixed(0)} MiB single line (tool result) in a small session: session_events desc, limit 50`,
+      oursCold: ours.cold,
+      oursWarm: ours.warm,
+      naive,
+      checks: [
+        check("ours", ours.warm.result ? ours.warm : ours.cold, (r) => [r.truncated === true && num(r.pageBytes) <= 64 * 1024, `text cut to ${String(r.biggestChars)} chars (truncated ${String(r.truncated)}), page ${String(r.pageBytes)} bytes, ${String(r.events)} events`]),
+        check("naive", naive, (r) => [true, `parsed ${String(r.lines)} lines`]),
+      ].filter((c): c is string => c !== undefined),
+    });
+  }
+  if (q3Walk?.timedOut) notes.push(`Q3's walk timed out after ${(cfg.deadlineMs / 1000).toFixed(0)} s with ${String((q3Walk.result as { events?: number } | undefined)?.events ?? "?")} of ${m.toolErrors} errors.`);
+  return render(m, rows, notes, cfg, { jq, rg });
+}
+
+function render(m: StoreManifest, rows: Row[], notes: string[], cfg: StoreBenchConfig, versions: { jq?: string; rg?: string }): string {
+  const since = new Date(m.since).toISOString();
+  const errors = Object.entries(m.toolErrorsByTool).map(([k, v]) => `${k} ${v}`).join(", ");
+  const storeTable = markdownTable(
+    ["store", "value"],
+    [
+      ["total transcript bytes", `${(m.totalBytes / MiB).toFixed(0)} MiB in ${m.sessions} sessions (${Object.entries(m.sessionsByAgent).map(([a, n]) => `${a} ${n}`).join(", ")})`],
+      ["lines / events", `${m.lines} / ${m.events}`],
+      ["big session", `${m.bigSession.key}: ${(m.bigSession.bytes / MiB).toFixed(0)} MiB, ${m.bigSession.lines} lines, ${m.bigSession.events} events, ${m.bigSession.recentEvents} in the last hour`],
+      ["medium session", `${m.mediumSession.key}: ${(m.mediumSession.bytes / MiB).toFixed(1)} MiB, ${m.mediumSession.lines} lines, ${m.mediumSession.events} events, ${m.mediumSession.recentEvents} in the last hour`],
+      ["last hour (since " + since + ")", `${m.recentEvents} events, ${m.recentLines} lines, in ${m.recentSessions} sessions`],
+      ["tool results / errors", `${m.toolResults} / ${m.toolErrors} (${errors})`],
+      ["spawned sessions, compactions", `${m.spawnedSessions}, ${m.compactions}`],
+      ["largest line", `${(m.largestLineBytes / MiB).toFixed(1)} MiB`],
+      ["generated in", `${(m.generationMs / 1000).toFixed(1)} s (seed ${cfg.seed})`],
+    ],
+  );
+  return [
+    `## Store queries`,
+    "",
+    `A generated OpenClaw file store (bench/generate-store.ts; BENCH_STORE_GB=${cfg.storeGb} BENCH_SESSIONS=${cfg.sessions} BENCH_BIG_MB=${cfg.bigMb} BENCH_MEDIUM_MB=${cfg.mediumMb}):`,
+    "",
+    storeTable,
+    "",
+    `Each query runs in its own Node process (peak RSS is that process's). **cold** = a fresh, empty SESSION_EVENTS_CACHE_DIR; **warm** = the cache dir the first cold run left. The OS page cache is warm for all. "1h" is the hour before the store was generated (passed as epoch ms, so a reused store answers the same). Median of up to ${cfg.runs} runs (n shows fewer, within a ${(cfg.budgetMs / 1000).toFixed(0)} s budget per cell); page walks stop after ${(cfg.deadlineMs / 1000).toFixed(0)} s. naive = Node readFileSync + split + JSON.parse of every line; jq: ${versions.jq ?? "not installed (skipped)"}; rg: ${versions.rg ?? "not installed (skipped)"}. Baselines count lines (Q1, Q2) where ours counts events.`,
+    "",
+    markdownTable(ROW_HEADERS, rows.map((r) => rowCells(r, cfg.runs, cfg.deadlineMs))),
+    "",
+    ...notes.map((n) => `- ${n}`),
+  ].join("\n");
+}

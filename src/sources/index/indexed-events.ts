@@ -1,0 +1,150 @@
+import type { ReadOptions, SourceEvent, TranscriptRead } from "../session.js";
+import { LineProcessor, type RawLine, type RegistryEnd, type TranscriptIdentity } from "../transcript/transcript-events.js";
+import type { IndexStore } from "./index-store.js";
+import {
+  holdsAny,
+  IndexExtender,
+  intervalEnd,
+  startInterval,
+  stateAfter,
+  type TranscriptIndex,
+} from "./transcript-index.js";
+
+type Read = {
+  read: TranscriptRead;
+  identity: TranscriptIdentity;
+  registryEnd: RegistryEnd | undefined;
+  options: ReadOptions;
+  indexes: IndexStore;
+};
+
+/**
+ * A transcript's events through its index, oldest first. Reading starts as late as `skipBefore`
+ * allows (at an interval, or where an earlier page stopped), skips intervals without any wanted type
+ * (still reporting their skipped lines), and goes on past the indexed end to the transcript's end,
+ * extending the index as it goes. Each event carries the point a later page can resume at.
+ */
+export async function* eventsForward(r: Read): AsyncGenerator<SourceEvent> {
+  const index = await r.indexes.load(r.read);
+  const types = r.options.types;
+  let i = startInterval(index, r.options.skipBefore);
+  const resume = bestResume(r, index, i);
+  let processor = new LineProcessor(r.identity, r.options, resume?.state ?? index.intervals[i]!.state);
+  let from = resume?.at ?? index.intervals[i]!.at;
+  const last = index.intervals.length - 1;
+  while (i < last) {
+    if (from === index.intervals[i]!.at && !holdsAny(index.intervals[i]!, types)) {
+      reportSkipped(index, i, r.options);
+      processor = new LineProcessor(r.identity, r.options, stateAfter(index, i));
+      from = intervalEnd(index, i);
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j + 1 < last && holdsAny(index.intervals[j + 1]!, types)) j++;
+    yield* readRange(r, processor, from, intervalEnd(index, j));
+    i = j + 1;
+    from = index.intervals[i]!.at;
+  }
+  const extender = new IndexExtender(index, r.indexes.intervalBytes);
+  try {
+    if (from < index.end) yield* readRange(r, processor, from, index.end);
+    for await (const line of r.read.lines(index.end)) yield* extendWith(r, line, processor, extender);
+    yield* processor.finish(r.registryEnd, () => r.read.grown());
+  } finally {
+    if (extender.extended) {
+      const extended = extender.result(() => processor.normalizer.snapshot(), "");
+      extended.print = await r.read.fingerprint(extended.end);
+      r.indexes.save(extended);
+    }
+  }
+}
+
+/**
+ * The same events newest first: the index is first brought up to the transcript's end, then each
+ * interval not excluded by `skipAfter` is read (forward, from its saved state) and given back reversed.
+ */
+export async function* eventsBackward(r: Read): AsyncGenerator<SourceEvent> {
+  const quiet: ReadOptions = { stats: r.options.stats, skipBefore: { timestamp: Number.POSITIVE_INFINITY } };
+  for await (const _ of eventsForward({ ...r, options: quiet })) {
+    // catching the index up to the end; these events are read again below in reverse
+  }
+  const index = await r.indexes.load(r.read);
+  const types = r.options.types;
+  const after = r.options.skipAfter;
+  const tail = new LineProcessor(r.identity, r.options, index.endState);
+  const newest: SourceEvent[] = [];
+  for await (const line of r.read.lines(index.end)) newest.push(...tail.line(line));
+  newest.push(...tail.finish(r.registryEnd, async () => false));
+  yield* newest.reverse();
+  for (let i = index.intervals.length - 1; i >= 0; i--) {
+    const { state } = index.intervals[i]!;
+    // every event of this interval comes after its starting state: past the cursor or window, skip it
+    const allLater = after && ((after.timestamp !== undefined && state.lastTs > after.timestamp) || (after.seq !== undefined && state.seq >= after.seq));
+    if (allLater || !holdsAny(index.intervals[i]!, types)) {
+      reportSkipped(index, i, r.options);
+      continue;
+    }
+    const processor = new LineProcessor(r.identity, r.options, state);
+    const events: SourceEvent[] = [];
+    for await (const event of readRange(r, processor, index.intervals[i]!.at, intervalEnd(index, i))) events.push(event);
+    yield* events.reverse();
+  }
+}
+
+/** The events of the lines in [from, to), each with its resume point. */
+async function* readRange(r: Read, processor: LineProcessor, from: number, to: number): AsyncGenerator<SourceEvent> {
+  for await (const line of r.read.lines(from, to)) yield* withResume(r, line, processor, () => processor.line(line));
+}
+
+function* extendWith(r: Read, line: RawLine, processor: LineProcessor, extender: IndexExtender): Generator<SourceEvent> {
+  const normalizer = processor.normalizer;
+  if (line.complete === false || line.at === undefined || line.next === undefined) {
+    extender.freeze(normalizer.snapshot()); // the index stops before a line still being written
+    yield* processor.line(line);
+    return;
+  }
+  extender.before(line.at, () => normalizer.snapshot());
+  const seqBefore = normalizer.eventCount;
+  const tsBefore = normalizer.lastTimestamp;
+  const skippedBefore = processor.skippedLines;
+  const events = withResume(r, line, processor, () => processor.line(line));
+  const skipped: [number, number] | undefined = processor.skippedLines > skippedBefore ? [tsBefore, seqBefore] : undefined;
+  extender.after(line.next, line.bytes, events, skipped);
+  yield* events;
+}
+
+/** Processes a line, giving each of its events the point just before the line to resume at. */
+function withResume(r: Read, line: RawLine, processor: LineProcessor, process: () => SourceEvent[]): SourceEvent[] {
+  if (line.at === undefined || line.complete === false) return process();
+  const at = line.at;
+  const state = processor.normalizer.snapshot();
+  const events = process();
+  if (events.length > 0) {
+    const point = { save: () => r.indexes.addResume(r.read.id, { at, state }) };
+    for (const event of events) event.resumePoint = point;
+  }
+  return events;
+}
+
+/** A remembered resume point past interval i's start that `skipBefore` allows starting at, if any. */
+function bestResume(r: Read, index: TranscriptIndex, i: number) {
+  const skip = r.options.skipBefore;
+  if (!skip) return undefined;
+  const lo = index.intervals[i]!.at;
+  const hi = intervalEnd(index, i);
+  let best: { at: number; state: TranscriptIndex["endState"] } | undefined;
+  for (const point of r.indexes.resumesFor(index)) {
+    if (point.at <= lo || (point.at >= hi && i < index.intervals.length - 1)) continue;
+    const allowed = (skip.timestamp !== undefined && point.state.lastTs < skip.timestamp) || (skip.seq !== undefined && point.state.seq <= skip.seq);
+    if (allowed && (!best || point.at > best.at)) best = point;
+  }
+  return best;
+}
+
+function reportSkipped(index: TranscriptIndex, i: number, options: ReadOptions): void {
+  for (const [ts, seq] of index.intervals[i]!.skipped) {
+    options.stats.skippedLines++;
+    options.skippedLine?.(ts, seq);
+  }
+}

@@ -1,0 +1,150 @@
+import type { EventType } from "../../contract/event.js";
+import type { SourceEvent } from "../session.js";
+import type { NormalizerState } from "../transcript/normalize.js";
+
+/** A new interval starts once the current one holds this many bytes of lines (by default). */
+export const DEFAULT_INTERVAL_BYTES = 128 * 1024;
+
+/**
+ * A stretch of a transcript: where it starts, the normalizer state just before it (so reading can
+ * start there), and a summary of its events (so reading can skip it, or a count can use it unread).
+ */
+export type Interval = {
+  at: number;
+  state: NormalizerState;
+  bytes: number;
+  events: number;
+  /** Effective time of its last event (the state's time when it has none). */
+  lastTs: number;
+  /** Events by "type" and by "type|toolName". */
+  counts: Record<string, number>;
+  /** [time, seq] of the event before each line that yielded nothing. */
+  skipped: Array<[number, number]>;
+};
+
+/**
+ * What is known about a transcript's prefix [0, end): its intervals and the state at `end`. `print`
+ * is the transcript's fingerprint at `end`, to tell growth (extend) from a rewrite (rebuild).
+ */
+export type TranscriptIndex = {
+  v: 1;
+  id: string;
+  end: number;
+  print: string;
+  endState: NormalizerState;
+  intervals: Interval[];
+};
+
+const INITIAL_STATE: NormalizerState = { seq: 0, lastTs: 0, pending: [] };
+
+export function emptyIndex(id: string): TranscriptIndex {
+  return { v: 1, id, end: 0, print: "", endState: INITIAL_STATE, intervals: [newInterval(0, INITIAL_STATE)] };
+}
+
+function newInterval(at: number, state: NormalizerState): Interval {
+  return { at, state, bytes: 0, events: 0, lastTs: state.lastTs, counts: {}, skipped: [] };
+}
+
+/** Whether an interval holds any event of these types (no filter: always). */
+export function holdsAny(interval: Interval, types: ReadonlySet<EventType> | undefined): boolean {
+  if (!types) return true;
+  for (const type of types) if (interval.counts[type]) return true;
+  return false;
+}
+
+/** Where interval i ends: the next one's start, or the index end. */
+export function intervalEnd(index: TranscriptIndex, i: number): number {
+  return i + 1 < index.intervals.length ? index.intervals[i + 1]!.at : index.end;
+}
+
+/** The state at interval i's end. */
+export function stateAfter(index: TranscriptIndex, i: number): NormalizerState {
+  return i + 1 < index.intervals.length ? index.intervals[i + 1]!.state : index.endState;
+}
+
+/**
+ * The last interval a read can start at and still see every event not excluded by `skipBefore`:
+ * everything before it is earlier than `timestamp`, or (same session) at or before `seq`.
+ */
+export function startInterval(index: TranscriptIndex, skipBefore: { timestamp?: number; seq?: number } | undefined): number {
+  if (!skipBefore) return 0;
+  const last = (ok: (interval: Interval) => boolean) => {
+    let lo = 0;
+    let hi = index.intervals.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (ok(index.intervals[mid]!)) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const byTime = skipBefore.timestamp === undefined ? 0 : last((i) => i.state.lastTs < skipBefore.timestamp!);
+  const bySeq = skipBefore.seq === undefined ? 0 : last((i) => i.state.seq <= skipBefore.seq!);
+  return Math.max(byTime, bySeq);
+}
+
+/**
+ * Grows an index past its end as lines are read: a private copy of the index's tail, so reads that
+ * run at the same time never see each other's half-done work; `result()` is the extended index.
+ */
+export class IndexExtender {
+  private readonly intervals: Interval[];
+  private open: Interval;
+  private end: number;
+  private endState: NormalizerState;
+  private frozen = false;
+  extended = false;
+
+  constructor(
+    private readonly base: TranscriptIndex,
+    private readonly intervalBytes = DEFAULT_INTERVAL_BYTES,
+  ) {
+    this.intervals = base.intervals.slice(0, -1);
+    const last = base.intervals[base.intervals.length - 1]!;
+    this.open = { ...last, counts: { ...last.counts }, skipped: [...last.skipped] };
+    this.end = base.end;
+    this.endState = base.endState;
+  }
+
+  /** Before a complete line at the index end: starts a new interval when the open one is full. */
+  before(at: number, state: () => NormalizerState): void {
+    if (this.frozen || this.open.bytes < this.intervalBytes) return;
+    this.intervals.push(this.open);
+    this.open = newInterval(at, state());
+  }
+
+  /** After that line: its events and bytes join the open interval. */
+  after(next: number, bytes: number, events: readonly SourceEvent[], skipped: [number, number] | undefined): void {
+    if (this.frozen) return;
+    const open = this.open;
+    open.bytes += bytes;
+    open.events += events.length;
+    for (const event of events) {
+      open.counts[event.type] = (open.counts[event.type] ?? 0) + 1;
+      const tool = event.payload.toolName;
+      if (typeof tool === "string") open.counts[`${event.type}|${tool}`] = (open.counts[`${event.type}|${tool}`] ?? 0) + 1;
+      open.lastTs = event.timestamp;
+    }
+    if (skipped) open.skipped.push(skipped);
+    this.end = next;
+    this.extended = true;
+  }
+
+  /** Stops extending (at a line still being written): the index ends before it, in this state. */
+  freeze(state: NormalizerState): void {
+    if (this.frozen) return;
+    this.frozen = true;
+    this.endState = state;
+  }
+
+  result(stateAtEnd: () => NormalizerState, print: string): TranscriptIndex {
+    return {
+      v: 1,
+      id: this.base.id,
+      end: this.end,
+      print,
+      endState: this.frozen ? this.endState : stateAtEnd(),
+      intervals: [...this.intervals, this.open],
+    };
+  }
+}
