@@ -1,0 +1,199 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Page } from "../src/contract/page.js";
+import type { SessionEventsInput } from "../src/contract/query-input.js";
+import { CursorCodec } from "../src/engine/cursor.js";
+import { createRedactor } from "../src/engine/redact.js";
+import { querySessionEvents, querySessionsEvents, type QueryContext } from "../src/engine/run-query.js";
+import { IndexStore } from "../src/sources/index/index-store.js";
+import { openStore } from "../src/sources/open-store.js";
+import { newReadStats, type ReadStats, type SourceEvent } from "../src/sources/session.js";
+import { readLines } from "../src/sources/transcript/line-reader.js";
+import { transcriptEvents } from "../src/sources/transcript/transcript-events.js";
+import { assistantLine, header, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
+import { TempStateDir } from "./helpers/temp-store.js";
+
+const T0 = Date.parse("2026-01-01T00:00:00Z");
+const HOUR = 3_600_000;
+let store: TempStateDir;
+let cache: string;
+
+beforeEach(() => {
+  store = new TempStateDir();
+  cache = mkdtempSync(join(tmpdir(), "index-cache-"));
+});
+afterEach(() => {
+  store.remove();
+  rmSync(cache, { recursive: true, force: true });
+});
+
+/** A long session: turns a minute apart, each a user line, an assistant tool call and its result (every 25th an error). */
+function longSession(id: string, turns: number, start = T0): Array<Record<string, unknown>> {
+  const lines: Array<Record<string, unknown>> = [header(id, start)];
+  for (let i = 0; i < turns; i++) {
+    const t = start + (i + 1) * 60_000;
+    lines.push(userLine(t, `question ${i} ${"q".repeat(i % 7 === 0 ? 400 : 40)}`));
+    lines.push(assistantLine(t + 1000, [text(`answer ${i}`), toolCall(`c${i}`, i % 5 ? "read" : "exec", { n: i })], { stopReason: "toolUse" }));
+    lines.push(toolResultLine(t + 2000, `c${i}`, i % 5 ? "read" : "exec", `result ${i}`, i % 25 === 0));
+    if (i % 40 === 0) lines.push(`{"garbage line ${i}`);
+  }
+  return lines;
+}
+
+/** A context over the store with its own index store (tiny intervals exercise seeking and skipping). */
+function context(intervalBytes: number, indexDir: string | undefined = cache): QueryContext & { workDone: ReadStats } {
+  const indexes = new IndexStore(indexDir, intervalBytes);
+  const opened = openStore(store.root, { indexes });
+  return {
+    listSessions: async () => (await opened.list()).sessions,
+    principal: { scope: "all", clearance: "confidential" },
+    policy: { rules: [], redactor: createRedactor(), pageBytes: 48 * 1024, maxFieldChars: 2000 },
+    cursors: new CursorCodec("index-test-secret"),
+    now: () => T0 + 1000 * HOUR,
+    workDone: newReadStats(),
+  };
+}
+
+async function walk(ctx: QueryContext, input: SessionEventsInput): Promise<Page[]> {
+  const pages: Page[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < 10_000; i++) {
+    const page = await querySessionEvents(ctx, { ...input, cursor });
+    pages.push(page);
+    if (!page.hasMore) return pages;
+    cursor = page.nextCursor;
+  }
+  throw new Error("walk did not end");
+}
+
+/** The reference: every event of the transcript read plainly from the start, no index involved. */
+async function reference(path: string): Promise<SourceEvent[]> {
+  const out: SourceEvent[] = [];
+  const lines = (async function* () {
+    for await (const line of readLines(path)) yield { text: line.text, bytes: line.end - line.offset, complete: line.complete };
+  })();
+  for await (const event of transcriptEvents(lines, { agent: "main", session: "agent:main:long", sessionId: "long", source: "openclaw-files" }, undefined, { stats: newReadStats() })) out.push(event);
+  return out;
+}
+
+const queries: SessionEventsInput[] = [
+  { sessionKey: "agent:main:long", limit: 97 },
+  { sessionKey: "agent:main:long", limit: 83, order: "desc" },
+  { sessionKey: "agent:main:long", types: ["tool_error"], limit: 5 },
+  { sessionKey: "agent:main:long", types: ["tool_error", "conversation.message_in"], order: "desc", limit: 11 },
+  { sessionKey: "agent:main:long", since: T0 + 150 * 60_000, until: T0 + 220 * 60_000, limit: 50 },
+  { sessionKey: "agent:main:long", since: T0 + 250 * 60_000, order: "desc", limit: 7 },
+];
+
+const summary = (pages: Page[]) => pages.map((p) => ({ ids: p.events.map((e) => e.id), skipped: p.skippedLines, hasMore: p.hasMore }));
+
+describe("the transcript index", () => {
+  it("gives the same pages cold, warm and with tiny intervals as a plain read", async () => {
+    const path = store.transcript("main", "long.jsonl", longSession("long", 300));
+    store.registry("main", { "agent:main:long": { sessionId: "long", updatedAt: T0 + 700 * 60_000 } });
+    const all = await reference(path);
+    for (const input of queries) {
+      const plain = await walk(context(1 << 30, undefined), input); // one interval: nothing to seek or skip
+      const expectedIds = plain.flatMap((p) => p.events.map((e) => e.id));
+      // the plain walk itself matches the reference read
+      const want = all.filter((e) => (!input.types || input.types.some((t) => (t === "conversation.message_in" ? e.type === "message" && e.payload.role === "user" : e.type === t))) && (input.since === undefined || e.timestamp >= Number(input.since)) && (input.until === undefined || e.timestamp < Number(input.until)));
+      expect(expectedIds, JSON.stringify(input)).toEqual((input.order === "desc" ? [...want].reverse() : want).map((e) => e.id));
+      for (const intervalBytes of [700, 8192]) {
+        const cold = await walk(context(intervalBytes), input);
+        const warm = await walk(context(intervalBytes), input);
+        expect(summary(cold), `cold ${intervalBytes} ${JSON.stringify(input)}`).toEqual(summary(plain));
+        expect(summary(warm), `warm ${intervalBytes} ${JSON.stringify(input)}`).toEqual(summary(plain));
+      }
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  it("extends itself when the transcript grows, and starts over when it is rewritten", async () => {
+    const path = store.transcript("main", "long.jsonl", longSession("long", 100));
+    store.registry("main", { "agent:main:long": { sessionId: "long", updatedAt: T0 + 700 * 60_000 } });
+    const ids = async () => (await walk(context(512), { sessionKey: "agent:main:long", limit: 100 })).flatMap((p) => p.events.map((e) => e.id));
+    const payloads = async () => (await walk(context(512), { sessionKey: "agent:main:long", limit: 100 })).flatMap((p) => p.events.map((e) => JSON.stringify(e.payload)));
+    expect(await ids()).toEqual((await reference(path)).map((e) => e.id));
+    store.append("main", "long.jsonl", longSession("long", 150, T0 + 200 * 60_000).slice(1)); // grown
+    expect(await ids()).toEqual((await reference(path)).map((e) => e.id));
+    // rewritten in place with other content: same head, other middle and end, shorter
+    const rewritten = longSession("long", 60);
+    rewritten.splice(5, 0, userLine(T0 + 1, "inserted"));
+    writeFileSync(path, rewritten.map((l) => JSON.stringify(l)).join("\n") + "\n");
+    expect(await payloads()).toEqual((await reference(path)).map((e) => JSON.stringify(e.payload)));
+    // rewritten longer
+    writeFileSync(path, longSession("long", 130).map((l) => JSON.stringify({ ...l, extra: 1 })).join("\n") + "\n");
+    expect(await payloads()).toEqual((await reference(path)).map((e) => JSON.stringify(e.payload)));
+  });
+});
+
+describe("what a query costs (bytes read, no timing)", () => {
+  async function bytesFor(ctx: ReturnType<typeof context>, run: () => Promise<unknown>): Promise<number> {
+    const before = ctx.workDone.bytesRead;
+    await run();
+    return ctx.workDone.bytesRead - before;
+  }
+
+  it("reads the same for the last hour of a session ten times longer (seek by time, no scan)", async () => {
+    const small = store.transcript("main", "small.jsonl", longSession("small", 1_000));
+    const big = store.transcript("main", "big.jsonl", longSession("big", 10_000));
+    const end = (turns: number) => T0 + (turns + 1) * 60_000;
+    store.registry("main", {
+      "agent:main:small": { sessionId: "small", updatedAt: end(1_000) },
+      "agent:main:big": { sessionId: "big", updatedAt: end(10_000) },
+    });
+    const ctx = context(16 * 1024);
+    const lastHour = (key: string, turns: number) => () => querySessionEvents(ctx, { sessionKey: key, since: end(turns) - HOUR, limit: 50 });
+    await lastHour("agent:main:small", 1_000)(); // first sight builds each index
+    await lastHour("agent:main:big", 10_000)();
+    const smallBytes = await bytesFor(ctx, lastHour("agent:main:small", 1_000));
+    const bigBytes = await bytesFor(ctx, lastHour("agent:main:big", 10_000));
+    const { size } = await import("node:fs").then((fs) => fs.statSync(big));
+    expect(bigBytes).toBeLessThan(size / 50);
+    expect(bigBytes).toBeLessThanOrEqual(smallBytes * 1.5 + 16 * 1024);
+    expect(smallBytes).toBeGreaterThan(0);
+    void small;
+  });
+
+  it("walks every page of a session reading each byte about once (no re-reading per page)", async () => {
+    const path = store.transcript("main", "long.jsonl", longSession("long", 5_000));
+    store.registry("main", { "agent:main:long": { sessionId: "long", updatedAt: T0 + 6_000 * 60_000 } });
+    const ctx = context(64 * 1024);
+    const walked = await bytesFor(ctx, () => walk(ctx, { sessionKey: "agent:main:long", limit: 500 }));
+    const pages = (await walk(context(64 * 1024), { sessionKey: "agent:main:long", limit: 500 })).length;
+    const { size } = await import("node:fs").then((fs) => fs.statSync(path));
+    expect(pages).toBeGreaterThan(20);
+    expect(walked).toBeLessThanOrEqual(size * 1.5);
+  });
+
+  it("skips the stretches that hold none of the wanted types", async () => {
+    const path = store.transcript("main", "long.jsonl", longSession("long", 5_000));
+    store.registry("main", { "agent:main:long": { sessionId: "long", updatedAt: T0 + 6_000 * 60_000 } });
+    const ctx = context(2048);
+    await querySessionEvents(ctx, { sessionKey: "agent:main:long", order: "desc", limit: 1 }); // builds the index
+    const read = await bytesFor(ctx, () => walk(ctx, { sessionKey: "agent:main:long", types: ["tool_error"], limit: 500 }));
+    const { size } = await import("node:fs").then((fs) => fs.statSync(path));
+    expect(read).toBeLessThan(size / 3);
+  });
+
+  it("answers many sessions from the sessions active in the window", async () => {
+    const recent = T0 + 999 * HOUR;
+    const entries: Record<string, Record<string, unknown>> = {};
+    for (let i = 0; i < 40; i++) {
+      const start = i < 3 ? recent : T0 + i * HOUR;
+      store.transcript("main", `s${i}.jsonl`, longSession(`s${i}`, 30, start));
+      entries[`agent:main:s${i}`] = { sessionId: `s${i}`, updatedAt: start + 31 * 60_000 };
+    }
+    store.registry("main", entries);
+    const ctx = context(64 * 1024);
+    // only the files written recently can hold recent events: make the old ones look old on disk too
+    const { utimesSync } = await import("node:fs");
+    for (let i = 3; i < 40; i++) utimesSync(join(store.sessionsDir("main"), `s${i}.jsonl`), new Date(T0 + i * HOUR + HOUR), new Date(T0 + i * HOUR + HOUR));
+    const linesBefore = ctx.workDone.linesRead;
+    const page = await querySessionsEvents(ctx, { since: recent - 60_000, limit: 500 });
+    expect(new Set(page.events.map((e) => e.session)).size).toBe(3);
+    expect(ctx.workDone.linesRead - linesBefore).toBeLessThanOrEqual(3 * (1 + 30 * 3 + 1));
+  });
+});
