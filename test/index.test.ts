@@ -30,8 +30,8 @@ afterEach(() => {
 });
 
 /** A long session: turns a minute apart, each a user line, an assistant tool call and its result (every 25th an error). */
-function longSession(id: string, turns: number, start = T0): Array<Record<string, unknown>> {
-  const lines: Array<Record<string, unknown>> = [header(id, start)];
+function longSession(id: string, turns: number, start = T0): Array<Record<string, unknown> | string> {
+  const lines: Array<Record<string, unknown> | string> = [header(id, start)];
   for (let i = 0; i < turns; i++) {
     const t = start + (i + 1) * 60_000;
     lines.push(userLine(t, `question ${i} ${"q".repeat(i % 7 === 0 ? 400 : 40)}`));
@@ -124,7 +124,7 @@ describe("the transcript index", () => {
     writeFileSync(path, rewritten.map((l) => JSON.stringify(l)).join("\n") + "\n");
     expect(await payloads()).toEqual((await reference(path)).map((e) => JSON.stringify(e.payload)));
     // rewritten longer
-    writeFileSync(path, longSession("long", 130).map((l) => JSON.stringify({ ...l, extra: 1 })).join("\n") + "\n");
+    writeFileSync(path, longSession("long", 130).map((l) => (typeof l === "string" ? l : JSON.stringify({ ...l, extra: 1 }))).join("\n") + "\n");
     expect(await payloads()).toEqual((await reference(path)).map((e) => JSON.stringify(e.payload)));
   });
 });

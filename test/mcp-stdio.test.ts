@@ -105,10 +105,10 @@ describe("tools/list", () => {
       expect({ name: tool.name, title: tool.title, description: tool.description, inputSchema: tool.inputSchema, outputSchema: tool.outputSchema, annotations: tool.annotations }, "tool-schemas/ is stale: run `npm run schemas`").toEqual(file);
     }
     expect(Object.keys(byName.session_events!.inputSchema.properties ?? {}).sort()).toEqual(
-      ["cursor", "generations", "limit", "order", "sessionKey", "since", "types", "until"],
+      ["cursor", "generations", "groupBy", "limit", "order", "sessionKey", "since", "types", "until"],
     );
     expect(Object.keys(byName.sessions_events!.inputSchema.properties ?? {}).sort()).toEqual(
-      ["agentId", "cursor", "descendants", "generations", "limit", "order", "sessionKey", "since", "spawnedBy", "types", "until"],
+      ["agentId", "cursor", "descendants", "generations", "groupBy", "limit", "order", "sessionKey", "since", "spawnedBy", "types", "until"],
     );
   });
 });

@@ -1,10 +1,15 @@
 import { z } from "zod";
 import { SessionEventSchema } from "./event.js";
+import { GroupSchema } from "./groups.js";
 
 export const STOP_REASONS = ["end", "limit", "byteBudget", "scanBudget"] as const;
 
 export const PageSchema = z.object({
-  events: z.array(SessionEventSchema),
+  events: z.array(SessionEventSchema).describe("The events of this page (empty when groupBy is given)."),
+  groups: z
+    .array(GroupSchema)
+    .optional()
+    .describe("With groupBy: the groups, largest first (at most `limit`); events is then empty and nothing is paged."),
   nextCursor: z
     .string()
     .describe("Always present: pass it back (with the same arguments) for the next page, or later for newly appended events."),

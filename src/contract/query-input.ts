@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { GroupBySchema } from "./groups.js";
 import { TypeFilterNameSchema } from "./type-filter.js";
 
 /** Hard caps on what one call may ask for; the schema rejects anything larger with a clear message. */
@@ -43,6 +44,7 @@ export const commonQueryFields = {
     .enum(["asc", "desc"])
     .optional()
     .describe('"asc" (default, oldest first) or "desc" (newest first). Example: "desc"'),
+  groupBy: GroupBySchema.optional(),
   generations: z
     .enum(["current", "all"])
     .optional()

@@ -25,6 +25,8 @@ export const TypeFilterNameSchema = z.enum(TYPE_FILTER_NAMES, {
 export type TypePredicate = {
   /** The event types any entry can select (lets sources skip work for other types). */
   types: ReadonlySet<EventType>;
+  /** Some entry selects messages by role, which only the event itself tells. */
+  byRole: boolean;
   matches(event: { type: EventType; payload: Record<string, unknown> }): boolean;
 };
 
@@ -37,6 +39,7 @@ export function typePredicate(names: readonly string[] | undefined): TypePredica
   const anyRole = new Set(matchers.filter((m) => m.role === undefined).map((m) => m.type));
   return {
     types: new Set(matchers.map((m) => m.type)),
+    byRole: matchers.some((m) => m.role !== undefined && !anyRole.has(m.type)),
     matches(event) {
       if (anyRole.has(event.type)) return true;
       return matchers.some((m) => m.type === event.type && m.role === event.payload.role);

@@ -15,6 +15,7 @@ const PATTERNS: SecretPattern[] = [
   { kind: "slack_token", regex: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g },
   { kind: "slack_webhook", regex: /https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9/_-]+/g },
   { kind: "stripe_key", regex: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}/g },
+  { kind: "stripe_webhook_secret", regex: /\bwhsec_[A-Za-z0-9+/=]{24,}/g },
   { kind: "anthropic_key", regex: /\bsk-ant-[A-Za-z0-9_-]{20,}/g },
   { kind: "openai_key", regex: /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g },
   { kind: "google_api_key", regex: /\bAIza[0-9A-Za-z_-]{35}/g },
@@ -22,6 +23,13 @@ const PATTERNS: SecretPattern[] = [
   { kind: "jwt", regex: /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g },
   { kind: "bearer_token", regex: /(\bBearer\s{1,8})[A-Za-z0-9._~+/=-]{8,}/gi, keepPrefix: true },
   { kind: "basic_auth", regex: /(\bauthorization["']?\s{0,8}[:=]\s{0,8}["']?Basic\s{1,8})[A-Za-z0-9+/]{8,}={0,2}/gi, keepPrefix: true },
+  // any other scheme ("Token x", "Digest ...", "SSWS x") or a bare credential after an Authorization header
+  {
+    kind: "authorization_header",
+    regex: /(\b(?:proxy-)?authorization["']?\s{0,8}[:=]\s{0,8}["']?(?!(?:Bearer|Basic)\s)(?:[A-Za-z][A-Za-z0-9-]{0,30}[ \t]{1,8})?)(?!\[REDACTED)[^\s"',;]{8,}/gi,
+    keepPrefix: true,
+  },
+  { kind: "cookie_header", regex: /(\b(?:set-)?cookie["']?\s{0,8}:\s{0,8}["']?)(?!\[REDACTED)[^\s=;"',]{1,256}=[^\r\n"']{4,}/gi, keepPrefix: true },
   { kind: "url_password", regex: /(\b[a-z][a-z0-9+.-]{1,20}:\/\/[^\s:@/]{0,256}:)[^\s@/]{1,256}(?=@)/gi, keepPrefix: true },
   { kind: "azure_storage_key", regex: /(\b(?:AccountKey|SharedAccessKey)\s{0,8}=\s{0,8})[A-Za-z0-9+/=]{20,}/gi, keepPrefix: true },
   { kind: "sas_signature", regex: /([?&]sig=)[A-Za-z0-9%+/=]{16,}/gi, keepPrefix: true },
@@ -29,8 +37,9 @@ const PATTERNS: SecretPattern[] = [
   { kind: "npm_token", regex: /\bnpm_[A-Za-z0-9]{36}\b/g },
   { kind: "pypi_token", regex: /\bpypi-[A-Za-z0-9_-]{50,}/g },
   { kind: "huggingface_token", regex: /\bhf_[A-Za-z0-9]{30,}\b/g },
-  { kind: "telegram_bot_token", regex: /\b\d{8,10}:[A-Za-z0-9_-]{35}\b/g },
-  { kind: "discord_bot_token", regex: /\b[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}\b/g },
+  // also inside Bot API URLs (".../bot<token>/sendMessage"), and ending in "-" or "_"
+  { kind: "telegram_bot_token", regex: /(?<!\d)\d{8,10}:[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g },
+  { kind: "discord_bot_token", regex: /\b[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}(?![A-Za-z0-9_-])/g },
   { kind: "twilio_key", regex: /\bSK[0-9a-fA-F]{32}\b/g },
   { kind: "mailgun_key", regex: /\bkey-[0-9a-zA-Z]{32}\b/g },
   { kind: "shopify_token", regex: /\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b/g },
@@ -44,16 +53,22 @@ const PATTERNS: SecretPattern[] = [
   { kind: "vault_token", regex: /\bhvs\.[A-Za-z0-9_-]{20,}/g },
   { kind: "doppler_token", regex: /\bdp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,}/g },
   { kind: "databricks_token", regex: /\bdapi[a-f0-9]{32}\b/g },
+  // command-line flags: --password VALUE, --token VALUE, ... (not --password-stdin, not the next flag)
+  {
+    kind: "cli_flag",
+    regex: /((?:^|\s)--?(?:password|passwd|pass|passphrase|token|secret|api[_-]?key|auth[_-]?token|access[_-]?token|client[_-]?secret)[ \t]{1,8})(?![-[])[^\s"'`;&|]{4,}/gi,
+    keepPrefix: true,
+  },
   { kind: "url_secret_param", regex: /([?&](?:access_token|token|api_key|apikey|key|secret|client_secret|password|auth|signature)=)[^&#\s"']{6,}/gi, keepPrefix: true },
   {
     kind: "assignment",
-    regex: /(\b[A-Za-z0-9_.-]{0,40}(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth[_-]?token|credentials?)["']?\s{0,8}[:=]\s{0,8}["']?)[^\s"',;{}()[\]<>]{4,}/gi,
+    regex: /(\b[A-Za-z0-9_.-]{0,40}(?:password|passwd|pwd|secret[_-]?key(?:[_-]?base)?|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth[_-]?token|credentials?|(?<![a-z])pass(?:phrase)?)["']?\s{0,8}[:=]\s{0,8}["']?)[^\s"',;{}()[\]<>]{4,}/gi,
     keepPrefix: true,
   },
 ];
 
 /** Object keys whose string values are secrets whatever they look like. */
-const SENSITIVE_KEY = /(?:password|passwd|pwd|secret|token|apikey|accesskey|privatekey|authorization|cookie|credentials?)$/;
+const SENSITIVE_KEY = /(?:^pass|passphrase|password|passwd|pwd|secret|token|apikey|accesskey|privatekey|authorization|cookie|credentials?)$/;
 
 export function isSensitiveKey(key: string): boolean {
   return SENSITIVE_KEY.test(key.toLowerCase().replace(/[-_\s]/g, ""));

@@ -1,4 +1,5 @@
 import type { EventType, SessionEvent, Visibility } from "../contract/event.js";
+import type { SummaryChunk } from "./index/indexed-events.js";
 import type { RawLine } from "./transcript/transcript-events.js";
 
 export const STORE_KINDS = ["openclaw-files", "openclaw-sqlite", "clawjs"] as const;
@@ -10,6 +11,8 @@ export type SourceEvent = Omit<SessionEvent, "time" | "visibility" | "truncated"
   visibility?: Visibility;
   /** Where a later read can resume to see this event again (just before its line); kept when saved. */
   resumePoint?: ResumePoint;
+  /** The model in effect when the event happened (for grouping by model); not part of the event itself. */
+  model?: string;
 };
 
 /** A place in a transcript to resume reading at; a page saves the one of its last event for the next page. */
@@ -90,6 +93,8 @@ export type SessionInfo = {
   location: string;
   /** Reads the session's events in seq order, ending with `session_end` when the registry says it ended. */
   events(options: ReadOptions): AsyncIterable<SourceEvent>;
+  /** For counting: the events in a window, or summaries standing for stretches of them (see EventStats). */
+  eventsForCounting(options: ReadOptions, window: { since?: number; until?: number }): AsyncIterable<SourceEvent | SummaryChunk>;
 };
 
 /** A kind of store: it lists its sessions (a fresh look at the registry each time). */

@@ -21,6 +21,7 @@ type QueryFlags = {
   spawnedBy?: string;
   descendants?: boolean;
   generations?: "current" | "all";
+  groupBy?: string;
   json?: boolean;
 };
 
@@ -40,6 +41,7 @@ export function queryCommand(): Command {
       .option("--spawned-by <key>", 'only sessions spawned by this key or "current" (sessions_events)')
       .option("--descendants", "with --spawned-by: the whole subtree")
       .addOption(new Option("--generations <which>", "current (default) or all: also earlier transcripts of a key").choices(["current", "all"]))
+      .option("-g, --group-by <keys>", "count instead of list: one or two of type,tool,session,agent,model,hour,day")
       .option("--json", "print the page as JSON (what the tools return)"),
   ).action(async (patterns: string[], flags: QueryFlags, command: Command) => {
     const ctx = createAppContext(appOptions(command.optsWithGlobals()));
@@ -56,6 +58,7 @@ async function runFromFlags(ctx: ReturnType<typeof createAppContext>, patterns: 
     limit: flags.limit === undefined ? undefined : Number(flags.limit),
     order: flags.order,
     generations: flags.generations,
+    groupBy: flags.groupBy?.split(",").map((k) => k.trim()).filter(Boolean),
     cursor: flags.cursor,
   };
   if (flags.session !== undefined) {
@@ -80,7 +83,29 @@ function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   throw new QueryError(result.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; "));
 }
 
+function formatGroups(page: Page): string {
+  const groups = page.groups ?? [];
+  const dims = Object.keys(groups[0]?.key ?? {});
+  const rows = groups.map((g) => [
+    ...dims.map((d) => g.key[d] ?? "-"),
+    String(g.count),
+    String(g.errors),
+    g.durationMs ? `${g.durationMs.p50}/${g.durationMs.p95}` : "-",
+    g.tokens ? String(g.tokens.total) : "-",
+    g.costUsd !== undefined ? g.costUsd.toFixed(4) : "-",
+    `${shortTime(g.firstTimestamp)} .. ${shortTime(g.lastTimestamp)}`,
+  ]);
+  const facts = [`${groups.length} group(s) from ${page.sessionsMatched} session(s)`, page.hiddenByVisibility ? `${page.hiddenByVisibility} hidden by visibility` : ""];
+  return [
+    groups.length > 0 ? table([...dims, "count", "errors", "ms p50/p95", "tokens", "cost $", "first .. last"], rows) : "(no events)",
+    "",
+    facts.filter(Boolean).join("; "),
+    ...page.notes,
+  ].join("\n");
+}
+
 export function formatPage(page: Page): string {
+  if (page.groups) return formatGroups(page);
   const multiSession = page.sessionsMatched > 1;
   const headers = ["time", ...(multiSession ? ["session"] : []), "seq", "type", "summary"];
   const rows = page.events.map((e) => [

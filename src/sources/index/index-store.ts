@@ -86,7 +86,7 @@ export class IndexStore {
     if (!this.dir) return undefined;
     try {
       const index = JSON.parse(readFileSync(this.pathOf(id), "utf8")) as TranscriptIndex;
-      return index.v === 1 && index.id === id && Array.isArray(index.intervals) && index.intervals.length > 0
+      return index.v === 2 && index.id === id && Array.isArray(index.intervals) && index.intervals.length > 0
         ? { index, checkedAtEnd: -1 }
         : undefined;
     } catch {

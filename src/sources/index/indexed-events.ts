@@ -1,5 +1,6 @@
 import type { ReadOptions, SourceEvent, TranscriptRead } from "../session.js";
 import { LineProcessor, type RawLine, type RegistryEnd, type TranscriptIdentity } from "../transcript/transcript-events.js";
+import type { EventStats } from "./event-stats.js";
 import type { IndexStore } from "./index-store.js";
 import {
   holdsAny,
@@ -24,11 +25,11 @@ type Read = {
  * (still reporting their skipped lines), and goes on past the indexed end to the transcript's end,
  * extending the index as it goes. Each event carries the point a later page can resume at.
  */
-export async function* eventsForward(r: Read): AsyncGenerator<SourceEvent> {
+export async function* eventsForward(r: Read, fromLastInterval = false): AsyncGenerator<SourceEvent> {
   const index = await r.indexes.load(r.read);
   const types = r.options.types;
-  let i = startInterval(index, r.options.skipBefore);
-  const resume = bestResume(r, index, i);
+  let i = fromLastInterval ? index.intervals.length - 1 : startInterval(index, r.options.skipBefore);
+  const resume = fromLastInterval ? undefined : bestResume(r, index, i);
   let processor = new LineProcessor(r.identity, r.options, resume?.state ?? index.intervals[i]!.state);
   let from = resume?.at ?? index.intervals[i]!.at;
   const last = index.intervals.length - 1;
@@ -65,8 +66,7 @@ export async function* eventsForward(r: Read): AsyncGenerator<SourceEvent> {
  * interval not excluded by `skipAfter` is read (forward, from its saved state) and given back reversed.
  */
 export async function* eventsBackward(r: Read): AsyncGenerator<SourceEvent> {
-  const quiet: ReadOptions = { stats: r.options.stats, skipBefore: { timestamp: Number.POSITIVE_INFINITY } };
-  for await (const _ of eventsForward({ ...r, options: quiet })) {
+  for await (const _ of eventsForward({ ...r, options: { stats: r.options.stats } }, true)) {
     // catching the index up to the end; these events are read again below in reverse
   }
   const index = await r.indexes.load(r.read);
@@ -90,6 +90,41 @@ export async function* eventsBackward(r: Read): AsyncGenerator<SourceEvent> {
     for await (const event of readRange(r, processor, index.intervals[i]!.at, intervalEnd(index, i))) events.push(event);
     yield* events.reverse();
   }
+}
+
+/** For counting: a stretch's summary, in place of its events. */
+export type SummaryChunk = { summary: Record<string, EventStats> };
+
+/**
+ * A transcript's events for counting: intervals wholly inside the window come as their summaries
+ * (nothing is read), intervals outside it or without wanted types are passed over, and the rest is
+ * read (the part past the indexed end extends the index, so the next count reads less).
+ */
+export async function* eventsForCounting(r: Read, window: { since?: number; until?: number }): AsyncGenerator<SourceEvent | SummaryChunk> {
+  const index = await r.indexes.load(r.read);
+  const types = r.options.types;
+  const since = window.since ?? Number.NEGATIVE_INFINITY;
+  const until = window.until ?? Number.POSITIVE_INFINITY;
+  const last = index.intervals.length - 1;
+  let processor: LineProcessor | undefined;
+  for (let i = 0; i < last; i++) {
+    const interval = index.intervals[i]!;
+    const inside = interval.state.lastTs >= since && interval.lastTs < until;
+    const outside = interval.lastTs < since || interval.state.lastTs >= until;
+    if (outside || !holdsAny(interval, types)) {
+      processor = undefined;
+      continue;
+    }
+    if (inside) {
+      yield { summary: interval.groups };
+      processor = undefined;
+      continue;
+    }
+    processor ??= new LineProcessor(r.identity, r.options, interval.state);
+    yield* readRange(r, processor, interval.at, intervalEnd(index, i));
+  }
+  // the open interval and what lies past the index: read (and indexed) like any forward read
+  yield* eventsForward(r, true);
 }
 
 /** The events of the lines in [from, to), each with its resume point. */

@@ -1,6 +1,7 @@
 import type { EventType } from "../../contract/event.js";
 import type { SourceEvent } from "../session.js";
 import type { NormalizerState } from "../transcript/normalize.js";
+import { addEvent, eventTool, newStats, statsKey, type EventStats } from "./event-stats.js";
 
 /** A new interval starts once the current one holds this many bytes of lines (by default). */
 export const DEFAULT_INTERVAL_BYTES = 128 * 1024;
@@ -16,8 +17,10 @@ export type Interval = {
   events: number;
   /** Effective time of its last event (the state's time when it has none). */
   lastTs: number;
-  /** Events by "type" and by "type|toolName". */
+  /** Events by type (to skip intervals a query has no use for). */
   counts: Record<string, number>;
+  /** Event stats by type, tool, model in effect and hour (to count without reading). */
+  groups: Record<string, EventStats>;
   /** [time, seq] of the event before each line that yielded nothing. */
   skipped: Array<[number, number]>;
 };
@@ -27,7 +30,7 @@ export type Interval = {
  * is the transcript's fingerprint at `end`, to tell growth (extend) from a rewrite (rebuild).
  */
 export type TranscriptIndex = {
-  v: 1;
+  v: 2;
   id: string;
   end: number;
   print: string;
@@ -37,12 +40,18 @@ export type TranscriptIndex = {
 
 const INITIAL_STATE: NormalizerState = { seq: 0, lastTs: 0, pending: [] };
 
+function cloneGroups(groups: Record<string, EventStats>): Record<string, EventStats> {
+  const out: Record<string, EventStats> = {};
+  for (const [key, stats] of Object.entries(groups)) out[key] = { ...stats, dur: { ...stats.dur } };
+  return out;
+}
+
 export function emptyIndex(id: string): TranscriptIndex {
-  return { v: 1, id, end: 0, print: "", endState: INITIAL_STATE, intervals: [newInterval(0, INITIAL_STATE)] };
+  return { v: 2, id, end: 0, print: "", endState: INITIAL_STATE, intervals: [newInterval(0, INITIAL_STATE)] };
 }
 
 function newInterval(at: number, state: NormalizerState): Interval {
-  return { at, state, bytes: 0, events: 0, lastTs: state.lastTs, counts: {}, skipped: [] };
+  return { at, state, bytes: 0, events: 0, lastTs: state.lastTs, counts: {}, groups: {}, skipped: [] };
 }
 
 /** Whether an interval holds any event of these types (no filter: always). */
@@ -101,7 +110,7 @@ export class IndexExtender {
   ) {
     this.intervals = base.intervals.slice(0, -1);
     const last = base.intervals[base.intervals.length - 1]!;
-    this.open = { ...last, counts: { ...last.counts }, skipped: [...last.skipped] };
+    this.open = { ...last, counts: { ...last.counts }, groups: cloneGroups(last.groups), skipped: [...last.skipped] };
     this.end = base.end;
     this.endState = base.endState;
   }
@@ -121,8 +130,8 @@ export class IndexExtender {
     open.events += events.length;
     for (const event of events) {
       open.counts[event.type] = (open.counts[event.type] ?? 0) + 1;
-      const tool = event.payload.toolName;
-      if (typeof tool === "string") open.counts[`${event.type}|${tool}`] = (open.counts[`${event.type}|${tool}`] ?? 0) + 1;
+      const key = statsKey(event.type, eventTool(event), event.model, event.timestamp);
+      addEvent((open.groups[key] ??= newStats()), event);
       open.lastTs = event.timestamp;
     }
     if (skipped) open.skipped.push(skipped);
@@ -139,7 +148,7 @@ export class IndexExtender {
 
   result(stateAtEnd: () => NormalizerState, print: string): TranscriptIndex {
     return {
-      v: 1,
+      v: 2,
       id: this.base.id,
       end: this.end,
       print,

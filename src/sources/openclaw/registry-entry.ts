@@ -1,6 +1,6 @@
 import { canonicalKey } from "../../contract/session-keys.js";
-import type { SessionInfo, StoreKind, TranscriptRead } from "../session.js";
-import { eventsBackward, eventsForward } from "../index/indexed-events.js";
+import type { ReadOptions, SessionInfo, StoreKind, TranscriptRead } from "../session.js";
+import { eventsBackward, eventsForCounting, eventsForward } from "../index/indexed-events.js";
 import type { IndexStore } from "../index/index-store.js";
 import type { RegistryEnd } from "../transcript/transcript-events.js";
 import { asNumber, asString, parseInstant, type Json } from "../transcript/values.js";
@@ -42,6 +42,13 @@ export function sessionFromEntry(input: EntrySession): SessionInfo {
   const known = [registryEnd?.updatedAt, registryEnd?.endedAt, parseInstant(entry?.lastActivityAt)].filter(
     (t): t is number => t !== undefined,
   );
+  const reading = (options: ReadOptions) => ({
+    read: input.open(),
+    identity: { agent, session: key, sessionId, source: input.source },
+    registryEnd: input.hasRegistry === false ? undefined : registryEnd,
+    options,
+    indexes: input.indexes,
+  });
   return {
     key,
     storeKey: storeKey ?? key,
@@ -66,14 +73,9 @@ export function sessionFromEntry(input: EntrySession): SessionInfo {
     registered: entry !== undefined,
     location: input.location,
     events: (options) => {
-      const read = {
-        read: input.open(),
-        identity: { agent, session: key, sessionId, source: input.source },
-        registryEnd: input.hasRegistry === false ? undefined : registryEnd,
-        options,
-        indexes: input.indexes,
-      };
+      const read = reading(options);
       return options.direction === "backward" ? eventsBackward(read) : eventsForward(read);
     },
+    eventsForCounting: (options, window) => eventsForCounting(reading(options), window),
   };
 }

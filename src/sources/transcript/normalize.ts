@@ -64,6 +64,11 @@ export class TranscriptNormalizer {
     return this.lastTs;
   }
 
+  /** The model in effect after the lines read so far. */
+  get currentModel(): string | undefined {
+    return this.model?.model;
+  }
+
   /** The events of one parsed line, in contract order. */
   line(value: unknown): EventDraft[] {
     const line = asObject(value);

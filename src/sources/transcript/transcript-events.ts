@@ -110,7 +110,12 @@ export class LineProcessor {
     const skippedBefore = normalizer.skipped;
     const drafts = normalizer.line(value);
     if (normalizer.skipped > skippedBefore) this.skipped();
-    return drafts.map((draft) => stampEvent(draft, this.identity));
+    const model = normalizer.currentModel;
+    return drafts.map((draft) => {
+      const event = stampEvent(draft, this.identity);
+      if (model !== undefined) event.model = model;
+      return event;
+    });
   }
 
   /** After the last line: the registry's session_end (unless a line is still being written), and the end report. */

@@ -1,0 +1,127 @@
+import type { EventType, Visibility } from "../contract/event.js";
+import type { Group, GroupKey } from "../contract/groups.js";
+import type { TypePredicate } from "../contract/type-filter.js";
+import { addEvent, durationQuantiles, eventTool, mergeStats, newStats, parseStatsKey, type EventStats } from "../sources/index/event-stats.js";
+import type { ReadStats, SessionInfo, SourceEvent } from "../sources/session.js";
+import { clearanceAllows } from "./principal.js";
+import type { TimeWindow } from "./time.js";
+import { classify, type ConfidentialRule } from "./visibility.js";
+
+export type AggregateSpec = {
+  sessions: readonly SessionInfo[];
+  window: TimeWindow;
+  types?: TypePredicate;
+  groupBy: readonly GroupKey[];
+  clearance: Visibility;
+  rules: readonly ConfidentialRule[];
+  stats: ReadStats;
+  now: number;
+  maxGroups: number;
+};
+
+export type Aggregated = { groups: Group[]; totalGroups: number; hidden: number };
+
+type Parts = { type: EventType; tool: string | null; model: string | null; timestamp: number };
+
+/**
+ * Counts the matching events of the selected sessions by the requested keys, with the same filters,
+ * scope and visibility as a page of events (a hidden event is not counted). Stretches of a transcript
+ * that lie wholly inside the window are taken from the index's summaries instead of being read.
+ */
+export async function aggregateEvents(spec: AggregateSpec): Promise<Aggregated> {
+  const groups = new Map<string, { key: Record<string, string | null>; stats: EventStats }>();
+  let hidden = 0;
+  const { since, until } = spec.window;
+  // summaries know types, not roles: a filter on message roles has to look at the events
+  const summariesUsable = !spec.types?.byRole;
+
+  const visible = (session: SessionInfo, type: EventType, tool: string | null) =>
+    clearanceAllows(spec.clearance, classify({ type, session: session.key, payload: tool ? { toolName: tool } : {} } as SourceEvent, spec.rules));
+  const add = (session: SessionInfo, parts: Parts, stats: EventStats) => {
+    const key = groupKey(spec.groupBy, session, parts);
+    const id = JSON.stringify(key);
+    const group = groups.get(id) ?? { key, stats: newStats() };
+    mergeStats(group.stats, stats);
+    groups.set(id, group);
+  };
+
+  for (const session of spec.sessions) {
+    const lastActivity = await session.activity();
+    if (lastActivity !== undefined && since !== undefined && since <= spec.now && lastActivity < since) continue;
+    const options = { stats: spec.stats, types: spec.types?.types };
+    const items = summariesUsable ? session.eventsForCounting(options, spec.window) : session.events(options);
+    for await (const item of items) {
+      if ("summary" in item) {
+        for (const [key, stats] of Object.entries(item.summary)) {
+          const parts = parseStatsKey(key);
+          if (spec.types && !spec.types.types.has(parts.type)) continue;
+          if (visible(session, parts.type, parts.tool)) add(session, { ...parts, timestamp: parts.hour }, stats);
+          else hidden += stats.n;
+        }
+        continue;
+      }
+      const event = item;
+      if ((since !== undefined && event.timestamp < since) || (until !== undefined && event.timestamp >= until)) continue;
+      if (spec.types && !spec.types.matches(event)) continue;
+      if (!clearanceAllows(spec.clearance, classify(event, spec.rules))) {
+        hidden++;
+        continue;
+      }
+      const one = newStats();
+      addEvent(one, event);
+      add(session, { type: event.type, tool: eventTool(event) ?? null, model: event.model ?? null, timestamp: event.timestamp }, one);
+    }
+  }
+
+  const all = [...groups.values()].sort((a, b) => b.stats.n - a.stats.n || JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)));
+  return { groups: all.slice(0, spec.maxGroups).map(toGroup), totalGroups: all.length, hidden };
+}
+
+function groupKey(dims: readonly GroupKey[], session: SessionInfo, parts: Parts): Record<string, string | null> {
+  const key: Record<string, string | null> = {};
+  for (const dim of dims) {
+    switch (dim) {
+      case "type":
+        key.type = parts.type;
+        break;
+      case "tool":
+        key.tool = parts.tool;
+        break;
+      case "model":
+        key.model = parts.model;
+        break;
+      case "session":
+        key.session = session.key;
+        break;
+      case "agent":
+        key.agent = session.agent;
+        break;
+      case "hour":
+        key.hour = new Date(Math.floor(parts.timestamp / 3_600_000) * 3_600_000).toISOString();
+        break;
+      case "day":
+        key.day = new Date(parts.timestamp).toISOString().slice(0, 10);
+        break;
+    }
+  }
+  return key;
+}
+
+function toGroup({ key, stats }: { key: Record<string, string | null>; stats: EventStats }): Group {
+  const group: Group = {
+    key,
+    count: stats.n,
+    firstTimestamp: stats.first,
+    lastTimestamp: stats.last,
+    first: new Date(stats.first).toISOString(),
+    last: new Date(stats.last).toISOString(),
+    errors: stats.err,
+  };
+  if (stats.msgs > 0) {
+    group.tokens = { input: stats.ti, output: stats.to, total: stats.tt };
+    group.costUsd = Math.round(stats.cost * 1e6) / 1e6;
+  }
+  const durations = durationQuantiles(stats.dur);
+  if (durations) group.durationMs = durations;
+  return group;
+}

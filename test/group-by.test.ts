@@ -1,0 +1,171 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { SessionEvent } from "../src/contract/event.js";
+import type { GroupKey } from "../src/contract/groups.js";
+import { SessionsEventsInputSchema, type SessionsEventsInput } from "../src/contract/query-input.js";
+import { CursorCodec } from "../src/engine/cursor.js";
+import { createRedactor } from "../src/engine/redact.js";
+import { querySessionEvents, querySessionsEvents, type QueryContext } from "../src/engine/run-query.js";
+import { IndexStore } from "../src/sources/index/index-store.js";
+import { openStore } from "../src/sources/open-store.js";
+import { newReadStats, type ReadStats } from "../src/sources/session.js";
+import { assistantLine, header, modelChangeLine, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
+import { TempStateDir } from "./helpers/temp-store.js";
+
+const T0 = Date.parse("2026-03-10T22:00:00Z");
+let store: TempStateDir;
+let cache: string;
+
+beforeEach(() => {
+  store = new TempStateDir();
+  cache = mkdtempSync(join(tmpdir(), "group-cache-"));
+  const tools = ["exec", "read", "web_fetch"];
+  for (const [n, id] of ["a", "b", "c"].entries()) {
+    const lines: Array<Record<string, unknown> | string> = [header(id, T0 + n * 1000)];
+    for (let i = 0; i < 400; i++) {
+      const t = T0 + n * 1000 + i * 37_000; // crosses several hours and a day boundary
+      if (i === 200) lines.push(modelChangeLine(t, "openai", "gpt-5.1"));
+      const tool = tools[(i + n) % 3]!;
+      lines.push(userLine(t + 1, `q${i}`));
+      lines.push(assistantLine(t + 2, [text(`a${i}`), toolCall(`c${i}`, tool, { i })], { model: i >= 200 ? "gpt-5.1" : "claude-sonnet-4-5", provider: i >= 200 ? "openai" : "anthropic", stopReason: i % 50 === 7 ? "error" : "toolUse", errorMessage: "boom", usage: { input: 100 + i, output: 10, totalTokens: 110 + i, cost: { total: 0.001 } } }));
+      lines.push(toolResultLine(t + 2 + 100 * (1 + (i % 9)), `c${i}`, tool, `r${i}`, i % 13 === 0));
+    }
+    store.transcript("main", `${id}.jsonl`, lines);
+  }
+  store.registry("main", {
+    "agent:main:a": { sessionId: "a", updatedAt: T0 + 400 * 37_000 },
+    "agent:main:b": { sessionId: "b", updatedAt: T0 + 400 * 37_000, spawnedBy: "agent:main:a" },
+    "agent:main:c": { sessionId: "c", updatedAt: T0 + 400 * 37_000 },
+  });
+});
+afterEach(() => {
+  store.remove();
+  rmSync(cache, { recursive: true, force: true });
+});
+
+function context(intervalBytes: number, clearance: "public" | "internal" | "confidential" = "confidential", caller?: string): QueryContext & { workDone: ReadStats } {
+  const opened = openStore(store.root, { indexes: new IndexStore(cache, intervalBytes) });
+  return {
+    listSessions: async () => (await opened.list()).sessions,
+    principal: caller ? { caller, scope: "tree", clearance } : { scope: "all", clearance },
+    policy: { rules: [{ tool: "web_*" }], redactor: createRedactor(), pageBytes: 48 * 1024, maxFieldChars: 2000 },
+    cursors: new CursorCodec("group-test-secret"),
+    now: () => T0 + 1000 * 3_600_000,
+    workDone: newReadStats(),
+  };
+}
+
+/** Every visible matching event, by walking pages: the reference the counts must agree with. */
+async function allEvents(ctx: QueryContext, input: SessionsEventsInput): Promise<SessionEvent[]> {
+  const events: SessionEvent[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await querySessionsEvents(ctx, { ...input, limit: 500, cursor });
+    events.push(...page.events);
+    if (!page.hasMore) return events;
+    cursor = page.nextCursor;
+  }
+}
+
+function expectedGroups(events: SessionEvent[], by: GroupKey[]) {
+  const groups = new Map<string, { key: Record<string, string | null>; count: number; first: number; last: number; errors: number }>();
+  for (const e of events) {
+    const key: Record<string, string | null> = {};
+    for (const dim of by) {
+      if (dim === "type") key.type = e.type;
+      if (dim === "tool") key.tool = typeof e.payload.toolName === "string" ? e.payload.toolName : null;
+      if (dim === "session") key.session = e.session;
+      if (dim === "agent") key.agent = e.agent;
+      if (dim === "hour") key.hour = new Date(Math.floor(e.timestamp / 3_600_000) * 3_600_000).toISOString();
+      if (dim === "day") key.day = new Date(e.timestamp).toISOString().slice(0, 10);
+    }
+    const id = JSON.stringify(key);
+    const g = groups.get(id) ?? { key, count: 0, first: Infinity, last: -Infinity, errors: 0 };
+    g.count++;
+    g.first = Math.min(g.first, e.timestamp);
+    g.last = Math.max(g.last, e.timestamp);
+    if (e.type === "error" || e.type === "tool_error") g.errors++;
+    groups.set(id, g);
+  }
+  return [...groups.values()].sort((a, b) => JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)));
+}
+
+const comparable = (groups: Array<{ key: Record<string, string | null>; count: number; firstTimestamp: number; lastTimestamp: number; errors: number }>) =>
+  groups.map((g) => ({ key: g.key, count: g.count, first: g.firstTimestamp, last: g.lastTimestamp, errors: g.errors })).sort((a, b) => JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)));
+
+const cases: Array<[GroupKey[], Omit<SessionsEventsInput, "groupBy">]> = [
+  [["tool"], { types: ["tool_error"] }],
+  [["tool"], { types: ["tool_result", "tool_error"] }],
+  [["type"], {}],
+  [["session", "type"], { since: T0 + 3 * 3_600_000, until: T0 + 2.5 * 86_400_000 }],
+  [["day"], {}],
+  [["hour", "tool"], { types: ["tool_call"], since: T0 + 4_000_000 }],
+  [["agent"], { types: ["conversation.message_in"] }],
+];
+
+describe("groupBy", () => {
+  it("counts exactly what the pages list, read cold, from summaries when warm, and with tiny intervals", async () => {
+    for (const [by, filters] of cases) {
+      const expected = expectedGroups(await allEvents(context(1 << 30), filters), by);
+      expect(expected.length, JSON.stringify(by)).toBeGreaterThan(0);
+      for (const intervalBytes of [2048, 1 << 30]) {
+        rmSync(cache, { recursive: true, force: true });
+        for (const run of ["cold", "warm"]) {
+          const page = await querySessionsEvents(context(intervalBytes), { ...filters, groupBy: by, limit: 500 });
+          expect(comparable(page.groups!), `${run} ${intervalBytes} ${JSON.stringify([by, filters])}`).toEqual(
+            expected.map((g) => ({ key: g.key, count: g.count, first: g.first, last: g.last, errors: g.errors })),
+          );
+          expect(page.events).toEqual([]);
+        }
+      }
+    }
+  });
+
+  it("reads (almost) nothing once the index has summaries", async () => {
+    const ctx = context(4096);
+    await querySessionsEvents(ctx, { groupBy: ["tool"], types: ["tool_error"] });
+    const before = ctx.workDone.bytesRead;
+    await querySessionsEvents(ctx, { groupBy: ["tool"], types: ["tool_error"] });
+    const warm = ctx.workDone.bytesRead - before;
+    expect(warm).toBeLessThan(before / 10);
+  });
+
+  it("sums tokens and cost of assistant messages and gives tool durations", async () => {
+    const page = await querySessionsEvents(context(4096), { sessionKey: "agent:main:a", groupBy: ["model"], types: ["message", "tool_result", "tool_error"] });
+    const byModel = Object.fromEntries(page.groups!.map((g) => [g.key.model, g]));
+    expect(byModel["claude-sonnet-4-5"]!.tokens).toEqual({ input: Array.from({ length: 200 }, (_, i) => 100 + i).reduce((a, b) => a + b), output: 2000, total: Array.from({ length: 200 }, (_, i) => 110 + i).reduce((a, b) => a + b) });
+    expect(byModel["claude-sonnet-4-5"]!.costUsd).toBeCloseTo(0.2, 6);
+    const d = byModel["gpt-5.1"]!.durationMs!;
+    expect(d.samples).toBe(200);
+    // results come 100..900 ms after their call, evenly: the median is 500 ms, p95 900 ms (within a bucket, ~4.4%)
+    expect(d.p50).toBeGreaterThanOrEqual(500);
+    expect(d.p50).toBeLessThanOrEqual(500 * 1.05);
+    expect(d.p95).toBeGreaterThanOrEqual(900);
+    expect(d.p95).toBeLessThanOrEqual(900 * 1.05);
+  });
+
+  it("does not count what the caller may not see, and counts it as hidden instead", async () => {
+    const pub = await querySessionsEvents(context(4096, "public"), { groupBy: ["type"] });
+    expect(pub.groups!.map((g) => g.key.type).sort()).toEqual(["error", "message", "model_switch", "session_start"]);
+    expect(pub.hiddenByVisibility).toBe(3 * 400 * 2);
+    const internal = await querySessionsEvents(context(4096, "internal"), { groupBy: ["tool"], types: ["tool_call"] });
+    expect(internal.groups!.map((g) => g.key.tool).sort()).toEqual(["exec", "read"]); // web_* is confidential by rule
+    const tree = await querySessionsEvents(context(4096, "internal", "agent:main:b"), { groupBy: ["session"] });
+    expect(tree.groups!.map((g) => g.key.session)).toEqual(["agent:main:b"]);
+  });
+
+  it("takes one or two keys, no cursor, and lists at most `limit` groups, saying so", async () => {
+    expect(SessionsEventsInputSchema.safeParse({ groupBy: ["type", "tool", "day"] }).success).toBe(false);
+    expect(SessionsEventsInputSchema.safeParse({ groupBy: [] }).success).toBe(false);
+    expect(SessionsEventsInputSchema.safeParse({ groupBy: ["colour"] }).success).toBe(false);
+    await expect(querySessionsEvents(context(4096), { groupBy: ["type"], cursor: "x.y" })).rejects.toThrow(/leave out cursor/);
+    const few = await querySessionsEvents(context(4096), { groupBy: ["hour"], limit: 3 });
+    expect(few.groups).toHaveLength(3);
+    expect(few.stoppedBy).toBe("limit");
+    expect(few.notes.join(" ")).toMatch(/groups; the 3 largest are shown/);
+    const one = await querySessionEvents(context(4096), { sessionKey: "agent:main:c", groupBy: ["type"] });
+    expect(one.groups!.reduce((n, g) => n + g.count, 0)).toBe(1 + 400 * 4 + 1 + Math.floor(400 / 50) + (400 % 50 > 7 ? 1 : 0));
+  });
+});
