@@ -1,5 +1,6 @@
 import type { EventType, SessionEvent, Visibility } from "../contract/event.js";
 import type { SummaryChunk } from "./index/indexed-events.js";
+import type { EventDetail } from "./transcript/normalize.js";
 import type { RawLine } from "./transcript/transcript-events.js";
 
 export const STORE_KINDS = ["openclaw-files", "openclaw-sqlite", "clawjs"] as const;
@@ -13,6 +14,8 @@ export type SourceEvent = Omit<SessionEvent, "time" | "visibility" | "truncated"
   resumePoint?: ResumePoint;
   /** The model in effect when the event happened (for grouping by model); not part of the event itself. */
   model?: string;
+  /** For projections, not part of the event itself: the line's entry id, a compaction's summary text. */
+  detail?: EventDetail;
 };
 
 /** A place in a transcript to resume reading at; a page saves the one of its last event for the next page. */

@@ -13,6 +13,8 @@ export type EventDraft = {
   payload: Json;
 };
 
+export type EventDetail = { entryId?: string; summary?: string };
+
 type ModelRef = { provider?: string; model: string };
 type PendingCall = { ts: number; name?: string; spawn?: Json };
 
@@ -39,6 +41,8 @@ export class TranscriptNormalizer {
   private readonly pending: Map<string, PendingCall>;
   /** Lines that yielded nothing because they were of no known kind. */
   skipped = 0;
+  /** What projections need beyond the payloads of the last line's events: its entry id, a compaction's summary. */
+  lastDetail: EventDetail | undefined;
 
   constructor(state?: NormalizerState) {
     this.seq = state?.seq ?? 0;
@@ -87,6 +91,9 @@ export class TranscriptNormalizer {
       return [];
     }
     this.lastTs = ts;
+    const entryId = line ? asString(line.id) : undefined;
+    const summary = line?.type === "compaction" ? asString(line.summary) : undefined;
+    this.lastDetail = entryId !== undefined || summary !== undefined ? defined({ entryId, summary }) : undefined;
     return drafts.map((draft) =>
       defined({
         ...draft,

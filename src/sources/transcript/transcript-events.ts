@@ -111,9 +111,11 @@ export class LineProcessor {
     const drafts = normalizer.line(value);
     if (normalizer.skipped > skippedBefore) this.skipped();
     const model = normalizer.currentModel;
+    const detail = normalizer.lastDetail;
     return drafts.map((draft) => {
       const event = stampEvent(draft, this.identity);
       if (model !== undefined) event.model = model;
+      if (detail !== undefined) event.detail = detail;
       return event;
     });
   }
