@@ -229,6 +229,14 @@ describe("junk lines", () => {
 });
 
 describe("sessionEnd", () => {
+  it("gives none when the transcript went on well after the recorded end (the session resumed)", () => {
+    const normalizer = new TranscriptNormalizer();
+    feed([userLine(T0, "first run"), userLine(T0 + 3_600_000, "resumed an hour later")], normalizer);
+    expect(normalizer.sessionEnd({ status: "done", endedAt: T0 + 1000 })).toBeUndefined();
+    expect(normalizer.sessionEnd({ status: "done", endedAt: T0 + 3_600_000 - 30_000 })?.timestamp).toBe(T0 + 3_600_000);
+  });
+
+
   it("gives session_end {status, runtimeMs} at endedAt with seq = last seq + 1 for done, failed, killed and timeout", () => {
     for (const status of ["done", "failed", "killed", "timeout"]) {
       const n = new TranscriptNormalizer();

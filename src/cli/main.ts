@@ -5,6 +5,7 @@ import { PACKAGE_VERSION } from "../version.js";
 import { mcpCommand } from "./commands/mcp.js";
 import { queryCommand } from "./commands/query.js";
 import { sessionsCommand } from "./commands/sessions.js";
+import { stateCommand } from "./commands/state.js";
 import { withAppOptions } from "./shared-options.js";
 
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   program.addCommand(mcpCommand(), { isDefault: true });
   program.addCommand(queryCommand());
   program.addCommand(sessionsCommand());
+  program.addCommand(stateCommand());
   for (const command of program.commands) command.exitOverride();
   return program;
 }

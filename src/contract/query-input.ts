@@ -45,6 +45,27 @@ export const commonQueryFields = {
     .optional()
     .describe('"asc" (default, oldest first) or "desc" (newest first). Example: "desc"'),
   groupBy: GroupBySchema.optional(),
+  fields: z
+    .array(z.string().min(1).max(64))
+    .max(32)
+    .optional()
+    .describe('Keep only these payload fields (the event\'s other fields stay). Example: ["toolName","durationMs"]'),
+  maxFieldChars: z
+    .number()
+    .int()
+    .min(16)
+    .max(100_000)
+    .optional()
+    .describe("Cut text fields longer than this many characters (default 2000); the page's byte budget still applies. Example: 200"),
+  waitMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(25_000)
+    .optional()
+    .describe(
+      "Follow: when there is nothing after cursor yet, wait up to this long (max 25000) for new events and return as soon as one arrives; an empty page with a cursor to continue otherwise. Example: 20000",
+    ),
   generations: z
     .enum(["current", "all"])
     .optional()
@@ -70,6 +91,20 @@ export const SessionEventsInputSchema = z
       .describe(
         'One session: its key ("agent:main:main"), its session id (uuid), or "current" (default) for your own session. Example: "agent:main:subagent:7f3c…"',
       ),
+    eventId: z
+      .string()
+      .min(3)
+      .max(300)
+      .optional()
+      .describe(
+        "Fetch this one event (an `id` from a page) with its whole payload, text uncut; a payload larger than a page comes as JSON text in parts (see offset). Other filters are ignored. Example: \"3f1e…:17\"",
+      ),
+    offset: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe("With eventId: the character offset of the payload's JSON text to continue from (nextOffset of the previous part). Example: 40000"),
     ...commonQueryFields,
   })
   .strict();

@@ -3,6 +3,7 @@ import type { Page } from "../contract/page.js";
 import { orderComparator, type Order, type Ranked } from "./collect.js";
 import type { CursorState, Position } from "./cursor.js";
 import { jsonBytes, SHRINK_STEPS, type PageEventShaper } from "./page-events.js";
+import type { Envelope } from "./query/context.js";
 
 export type PageLimits = {
   limit: number;
@@ -19,10 +20,7 @@ export type AssembleInput = {
   limits: PageLimits;
   shaper: PageEventShaper;
   /** The page fields that do not depend on the events. */
-  envelope: Omit<
-    Page,
-    "events" | "nextCursor" | "hasMore" | "stoppedBy" | "hiddenByVisibility" | "truncatedEvents" | "redactedEvents" | "skippedLines"
-  >;
+  envelope: Envelope;
   cursorFor(state: Pick<CursorState, "after">): string;
 };
 

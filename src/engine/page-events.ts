@@ -11,6 +11,8 @@ export type ShapePolicy = {
   /** Remove internal payload fields (caller at public clearance). */
   stripInternal: boolean;
   maxFieldChars: number;
+  /** Keep only these payload fields. */
+  fields?: readonly string[];
 };
 
 const DEFAULT_SHAPE = { maxDepth: 16, maxItems: 200 };
@@ -54,6 +56,7 @@ export class PageEventShaper {
 function toPageEvent(item: Ranked, policy: ShapePolicy, shape: Omit<ShapeOptions, "redactor">): SessionEvent {
   const { event, visibility } = item;
   let payload = event.payload;
+  if (policy.fields) payload = Object.fromEntries(policy.fields.filter((f) => Object.hasOwn(payload, f)).map((f) => [f, payload[f]]));
   const internal = policy.stripInternal ? INTERNAL_PAYLOAD_FIELDS[event.type] : undefined;
   if (internal?.some((field) => field in payload)) {
     payload = { ...payload };

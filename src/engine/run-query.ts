@@ -1,52 +1,45 @@
 import type { Page } from "../contract/page.js";
 import type { SessionEventsInput, SessionsEventsInput } from "../contract/query-input.js";
 import { typePredicate } from "../contract/type-filter.js";
-import { newReadStats, type ReadStats, type SessionInfo } from "../sources/session.js";
+import { newReadStats, type SessionInfo } from "../sources/session.js";
 import { assemblePage } from "./assemble-page.js";
 import { collectEvents } from "./collect.js";
-import { CursorCodec, fingerprintOf, type CursorState } from "./cursor.js";
-import { sessionsInScope, type Principal } from "./principal.js";
-import type { Redactor } from "./redact.js";
-import { selectMany, selectOne } from "./select.js";
-import { PageEventShaper } from "./page-events.js";
-import { isoOrNull, resolveWindow, type TimeWindow } from "./time.js";
-import { aggregateEvents } from "./aggregate.js";
+import { fingerprintOf, type CursorState } from "./cursor.js";
 import { QueryError } from "./errors.js";
-import type { ConfidentialRule } from "./visibility.js";
+import { PageEventShaper } from "./page-events.js";
+import { sessionsInScope } from "./principal.js";
+import { addWork, DEFAULT_LIMIT, MAX_LIMIT, type Envelope, type QueryContext } from "./query/context.js";
+import { fetchEvent } from "./query/fetch-event.js";
+import { FOLLOW_POLL_MS, waitForChange } from "./query/follow.js";
+import { groupPage } from "./query/group-page.js";
+import { selectMany, selectOne } from "./select.js";
+import { isoOrNull, resolveWindow, type TimeWindow } from "./time.js";
 
-export const DEFAULT_LIMIT = 50;
-export const MAX_LIMIT = 500;
+export { DEFAULT_LIMIT, MAX_LIMIT, type Policy, type QueryContext } from "./query/context.js";
 
-export type Policy = {
-  rules: readonly ConfidentialRule[];
-  redactor: Redactor;
-  pageBytes: number;
-  maxFieldChars: number;
-};
+type CommonInput = Omit<SessionEventsInput, "sessionKey" | "eventId" | "offset">;
 
-/** Everything a query needs besides its arguments: the store, who asks, the rules, the clock. */
-export type QueryContext = {
-  listSessions(): Promise<SessionInfo[]>;
-  principal: Principal;
-  policy: Policy;
-  cursors: CursorCodec;
-  now(): number;
-  /** When set, each query adds the work it did (bytes and lines read) here: for tests and benchmarks. */
-  workDone?: ReadStats;
-};
+/** A call in progress: it may be cancelled by the client (a follow stops waiting then). */
+export type CallOptions = { signal?: AbortSignal };
 
-type CommonInput = Pick<SessionEventsInput, "types" | "since" | "until" | "limit" | "order" | "cursor" | "groupBy">;
-
-export async function querySessionEvents(ctx: QueryContext, input: SessionEventsInput): Promise<Page> {
+export async function querySessionEvents(ctx: QueryContext, input: SessionEventsInput, call: CallOptions = {}): Promise<Page> {
   const all = await ctx.listSessions();
-  const sessions = selectOne(sessionsInScope(all, ctx.principal), input.sessionKey, ctx.principal, input.generations);
+  const visible = sessionsInScope(all, ctx.principal);
+  if (input.eventId !== undefined) {
+    const { envelope } = prepare(ctx, [], input, "session_events");
+    return fetchEvent(ctx, visible, input.eventId, input.offset ?? 0, envelope);
+  }
+  if (input.offset !== undefined) throw new QueryError("offset goes with eventId (the part of one event's payload to fetch).");
+  const select = async () => selectOne(sessionsInScope(await ctx.listSessions(), ctx.principal), input.sessionKey, ctx.principal, input.generations);
   const selection = { tool: "session_events", sessionKey: input.sessionKey ?? "current", generations: input.generations ?? "current" };
-  return runQuery(ctx, sessions, selection, input);
+  return runQuery(ctx, selectOne(visible, input.sessionKey, ctx.principal, input.generations), select, selection, input, call);
 }
 
-export async function querySessionsEvents(ctx: QueryContext, input: SessionsEventsInput): Promise<Page> {
-  const all = await ctx.listSessions();
-  const sessions = selectMany(all, sessionsInScope(all, ctx.principal), input, ctx.principal);
+export async function querySessionsEvents(ctx: QueryContext, input: SessionsEventsInput, call: CallOptions = {}): Promise<Page> {
+  const select = async () => {
+    const all = await ctx.listSessions();
+    return selectMany(all, sessionsInScope(all, ctx.principal), input, ctx.principal);
+  };
   const selection = {
     tool: "sessions_events",
     sessionKey: input.sessionKey ?? "*",
@@ -55,17 +48,14 @@ export async function querySessionsEvents(ctx: QueryContext, input: SessionsEven
     descendants: input.descendants,
     generations: input.generations ?? "current",
   };
-  return runQuery(ctx, sessions, selection, input);
+  return runQuery(ctx, await select(), select, selection, input, call);
 }
 
-async function runQuery(
-  ctx: QueryContext,
-  sessions: SessionInfo[],
-  selection: Record<string, unknown>,
-  input: CommonInput,
-): Promise<Page> {
+/** What every kind of answer shares: the fingerprint a cursor is bound to, the time window, the envelope. */
+function prepare(ctx: QueryContext, sessions: SessionInfo[], input: CommonInput, tool: string, selection: Record<string, unknown> = {}) {
   const order = input.order ?? "asc";
   const fingerprint = fingerprintOf({
+    tool,
     ...selection,
     principal: ctx.principal,
     types: input.types ?? null,
@@ -77,13 +67,16 @@ async function runQuery(
   if (input.groupBy && input.cursor !== undefined) {
     throw new QueryError("groupBy results come whole in one call and have no pages: leave out cursor.");
   }
+  if (input.waitMs && (order !== "asc" || input.groupBy)) {
+    throw new QueryError("waitMs follows new events, so it needs order \"asc\" and no groupBy.");
+  }
   const resumed = input.cursor !== undefined ? ctx.cursors.decode(fingerprint, input.cursor) : undefined;
-  const window = resumed ? { since: resumed.since, until: resumed.until } : resolveWindow(input.since, input.until, ctx.now());
+  const window: TimeWindow = resumed ? { since: resumed.since, until: resumed.until } : resolveWindow(input.since, input.until, ctx.now());
   const requested = input.limit ?? DEFAULT_LIMIT;
   const limit = Math.min(requested, MAX_LIMIT);
   const notes: string[] = [];
   if (requested > MAX_LIMIT) notes.push(`limit ${requested} was clamped to the maximum of ${MAX_LIMIT}.`);
-  const envelope = {
+  const envelope: Envelope = {
     order,
     limit,
     ...(requested > MAX_LIMIT ? { limitClamped: true } : {}),
@@ -91,13 +84,43 @@ async function runQuery(
     sessionsMatched: sessions.length,
     notes,
   };
-  if (input.groupBy) return groupPage(ctx, sessions, input, { window, limit, envelope });
+  return { order, fingerprint, resumed, window, limit, envelope };
+}
 
+async function runQuery(
+  ctx: QueryContext,
+  sessions: SessionInfo[],
+  /** Selects the sessions again (a follow looks again as the stores change, new sessions included). */
+  select: () => Promise<SessionInfo[]>,
+  selection: Record<string, unknown>,
+  input: CommonInput,
+  call: CallOptions,
+): Promise<Page> {
+  const prepared = prepare(ctx, sessions, input, String(selection.tool), selection);
+  if (input.groupBy) return groupPage(ctx, sessions, input, prepared.window, prepared.envelope);
+  let page = await eventPage(ctx, sessions, input, prepared);
+  const waitMs = input.waitMs ?? 0;
+  if (waitMs === 0 || page.events.length > 0) return page;
+  // follow: nothing after the cursor yet; look again whenever the stores change, until the wait is up
+  const deadline = Date.now() + waitMs;
+  let current = sessions;
+  while (page.events.length === 0 && !call.signal?.aborted && Date.now() < deadline) {
+    const dirs = current.map((s) => s.watchDir).filter((d): d is string => d !== undefined);
+    await waitForChange(dirs, Math.min(FOLLOW_POLL_MS, deadline - Date.now()), call.signal);
+    current = await select();
+    page = await eventPage(ctx, current, input, prepare(ctx, current, input, String(selection.tool), selection));
+  }
+  return page;
+}
+
+async function eventPage(ctx: QueryContext, sessions: SessionInfo[], input: CommonInput, prepared: ReturnType<typeof prepare>): Promise<Page> {
+  const { order, fingerprint, resumed, window, limit, envelope } = prepared;
   const stats = newReadStats();
   const shaper = new PageEventShaper({
     redactor: ctx.principal.clearance === "confidential" ? undefined : ctx.policy.redactor,
     stripInternal: ctx.principal.clearance === "public",
-    maxFieldChars: ctx.policy.maxFieldChars,
+    maxFieldChars: input.maxFieldChars ?? ctx.policy.maxFieldChars,
+    fields: input.fields,
   });
   const { ranked, hidden, heldBack, skipped } = await collectEvents({
     sessions,
@@ -115,9 +138,8 @@ async function runQuery(
   });
   addWork(ctx, stats);
   if (heldBack > 0) {
-    notes.push(`${heldBack === 1 ? "An event was" : "Events were"} held back until a line being written completes; call again with nextCursor shortly.`);
+    envelope.notes.push(`${heldBack === 1 ? "An event was" : "Events were"} held back until a line being written completes; call again with nextCursor shortly.`);
   }
-
   const page = assemblePage({
     ranked,
     hidden,
@@ -132,48 +154,4 @@ async function runQuery(
   // the next page of this walk starts reading where this one's last event is
   ranked[page.events.length - 1]?.event.resumePoint?.save();
   return page;
-}
-
-/** A page of groups (groupBy): counts over the whole window, largest groups first. */
-async function groupPage(
-  ctx: QueryContext,
-  sessions: SessionInfo[],
-  input: CommonInput,
-  { window, limit, envelope }: { window: TimeWindow; limit: number; envelope: Omit<Page, "events" | "nextCursor" | "hasMore" | "stoppedBy" | "hiddenByVisibility" | "truncatedEvents" | "redactedEvents" | "skippedLines"> },
-): Promise<Page> {
-  const stats = newReadStats();
-  const result = await aggregateEvents({
-    sessions,
-    window,
-    types: typePredicate(input.types),
-    groupBy: input.groupBy!,
-    clearance: ctx.principal.clearance,
-    rules: ctx.policy.rules,
-    stats,
-    now: ctx.now(),
-    maxGroups: limit,
-  });
-  addWork(ctx, stats);
-  if (result.totalGroups > result.groups.length) {
-    envelope.notes.push(`${result.totalGroups} groups; the ${result.groups.length} largest are shown (raise limit, up to ${MAX_LIMIT}).`);
-  }
-  return {
-    events: [],
-    groups: result.groups,
-    nextCursor: "",
-    hasMore: false,
-    ...envelope,
-    stoppedBy: result.totalGroups > result.groups.length ? "limit" : "end",
-    hiddenByVisibility: result.hidden,
-    truncatedEvents: 0,
-    redactedEvents: 0,
-    skippedLines: stats.skippedLines,
-  };
-}
-
-function addWork(ctx: QueryContext, stats: ReadStats): void {
-  if (!ctx.workDone) return;
-  ctx.workDone.bytesRead += stats.bytesRead;
-  ctx.workDone.linesRead += stats.linesRead;
-  ctx.workDone.skippedLines += stats.skippedLines;
 }

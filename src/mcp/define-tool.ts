@@ -11,7 +11,7 @@ export type ToolDefinition<I extends z.ZodObject, O extends z.ZodObject> = {
   description: string;
   inputSchema: I;
   outputSchema: O;
-  run(ctx: AppContext, input: z.infer<I>): Promise<z.infer<O>>;
+  run(ctx: AppContext, input: z.infer<I>, call: { signal?: AbortSignal }): Promise<z.infer<O>>;
 };
 
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(definition: ToolDefinition<I, O>): ToolDefinition<I, O> {
@@ -41,9 +41,9 @@ export function registerTool<I extends z.ZodObject, O extends z.ZodObject>(
       outputSchema: tool.outputSchema,
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    (async (input: z.infer<I>): Promise<CallToolResult> => {
+    (async (input: z.infer<I>, extra: { signal?: AbortSignal }): Promise<CallToolResult> => {
       try {
-        const output = await tool.run(ctx, input);
+        const output = await tool.run(ctx, input, { signal: extra?.signal });
         return { structuredContent: output as Record<string, unknown>, content: [{ type: "text", text: JSON.stringify(output) }] };
       } catch (error) {
         if (error instanceof QueryError) return errorResult(error.message);

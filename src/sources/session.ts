@@ -94,6 +94,8 @@ export type SessionInfo = {
   registered: boolean;
   /** Where the transcript is, for people: a file path or a database row reference. */
   location: string;
+  /** A directory whose changes mean this session may have new events (for following). */
+  watchDir?: string;
   /** Reads the session's events in seq order, ending with `session_end` when the registry says it ended. */
   events(options: ReadOptions): AsyncIterable<SourceEvent>;
   /** For counting: the events in a window, or summaries standing for stretches of them (see EventStats). */

@@ -22,6 +22,11 @@ type QueryFlags = {
   descendants?: boolean;
   generations?: "current" | "all";
   groupBy?: string;
+  fields?: string;
+  maxFieldChars?: string;
+  event?: string;
+  offset?: string;
+  follow?: boolean;
   json?: boolean;
 };
 
@@ -42,30 +47,62 @@ export function queryCommand(): Command {
       .option("--descendants", "with --spawned-by: the whole subtree")
       .addOption(new Option("--generations <which>", "current (default) or all: also earlier transcripts of a key").choices(["current", "all"]))
       .option("-g, --group-by <keys>", "count instead of list: one or two of type,tool,session,agent,model,hour,day")
+      .option("--fields <list>", "keep only these payload fields (comma-separated)")
+      .option("--max-field-chars <n>", "cut text fields longer than this (default 2000)")
+      .option("--event <id>", "fetch one event by id with its whole payload (with --session or alone)")
+      .option("--offset <n>", "with --event: continue a large payload from this character offset")
+      .option("-f, --follow", "keep printing new events as they are written, until interrupted")
       .option("--json", "print the page as JSON (what the tools return)"),
   ).action(async (patterns: string[], flags: QueryFlags, command: Command) => {
     const ctx = createAppContext(appOptions(command.optsWithGlobals()));
+    if (flags.follow) return follow(ctx, patterns, flags);
     const page = await runFromFlags(ctx, patterns, flags);
     process.stdout.write(flags.json ? `${JSON.stringify(page, null, 2)}\n` : `${formatPage(page)}\n`);
   });
 }
 
-async function runFromFlags(ctx: ReturnType<typeof createAppContext>, patterns: string[], flags: QueryFlags): Promise<Page> {
+/** Prints events as they come: one long-poll after another from the last cursor, until Ctrl-C. */
+async function follow(ctx: ReturnType<typeof createAppContext>, patterns: string[], flags: QueryFlags): Promise<void> {
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort());
+  let cursor = flags.cursor;
+  while (!controller.signal.aborted) {
+    const page = await runFromFlags(ctx, patterns, { ...flags, cursor }, { waitMs: 25_000, signal: controller.signal });
+    for (const event of page.events) {
+      process.stdout.write(
+        flags.json ? `${JSON.stringify(event)}\n` : `${shortTime(event.timestamp)}  ${event.session}  ${event.seq}  ${event.type}  ${oneLine(eventSummary(event), 120)}\n`,
+      );
+    }
+    cursor = page.nextCursor;
+  }
+}
+
+async function runFromFlags(
+  ctx: ReturnType<typeof createAppContext>,
+  patterns: string[],
+  flags: QueryFlags,
+  live: { waitMs?: number; signal?: AbortSignal } = {},
+): Promise<Page> {
+  const number = (value: string | undefined) => (value === undefined ? undefined : Number(value));
   const common = {
     types: flags.types?.split(",").map((t) => t.trim()).filter(Boolean),
     since: flags.since,
     until: flags.until,
-    limit: flags.limit === undefined ? undefined : Number(flags.limit),
+    limit: number(flags.limit),
     order: flags.order,
     generations: flags.generations,
     groupBy: flags.groupBy?.split(",").map((k) => k.trim()).filter(Boolean),
+    fields: flags.fields?.split(",").map((k) => k.trim()).filter(Boolean),
+    maxFieldChars: number(flags.maxFieldChars),
+    waitMs: live.waitMs,
     cursor: flags.cursor,
   };
-  if (flags.session !== undefined) {
+  if (flags.session !== undefined || flags.event !== undefined) {
     if (patterns.length > 0 || flags.agent || flags.spawnedBy) {
       throw new QueryError("--session reads one session; leave out patterns, --agent and --spawned-by (or drop --session).");
     }
-    return querySessionEvents(ctx, parse(SessionEventsInputSchema, { ...common, sessionKey: flags.session }));
+    const one = { ...common, sessionKey: flags.session, eventId: flags.event, offset: number(flags.offset) };
+    return querySessionEvents(ctx, parse(SessionEventsInputSchema, one), { signal: live.signal });
   }
   const many = {
     ...common,
@@ -74,7 +111,7 @@ async function runFromFlags(ctx: ReturnType<typeof createAppContext>, patterns: 
     spawnedBy: flags.spawnedBy,
     descendants: flags.descendants,
   };
-  return querySessionsEvents(ctx, parse(SessionsEventsInputSchema, many));
+  return querySessionsEvents(ctx, parse(SessionsEventsInputSchema, many), { signal: live.signal });
 }
 
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {

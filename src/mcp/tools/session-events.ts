@@ -14,5 +14,5 @@ Example: {"sessionKey": "agent:main:subagent:5f0c…", "order": "desc", "limit":
 ${EVENT_GUIDE}`,
   inputSchema: SessionEventsInputSchema,
   outputSchema: PageSchema,
-  run: (ctx, input) => querySessionEvents(ctx, input),
+  run: (ctx, input, call) => querySessionEvents(ctx, input, call),
 });

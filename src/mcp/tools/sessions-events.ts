@@ -14,5 +14,5 @@ Example: {"sessionKey": ["agent:main:cron:*", "agent:ops:*"], "since": "2026-02-
 ${EVENT_GUIDE}`,
   inputSchema: SessionsEventsInputSchema,
   outputSchema: PageSchema,
-  run: (ctx, input) => querySessionsEvents(ctx, input),
+  run: (ctx, input, call) => querySessionsEvents(ctx, input, call),
 });

@@ -59,6 +59,7 @@ export class ClawJsSource implements SessionSource {
       entry,
       source: this.kind,
       location: path,
+      watchDir: this.conversationsDir,
       lastWrite: async () => info.mtimeMs,
       hasRegistry: false,
       open: () => new FileRead(this.conversationsDir, path),

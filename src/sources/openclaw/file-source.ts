@@ -100,6 +100,7 @@ export class OpenClawFileSource implements SessionSource {
       entry,
       source: this.kind,
       location: path,
+      watchDir: sessionsDir,
       lastWrite: () => modifiedAt(path),
       open: () => new FileRead(sessionsDir, path),
       indexes: this.indexes,

@@ -16,6 +16,7 @@ export type EntrySession = {
   entry: Json | undefined;
   source: StoreKind;
   location: string;
+  watchDir?: string;
   generation?: "current" | "earlier";
   /** Another time that bounds the session's last event (file mtime, last row time), looked up when asked. */
   lastWrite?: () => Promise<number | undefined>;
@@ -72,6 +73,7 @@ export function sessionFromEntry(input: EntrySession): SessionInfo {
     model: asString(entry?.model),
     registered: entry !== undefined,
     location: input.location,
+    watchDir: input.watchDir,
     events: (options) => {
       const read = reading(options);
       return options.direction === "backward" ? eventsBackward(read) : eventsForward(read);

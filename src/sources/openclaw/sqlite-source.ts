@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { dirname } from "node:path";
 import type { SessionInfo, SessionListing, SessionSource, TranscriptRead } from "../session.js";
 import type { RawLine } from "../transcript/transcript-events.js";
 import { asObject, asString, type Json } from "../transcript/values.js";
@@ -117,6 +118,7 @@ export class OpenClawSqliteSource implements SessionSource {
       source: this.kind,
       generation,
       location: `${path}#${sessionId}`,
+      watchDir: dirname(path),
       lastWrite: async () => lastRowTime(path, sessionId),
       open: () => new DatabaseRead(path, sessionId),
       indexes: this.indexes,

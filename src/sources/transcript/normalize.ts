@@ -29,6 +29,8 @@ export type NormalizerState = {
 const MAX_PENDING_CALLS = 2048;
 const SPAWN_TOOL = "sessions_spawn";
 const ENDED_STATUSES = new Set(["done", "failed", "killed", "timeout"]);
+/** A recorded end this long before the transcript's last event is stale (the session went on). */
+const END_SLACK_MS = 60_000;
 
 /**
  * Turns transcript lines (pi v3, unwrapped legacy, ClawJS) into events, exactly as the event contract
@@ -104,10 +106,14 @@ export class TranscriptNormalizer {
     );
   }
 
-  /** The registry's `session_end` for this transcript as read so far (not recorded: the transcript may grow). */
+  /**
+   * The registry's `session_end` for this transcript as read so far (not recorded: the transcript may
+   * grow). None when the transcript has gone on well past the recorded end: the session has resumed.
+   */
   sessionEnd(entry: { status?: string; endedAt?: number; updatedAt?: number; runtimeMs?: number }): EventDraft | undefined {
     if (!entry.status || !ENDED_STATUSES.has(entry.status)) return undefined;
     const at = entry.endedAt ?? entry.updatedAt ?? this.lastTs;
+    if (this.lastTs - at > END_SLACK_MS) return undefined;
     return {
       seq: this.seq + 1,
       timestamp: Math.max(at, this.lastTs),

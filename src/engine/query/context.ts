@@ -1,0 +1,40 @@
+import type { Page } from "../../contract/page.js";
+import type { ReadStats, SessionInfo } from "../../sources/session.js";
+import type { CursorCodec } from "../cursor.js";
+import type { Principal } from "../principal.js";
+import type { Redactor } from "../redact.js";
+import type { ConfidentialRule } from "../visibility.js";
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 500;
+
+export type Policy = {
+  rules: readonly ConfidentialRule[];
+  redactor: Redactor;
+  pageBytes: number;
+  maxFieldChars: number;
+};
+
+/** Everything a query needs besides its arguments: the store, who asks, the rules, the clock. */
+export type QueryContext = {
+  listSessions(): Promise<SessionInfo[]>;
+  principal: Principal;
+  policy: Policy;
+  cursors: CursorCodec;
+  now(): number;
+  /** When set, each query adds the work it did (bytes and lines read) here: for tests and benchmarks. */
+  workDone?: ReadStats;
+};
+
+/** The page fields that do not depend on the events. */
+export type Envelope = Omit<
+  Page,
+  "events" | "groups" | "nextCursor" | "hasMore" | "stoppedBy" | "hiddenByVisibility" | "truncatedEvents" | "redactedEvents" | "skippedLines"
+>;
+
+export function addWork(ctx: QueryContext, stats: ReadStats): void {
+  if (!ctx.workDone) return;
+  ctx.workDone.bytesRead += stats.bytesRead;
+  ctx.workDone.linesRead += stats.linesRead;
+  ctx.workDone.skippedLines += stats.skippedLines;
+}

@@ -1,0 +1,88 @@
+import type { SessionEvent } from "../../contract/event.js";
+import type { Page } from "../../contract/page.js";
+import { newReadStats, type SessionInfo } from "../../sources/session.js";
+import { positionOf, type Ranked } from "../collect.js";
+import { QueryError } from "../errors.js";
+import { jsonBytes, PageEventShaper } from "../page-events.js";
+import { clearanceAllows } from "../principal.js";
+import { classify } from "../visibility.js";
+import { addWork, type Envelope, type QueryContext } from "./context.js";
+
+/** Room on a page for everything but the payload text (envelope, event fields, escaping slack). */
+const PAGE_OVERHEAD_BYTES = 2048;
+
+function noSuchEvent(id: string): QueryError {
+  return new QueryError(`No event ${JSON.stringify(id)} visible to you. Use the \`id\` of an event from a page of this tool.`);
+}
+
+/**
+ * One event by id, with its whole payload (redacted and without image data, but no text cut). If the
+ * payload does not fit a page, it comes as its JSON text in parts: {json, offset, totalChars,
+ * nextOffset}, to be fetched again with offset = nextOffset.
+ */
+export async function fetchEvent(
+  ctx: QueryContext,
+  visible: readonly SessionInfo[],
+  id: string,
+  offset: number,
+  envelope: Envelope,
+): Promise<Page> {
+  const cut = id.lastIndexOf(":");
+  const sessionId = id.slice(0, cut);
+  const seq = Number(id.slice(cut + 1));
+  if (cut <= 0 || !Number.isInteger(seq) || seq < 1) throw noSuchEvent(id);
+  const session = visible.find((s) => s.sessionId === sessionId);
+  if (!session) throw noSuchEvent(id);
+
+  const stats = newReadStats();
+  let found: Ranked | undefined;
+  for await (const event of session.events({ stats, skipBefore: { seq: seq - 1 } })) {
+    if (event.seq < seq) continue;
+    if (event.seq === seq) {
+      const visibility = classify(event, ctx.policy.rules);
+      if (clearanceAllows(ctx.principal.clearance, visibility)) found = { position: positionOf(event), event, visibility };
+    }
+    break;
+  }
+  addWork(ctx, stats);
+  if (!found) throw noSuchEvent(id);
+
+  const shaper = new PageEventShaper({
+    redactor: ctx.principal.clearance === "confidential" ? undefined : ctx.policy.redactor,
+    stripInternal: ctx.principal.clearance === "public",
+    maxFieldChars: Number.MAX_SAFE_INTEGER,
+  });
+  const { event } = shaper.shaped(found);
+  const room = ctx.policy.pageBytes - PAGE_OVERHEAD_BYTES - jsonBytes({ ...event, payload: {} }) - jsonBytes(envelope);
+  const whole = jsonBytes(event.payload) <= room && offset === 0;
+  const page = (shown: SessionEvent): Page => ({
+    events: [shown],
+    nextCursor: "",
+    hasMore: false,
+    ...envelope,
+    sessionsMatched: 1,
+    stoppedBy: "end",
+    hiddenByVisibility: 0,
+    truncatedEvents: shown.truncated ? 1 : 0,
+    redactedEvents: shown.redacted ? 1 : 0,
+    skippedLines: 0,
+  });
+  if (whole) return page(event);
+
+  const text = JSON.stringify(event.payload);
+  if (offset > text.length) throw new QueryError(`offset ${offset} is past the end of this payload (${text.length} characters).`);
+  let take = Math.max(1, room);
+  while (take > 1 && jsonBytes(text.slice(offset, offset + take)) > room) take = Math.floor(take * 0.7);
+  const part = text.slice(offset, offset + take);
+  const next = offset + part.length;
+  envelope.notes.push(
+    next < text.length
+      ? `The payload is ${text.length} characters of JSON; this part is ${offset}..${next}. Call again with the same eventId and offset: ${next} for the rest.`
+      : `The payload is ${text.length} characters of JSON; this is its last part.`,
+  );
+  return page({
+    ...event,
+    payload: { json: part, offset, totalChars: text.length, ...(next < text.length ? { nextOffset: next } : {}) },
+    truncated: true,
+  });
+}
