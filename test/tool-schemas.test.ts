@@ -30,11 +30,11 @@ beforeAll(async () => {
 
 describe("checked-in tool schemas", () => {
   it("has exactly one file per listed tool", () => {
-    expect(tools.map((t) => t.name).sort()).toEqual(["session_events", "sessions_events"]);
-    expect(readdirSync(DIR).sort(), STALE).toEqual(["session_events.json", "sessions_events.json"]);
+    expect(tools.map((t) => t.name).sort()).toEqual(["session_events", "session_state", "sessions_events"]);
+    expect(readdirSync(DIR).sort(), STALE).toEqual(["session_events.json", "session_state.json", "sessions_events.json"]);
   });
 
-  it.each(["session_events", "sessions_events"])("%s.json is byte-for-byte what listTools() + toolSchemaFile() generate", (name) => {
+  it.each(["session_events", "sessions_events", "session_state"])("%s.json is byte-for-byte what listTools() + toolSchemaFile() generate", (name) => {
     const tool = tools.find((t) => t.name === name)!;
     const generated = toolSchemaFile(tool);
     // compare parsed first for a readable diff, then the exact bytes (key order, indentation, final newline)
@@ -50,6 +50,10 @@ describe("checked-in tool schemas", () => {
       expect(tool.outputSchema?.type).toBe("object");
       expect(tool.outputSchema?.required).toEqual(expect.arrayContaining(["events", "nextCursor", "hasMore"]));
     }
+    const state = file("session_state");
+    expect(state.annotations).toMatchObject({ readOnlyHint: true, openWorldHint: false });
+    expect(state.outputSchema?.type).toBe("object");
+    expect(state.outputSchema?.required).toEqual(expect.arrayContaining(["session", "seq", "atEnd", "totals", "spawned", "lastMessages", "notes"]));
   });
 });
 
@@ -64,6 +68,17 @@ describe("input schemas", () => {
     const unknown = validate(name, { types: ["spawn"], bogus: true });
     expect(unknown.valid).toBe(false);
     expect(unknown.errorMessage).toMatch(/additional properties/i);
+  });
+
+  it("session_state takes one session and a point, and nothing else", () => {
+    expect(file("session_state").inputSchema.additionalProperties).toBe(false);
+    expect(validate("session_state", {}).valid).toBe(true);
+    expect(validate("session_state", { sessionKey: "agent:main:main", atSeq: 12, lastMessages: 50, generations: "all" }).valid).toBe(true);
+    expect(validate("session_state", { at: "1h" }).valid).toBe(true);
+    expect(validate("session_state", { at: 1794992700000 }).valid).toBe(true);
+    for (const bad of [{ atSeq: -1 }, { atSeq: 2.5 }, { lastMessages: 51 }, { types: ["spawn"] }, { cursor: "x" }, { sessionKey: ["agent:main:main"] }]) {
+      expect(validate("session_state", bad).valid, JSON.stringify(bad)).toBe(false);
+    }
   });
 
   it.each(["session_events", "sessions_events"])("%s lists every event type and alias in types, and nothing else", (name) => {

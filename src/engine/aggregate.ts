@@ -1,7 +1,7 @@
 import type { EventType, Visibility } from "../contract/event.js";
 import type { Group, GroupKey } from "../contract/groups.js";
 import type { TypePredicate } from "../contract/type-filter.js";
-import { addEvent, durationQuantiles, eventTool, mergeStats, newStats, parseStatsKey, type EventStats } from "../sources/index/event-stats.js";
+import { addEvent, durationQuantiles, eventTool, mergeStats, newStats, parseStatsKey, viewStats, type EventStats } from "../sources/index/event-stats.js";
 import type { ReadStats, SessionInfo, SourceEvent } from "../sources/session.js";
 import { clearanceAllows } from "./principal.js";
 import type { TimeWindow } from "./time.js";
@@ -34,6 +34,8 @@ export async function aggregateEvents(spec: AggregateSpec): Promise<Aggregated> 
   const { since, until } = spec.window;
   // summaries know types, not roles: a filter on message roles has to look at the events
   const summariesUsable = !spec.types?.byRole;
+  // whole-transcript totals carry no hours
+  const rollupUsable = !spec.groupBy.includes("hour") && !spec.groupBy.includes("day");
 
   const visible = (session: SessionInfo, type: EventType, tool: string | null) =>
     clearanceAllows(spec.clearance, classify({ type, session: session.key, payload: tool ? { toolName: tool } : {} } as SourceEvent, spec.rules));
@@ -49,14 +51,14 @@ export async function aggregateEvents(spec: AggregateSpec): Promise<Aggregated> 
     const lastActivity = await session.activity();
     if (lastActivity !== undefined && since !== undefined && since <= spec.now && lastActivity < since) continue;
     const options = { stats: spec.stats, types: spec.types?.types };
-    const items = summariesUsable ? session.eventsForCounting(options, spec.window) : session.events(options);
+    const items = summariesUsable ? session.eventsForCounting(options, spec.window, rollupUsable) : session.events(options);
     for await (const item of items) {
       if ("summary" in item) {
         for (const [key, stats] of Object.entries(item.summary)) {
           const parts = parseStatsKey(key);
           if (spec.types && !spec.types.types.has(parts.type)) continue;
           if (visible(session, parts.type, parts.tool)) add(session, { ...parts, timestamp: parts.hour }, stats);
-          else hidden += stats.n;
+          else hidden += viewStats(stats).n;
         }
         continue;
       }
@@ -73,7 +75,7 @@ export async function aggregateEvents(spec: AggregateSpec): Promise<Aggregated> 
     }
   }
 
-  const all = [...groups.values()].sort((a, b) => b.stats.n - a.stats.n || JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)));
+  const all = [...groups.values()].sort((a, b) => b.stats[0]! - a.stats[0]! || JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)));
   return { groups: all.slice(0, spec.maxGroups).map(toGroup), totalGroups: all.length, hidden };
 }
 
@@ -107,7 +109,8 @@ function groupKey(dims: readonly GroupKey[], session: SessionInfo, parts: Parts)
   return key;
 }
 
-function toGroup({ key, stats }: { key: Record<string, string | null>; stats: EventStats }): Group {
+function toGroup({ key, stats: packed }: { key: Record<string, string | null>; stats: EventStats }): Group {
+  const stats = viewStats(packed);
   const group: Group = {
     key,
     count: stats.n,
@@ -121,7 +124,7 @@ function toGroup({ key, stats }: { key: Record<string, string | null>; stats: Ev
     group.tokens = { input: stats.ti, output: stats.to, total: stats.tt };
     group.costUsd = Math.round(stats.cost * 1e6) / 1e6;
   }
-  const durations = durationQuantiles(stats.dur);
+  const durations = durationQuantiles(packed);
   if (durations) group.durationMs = durations;
   return group;
 }

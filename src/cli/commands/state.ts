@@ -87,7 +87,7 @@ export function formatState(s: SessionState): string {
   }
   lines.push("", `${s.messagesInContext} message(s) in context${s.lastMessages.length < s.messagesInContext ? `, the last ${s.lastMessages.length}:` : ":"}`);
   if (s.lastMessages.length > 0) {
-    lines.push(table(["seq", "time", "role", "text"], s.lastMessages.map((m) => [String(m.seq), shortTime(Date.parse(m.time)), m.role, oneLine(m.text, 100)])));
+    lines.push(table(["seq", "time", "role", "text"], s.lastMessages.map((m) => [String(m.seq), shortTime(Date.parse(m.time)), m.role, oneLine(m.text || (m.stopReason ? `(${m.stopReason})` : ""), 100)])));
   }
   if (s.notes.length > 0) lines.push("", ...s.notes);
   return lines.join("\n");

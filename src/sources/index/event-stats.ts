@@ -4,28 +4,35 @@ import type { SourceEvent } from "../session.js";
 /**
  * What is summed about a set of events, for counts without reading them again: the count, first and
  * last time, errors, token and cost sums of assistant messages, and tool durations in log buckets.
+ * Kept as one flat array of numbers (compact in memory and in the index files):
+ * [n, first, last, errors, messages with usage, input, output, total tokens, cost, then bucket/count pairs].
  */
-export type EventStats = {
-  n: number;
-  first: number;
-  last: number;
-  err: number;
-  /** assistant messages with usage, and their summed input / output / total tokens and cost */
-  msgs: number;
-  ti: number;
-  to: number;
-  tt: number;
-  cost: number;
-  /** tool durations: bucket -> count */
-  dur: Record<string, number>;
-};
+export type EventStats = number[];
+
+const N = 0;
+const FIRST = 1;
+const LAST = 2;
+const ERR = 3;
+const MSGS = 4;
+const TI = 5;
+const TO = 6;
+const TT = 7;
+const COST = 8;
+const DUR = 9;
+
+/** The named view of EventStats. */
+export type StatsView = { n: number; first: number; last: number; err: number; msgs: number; ti: number; to: number; tt: number; cost: number };
+
+export function viewStats(stats: EventStats): StatsView {
+  return { n: stats[N]!, first: stats[FIRST]!, last: stats[LAST]!, err: stats[ERR]!, msgs: stats[MSGS]!, ti: stats[TI]!, to: stats[TO]!, tt: stats[TT]!, cost: stats[COST]! };
+}
 
 const HOUR_MS = 3_600_000;
 /** Duration buckets grow by 2^(1/16) (about 4.4%): a quantile read from them is that close. */
 const BUCKETS_PER_DOUBLING = 16;
 
 export function newStats(): EventStats {
-  return { n: 0, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY, err: 0, msgs: 0, ti: 0, to: 0, tt: 0, cost: 0, dur: {} };
+  return [0, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 0, 0, 0, 0, 0, 0];
 }
 
 /** The summary key of an event: type, tool, model in effect, and the UTC hour it falls in. */
@@ -45,36 +52,40 @@ export function eventTool(event: SourceEvent): string | undefined {
 }
 
 export function addEvent(stats: EventStats, event: SourceEvent): void {
-  stats.n++;
-  if (event.timestamp < stats.first) stats.first = event.timestamp;
-  if (event.timestamp > stats.last) stats.last = event.timestamp;
-  if (event.type === "error" || event.type === "tool_error") stats.err++;
+  stats[N]!++;
+  if (event.timestamp < stats[FIRST]!) stats[FIRST] = event.timestamp;
+  if (event.timestamp > stats[LAST]!) stats[LAST] = event.timestamp;
+  if (event.type === "error" || event.type === "tool_error") stats[ERR]!++;
   const usage = event.payload.usage as Record<string, unknown> | undefined;
   if (event.type === "message" && usage && typeof usage === "object") {
-    stats.msgs++;
-    stats.ti += num(usage.input);
-    stats.to += num(usage.output);
-    stats.tt += num(usage.totalTokens) || num(usage.input) + num(usage.output);
-    stats.cost += num(usage.cost);
+    stats[MSGS]!++;
+    stats[TI]! += num(usage.input);
+    stats[TO]! += num(usage.output);
+    stats[TT]! += num(usage.totalTokens) || num(usage.input) + num(usage.output);
+    stats[COST]! += num(usage.cost);
   }
   const duration = event.payload.durationMs;
   if ((event.type === "tool_result" || event.type === "tool_error") && typeof duration === "number" && Number.isFinite(duration)) {
-    const bucket = String(durationBucket(duration));
-    stats.dur[bucket] = (stats.dur[bucket] ?? 0) + 1;
+    addDurations(stats, durationBucket(duration), 1);
   }
 }
 
+function addDurations(stats: EventStats, bucket: number, count: number): void {
+  for (let i = DUR; i < stats.length; i += 2) {
+    if (stats[i] === bucket) {
+      stats[i + 1]! += count;
+      return;
+    }
+  }
+  stats.push(bucket, count);
+}
+
 export function mergeStats(into: EventStats, from: EventStats): void {
-  into.n += from.n;
-  into.first = Math.min(into.first, from.first);
-  into.last = Math.max(into.last, from.last);
-  into.err += from.err;
-  into.msgs += from.msgs;
-  into.ti += from.ti;
-  into.to += from.to;
-  into.tt += from.tt;
-  into.cost += from.cost;
-  for (const [bucket, count] of Object.entries(from.dur)) into.dur[bucket] = (into.dur[bucket] ?? 0) + count;
+  into[N]! += from[N]!;
+  into[FIRST] = Math.min(into[FIRST]!, from[FIRST]!);
+  into[LAST] = Math.max(into[LAST]!, from[LAST]!);
+  for (const i of [ERR, MSGS, TI, TO, TT, COST]) into[i]! += from[i]!;
+  for (let i = DUR; i < from.length; i += 2) addDurations(into, from[i]!, from[i + 1]!);
 }
 
 function durationBucket(ms: number): number {
@@ -86,10 +97,10 @@ function bucketValue(bucket: number): number {
 }
 
 /** p50 and p95 of the bucketed durations (each reported as its bucket's upper bound). */
-export function durationQuantiles(dur: Record<string, number>): { p50: number; p95: number; samples: number } | undefined {
-  const buckets = Object.entries(dur)
-    .map(([b, c]) => [Number(b), c] as const)
-    .sort((a, b) => a[0] - b[0]);
+export function durationQuantiles(stats: EventStats): { p50: number; p95: number; samples: number } | undefined {
+  const buckets: Array<readonly [number, number]> = [];
+  for (let i = DUR; i < stats.length; i += 2) buckets.push([stats[i]!, stats[i + 1]!]);
+  buckets.sort((a, b) => a[0] - b[0]);
   const samples = buckets.reduce((sum, [, c]) => sum + c, 0);
   if (samples === 0) return undefined;
   const at = (q: number) => {

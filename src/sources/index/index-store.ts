@@ -3,30 +3,40 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TranscriptRead } from "../session.js";
 import type { NormalizerState } from "../transcript/normalize.js";
+import { mergeStats, newStats, type EventStats } from "./event-stats.js";
 import { DEFAULT_INTERVAL_BYTES, emptyIndex, type TranscriptIndex } from "./transcript-index.js";
 
-type Entry = { index: TranscriptIndex; checkedAtEnd: number };
+type Entry = { index: TranscriptIndex; checkedAtEnd: number; bytes: number };
 
 /** Where a page stopped reading, so the next page of the walk starts right there (memory only). */
 export type Resume = { at: number; state: NormalizerState };
 
+/** A whole transcript's totals (no hours) while it is unchanged: counts of it need not open it. */
+export type Rollup = { version: string; endState: NormalizerState; stats: Record<string, EventStats> };
+
 const RESUME_POINTS_PER_TRANSCRIPT = 8;
+const ROLLUPS_FILE = "rollups-v3.json";
+const ROLLUP_FLUSH_MS = 200;
 
 /**
- * Transcript indexes, kept in memory (most recently used) and on disk under the user's cache dir,
- * never inside a store. An index is trusted only while the transcript's content up to the indexed
- * end is unchanged (same fingerprint); a rewritten transcript is indexed again from the start.
+ * Transcript indexes, kept in memory (most recently used, within a byte budget) and on disk under the
+ * user's cache dir, never inside a store. An index is trusted only while the transcript's content up
+ * to the indexed end is unchanged (same fingerprint); a rewritten transcript is indexed again.
  */
 export class IndexStore {
   private readonly memory = new Map<string, Entry>();
+  private memoryBytes = 0;
   private readonly resumes = new Map<string, Resume[]>();
+  private rollups: Map<string, Rollup> | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     /** Where indexes persist; undefined keeps them in memory only. */
     private readonly dir: string | undefined,
     /** Bytes of transcript per interval: the most a seek reads before the events it wants. */
     readonly intervalBytes = DEFAULT_INTERVAL_BYTES,
-    private readonly maxEntries = 8192,
+    /** About how much index (as JSON) to keep in memory. */
+    private readonly memoryBudget = 4 * 1024 * 1024,
   ) {}
 
   /** The index of a transcript, valid for its current content (possibly empty). */
@@ -34,20 +44,52 @@ export class IndexStore {
     const end = await read.end();
     const entry = this.memory.get(read.id) ?? this.fromDisk(read.id);
     if (entry) {
-      this.memory.delete(read.id);
       if (entry.checkedAtEnd === end && entry.index.end <= end) {
-        this.memory.set(read.id, entry);
+        this.remember(read.id, entry);
         return entry.index;
       }
       if (entry.index.end <= end && (entry.index.end === 0 || (await read.fingerprint(entry.index.end)) === entry.index.print)) {
-        this.remember(read.id, { index: entry.index, checkedAtEnd: end });
+        this.remember(read.id, { ...entry, checkedAtEnd: end });
         return entry.index;
       }
     }
     this.resumes.delete(read.id); // rewritten or unknown: old resume points may point anywhere
     const fresh = emptyIndex(read.id);
-    this.remember(read.id, { index: fresh, checkedAtEnd: end });
+    this.remember(read.id, { index: fresh, checkedAtEnd: end, bytes: 256 });
     return fresh;
+  }
+
+  /**
+   * Keeps an extended index, unless another read extended the same one further meanwhile. With the
+   * transcript's version (given when the index reaches its very end) its rollup is kept too.
+   */
+  save(index: TranscriptIndex, version?: string): void {
+    const current = this.memory.get(index.id);
+    if (current && current.index.end > index.end) return;
+    const json = JSON.stringify(index);
+    this.remember(index.id, { index, checkedAtEnd: -1, bytes: json.length });
+    if (version !== undefined) this.setRollup(index, version);
+    if (!this.dir) return;
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      const path = this.pathOf(index.id);
+      const tmp = `${path}.${process.pid}.tmp`;
+      writeFileSync(tmp, json, { mode: 0o600 });
+      renameSync(tmp, path);
+    } catch {
+      // a cache that cannot be written only costs speed
+    }
+  }
+
+  /** The rollup of a transcript if it is still at this version. */
+  rollup(id: string, version: string): Rollup | undefined {
+    const rollup = this.loadRollups().get(id);
+    return rollup?.version === version ? rollup : undefined;
+  }
+
+  /** Makes sure an index that covers its whole transcript has the rollup of this version. */
+  ensureRollup(index: TranscriptIndex, version: string): void {
+    if (this.loadRollups().get(index.id)?.version !== version) this.setRollup(index, version);
   }
 
   /** Remembers a resume point (the last few per transcript). */
@@ -57,7 +99,7 @@ export class IndexStore {
     if (list.length > RESUME_POINTS_PER_TRANSCRIPT) list.shift();
     this.resumes.delete(id);
     this.resumes.set(id, list);
-    while (this.resumes.size > this.maxEntries) this.resumes.delete(this.resumes.keys().next().value!);
+    while (this.resumes.size > 4096) this.resumes.delete(this.resumes.keys().next().value!);
   }
 
   /** Resume points within the indexed prefix of a transcript, still valid for this index. */
@@ -65,17 +107,53 @@ export class IndexStore {
     return (this.resumes.get(index.id) ?? []).filter((r) => r.at <= index.end);
   }
 
-  /** Keeps an extended index, unless another read extended the same one further meanwhile. */
-  save(index: TranscriptIndex): void {
-    const current = this.memory.get(index.id);
-    if (current && current.index.end > index.end) return;
-    this.remember(index.id, { index, checkedAtEnd: -1 });
-    if (!this.dir) return;
+  private setRollup(index: TranscriptIndex, version: string): void {
+    const stats: Record<string, EventStats> = {};
+    for (const interval of index.intervals) {
+      for (const [key, value] of Object.entries(interval.groups)) {
+        const whole = `${key.slice(0, key.lastIndexOf("\t"))}\t0`;
+        mergeStats((stats[whole] ??= newStats()), value);
+      }
+    }
+    const { seq, lastTs } = index.endState;
+    this.loadRollups().set(index.id, { version, endState: { seq, lastTs, pending: [] }, stats });
+    this.scheduleRollupFlush();
+  }
+
+  private loadRollups(): Map<string, Rollup> {
+    if (this.rollups) return this.rollups;
+    this.rollups = new Map();
+    if (this.dir) {
+      try {
+        const saved = JSON.parse(readFileSync(join(this.dir, ROLLUPS_FILE), "utf8")) as Record<string, Rollup>;
+        for (const [id, rollup] of Object.entries(saved)) this.rollups.set(id, rollup);
+      } catch {
+        // none yet, or unreadable: they are rebuilt as transcripts are read
+      }
+    }
+    return this.rollups;
+  }
+
+  private scheduleRollupFlush(): void {
+    if (!this.dir || this.flushTimer) return;
+    this.flushTimer = setTimeout(() => this.flushRollups(), ROLLUP_FLUSH_MS);
+    this.flushTimer.unref();
+    process.once("exit", this.flushOnExit);
+  }
+
+  private readonly flushOnExit = () => this.flushRollups();
+
+  /** Writes the rollups now (also done shortly after a change, and when the process exits). */
+  flushRollups(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    process.removeListener("exit", this.flushOnExit);
+    if (!this.dir || !this.rollups) return;
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      const path = this.pathOf(index.id);
+      const path = join(this.dir, ROLLUPS_FILE);
       const tmp = `${path}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(index), { mode: 0o600 });
+      writeFileSync(tmp, JSON.stringify(Object.fromEntries(this.rollups)), { mode: 0o600 });
       renameSync(tmp, path);
     } catch {
       // a cache that cannot be written only costs speed
@@ -85,9 +163,10 @@ export class IndexStore {
   private fromDisk(id: string): Entry | undefined {
     if (!this.dir) return undefined;
     try {
-      const index = JSON.parse(readFileSync(this.pathOf(id), "utf8")) as TranscriptIndex;
-      return index.v === 2 && index.id === id && Array.isArray(index.intervals) && index.intervals.length > 0
-        ? { index, checkedAtEnd: -1 }
+      const json = readFileSync(this.pathOf(id), "utf8");
+      const index = JSON.parse(json) as TranscriptIndex;
+      return index.v === 3 && index.id === id && Array.isArray(index.intervals) && index.intervals.length > 0
+        ? { index, checkedAtEnd: -1, bytes: json.length }
         : undefined;
     } catch {
       return undefined;
@@ -95,9 +174,18 @@ export class IndexStore {
   }
 
   private remember(id: string, entry: Entry): void {
-    this.memory.delete(id);
+    const previous = this.memory.get(id);
+    if (previous) {
+      this.memoryBytes -= previous.bytes;
+      this.memory.delete(id);
+    }
     this.memory.set(id, entry);
-    while (this.memory.size > this.maxEntries) this.memory.delete(this.memory.keys().next().value!);
+    this.memoryBytes += entry.bytes;
+    while (this.memoryBytes > this.memoryBudget && this.memory.size > 1) {
+      const [oldest, dropped] = this.memory.entries().next().value!;
+      this.memory.delete(oldest);
+      this.memoryBytes -= dropped.bytes;
+    }
   }
 
   private pathOf(id: string): string {

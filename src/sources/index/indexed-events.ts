@@ -47,16 +47,25 @@ export async function* eventsForward(r: Read, fromLastInterval = false): AsyncGe
     i = j + 1;
     from = index.intervals[i]!.at;
   }
+  if (from < index.end) yield* readRange(r, processor, from, index.end);
+  yield* pastTheIndex(r, index, processor);
+}
+
+/** The lines past the indexed end, to the transcript's end: read, and added to the index. */
+async function* pastTheIndex(r: Read, index: TranscriptIndex, processor: LineProcessor): AsyncGenerator<SourceEvent> {
   const extender = new IndexExtender(index, r.indexes.intervalBytes);
   try {
-    if (from < index.end) yield* readRange(r, processor, from, index.end);
     for await (const line of r.read.lines(index.end)) yield* extendWith(r, line, processor, extender);
     yield* processor.finish(r.registryEnd, () => r.read.grown());
   } finally {
     if (extender.extended) {
       const extended = extender.result(() => processor.normalizer.snapshot(), "");
       extended.print = await r.read.fingerprint(extended.end);
-      r.indexes.save(extended);
+      // a rollup only for an index that reaches the transcript's end (no half line after it)
+      const version = (await r.read.end()) === extended.end ? await r.read.version() : undefined;
+      r.indexes.save(extended, version);
+    } else if (index.end > 0 && (await r.read.end()) === index.end) {
+      r.indexes.ensureRollup(index, await r.read.version());
     }
   }
 }
@@ -96,35 +105,39 @@ export async function* eventsBackward(r: Read): AsyncGenerator<SourceEvent> {
 export type SummaryChunk = { summary: Record<string, EventStats> };
 
 /**
- * A transcript's events for counting: intervals wholly inside the window come as their summaries
- * (nothing is read), intervals outside it or without wanted types are passed over, and the rest is
- * read (the part past the indexed end extends the index, so the next count reads less).
+ * A transcript's events for counting: stretches wholly inside the window come as their summaries
+ * (nothing is read), stretches outside it or without wanted types are passed over, the rest is read,
+ * and so is what lies past the indexed end (which extends the index, so the next count reads less).
+ * With no window at all, an unchanged transcript's rollup stands for everything.
  */
-export async function* eventsForCounting(r: Read, window: { since?: number; until?: number }): AsyncGenerator<SourceEvent | SummaryChunk> {
+export async function* eventsForCounting(
+  r: Read,
+  window: { since?: number; until?: number },
+  rollupUsable: boolean,
+): AsyncGenerator<SourceEvent | SummaryChunk> {
+  if (rollupUsable && window.since === undefined && window.until === undefined) {
+    const rollup = r.indexes.rollup(r.read.id, await r.read.version());
+    if (rollup) {
+      yield { summary: rollup.stats };
+      const end = r.registryEnd && new LineProcessor(r.identity, r.options, rollup.endState).finish(r.registryEnd, async () => false);
+      if (end) yield* end;
+      return;
+    }
+  }
   const index = await r.indexes.load(r.read);
   const types = r.options.types;
   const since = window.since ?? Number.NEGATIVE_INFINITY;
   const until = window.until ?? Number.POSITIVE_INFINITY;
-  const last = index.intervals.length - 1;
-  let processor: LineProcessor | undefined;
-  for (let i = 0; i < last; i++) {
+  for (let i = 0; i < index.intervals.length; i++) {
     const interval = index.intervals[i]!;
+    if (interval.at >= index.end) break; // the open interval holds nothing indexed yet
     const inside = interval.state.lastTs >= since && interval.lastTs < until;
     const outside = interval.lastTs < since || interval.state.lastTs >= until;
-    if (outside || !holdsAny(interval, types)) {
-      processor = undefined;
-      continue;
-    }
-    if (inside) {
-      yield { summary: interval.groups };
-      processor = undefined;
-      continue;
-    }
-    processor ??= new LineProcessor(r.identity, r.options, interval.state);
-    yield* readRange(r, processor, interval.at, intervalEnd(index, i));
+    if (outside || !holdsAny(interval, types)) continue;
+    if (inside) yield { summary: interval.groups };
+    else yield* readRange(r, new LineProcessor(r.identity, r.options, interval.state), interval.at, intervalEnd(index, i));
   }
-  // the open interval and what lies past the index: read (and indexed) like any forward read
-  yield* eventsForward(r, true);
+  yield* pastTheIndex(r, index, new LineProcessor(r.identity, r.options, index.endState));
 }
 
 /** The events of the lines in [from, to), each with its resume point. */

@@ -30,7 +30,7 @@ export type Interval = {
  * is the transcript's fingerprint at `end`, to tell growth (extend) from a rewrite (rebuild).
  */
 export type TranscriptIndex = {
-  v: 2;
+  v: 3;
   id: string;
   end: number;
   print: string;
@@ -42,12 +42,12 @@ const INITIAL_STATE: NormalizerState = { seq: 0, lastTs: 0, pending: [] };
 
 function cloneGroups(groups: Record<string, EventStats>): Record<string, EventStats> {
   const out: Record<string, EventStats> = {};
-  for (const [key, stats] of Object.entries(groups)) out[key] = { ...stats, dur: { ...stats.dur } };
+  for (const [key, stats] of Object.entries(groups)) out[key] = [...stats];
   return out;
 }
 
 export function emptyIndex(id: string): TranscriptIndex {
-  return { v: 2, id, end: 0, print: "", endState: INITIAL_STATE, intervals: [newInterval(0, INITIAL_STATE)] };
+  return { v: 3, id, end: 0, print: "", endState: INITIAL_STATE, intervals: [newInterval(0, INITIAL_STATE)] };
 }
 
 function newInterval(at: number, state: NormalizerState): Interval {
@@ -148,7 +148,7 @@ export class IndexExtender {
 
   result(stateAtEnd: () => NormalizerState, print: string): TranscriptIndex {
     return {
-      v: 2,
+      v: 3,
       id: this.base.id,
       end: this.end,
       print,

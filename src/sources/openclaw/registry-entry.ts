@@ -78,6 +78,6 @@ export function sessionFromEntry(input: EntrySession): SessionInfo {
       const read = reading(options);
       return options.direction === "backward" ? eventsBackward(read) : eventsForward(read);
     },
-    eventsForCounting: (options, window) => eventsForCounting(reading(options), window),
+    eventsForCounting: (options, window, rollupUsable) => eventsForCounting(reading(options), window, rollupUsable),
   };
 }

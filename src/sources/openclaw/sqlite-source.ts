@@ -171,6 +171,10 @@ class DatabaseRead implements TranscriptRead {
     });
   }
 
+  async version(): Promise<string> {
+    return String(await this.end());
+  }
+
   async fingerprint(at: number): Promise<string> {
     return this.query((db) => {
       const first = db.prepare("SELECT seq, event_json FROM transcript_events WHERE session_id = ? ORDER BY seq LIMIT 1").get(this.sessionId);
