@@ -47,11 +47,16 @@ export async function aggregateEvents(spec: AggregateSpec): Promise<Aggregated> 
     groups.set(id, group);
   };
 
+  const wholeHistory = since === undefined && until === undefined;
   for (const session of spec.sessions) {
-    const lastActivity = await session.activity();
-    if (lastActivity !== undefined && since !== undefined && since <= spec.now && lastActivity < since) continue;
+    if (since !== undefined && since <= spec.now) {
+      const lastActivity = await session.activity();
+      if (lastActivity !== undefined && lastActivity < since) continue;
+    }
     const options = { stats: spec.stats, types: spec.types?.types };
-    const items = summariesUsable ? session.eventsForCounting(options, spec.window, rollupUsable) : session.events(options);
+    // an unchanged transcript's totals are ready: no reading, not even an await
+    const ready = summariesUsable && rollupUsable && wholeHistory ? session.countedWhole(options) : undefined;
+    const items = ready ?? (summariesUsable ? session.eventsForCounting(options, spec.window, rollupUsable) : session.events(options));
     for await (const item of items) {
       if ("summary" in item) {
         for (const [key, stats] of Object.entries(item.summary)) {

@@ -1,5 +1,5 @@
-import { realpath } from "node:fs/promises";
-import { isAbsolute, relative } from "node:path";
+import { lstatSync, realpathSync, statSync, type Stats } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative } from "node:path";
 
 /** A single path segment that cannot climb out of its directory. */
 export function isSafeFileName(name: string): boolean {
@@ -13,12 +13,62 @@ export function isSafeFileName(name: string): boolean {
   );
 }
 
-/** Resolves symlinks and confirms the file is still inside `root`; undefined when it escapes or is missing. */
-export async function confinedRealPath(root: string, path: string): Promise<string | undefined> {
+/** Real paths of directories, looked up once per listing (a listing touches thousands of files in a few dirs). */
+export type RealRoots = Map<string, string>;
+
+/** File metadata looked up once per listing: a query asks the same file's time and size more than once. */
+export class ListingFs {
+  readonly roots: RealRoots = new Map();
+  private readonly stats = new Map<string, Stats | undefined>();
+
+  remember(path: string, info: Stats): void {
+    this.stats.set(path, info);
+  }
+
+  stat(path: string): Stats | undefined {
+    if (!this.stats.has(path)) {
+      let info: Stats | undefined;
+      try {
+        info = statSync(path);
+      } catch {
+        info = undefined;
+      }
+      this.stats.set(path, info);
+    }
+    return this.stats.get(path);
+  }
+}
+
+/**
+ * Resolves symlinks and confirms the file is still inside `root` and is a regular file; undefined when
+ * it escapes, is missing, or is something else (a directory would fail every read of it, and opening
+ * a FIFO blocks until a writer comes: either would break every query that touches the session).
+ * Synchronous on purpose: a few metadata calls cost microseconds, far less than a trip through the
+ * thread pool, and they are made for every session a query looks at.
+ */
+export function confinedRealPath(root: string, path: string, listing?: ListingFs): string | undefined {
   try {
-    const [realRoot, realFile] = await Promise.all([realpath(root), realpath(path)]);
+    const roots = listing?.roots ?? new Map<string, string>();
+    let realRoot = roots.get(root);
+    if (realRoot === undefined) {
+      realRoot = realpathSync(root);
+      roots.set(root, realRoot);
+    }
+    if (dirname(path) === root) {
+      // the common case, a plain file right in the directory: one lstat instead of a realpath
+      const info = lstatSync(path);
+      if (info.isFile()) {
+        const real = join(realRoot, basename(path));
+        listing?.remember(real, info); // not a link: its lstat is its stat
+        listing?.remember(path, info);
+        return real;
+      }
+      if (!info.isSymbolicLink()) return undefined;
+    }
+    const realFile = realpathSync(path);
     const inside = relative(realRoot, realFile);
-    return inside && !inside.startsWith("..") && !isAbsolute(inside) ? realFile : undefined;
+    if (!inside || inside.startsWith("..") || isAbsolute(inside)) return undefined;
+    return lstatSync(realFile).isFile() ? realFile : undefined;
   } catch {
     return undefined;
   }

@@ -99,7 +99,14 @@ export type SessionInfo = {
   /** Reads the session's events in seq order, ending with `session_end` when the registry says it ended. */
   events(options: ReadOptions): AsyncIterable<SourceEvent>;
   /** For counting: the events in a window, or summaries standing for stretches of them (see EventStats). */
-  eventsForCounting(options: ReadOptions, window: { since?: number; until?: number }): AsyncIterable<SourceEvent | SummaryChunk>;
+  eventsForCounting(
+    options: ReadOptions,
+    window: { since?: number; until?: number },
+    /** Whether whole-transcript totals (no hours) will do, which an unchanged transcript keeps ready. */
+    rollupUsable: boolean,
+  ): AsyncIterable<SourceEvent | SummaryChunk>;
+  /** The whole transcript's count at once, when its totals are ready (unchanged since); else undefined. */
+  countedWhole(options: ReadOptions): Array<SourceEvent | SummaryChunk> | undefined;
 };
 
 /** A kind of store: it lists its sessions (a fresh look at the registry each time). */
@@ -127,4 +134,8 @@ export interface TranscriptRead {
   end(): Promise<number>;
   /** A digest of the content before `at`: equal digests mean the prefix is the one indexed before. */
   fingerprint(at: number): Promise<string>;
+  /** A cheap stamp of the whole transcript's current state (file size and time, last row): equal means unchanged. */
+  version(): Promise<string>;
+  /** The same, at once (both stores can answer it without waiting). */
+  versionSync(): string;
 }

@@ -42,9 +42,17 @@ export function statsKey(type: EventType, tool: string | undefined, model: strin
 
 export type StatsKeyParts = { type: EventType; tool: string | null; model: string | null; hour: number };
 
+const parsedKeys = new Map<string, StatsKeyParts>();
+
 export function parseStatsKey(key: string): StatsKeyParts {
-  const [type, tool, model, hour] = key.split("\t");
-  return { type: type as EventType, tool: tool || null, model: model || null, hour: Number(hour) };
+  let parts = parsedKeys.get(key);
+  if (!parts) {
+    const [type, tool, model, hour] = key.split("\t");
+    parts = { type: type as EventType, tool: tool || null, model: model || null, hour: Number(hour) };
+    if (parsedKeys.size > 100_000) parsedKeys.clear();
+    parsedKeys.set(key, parts);
+  }
+  return parts;
 }
 
 export function eventTool(event: SourceEvent): string | undefined {

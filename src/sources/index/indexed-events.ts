@@ -116,11 +116,9 @@ export async function* eventsForCounting(
   rollupUsable: boolean,
 ): AsyncGenerator<SourceEvent | SummaryChunk> {
   if (rollupUsable && window.since === undefined && window.until === undefined) {
-    const rollup = r.indexes.rollup(r.read.id, await r.read.version());
-    if (rollup) {
-      yield { summary: rollup.stats };
-      const end = r.registryEnd && new LineProcessor(r.identity, r.options, rollup.endState).finish(r.registryEnd, async () => false);
-      if (end) yield* end;
+    const whole = wholeFromRollup(r, await r.read.version());
+    if (whole) {
+      yield* whole;
       return;
     }
   }
@@ -138,6 +136,17 @@ export async function* eventsForCounting(
     else yield* readRange(r, new LineProcessor(r.identity, r.options, interval.state), interval.at, intervalEnd(index, i));
   }
   yield* pastTheIndex(r, index, new LineProcessor(r.identity, r.options, index.endState));
+}
+
+/**
+ * An unchanged transcript's whole count, from its rollup, without opening it (and the registry's
+ * session_end, which is not in the transcript); undefined when the transcript changed since.
+ */
+export function wholeFromRollup(r: Read, version: string): Array<SourceEvent | SummaryChunk> | undefined {
+  const rollup = r.indexes.rollup(r.read.id, version);
+  if (!rollup) return undefined;
+  const end = r.registryEnd ? new LineProcessor(r.identity, r.options, rollup.endState).finish(r.registryEnd, async () => false) : [];
+  return [{ summary: rollup.stats }, ...end];
 }
 
 /** The events of the lines in [from, to), each with its resume point. */

@@ -1,6 +1,6 @@
 import { readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { isSafeFileName } from "../paths.js";
+import { isSafeFileName, ListingFs } from "../paths.js";
 import type { SessionInfo, SessionListing, SessionSource } from "../session.js";
 import { IndexStore } from "../index/index-store.js";
 import { FileRead } from "../transcript/file-read.js";
@@ -38,11 +38,12 @@ export class OpenClawFileSource implements SessionSource {
 
   async list(): Promise<SessionListing> {
     const listing: SessionListing = { sessions: [], warnings: [] };
+    const fs = new ListingFs();
     for (const agent of await agentIds(this.root)) {
       if (this.skipAgent(agent)) continue;
       const sessionsDir = join(this.root, "agents", agent, "sessions");
       try {
-        listing.sessions.push(...(await this.agentSessions(agent, sessionsDir, listing.warnings)));
+        listing.sessions.push(...(await this.agentSessions(agent, sessionsDir, listing.warnings, fs)));
       } catch (error) {
         listing.warnings.push(`agent ${agent}: ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -50,7 +51,7 @@ export class OpenClawFileSource implements SessionSource {
     return listing;
   }
 
-  private async agentSessions(agent: string, sessionsDir: string, warnings: string[]): Promise<SessionInfo[]> {
+  private async agentSessions(agent: string, sessionsDir: string, warnings: string[], fs: ListingFs): Promise<SessionInfo[]> {
     const registryPath = join(sessionsDir, "sessions.json");
     const read = await this.registry.read(registryPath);
     if (read?.stale) warnings.push(`agent ${agent}: using the last good copy of ${registryPath} (${read.stale})`);
@@ -64,12 +65,12 @@ export class OpenClawFileSource implements SessionSource {
         continue;
       }
       claimed.add(basename(path));
-      sessions.push(this.session(agent, sessionsDir, path, sessionId, storeKey, entry));
+      sessions.push(this.session(agent, sessionsDir, path, sessionId, storeKey, entry, fs));
     }
     for (const name of await this.transcriptFiles(sessionsDir)) {
       if (claimed.has(name)) continue;
       const sessionId = sessionIdOfFile(name);
-      sessions.push(this.session(agent, sessionsDir, join(sessionsDir, name), sessionId, undefined, undefined));
+      sessions.push(this.session(agent, sessionsDir, join(sessionsDir, name), sessionId, undefined, undefined, fs));
     }
     return sessions;
   }
@@ -92,6 +93,7 @@ export class OpenClawFileSource implements SessionSource {
     sessionId: string,
     storeKey: string | undefined,
     entry: Json | undefined,
+    fs: ListingFs,
   ): SessionInfo {
     return sessionFromEntry({
       agent,
@@ -101,8 +103,11 @@ export class OpenClawFileSource implements SessionSource {
       source: this.kind,
       location: path,
       watchDir: sessionsDir,
-      lastWrite: () => modifiedAt(path),
-      open: () => new FileRead(sessionsDir, path),
+      lastWrite: async () => {
+        // resolving the file first lets one lstat serve as its stat too
+        return fs.stat(new FileRead(sessionsDir, path, fs).realPath() ?? path)?.mtimeMs;
+      },
+      open: () => new FileRead(sessionsDir, path, fs),
       indexes: this.indexes,
     });
   }

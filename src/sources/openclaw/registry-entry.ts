@@ -1,6 +1,6 @@
 import { canonicalKey } from "../../contract/session-keys.js";
 import type { ReadOptions, SessionInfo, StoreKind, TranscriptRead } from "../session.js";
-import { eventsBackward, eventsForCounting, eventsForward } from "../index/indexed-events.js";
+import { eventsBackward, eventsForCounting, eventsForward, wholeFromRollup } from "../index/indexed-events.js";
 import type { IndexStore } from "../index/index-store.js";
 import type { RegistryEnd } from "../transcript/transcript-events.js";
 import { asNumber, asString, parseInstant, type Json } from "../transcript/values.js";
@@ -31,53 +31,100 @@ export type EntrySession = {
 
 /** A SessionInfo from a registry entry (sessions.json or session_nodes.entry_json): the same for every store. */
 export function sessionFromEntry(input: EntrySession): SessionInfo {
-  const { agent, storeKey, sessionId, entry } = input;
-  const key = storeKey !== undefined ? canonicalKey(agent, storeKey) : `agent:${agent}:unregistered:${sessionId}`;
-  const registryEnd: RegistryEnd | undefined = entry && {
-    status: asString(entry.status),
-    endedAt: parseInstant(entry.endedAt),
-    updatedAt: parseInstant(entry.updatedAt),
-    runtimeMs: asNumber(entry.runtimeMs),
-  };
-  const parent = asString(entry?.spawnedBy) ?? asString(entry?.parentSessionKey);
-  const known = [registryEnd?.updatedAt, registryEnd?.endedAt, parseInstant(entry?.lastActivityAt)].filter(
-    (t): t is number => t !== undefined,
-  );
-  const reading = (options: ReadOptions) => ({
-    read: input.open(),
-    identity: { agent, session: key, sessionId, source: input.source },
-    registryEnd: input.hasRegistry === false ? undefined : registryEnd,
-    options,
-    indexes: input.indexes,
-  });
-  return {
-    key,
-    storeKey: storeKey ?? key,
-    agent,
-    sessionId,
-    source: input.source,
-    generation: input.generation ?? "current",
-    parentKey: parent ? canonicalKey(agent, parent) : undefined,
-    updatedAt: registryEnd?.updatedAt ?? (known.length > 0 ? Math.max(...known) : undefined),
-    activity: async () => {
-      const times = [...known, await input.lastWrite?.()].filter((t): t is number => t !== undefined);
-      return times.length > 0 ? Math.max(...times) + ACTIVITY_SLACK_MS : undefined;
-    },
-    status: registryEnd?.status ?? (entry ? undefined : "unregistered"),
-    startedAt: parseInstant(entry?.startedAt) ?? parseInstant(entry?.sessionStartedAt),
-    endedAt: registryEnd?.endedAt,
-    runtimeMs: registryEnd?.runtimeMs,
-    label: asString(entry?.label),
-    displayName: asString(entry?.displayName),
-    channel: asString(entry?.channel),
-    model: asString(entry?.model),
-    registered: entry !== undefined,
-    location: input.location,
-    watchDir: input.watchDir,
-    events: (options) => {
-      const read = reading(options);
-      return options.direction === "backward" ? eventsBackward(read) : eventsForward(read);
-    },
-    eventsForCounting: (options, window, rollupUsable) => eventsForCounting(reading(options), window, rollupUsable),
-  };
+  return new RegistrySession(input);
+}
+
+/** A session the registry describes; reading it goes through its transcript's index. */
+class RegistrySession implements SessionInfo {
+  readonly key: string;
+  readonly storeKey: string;
+  readonly agent: string;
+  readonly sessionId: string;
+  readonly source: StoreKind;
+  readonly generation: "current" | "earlier";
+  readonly parentKey?: string;
+  readonly updatedAt?: number;
+  readonly status?: string;
+  readonly startedAt?: number;
+  readonly endedAt?: number;
+  readonly runtimeMs?: number;
+  readonly label?: string;
+  readonly displayName?: string;
+  readonly channel?: string;
+  readonly model?: string;
+  readonly registered: boolean;
+  readonly location: string;
+  readonly watchDir?: string;
+  private readonly registryEnd?: RegistryEnd;
+  private readonly knownActivity: number | undefined;
+
+  constructor(private readonly input: EntrySession) {
+    const { agent, storeKey, sessionId, entry } = input;
+    this.key = storeKey !== undefined ? canonicalKey(agent, storeKey) : `agent:${agent}:unregistered:${sessionId}`;
+    this.storeKey = storeKey ?? this.key;
+    this.agent = agent;
+    this.sessionId = sessionId;
+    this.source = input.source;
+    this.generation = input.generation ?? "current";
+    this.location = input.location;
+    this.watchDir = input.watchDir;
+    this.registered = entry !== undefined;
+    if (entry) {
+      this.registryEnd = {
+        status: asString(entry.status),
+        endedAt: parseInstant(entry.endedAt),
+        updatedAt: parseInstant(entry.updatedAt),
+        runtimeMs: asNumber(entry.runtimeMs),
+      };
+      const parent = asString(entry.spawnedBy) ?? asString(entry.parentSessionKey);
+      if (parent) this.parentKey = canonicalKey(agent, parent);
+      this.status = this.registryEnd.status;
+      this.startedAt = parseInstant(entry.startedAt) ?? parseInstant(entry.sessionStartedAt);
+      this.endedAt = this.registryEnd.endedAt;
+      this.runtimeMs = this.registryEnd.runtimeMs;
+      this.label = asString(entry.label);
+      this.displayName = asString(entry.displayName);
+      this.channel = asString(entry.channel);
+      this.model = asString(entry.model);
+    } else {
+      this.status = "unregistered";
+    }
+    this.knownActivity = maxOf(this.registryEnd?.updatedAt, this.registryEnd?.endedAt, parseInstant(entry?.lastActivityAt));
+    this.updatedAt = this.registryEnd?.updatedAt ?? this.knownActivity;
+  }
+
+  async activity(): Promise<number | undefined> {
+    const latest = maxOf(this.knownActivity, await this.input.lastWrite?.());
+    return latest === undefined ? undefined : latest + ACTIVITY_SLACK_MS;
+  }
+
+  events(options: ReadOptions) {
+    const read = this.reading(options);
+    return options.direction === "backward" ? eventsBackward(read) : eventsForward(read);
+  }
+
+  eventsForCounting(options: ReadOptions, window: { since?: number; until?: number }, rollupUsable: boolean) {
+    return eventsForCounting(this.reading(options), window, rollupUsable);
+  }
+
+  countedWhole(options: ReadOptions) {
+    const read = this.reading(options);
+    return wholeFromRollup(read, read.read.versionSync());
+  }
+
+  private reading(options: ReadOptions) {
+    return {
+      read: this.input.open(),
+      identity: { agent: this.agent, session: this.key, sessionId: this.sessionId, source: this.source },
+      registryEnd: this.input.hasRegistry === false ? undefined : this.registryEnd,
+      options,
+      indexes: this.input.indexes,
+    };
+  }
+}
+
+function maxOf(...times: Array<number | undefined>): number | undefined {
+  let max: number | undefined;
+  for (const t of times) if (t !== undefined && (max === undefined || t > max)) max = t;
+  return max;
 }

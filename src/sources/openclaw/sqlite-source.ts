@@ -165,14 +165,20 @@ class DatabaseRead implements TranscriptRead {
   }
 
   async end(): Promise<number> {
-    return this.query((db) => {
-      const row = db.prepare("SELECT MAX(seq) AS seq FROM transcript_events WHERE session_id = ?").get(this.sessionId) as { seq: number | null };
-      return row.seq === null ? 0 : row.seq + 1;
-    });
+    return Number(this.versionSync());
   }
 
   async version(): Promise<string> {
-    return String(await this.end());
+    return this.versionSync();
+  }
+
+  versionSync(): string {
+    return String(
+      this.query((db) => {
+        const row = db.prepare("SELECT MAX(seq) AS seq FROM transcript_events WHERE session_id = ?").get(this.sessionId) as { seq: number | null };
+        return row.seq === null ? 0 : row.seq + 1;
+      }),
+    );
   }
 
   async fingerprint(at: number): Promise<string> {

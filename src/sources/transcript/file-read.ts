@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { open, stat } from "node:fs/promises";
-import { confinedRealPath } from "../paths.js";
+import { statSync } from "node:fs";
+import { open } from "node:fs/promises";
+import { confinedRealPath, type ListingFs } from "../paths.js";
 import type { TranscriptRead } from "../session.js";
 import { readLines } from "./line-reader.js";
 import type { RawLine } from "./transcript-events.js";
@@ -17,12 +18,14 @@ export class FileRead implements TranscriptRead {
   constructor(
     private readonly root: string,
     private readonly path: string,
+    /** The listing's file-metadata cache: the version and the real path are taken as of the listing. */
+    private readonly listing?: ListingFs,
   ) {
     this.id = `file:${path}`;
   }
 
   async *lines(from = 0, to?: number): AsyncGenerator<RawLine> {
-    const real = await this.resolve();
+    const real = this.resolve();
     if (!real) return; // missing, or a link that leads out of its directory
     for await (const line of readLines(real, { start: from, end: to })) {
       this.readThrough = Math.max(this.readThrough, line.end);
@@ -44,17 +47,21 @@ export class FileRead implements TranscriptRead {
   }
 
   async end(): Promise<number> {
-    const real = await this.resolve();
-    if (!real) return 0;
-    try {
-      return (await stat(real)).size;
-    } catch {
-      return 0;
-    }
+    return this.stat()?.size ?? 0;
+  }
+
+  async version(): Promise<string> {
+    return this.versionSync();
+  }
+
+  versionSync(): string {
+    const real = this.resolve();
+    const info = real && this.listing ? this.listing.stat(real) : this.stat();
+    return info ? `${info.ino}:${info.size}:${info.mtimeMs}` : "missing";
   }
 
   async fingerprint(at: number): Promise<string> {
-    const real = await this.resolve();
+    const real = this.resolve();
     if (!real) return "missing";
     const handle = await open(real, "r");
     try {
@@ -68,16 +75,28 @@ export class FileRead implements TranscriptRead {
     }
   }
 
-  private async resolve(): Promise<string | undefined> {
-    this.real ??= await confinedRealPath(this.root, this.path);
+  /** The file's real path when it is a regular file confined to its directory. */
+  realPath(): string | undefined {
+    return this.resolve();
+  }
+
+  private resolve(): string | undefined {
+    this.real ??= confinedRealPath(this.root, this.path, this.listing);
     return this.real;
   }
 
-  private async modifiedWithin(ms: number): Promise<boolean> {
+  private stat(): { size: number; ino: number; mtimeMs: number } | undefined {
+    const real = this.resolve();
+    if (!real) return undefined;
     try {
-      return Date.now() - (await stat(this.real!)).mtimeMs <= ms;
+      return statSync(real);
     } catch {
-      return false;
+      return undefined;
     }
+  }
+
+  private async modifiedWithin(ms: number): Promise<boolean> {
+    const info = this.stat();
+    return info !== undefined && Date.now() - info.mtimeMs <= ms;
   }
 }
