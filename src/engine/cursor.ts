@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { QueryError } from "./errors.js";
 
@@ -29,8 +29,9 @@ const RESTART =
   "Call again without cursor to start over (a cursor only works with the same tool, arguments and caller that produced it).";
 
 /**
- * Opaque, authenticated cursors: base64url JSON plus an HMAC-SHA256 over it with the server's key.
- * A cursor is bound to a fingerprint of the query and principal, so it cannot be replayed elsewhere.
+ * Opaque cursors: the state as JSON, sealed with AES-256-GCM under the server's key, so a caller can
+ * neither read nor alter it (it would tell when a hidden event happened). A cursor is bound to a
+ * fingerprint of the query and principal, so it cannot be replayed elsewhere.
  */
 export class CursorCodec {
   private readonly key: Buffer;
@@ -40,32 +41,37 @@ export class CursorCodec {
   }
 
   encode(fingerprint: string, state: CursorState): string {
-    const body = Buffer.from(JSON.stringify({ v: 1, f: fingerprint, ...state })).toString("base64url");
-    return `${body}.${this.sign(body)}`;
+    const json = JSON.stringify({ v: 1, f: fingerprint, ...state });
+    // the nonce is derived from the content (as in SIV): the same position gives the same cursor, and a
+    // nonce repeats only with the very same plaintext, which GCM allows
+    const iv = createHmac("sha256", this.key).update(json).digest().subarray(0, IV_BYTES);
+    const cipher = createCipheriv("aes-256-gcm", this.key, iv);
+    const body = Buffer.concat([cipher.update(json, "utf8"), cipher.final()]);
+    return `${PREFIX}${Buffer.concat([iv, body, cipher.getAuthTag()]).toString("base64url")}`;
   }
 
   decode(fingerprint: string, cursor: string): CursorState {
-    const [body, signature, ...rest] = cursor.split(".");
-    if (!body || !signature || rest.length > 0) throw new QueryError(`cursor is not one this server issued. ${RESTART}`);
-    const expected = Buffer.from(this.sign(body));
-    const given = Buffer.from(signature);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-      throw new QueryError(`cursor is invalid or expired (it was altered, or issued with another key). ${RESTART}`);
+    const sealed = cursor.startsWith(PREFIX) ? Buffer.from(cursor.slice(PREFIX.length), "base64url") : undefined;
+    if (!sealed || sealed.length < IV_BYTES + TAG_BYTES + 2 || sealed.toString("base64url") !== cursor.slice(PREFIX.length)) {
+      throw new QueryError(`cursor is not one this server issued. ${RESTART}`);
     }
     let parsed: z.infer<typeof CursorStateSchema>;
     try {
-      parsed = CursorStateSchema.parse(JSON.parse(Buffer.from(body, "base64url").toString("utf8")));
+      const decipher = createDecipheriv("aes-256-gcm", this.key, sealed.subarray(0, IV_BYTES));
+      decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+      const json = Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]).toString("utf8");
+      parsed = CursorStateSchema.parse(JSON.parse(json));
     } catch {
-      throw new QueryError(`cursor is not one this server issued. ${RESTART}`);
+      throw new QueryError(`cursor is invalid or expired (it was altered, or issued with another key). ${RESTART}`);
     }
     if (parsed.f !== fingerprint) throw new QueryError(`cursor belongs to a different query or caller. ${RESTART}`);
     return { since: parsed.since, until: parsed.until, after: parsed.after };
   }
-
-  private sign(body: string): string {
-    return createHmac("sha256", this.key).update(body).digest("base64url");
-  }
 }
+
+const PREFIX = "c1.";
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
 
 /** A short stable hash of anything JSON-serializable (for binding cursors to a query). */
 export function fingerprintOf(value: unknown): string {

@@ -38,7 +38,7 @@ export async function querySessionEvents(ctx: QueryContext, input: SessionEvents
 export async function querySessionsEvents(ctx: QueryContext, input: SessionsEventsInput, call: CallOptions = {}): Promise<Page> {
   const select = async () => {
     const all = await ctx.listSessions();
-    return selectMany(all, sessionsInScope(all, ctx.principal), input, ctx.principal);
+    return selectMany(sessionsInScope(all, ctx.principal), input, ctx.principal);
   };
   const selection = {
     tool: "sessions_events",

@@ -61,7 +61,6 @@ export type ManySelection = {
 
 /** The sessions a sessions_events call selects, among those the caller may see. */
 export function selectMany(
-  all: readonly SessionInfo[],
   visible: readonly SessionInfo[],
   selection: ManySelection,
   principal: Principal,
@@ -76,7 +75,8 @@ export function selectMany(
   if (selection.agentId !== undefined) chosen = chosen.filter((s) => matchesPattern(selection.agentId!, s.agent));
   if (selection.spawnedBy !== undefined) {
     const parent = parentKey(visible, selection.spawnedBy, principal);
-    const family = subtreeKeys(all, parent, false, selection.descendants === true);
+    // the family is followed through visible sessions only: one the caller may not see must not change the answer
+    const family = subtreeKeys(visible, parent, false, selection.descendants === true);
     chosen = chosen.filter((s) => family.has(s.key.toLowerCase()));
   } else if (selection.descendants !== undefined) {
     throw new QueryError("descendants only applies together with spawnedBy (e.g. spawnedBy: \"current\", descendants: true).");

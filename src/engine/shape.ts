@@ -46,6 +46,11 @@ export function shapeValue(input: unknown, options: ShapeOptions): Shaped {
 
   const walk = (value: unknown, depth: number, key: string | undefined): unknown => {
     if (typeof value === "string") return shapeString(value, key);
+    // whatever a field named like a secret holds (a list of keys, an object, a PIN as a number) is a secret
+    if (options.redactor && key !== undefined && value !== null && value !== undefined && typeof value !== "boolean" && isSensitiveKey(key)) {
+      state.redacted = true;
+      return "[REDACTED:sensitive_field]";
+    }
     if (typeof value !== "object" || value === null) return value;
     if (depth >= options.maxDepth) {
       state.truncated = true;

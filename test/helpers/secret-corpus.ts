@@ -101,6 +101,15 @@ export const SECRET_CORPUS: SecretSample[] = [
   sample("databricks", `dapi${chars(HEX, 32)}`, (s) => `databricks configure --token ${s}`),
   sample("url_api_key", chars(ALNUM, 32), (s) => `GET https://api.example.com/v2/items?limit=10&api_key=${s}&page=2`),
   sample("x_api_key_header", chars(ALNUM, 32), (s) => `curl -H "x-api-key: ${s}" https://api.example.com`),
+  // variants that escaped the first patterns
+  sample("telegram_bot_dash_end", `${chars(DIGITS, 9)}:AA${chars(B64URL, 32)}-`, (s) => `TELEGRAM_TOKEN ${s} is set`),
+  sample("env_pass", `Tr0ub4dor-${chars(ALNUM, 10)}`, (s) => `export DB_PASS=${s} && ./migrate`),
+  sample("cli_password_flag", `Q7v-${chars(ALNUM, 12)}`, (s) => `mysql -u root --password ${s} shop < dump.sql`),
+  sample("cli_passphrase_flag", `Hx8-${chars(ALNUM, 12)}`, (s) => `gpg --batch --passphrase ${s} -d backup.gpg`),
+  sample("authorization_token_scheme", chars(HEX, 40), (s) => `Authorization: Token ${s}`),
+  sample("stripe_webhook_secret", `whsec_${chars(ALNUM, 32)}`, (s) => `verifying with ${s} now`),
+  sample("cookie_header", chars(ALNUM, 32), (s) => `Cookie: sessionid=${s}; theme=dark`),
+  sample("django_secret_key", `django-insecure-${chars(ALNUM + "#$%^&*", 40)}`, (s) => `SECRET_KEY = '${s}'`),
 ];
 
 /** Values that look like nothing in particular and are secret only because of the field that holds them. */

@@ -5,7 +5,7 @@ import type { SessionInfo } from "../../sources/session.js";
 import { shortTime, table } from "../format.js";
 import { appOptions, withAppOptions } from "../shared-options.js";
 
-export function sessionRow(s: SessionInfo) {
+export function sessionRow(s: SessionInfo, redact: (text: string | undefined) => string | undefined = (t) => t) {
   return {
     key: s.key,
     agent: s.agent,
@@ -15,7 +15,8 @@ export function sessionRow(s: SessionInfo) {
     updatedAt: s.updatedAt ?? null,
     spawnedBy: s.parentKey ?? null,
     status: s.status ?? null,
-    label: s.label ?? null,
+    label: redact(s.label) ?? null,
+    displayName: redact(s.displayName) ?? null,
     location: s.location,
   };
 }
@@ -29,12 +30,15 @@ export function sessionsCommand(): Command {
   ).action(async (flags: { json?: boolean; generations?: string }, command: Command) => {
     const ctx = createAppContext(appOptions(command.optsWithGlobals()));
     const listing = await ctx.store.list();
+    // labels and titles come from the store and may hold credentials: redacted like event text
+    const redact = (text: string | undefined) =>
+      text === undefined || ctx.principal.clearance === "confidential" ? text : ctx.policy.redactor(text).text;
     const sessions = sessionsInScope(listing.sessions, ctx.principal)
       .filter((s) => flags.generations === "all" || s.generation === "current")
       .sort((a, b) => (b.updatedAt ?? 0) - (a.updatedAt ?? 0));
     for (const warning of listing.warnings) console.error(`warning: ${warning}`);
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify(sessions.map(sessionRow), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(sessions.map((s) => sessionRow(s, redact)), null, 2)}\n`);
       return;
     }
     const rows = sessions.map((s) => [s.key, s.agent, s.sessionId, shortTime(s.updatedAt), s.parentKey ?? "-", s.status ?? "-", s.source]);

@@ -31,18 +31,18 @@ export async function fetchEvent(
   const sessionId = id.slice(0, cut);
   const seq = Number(id.slice(cut + 1));
   if (cut <= 0 || !Number.isInteger(seq) || seq < 1) throw noSuchEvent(id);
-  const session = visible.find((s) => s.sessionId === sessionId);
-  if (!session) throw noSuchEvent(id);
-
   const stats = newReadStats();
   let found: Ranked | undefined;
-  for await (const event of session.events({ stats, skipBefore: { seq: seq - 1 } })) {
-    if (event.seq < seq) continue;
-    if (event.seq === seq) {
-      const visibility = classify(event, ctx.policy.rules);
-      if (clearanceAllows(ctx.principal.clearance, visibility)) found = { position: positionOf(event), event, visibility };
+  for (const session of visible.filter((s) => s.sessionId === sessionId)) {
+    for await (const event of session.events({ stats, skipBefore: { seq: seq - 1 } })) {
+      if (event.seq < seq) continue;
+      if (event.seq === seq) {
+        const visibility = classify(event, ctx.policy.rules);
+        if (clearanceAllows(ctx.principal.clearance, visibility)) found = { position: positionOf(event), event, visibility };
+      }
+      break;
     }
-    break;
+    if (found) break;
   }
   addWork(ctx, stats);
   if (!found) throw noSuchEvent(id);

@@ -1,8 +1,8 @@
-import { readdir, stat } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { IndexStore } from "../index/index-store.js";
 import { sessionFromEntry } from "../openclaw/registry-entry.js";
-import { isSafeFileName } from "../paths.js";
+import { isSafeFileName, ListingFs } from "../paths.js";
 import type { SessionInfo, SessionListing, SessionSource } from "../session.js";
 import { FileRead } from "../transcript/file-read.js";
 import { contentText } from "../transcript/content.js";
@@ -35,13 +35,18 @@ export class ClawJsSource implements SessionSource {
 
   async list(): Promise<SessionListing> {
     const listing: SessionListing = { sessions: [], warnings: [] };
+    const fs = new ListingFs();
     const names = (await readdir(this.conversationsDir).catch(() => [] as string[])).filter(
       (name) => name.endsWith(".jsonl") && isSafeFileName(name),
     );
     for (const name of names.sort()) {
       const path = join(this.conversationsDir, name);
       try {
-        listing.sessions.push(await this.session(path, name.slice(0, -".jsonl".length)));
+        // confined to the workspace (the conversations dir itself may be a link), regular files only
+        const read = new FileRead(this.root, path, fs);
+        const real = read.realPath();
+        if (!real) continue;
+        listing.sessions.push(await this.session(path, real, name.slice(0, -".jsonl".length), fs));
       } catch (error) {
         listing.warnings.push(`clawjs ${path}: ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -49,9 +54,10 @@ export class ClawJsSource implements SessionSource {
     return listing;
   }
 
-  private async session(path: string, sessionId: string): Promise<SessionInfo> {
-    const [info, head, tail] = await Promise.all([stat(path), headLines(path), tailLines(path)]);
-    const entry: Json = { sessionId, label: titleOf(head), updatedAt: lastMessageTime(tail) ?? info.mtimeMs };
+  private async session(path: string, real: string, sessionId: string, fs: ListingFs): Promise<SessionInfo> {
+    const [head, tail] = await Promise.all([headLines(real), tailLines(real)]);
+    const mtimeMs = fs.stat(real)?.mtimeMs;
+    const entry: Json = { sessionId, label: titleOf(head), updatedAt: lastMessageTime(tail) ?? mtimeMs };
     return sessionFromEntry({
       agent: this.agent,
       storeKey: `agent:${this.agent}:${sessionId}`,
@@ -60,9 +66,9 @@ export class ClawJsSource implements SessionSource {
       source: this.kind,
       location: path,
       watchDir: this.conversationsDir,
-      lastWrite: async () => info.mtimeMs,
+      lastWrite: async () => mtimeMs,
       hasRegistry: false,
-      open: () => new FileRead(this.conversationsDir, path),
+      open: () => new FileRead(this.root, path, fs),
       indexes: this.indexes,
     });
   }

@@ -8,6 +8,12 @@ import { DEFAULT_INTERVAL_BYTES, emptyIndex, type TranscriptIndex } from "./tran
 
 type Entry = { index: TranscriptIndex; checkedAtEnd: number; bytes: number };
 
+/** Stores with rollups not yet written; one exit hook writes them all (a CLI run ends before the timer). */
+const unflushed = new Set<IndexStore>();
+process.once("exit", () => {
+  for (const store of unflushed) store.flushRollups();
+});
+
 /** Where a page stopped reading, so the next page of the walk starts right there (memory only). */
 export type Resume = { at: number; state: NormalizerState };
 
@@ -138,16 +144,14 @@ export class IndexStore {
     if (!this.dir || this.flushTimer) return;
     this.flushTimer = setTimeout(() => this.flushRollups(), ROLLUP_FLUSH_MS);
     this.flushTimer.unref();
-    process.once("exit", this.flushOnExit);
+    unflushed.add(this);
   }
-
-  private readonly flushOnExit = () => this.flushRollups();
 
   /** Writes the rollups now (also done shortly after a change, and when the process exits). */
   flushRollups(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    process.removeListener("exit", this.flushOnExit);
+    unflushed.delete(this);
     if (!this.dir || !this.rollups) return;
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });

@@ -56,6 +56,7 @@ export class OpenClawFileSource implements SessionSource {
     const read = await this.registry.read(registryPath);
     if (read?.stale) warnings.push(`agent ${agent}: using the last good copy of ${registryPath} (${read.stale})`);
     const sessions: SessionInfo[] = [];
+    // a transcript is the registry's when its file or its session id is (ids must stay unique)
     const claimed = new Set<string>();
     for (const [storeKey, entry] of read?.entries ?? []) {
       const sessionId = asString(entry.sessionId);
@@ -65,6 +66,7 @@ export class OpenClawFileSource implements SessionSource {
         continue;
       }
       claimed.add(basename(path));
+      claimed.add(`${sessionId}.jsonl`);
       sessions.push(this.session(agent, sessionsDir, path, sessionId, storeKey, entry, fs));
     }
     for (const name of await this.transcriptFiles(sessionsDir)) {

@@ -20,24 +20,34 @@ const RETRY_DELAY_MS = 15;
  */
 export class RegistryFileReader {
   private readonly lastGood = new Map<string, Cached>();
+  /** A registry that stayed broken through the retries, by its signature: not retried until it changes. */
+  private readonly broken = new Map<string, { signature: string; error: string }>();
 
   async read(path: string): Promise<RegistryRead | undefined> {
     let lastError = "";
+    let signature = "";
     for (let attempt = 0; attempt < RETRIES; attempt++) {
       if (attempt > 0) await sleep(RETRY_DELAY_MS * attempt);
       try {
         const info = await stat(path);
-        const signature = `${info.ino}:${info.size}:${info.mtimeMs}`;
+        signature = `${info.ino}:${info.size}:${info.mtimeMs}`;
         const cached = this.lastGood.get(path);
         if (cached?.signature === signature) return { entries: cached.entries };
+        const known = this.broken.get(path);
+        if (known?.signature === signature) {
+          lastError = known.error;
+          break; // the same broken file as last time: no point waiting for it again
+        }
         const entries = parseRegistry(await readFile(path, "utf8"));
         this.lastGood.set(path, { signature, entries });
+        this.broken.delete(path);
         return { entries };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === "ENOENT" && !this.lastGood.has(path)) return undefined;
         lastError = error instanceof Error ? error.message : String(error);
       }
     }
+    if (signature) this.broken.set(path, { signature, error: lastError });
     const fallback = this.lastGood.get(path);
     if (fallback) return { entries: fallback.entries, stale: lastError };
     throw new Error(`cannot read session registry ${path}: ${lastError}`);
