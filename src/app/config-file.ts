@@ -28,6 +28,12 @@ export const ConfigFileSchema = z
     cursorSecret: z.string().min(16).optional().describe("Key for signing cursors (else a per-user key file)."),
     pageBytes: z.number().int().min(4096).max(4_000_000).optional().describe("Byte budget of one page (default 49152)."),
     maxFieldChars: z.number().int().min(64).max(1_000_000).optional().describe("Longest text field before it is cut (default 2000)."),
+    scanBudgetMB: z
+      .number()
+      .min(1)
+      .max(1_000_000)
+      .optional()
+      .describe("Transcript megabytes one page may read before it stops at the next session and says so (default 512)."),
     clawjsAgentId: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/)

@@ -23,6 +23,7 @@ export type AppContext = QueryContext & { store: Store };
 
 export const DEFAULT_PAGE_BYTES = 48 * 1024;
 export const DEFAULT_MAX_FIELD_CHARS = 2000;
+export const DEFAULT_SCAN_BUDGET_MB = 512;
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.SESSION_EVENTS_CACHE_DIR || envPaths("openclaw-session-events", { suffix: "" }).cache;
@@ -57,6 +58,7 @@ export function createAppContext(options: AppOptions, env: NodeJS.ProcessEnv = p
       redactor: createRedactor(config.redactPatterns),
       pageBytes: config.pageBytes ?? DEFAULT_PAGE_BYTES,
       maxFieldChars: config.maxFieldChars ?? DEFAULT_MAX_FIELD_CHARS,
+      scanBudgetBytes: (config.scanBudgetMB ?? DEFAULT_SCAN_BUDGET_MB) * 1024 * 1024,
     },
     cursors: new CursorCodec(cursorSecret(config.cursorSecret, cacheDir(env), env)),
     now: () => Date.now(),

@@ -21,6 +21,8 @@ export type AssembleInput = {
   shaper: PageEventShaper;
   /** The page fields that do not depend on the events. */
   envelope: Envelope;
+  /** The scan budget ran out at this position: everything before it was considered, so the cursor may move there. */
+  budgetFrontier?: Position;
   cursorFor(state: Pick<CursorState, "after">): string;
 };
 
@@ -62,23 +64,27 @@ export function assemblePage(input: AssembleInput): Page {
   }
 
   const returned = input.ranked.slice(0, events.length);
-  const hasMore = input.ranked.length > events.length;
+  const cutShort = input.ranked.length > events.length;
+  const hasMore = cutShort || input.budgetFrontier !== undefined;
   const last = returned.at(-1)?.position;
-  const inRange = (p: Position) => (!input.after || before(input.after, p) < 0) && (hasMore ? !!last && before(p, last) <= 0 : true);
+  const inRange = (p: Position) => (!input.after || before(input.after, p) < 0) && (cutShort ? !!last && before(p, last) <= 0 : true);
   const hiddenInPage = input.hidden.filter(inRange);
   const skippedInPage = input.skipped.filter(inRange);
   // On the last page the cursor also passes hidden events and skipped lines, so a later call does not
   // count them again.
   let resumeAfter = last ?? input.after;
-  if (!hasMore) {
+  if (!cutShort) {
     for (const p of [...hiddenInPage, ...skippedInPage]) if (!resumeAfter || before(resumeAfter, p) < 0) resumeAfter = p;
+    // out of scan budget: nothing before the frontier is left, so the next page starts right there
+    const frontier = input.budgetFrontier && { ...input.budgetFrontier, seq: input.budgetFrontier.seq - 0.5 };
+    if (frontier && (!resumeAfter || before(resumeAfter, frontier) < 0)) resumeAfter = frontier;
   }
   return {
     events,
     nextCursor: input.cursorFor({ after: resumeAfter }),
     hasMore,
     ...input.envelope,
-    stoppedBy: budgetHit ? "byteBudget" : hasMore ? "limit" : "end",
+    stoppedBy: budgetHit ? "byteBudget" : cutShort ? "limit" : input.budgetFrontier ? "scanBudget" : "end",
     hiddenByVisibility: hiddenInPage.length,
     skippedLines: skippedInPage.length,
     truncatedEvents,

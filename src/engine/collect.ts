@@ -26,6 +26,8 @@ export type CollectSpec = {
   pageBytes?: number;
   /** The current time: a session's activity bound only rules it out for a window that starts before now. */
   now: number;
+  /** Bytes an ascending page may read before it stops at the next session and says so (work cap). */
+  scanBudgetBytes?: number;
 };
 
 export type Ranked = { position: Position; event: SourceEvent; visibility: Visibility };
@@ -39,6 +41,13 @@ export type Collected = {
   heldBack: number;
   /** Where skipped lines sit: just after the event before each (seq + 0.5), for counting per page. */
   skipped: Position[];
+  /**
+   * Set when the page was held back (a line being written, a session that grew, or the scan budget):
+   * every event before this position has been considered, none at or after it.
+   */
+  frontier?: Position;
+  /** The scan budget ran out: sessions were left unread. */
+  outOfBudget: boolean;
 };
 
 export function positionOf(event: SourceEvent): Position {
@@ -71,7 +80,19 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
   // and its new events may sort before theirs. Such a session holds the page back like a pending line.
   const ends: Array<{ end: TranscriptEnd; pending(): void }> = [];
 
-  for (const { session, lastActivity } of await orderSessions(spec.sessions, spec.order)) {
+  const ordered = await orderSessions(spec.sessions, spec.order);
+  let outOfBudget = false;
+  for (let n = 0; n < ordered.length; n++) {
+    const { session, lastActivity } = ordered[n]!;
+    if (asc && spec.scanBudgetBytes !== undefined && spec.stats.bytesRead > spec.scanBudgetBytes) {
+      // out of budget: stop before the sessions not read yet, at the earliest point they could hold an event
+      const frontier = await earliestUnread(ordered.slice(n).map((o) => o.session), spec.after, since);
+      if (frontier) {
+        if (!holdBack || comparePositions(frontier, holdBack) < 0) holdBack = frontier;
+        outOfBudget = true;
+        break;
+      }
+    }
     // A session's last activity (file or row time) bounds its events' times for data written live;
     // data stamped in the future defeats that, and shows itself by bounds beyond now.
     const ruledOut = (bound: number | undefined) => lastActivity !== undefined && bound !== undefined && bound <= spec.now && lastActivity < bound;
@@ -130,16 +151,35 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
   const grown = await Promise.all(ends.map(({ end }) => end.grown()));
   ends.forEach((e, i) => grown[i] && e.pending());
   const ranked = best.sorted();
-  if (!holdBack) return { ranked, hidden, heldBack: 0, skipped };
+  if (!holdBack) return { ranked, hidden, heldBack: 0, skipped, outOfBudget };
   const limit = holdBack;
   const beforeLimit = (p: Position) => comparePositions(p, limit) < 0;
   const released = ranked.filter((r) => beforeLimit(r.position));
   return {
     ranked: released,
     hidden: hidden.filter(beforeLimit),
-    heldBack: ranked.length - released.length,
+    heldBack: outOfBudget ? 0 : ranked.length - released.length,
     skipped: skipped.filter(beforeLimit),
+    frontier: holdBack,
+    outOfBudget,
   };
+}
+
+/**
+ * The earliest position an event of these (unread) sessions could have after the cursor, if that is
+ * past the cursor: a page can then end there and still be exact. Undefined when one of them could
+ * hold an event right after the cursor, so reading must go on to make progress.
+ */
+async function earliestUnread(sessions: readonly SessionInfo[], after: Position | undefined, since: number | undefined): Promise<Position | undefined> {
+  let frontier: Position | undefined;
+  for (const session of sessions) {
+    const ts = Math.max((await session.earliest()) ?? 0, since ?? 0);
+    const at: Position = { ts, key: session.key, sid: session.sessionId, seq: 0 };
+    // the next page resumes just before the frontier: that must be past the cursor, or nothing moves
+    if (after && comparePositions({ ...at, seq: -0.5 }, after) <= 0) return undefined;
+    if (!frontier || comparePositions(at, frontier) < 0) frontier = at;
+  }
+  return frontier;
 }
 
 /** What an ascending read of a session may skip: events before the window or at or before the cursor. */

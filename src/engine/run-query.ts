@@ -122,7 +122,7 @@ async function eventPage(ctx: QueryContext, sessions: SessionInfo[], input: Comm
     maxFieldChars: input.maxFieldChars ?? ctx.policy.maxFieldChars,
     fields: input.fields,
   });
-  const { ranked, hidden, heldBack, skipped } = await collectEvents({
+  const { ranked, hidden, heldBack, skipped, frontier, outOfBudget } = await collectEvents({
     sessions,
     window,
     types: typePredicate(input.types),
@@ -135,8 +135,12 @@ async function eventPage(ctx: QueryContext, sessions: SessionInfo[], input: Comm
     measure: (item) => shaper.shaped(item).bytes,
     now: ctx.now(),
     pageBytes: ctx.policy.pageBytes,
+    scanBudgetBytes: ctx.policy.scanBudgetBytes,
   });
   addWork(ctx, stats);
+  if (outOfBudget) {
+    envelope.notes.push("This call read as much as one call may; the page ends where unread sessions begin. Call again with nextCursor to go on.");
+  }
   if (heldBack > 0) {
     envelope.notes.push(`${heldBack === 1 ? "An event was" : "Events were"} held back until a line being written completes; call again with nextCursor shortly.`);
   }
@@ -149,6 +153,7 @@ async function eventPage(ctx: QueryContext, sessions: SessionInfo[], input: Comm
     limits: { limit, pageBytes: ctx.policy.pageBytes },
     shaper,
     envelope,
+    budgetFrontier: outOfBudget ? frontier : undefined,
     cursorFor: (state: Pick<CursorState, "after">) => ctx.cursors.encode(fingerprint, { ...window, ...state }),
   });
   // the next page of this walk starts reading where this one's last event is

@@ -90,6 +90,8 @@ export type SessionInfo = {
    * cost a stat or a row lookup, so it is asked for only when a query can use it.
    */
   activity(): Promise<number | undefined>;
+  /** A lower bound on the time of any event of this session (its first line's time), when known. */
+  earliest(): Promise<number | undefined>;
   /** false for a transcript the registry does not list (found on disk only). */
   registered: boolean;
   /** Where the transcript is, for people: a file path or a database row reference. */
@@ -138,4 +140,6 @@ export interface TranscriptRead {
   version(): Promise<string>;
   /** The same, at once (both stores can answer it without waiting). */
   versionSync(): string;
+  /** The raw text of the first line, if any (a cheap look at where the transcript starts). */
+  firstLine(): Promise<string | undefined>;
 }

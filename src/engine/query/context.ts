@@ -13,6 +13,8 @@ export type Policy = {
   redactor: Redactor;
   pageBytes: number;
   maxFieldChars: number;
+  /** Transcript bytes one page may read before it stops at the next session (default: no cap). */
+  scanBudgetBytes?: number;
 };
 
 /** Everything a query needs besides its arguments: the store, who asks, the rules, the clock. */

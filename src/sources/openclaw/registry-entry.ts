@@ -98,6 +98,18 @@ class RegistrySession implements SessionInfo {
     return latest === undefined ? undefined : latest + ACTIVITY_SLACK_MS;
   }
 
+  async earliest(): Promise<number | undefined> {
+    const text = await this.input.open().firstLine();
+    if (text === undefined) return undefined;
+    try {
+      const line = JSON.parse(text) as Record<string, unknown>;
+      // the first line's time bounds every event's: times never run backwards within a transcript
+      return parseInstant(line.timestamp) ?? parseInstant((line.message as Record<string, unknown> | undefined)?.timestamp);
+    } catch {
+      return undefined;
+    }
+  }
+
   events(options: ReadOptions) {
     const read = this.reading(options);
     return options.direction === "backward" ? eventsBackward(read) : eventsForward(read);

@@ -181,6 +181,11 @@ class DatabaseRead implements TranscriptRead {
     );
   }
 
+  async firstLine(): Promise<string | undefined> {
+    for await (const line of this.lines()) return line.text;
+    return undefined;
+  }
+
   async fingerprint(at: number): Promise<string> {
     return this.query((db) => {
       const first = db.prepare("SELECT seq, event_json FROM transcript_events WHERE session_id = ? ORDER BY seq LIMIT 1").get(this.sessionId);

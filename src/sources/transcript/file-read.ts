@@ -60,6 +60,11 @@ export class FileRead implements TranscriptRead {
     return info ? `${info.ino}:${info.size}:${info.mtimeMs}` : "missing";
   }
 
+  async firstLine(): Promise<string | undefined> {
+    for await (const line of this.lines(0)) return line.text;
+    return undefined;
+  }
+
   async fingerprint(at: number): Promise<string> {
     const real = this.resolve();
     if (!real) return "missing";
