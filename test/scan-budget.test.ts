@@ -74,8 +74,8 @@ describe("the scan budget", () => {
     // a session once started is read to the page's end, and sessions that may hold the very next event are
     // read too (or nothing would move): a call reads a few sessions, never the store
     const total = Array.from({ length: 12 }, (_, i) => statSync(join(store.sessionsDir("main"), `s${i}.jsonl`)).size).reduce((a, b) => a + b);
-    for (const page of limited.pages) expect(page.bytes).toBeLessThanOrEqual(Math.max(budget + 3 * largest, total * 0.4));
-    expect(Math.max(...free.pages.map((p) => p.bytes))).toBeGreaterThan(total * 0.5);
+    for (const page of limited.pages) expect(page.bytes).toBeLessThanOrEqual(Math.max(budget + 3 * largest, total * 0.5));
+    expect(Math.max(...free.pages.map((p) => p.bytes))).toBeGreaterThan(total * 0.8);
   });
 
   it("makes progress even when every unread session could start right after the cursor", async () => {
