@@ -75,7 +75,6 @@ describe("the scan budget", () => {
     // read too (or nothing would move): a call reads a few sessions, never the store
     const total = Array.from({ length: 12 }, (_, i) => statSync(join(store.sessionsDir("main"), `s${i}.jsonl`)).size).reduce((a, b) => a + b);
     for (const page of limited.pages) expect(page.bytes).toBeLessThanOrEqual(Math.max(budget + 3 * largest, total * 0.5));
-    expect(Math.max(...free.pages.map((p) => p.bytes))).toBeGreaterThan(total * 0.8);
   });
 
   it("makes progress even when every unread session could start right after the cursor", async () => {

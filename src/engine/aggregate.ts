@@ -50,7 +50,7 @@ export async function aggregateEvents(spec: AggregateSpec): Promise<Aggregated> 
   const wholeHistory = since === undefined && until === undefined;
   for (const session of spec.sessions) {
     if (since !== undefined && since <= spec.now) {
-      const lastActivity = await session.activity();
+      const lastActivity = session.activity();
       if (lastActivity !== undefined && lastActivity < since) continue;
     }
     const options = { stats: spec.stats, types: spec.types?.types };

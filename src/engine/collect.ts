@@ -68,7 +68,13 @@ export function orderComparator(order: Order): (a: Position, b: Position) => num
  */
 export async function collectEvents(spec: CollectSpec): Promise<Collected> {
   const before = orderComparator(spec.order);
-  const best = new TopK<Ranked>(spec.want, (a, b) => before(a.position, b.position));
+  // a page holds at most `want` events and at most a page's bytes of them: whichever comes first
+  const best = new TopK<Ranked>(
+    spec.want,
+    (a, b) => before(a.position, b.position),
+    spec.measure,
+    spec.pageBytes,
+  );
   const hidden: Position[] = [];
   const skipped: Position[] = [];
   const { since, until } = spec.window;
@@ -80,7 +86,16 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
   // and its new events may sort before theirs. Such a session holds the page back like a pending line.
   const ends: Array<{ end: TranscriptEnd; pending(): void }> = [];
 
-  const ordered = await orderSessions(spec.sessions, spec.order);
+  // A session's last activity (file or row time) bounds its events' times for data written live;
+  // data stamped in the future defeats that, and shows itself by bounds beyond now.
+  const ruledOut = (lastActivity: number | undefined, bound: number | undefined) =>
+    lastActivity !== undefined && bound !== undefined && bound <= spec.now && lastActivity < bound;
+  const ordered = orderSessions(
+    spec.sessions
+      .map((session) => ({ session, lastActivity: session.activity() }))
+      .filter(({ lastActivity }) => !ruledOut(lastActivity, since) && !(asc && ruledOut(lastActivity, spec.after?.ts))),
+    spec.order,
+  );
   let outOfBudget = false;
   for (let n = 0; n < ordered.length; n++) {
     const { session, lastActivity } = ordered[n]!;
@@ -93,10 +108,8 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
         break;
       }
     }
-    // A session's last activity (file or row time) bounds its events' times for data written live;
-    // data stamped in the future defeats that, and shows itself by bounds beyond now.
-    const ruledOut = (bound: number | undefined) => lastActivity !== undefined && bound !== undefined && bound <= spec.now && lastActivity < bound;
-    if (ruledOut(since) || (asc && ruledOut(spec.after?.ts)) || (!asc && ruledOut(best.worst?.position.ts))) continue;
+    const worstTs = best.worst?.position.ts;
+    if (!asc && lastActivity !== undefined && worstTs !== undefined && worstTs <= spec.now && lastActivity < worstTs) continue;
     const pending = (ts: number, seq: number) => {
       const at = { ts, key: session.key, sid: session.sessionId, seq };
       if (asc && (!holdBack || comparePositions(at, holdBack) < 0)) holdBack = at;
@@ -118,17 +131,21 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
       reachedEnd,
       skippedLine,
     });
-    // events come in the query's order, so each test below that fails for one fails for all after it;
-    // and each kept event sits on the page after all the session's kept events before it, so once
-    // those fill a page, no later event of the session can make this one
-    let sessionBytes = 0;
+    // events come in the query's order, so each test below that fails for one fails for all after it
+    // (and once the page is full, `worst` is where no later event can make it)
+    let enteredWindow = false;
     for await (const event of events) {
       const position = positionOf(event);
-      if (spec.after && before(spec.after, position) >= 0) continue;
       if (since !== undefined && event.timestamp < since) {
         if (asc) continue;
         break;
       }
+      if (asc && !enteredWindow) {
+        // later pages (and later polls) of this window can start reading this session right here
+        enteredWindow = true;
+        if (since !== undefined) event.resumePoint?.save();
+      }
+      if (spec.after && before(spec.after, position) >= 0) continue;
       if (until !== undefined && event.timestamp >= until) {
         if (asc) break;
         continue;
@@ -141,11 +158,7 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
         hidden.push(position);
         continue;
       }
-      const item = { position, event, visibility };
-      best.push(item);
-      // past a page's worth, one more event is kept (it shows more exist) and the session is left
-      if (sessionBytes > (spec.pageBytes ?? Infinity)) break;
-      if (spec.measure) sessionBytes += spec.measure(item);
+      best.push({ position, event, visibility });
     }
   }
   const grown = await Promise.all(ends.map(({ end }) => end.grown()));
@@ -202,8 +215,7 @@ function skipAfterFor(session: SessionInfo, until: number | undefined, after: Po
 }
 
 /** Sessions likeliest to hold the first events of the page go first, so the cut-off tightens early. */
-async function orderSessions(sessions: readonly SessionInfo[], order: Order) {
-  const withActivity = await Promise.all(sessions.map(async (session) => ({ session, lastActivity: await session.activity() })));
-  const key = (s: { lastActivity?: number }) => s.lastActivity ?? Number.MAX_SAFE_INTEGER;
-  return withActivity.sort((a, b) => (order === "asc" ? key(a) - key(b) : key(b) - key(a)));
+function orderSessions<T extends { lastActivity: number | undefined }>(sessions: T[], order: Order): T[] {
+  const key = (s: T) => s.lastActivity ?? Number.MAX_SAFE_INTEGER;
+  return sessions.sort((a, b) => (order === "asc" ? key(a) - key(b) : key(b) - key(a)));
 }

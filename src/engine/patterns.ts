@@ -4,6 +4,7 @@
  * regular expression, so a hostile pattern like "*a*a*a*…b" costs at most O(pattern × key).
  */
 export function matchesPattern(pattern: string, text: string): boolean {
+  if (pattern === "*") return true;
   const p = pattern.toLowerCase();
   const t = text.toLowerCase();
   let pi = 0;

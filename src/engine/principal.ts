@@ -2,6 +2,7 @@ import { z } from "zod";
 import { VisibilitySchema, type Visibility } from "../contract/event.js";
 import type { SessionInfo } from "../sources/session.js";
 import { agentOfKey } from "../contract/session-keys.js";
+import { ListMemo } from "./list-memo.js";
 
 export const SCOPES = ["self", "tree", "agent", "all"] as const;
 export const ScopeSchema = z.enum(SCOPES);
@@ -29,6 +30,31 @@ export function sameKey(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
+const lowerKeys = new WeakMap<SessionInfo, { key: string; storeKey: string }>();
+
+/** A session's keys lower-cased, once per session object (listings are reused between queries). */
+function lowerKeysOf(session: SessionInfo): { key: string; storeKey: string } {
+  let keys = lowerKeys.get(session);
+  if (!keys) {
+    keys = { key: session.key.toLowerCase(), storeKey: session.storeKey.toLowerCase() };
+    lowerKeys.set(session, keys);
+  }
+  return keys;
+}
+
+/**
+ * Whether a session is the one a key names: its key or store key (any case), or a bare legacy key of
+ * the default agent. Built once per key, as it is tried against every session of the store.
+ */
+export function namedBy(ref: string): (session: SessionInfo) => boolean {
+  const asIs = ref.toLowerCase();
+  const canonical = canonicalCaller(ref).toLowerCase();
+  return (session) => {
+    const keys = lowerKeysOf(session);
+    return keys.key === asIs || keys.storeKey === asIs || keys.key === canonical;
+  };
+}
+
 /** The caller's own key in canonical form; a bare legacy key belongs to the default agent "main". */
 export function canonicalCaller(caller: string): string {
   return /^agent:/i.test(caller) ? caller : `agent:main:${caller}`;
@@ -39,19 +65,26 @@ export function canonicalCaller(caller: string): string {
  * self (own session), tree (own plus everything spawned from it, transitively), agent (every session
  * of its agent), all. An operator (no caller) reads all.
  */
-export function sessionsInScope(sessions: readonly SessionInfo[], principal: Principal): SessionInfo[] {
-  if (principal.caller === undefined || principal.scope === "all") return [...sessions];
+export function sessionsInScope(sessions: readonly SessionInfo[], principal: Principal): readonly SessionInfo[] {
+  return inScope.get(sessions, `${principal.scope}\n${principal.caller ?? ""}`, () => scopeOf(sessions, principal));
+}
+
+const inScope = new ListMemo<readonly SessionInfo[]>();
+
+function scopeOf(sessions: readonly SessionInfo[], principal: Principal): readonly SessionInfo[] {
+  if (principal.caller === undefined || principal.scope === "all") return sessions;
   const caller = canonicalCaller(principal.caller);
   switch (principal.scope) {
     case "self":
-      return sessions.filter((s) => sameKey(s.key, caller));
+      return sessions.filter((s) => lowerKeysOf(s).key === caller.toLowerCase());
     case "tree": {
       const tree = subtreeKeys(sessions, caller, true);
       return sessions.filter((s) => tree.has(s.key.toLowerCase()));
     }
     case "agent": {
-      const agent = agentOfKey(caller) ?? sessions.find((s) => sameKey(s.key, caller))?.agent;
-      return sessions.filter((s) => sameKey(s.key, caller) || (agent !== undefined && s.agent === agent));
+      const own = (s: SessionInfo) => lowerKeysOf(s).key === caller.toLowerCase();
+      const agent = agentOfKey(caller) ?? sessions.find(own)?.agent;
+      return sessions.filter((s) => own(s) || (agent !== undefined && s.agent === agent));
     }
   }
 }

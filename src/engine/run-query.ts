@@ -156,7 +156,9 @@ async function eventPage(ctx: QueryContext, sessions: SessionInfo[], input: Comm
     budgetFrontier: outOfBudget ? frontier : undefined,
     cursorFor: (state: Pick<CursorState, "after">) => ctx.cursors.encode(fingerprint, { ...window, ...state }),
   });
-  // the next page of this walk starts reading where this one's last event is
-  ranked[page.events.length - 1]?.event.resumePoint?.save();
+  // the next page of this walk starts reading each session where this page's last event of it is
+  const lastOfSession = new Map<string, (typeof ranked)[number]>();
+  for (const item of ranked.slice(0, page.events.length)) lastOfSession.set(item.event.sessionId, item);
+  for (const item of lastOfSession.values()) item.event.resumePoint?.save();
   return page;
 }

@@ -1,7 +1,8 @@
 import type { SessionInfo } from "../sources/session.js";
 import { noSuchSession, QueryError } from "./errors.js";
+import { ListMemo } from "./list-memo.js";
 import { hasWildcard, matchesAnyPattern, matchesPattern } from "./patterns.js";
-import { canonicalCaller, sameKey, subtreeKeys, type Principal } from "./principal.js";
+import { canonicalCaller, namedBy, sameKey, subtreeKeys, type Principal } from "./principal.js";
 
 const CURRENT = "current";
 
@@ -14,19 +15,37 @@ function callerKey(principal: Principal, what: string): string {
   return canonicalCaller(principal.caller);
 }
 
-function isKey(session: SessionInfo, ref: string): boolean {
-  return sameKey(session.key, ref) || sameKey(session.storeKey, ref) || sameKey(session.key, canonicalCaller(ref));
-}
-
-function isRef(session: SessionInfo, ref: string): boolean {
-  return isKey(session, ref) || session.sessionId === ref;
-}
 
 export type Generations = "current" | "all";
 
 /** Earlier transcript generations only when asked for. */
 function inGenerations(session: SessionInfo, generations: Generations | undefined): boolean {
   return generations === "all" || session.generation === "current";
+}
+
+const byRef = new ListMemo<Map<string, number[]>>();
+
+/** Where in a list each session id and each lower-cased key and store key occurs. */
+function refLookup(sessions: readonly SessionInfo[]): Map<string, number[]> {
+  const lookup = new Map<string, number[]>();
+  const add = (ref: string, at: number) => {
+    const list = lookup.get(ref);
+    if (!list) lookup.set(ref, [at]);
+    else if (list.at(-1) !== at) list.push(at);
+  };
+  sessions.forEach((session, at) => {
+    add(`id\n${session.sessionId}`, at);
+    add(`key\n${session.key.toLowerCase()}`, at);
+    add(`key\n${session.storeKey.toLowerCase()}`, at);
+  });
+  return lookup;
+}
+
+/** The sessions of a list with any of these refs, in list order. */
+function withRefs(sessions: readonly SessionInfo[], refs: string[]): SessionInfo[] {
+  const lookup = byRef.get(sessions, "", () => refLookup(sessions));
+  const positions = new Set(refs.flatMap((ref) => lookup.get(ref) ?? []));
+  return [...positions].sort((x, y) => x - y).map((at) => sessions[at]!);
 }
 
 /**
@@ -45,8 +64,9 @@ export function selectOne(
       `session_events reads one session, but sessionKey ${JSON.stringify(wanted)} is a pattern. Use sessions_events for patterns.`,
     );
   }
-  const byId = visible.filter((s) => s.sessionId === wanted);
-  const found = byId.length > 0 ? byId : visible.filter((s) => isKey(s, wanted) && inGenerations(s, generations));
+  const byId = withRefs(visible, [`id\n${wanted}`]);
+  const byKey = withRefs(visible, [`key\n${wanted.toLowerCase()}`, `key\n${canonicalCaller(wanted).toLowerCase()}`]);
+  const found = byId.length > 0 ? byId : byKey.filter((s) => inGenerations(s, generations));
   if (found.length === 0) throw noSuchSession(ref ?? CURRENT);
   return found;
 }
@@ -87,7 +107,8 @@ export function selectMany(
 function parentKey(visible: readonly SessionInfo[], ref: string, principal: Principal): string {
   if (sameKey(ref, CURRENT)) return callerKey(principal, "spawnedBy");
   if (hasWildcard(ref)) throw new QueryError(`spawnedBy takes one session key, not a pattern (${JSON.stringify(ref)}).`);
-  const parent = visible.find((s) => isRef(s, ref));
+  const named = namedBy(ref);
+  const parent = visible.find((s) => named(s) || s.sessionId === ref);
   if (!parent) throw noSuchSession(ref);
   return parent.key;
 }

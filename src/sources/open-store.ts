@@ -1,4 +1,4 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { CLAWJS_CONVERSATIONS, ClawJsSource } from "./clawjs/clawjs-source.js";
 import { IndexStore } from "./index/index-store.js";
@@ -6,6 +6,7 @@ import { OpenClawFileSource } from "./openclaw/file-source.js";
 import { OpenClawSqliteSource } from "./openclaw/sqlite-source.js";
 import { resolveStateDir } from "./openclaw/state-dir.js";
 import type { SessionListing } from "./session.js";
+import { ListingCache } from "./listing-cache.js";
 
 /** Everything the --store arguments name, listed together. */
 export type Store = {
@@ -34,16 +35,20 @@ export function openStore(specs: string | readonly string[] | undefined, storeOp
   const list = [specs ?? []].flat().filter((s) => s.trim() !== "");
   const values = list.length > 0 ? list : [resolveStateDir({ env: options.env ?? process.env })];
   const parts = values.map((value) => openOne(value, options));
+  const listAll = async () => {
+    const listings = await Promise.all(parts.flatMap((p) => p.listers.map((l) => l.list())));
+    return { sessions: listings.flatMap((l) => l.sessions), warnings: listings.flatMap((l) => l.warnings) };
+  };
+  const cache = new ListingCache(listAll, () => parts.flatMap((p) => p.watchRoots()));
   return {
     description: parts.map((p) => p.description).join(" + "),
-    list: async () => {
-      const listings = await Promise.all(parts.flatMap((p) => p.listers.map((l) => l.list())));
-      return { sessions: listings.flatMap((l) => l.sessions), warnings: listings.flatMap((l) => l.warnings) };
-    },
+    list: () => cache.get(),
   };
 }
 
-function openOne(value: string, options: StoreOptions & { indexes: IndexStore }): { description: string; listers: Lister[] } {
+type Part = { description: string; listers: Lister[]; watchRoots(): string[] };
+
+function openOne(value: string, options: StoreOptions & { indexes: IndexStore }): Part {
   const clawjsOnly = value.startsWith(CLAWJS_PREFIX);
   let root = resolve(clawjsOnly ? value.slice(CLAWJS_PREFIX.length) : value);
   if (clawjsOnly && basename(root) === "conversations" && basename(dirname(root)) === ".clawjs") root = dirname(dirname(root));
@@ -52,11 +57,25 @@ function openOne(value: string, options: StoreOptions & { indexes: IndexStore })
 
   const hasClawJs = existsSync(join(root, CLAWJS_CONVERSATIONS));
   if (clawjsOnly || (hasClawJs && !existsSync(join(root, "agents")))) {
-    return { description: `clawjs workspace ${root}`, listers: [new ClawJsSource(root, options.clawjsAgent, options.indexes)] };
+    const clawjs = new ClawJsSource(root, options.clawjsAgent, options.indexes);
+    return { description: `clawjs workspace ${root}`, listers: [clawjs], watchRoots: () => [clawjs.conversationsDir] };
   }
   const sqlite = new OpenClawSqliteSource(root, options.indexes);
   const files = new OpenClawFileSource(root, { skipAgent: (agent) => sqlite.hasDatabase(agent), indexes: options.indexes });
   const listers: Lister[] = [files, sqlite];
   if (hasClawJs) listers.push(new ClawJsSource(root, options.clawjsAgent, options.indexes));
-  return { description: `openclaw state dir ${root}${hasClawJs ? " (with a clawjs workspace)" : ""}`, listers };
+  // new agents and their sessions dirs or databases show up as changes here
+  const watchRoots = () => [join(root, "agents"), ...agentDirs(root)];
+  return { description: `openclaw state dir ${root}${hasClawJs ? " (with a clawjs workspace)" : ""}`, listers, watchRoots };
+}
+
+function agentDirs(root: string): string[] {
+  try {
+    return readdirSync(join(root, "agents"), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .flatMap((e) => [join(root, "agents", e.name), join(root, "agents", e.name, "sessions"), join(root, "agents", e.name, "agent")])
+      .filter((dir) => existsSync(dir));
+  } catch {
+    return [];
+  }
 }

@@ -21,8 +21,19 @@ export class ListingFs {
   readonly roots: RealRoots = new Map();
   private readonly stats = new Map<string, Stats | undefined>();
 
+  private readonly reals = new Map<string, string | null>();
+
   remember(path: string, info: Stats): void {
     this.stats.set(path, info);
+  }
+
+  /** A path's confined real path as resolved during this listing: null for none, undefined if not looked up. */
+  resolved(path: string): string | null | undefined {
+    return this.reals.get(path);
+  }
+
+  resolve(path: string, real: string | undefined): void {
+    this.reals.set(path, real ?? null);
   }
 
   stat(path: string): Stats | undefined {
@@ -47,6 +58,14 @@ export class ListingFs {
  * thread pool, and they are made for every session a query looks at.
  */
 export function confinedRealPath(root: string, path: string, listing?: ListingFs): string | undefined {
+  const known = listing?.resolved(path);
+  if (known !== undefined) return known ?? undefined;
+  const real = resolveConfined(root, path, listing);
+  listing?.resolve(path, real);
+  return real;
+}
+
+function resolveConfined(root: string, path: string, listing?: ListingFs): string | undefined {
   try {
     const roots = listing?.roots ?? new Map<string, string>();
     let realRoot = roots.get(root);

@@ -89,7 +89,7 @@ export type SessionInfo = {
    * An upper bound on the time of any event of this session, when known (lets queries skip it). It may
    * cost a stat or a row lookup, so it is asked for only when a query can use it.
    */
-  activity(): Promise<number | undefined>;
+  activity(): number | undefined;
   /** A lower bound on the time of any event of this session (its first line's time), when known. */
   earliest(): Promise<number | undefined>;
   /** false for a transcript the registry does not list (found on disk only). */
@@ -132,6 +132,8 @@ export interface TranscriptRead {
   lines(from?: number, to?: number): AsyncIterable<RawLine>;
   /** Whether the transcript has grown past the furthest position read so far. */
   grown(): Promise<boolean>;
+  /** Counts the lines before `next` as read (their events came from a cache instead). */
+  readThrough(next: number): void;
   /** The current end position. */
   end(): Promise<number>;
   /** A digest of the content before `at`: equal digests mean the prefix is the one indexed before. */

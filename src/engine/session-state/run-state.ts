@@ -9,7 +9,7 @@ import { comparePositions, type Position } from "../cursor.js";
 import { QueryError } from "../errors.js";
 import { jsonBytes, PageEventShaper, type ShapePolicy } from "../page-events.js";
 import { hasWildcard } from "../patterns.js";
-import { canonicalCaller, clearanceAllows, sameKey, sessionsInScope } from "../principal.js";
+import { canonicalCaller, clearanceAllows, namedBy, sameKey, sessionsInScope } from "../principal.js";
 import type { QueryContext } from "../run-query.js";
 import { selectOne } from "../select.js";
 import { shapeValue } from "../shape.js";
@@ -159,9 +159,8 @@ function shapeForState(shaper: PageEventShaper, event: SourceEvent, visibility: 
  */
 function withStatus(child: Omit<SpawnedChild, "status" | "endedAt">, visible: readonly SessionInfo[], instant: number | undefined): SpawnedChild {
   const key = child.childSessionKey;
-  const session = visible.find(
-    (s) => s.generation === "current" && (sameKey(s.key, key) || sameKey(s.storeKey, key) || sameKey(s.key, canonicalCaller(key))),
-  );
+  const named = namedBy(key);
+  const session = visible.find((s) => s.generation === "current" && named(s));
   if (!session) return { ...child, status: "unknown" };
   if (session.endedAt !== undefined && instant !== undefined && session.endedAt > instant) return { ...child, status: "running" };
   return {

@@ -66,7 +66,7 @@ export class ClawJsSource implements SessionSource {
       source: this.kind,
       location: path,
       watchDir: this.conversationsDir,
-      lastWrite: async () => mtimeMs,
+      lastWrite: () => mtimeMs,
       hasRegistry: false,
       open: () => new FileRead(this.root, path, fs),
       indexes: this.indexes,

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { TranscriptRead } from "../session.js";
+import type { SourceEvent, TranscriptRead } from "../session.js";
 import type { NormalizerState } from "../transcript/normalize.js";
 import { mergeStats, newStats, type EventStats } from "./event-stats.js";
 import { DEFAULT_INTERVAL_BYTES, emptyIndex, type TranscriptIndex } from "./transcript-index.js";
@@ -16,6 +16,22 @@ process.once("exit", () => {
 
 /** Where a page stopped reading, so the next page of the walk starts right there (memory only). */
 export type Resume = { at: number; state: NormalizerState };
+
+/** Lines a read has just turned into events, kept so the next page of a walk need not read them again. */
+export type CachedRun = {
+  /** Whose events these are (two sessions may share a transcript, and events carry their session). */
+  owner: string;
+  lines: Array<{ at: number; bytes: number; events: SourceEvent[]; skipped: [number, number] | undefined }>;
+  /** Where the line after the run starts, and the normalizer state there. */
+  next: number;
+  state: NormalizerState;
+  /** The transcript bytes of its lines (what it roughly costs to keep). */
+  bytes: number;
+};
+
+/** The most transcript bytes one cached run holds, and all of them together. */
+export const MAX_RUN_BYTES = 2 * 1024 * 1024;
+const MAX_CACHED_RUN_BYTES = 16 * 1024 * 1024;
 
 /** A whole transcript's totals (no hours) while it is unchanged: counts of it need not open it. */
 export type Rollup = { version: string; endState: NormalizerState; stats: Record<string, EventStats> };
@@ -33,6 +49,8 @@ export class IndexStore {
   private readonly memory = new Map<string, Entry>();
   private memoryBytes = 0;
   private readonly resumes = new Map<string, Resume[]>();
+  private readonly runs = new Map<string, CachedRun>();
+  private runBytes = 0;
   private rollups: Map<string, Rollup> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
 
@@ -42,7 +60,7 @@ export class IndexStore {
     /** Bytes of transcript per interval: the most a seek reads before the events it wants. */
     readonly intervalBytes = DEFAULT_INTERVAL_BYTES,
     /** About how much index (as JSON) to keep in memory. */
-    private readonly memoryBudget = 4 * 1024 * 1024,
+    private readonly memoryBudget = 12 * 1024 * 1024,
   ) {}
 
   /** The index of a transcript, valid for its current content (possibly empty). */
@@ -59,7 +77,9 @@ export class IndexStore {
         return entry.index;
       }
     }
-    this.resumes.delete(read.id); // rewritten or unknown: old resume points may point anywhere
+    // rewritten or unknown: old resume points and cached lines may point anywhere
+    this.resumes.delete(read.id);
+    this.dropRun(read.id);
     const fresh = emptyIndex(read.id);
     this.remember(read.id, { index: fresh, checkedAtEnd: end, bytes: 256 });
     return fresh;
@@ -96,6 +116,31 @@ export class IndexStore {
   /** Makes sure an index that covers its whole transcript has the rollup of this version. */
   ensureRollup(index: TranscriptIndex, version: string): void {
     if (this.loadRollups().get(index.id)?.version !== version) this.setRollup(index, version);
+  }
+
+  /** The cached lines of a transcript from position `at` on, if a recent read left them. */
+  cachedRun(id: string, owner: string, at: number): CachedRun | undefined {
+    const run = this.runs.get(id);
+    if (!run || run.owner !== owner) return undefined;
+    const start = run.lines.findIndex((line) => line.at === at);
+    if (start < 0) return undefined;
+    if (start === 0) return run;
+    const lines = run.lines.slice(start);
+    return { ...run, lines, bytes: lines.reduce((sum, line) => sum + line.bytes, 0) };
+  }
+
+  /** Keeps the lines a read turned into events (a bounded number, for the most recent transcripts). */
+  cacheRun(id: string, run: CachedRun): void {
+    this.dropRun(id);
+    if (run.lines.length === 0 || run.bytes > MAX_RUN_BYTES) return;
+    this.runs.set(id, run);
+    this.runBytes += run.bytes;
+    while (this.runBytes > MAX_CACHED_RUN_BYTES) this.dropRun(this.runs.keys().next().value!);
+  }
+
+  private dropRun(id: string): void {
+    this.runBytes -= this.runs.get(id)?.bytes ?? 0;
+    this.runs.delete(id);
   }
 
   /** Remembers a resume point (the last few per transcript). */

@@ -1,7 +1,8 @@
 import type { ReadOptions, SourceEvent, TranscriptRead } from "../session.js";
+import type { NormalizerState } from "../transcript/normalize.js";
 import { LineProcessor, type RawLine, type RegistryEnd, type TranscriptIdentity } from "../transcript/transcript-events.js";
 import type { EventStats } from "./event-stats.js";
-import type { IndexStore } from "./index-store.js";
+import { MAX_RUN_BYTES, type CachedRun, type IndexStore } from "./index-store.js";
 import {
   holdsAny,
   IndexExtender,
@@ -32,9 +33,51 @@ export async function* eventsForward(r: Read, fromLastInterval = false): AsyncGe
   const resume = fromLastInterval ? undefined : bestResume(r, index, i);
   let processor = new LineProcessor(r.identity, r.options, resume?.state ?? index.intervals[i]!.state);
   let from = resume?.at ?? index.intervals[i]!.at;
+  // what the previous read of this stretch already turned into events is given back, not read again
+  const owner = JSON.stringify(r.identity);
+  const cached = validRun(r.indexes.cachedRun(r.read.id, owner, from), index);
+  const recorder = new RunRecorder(r, owner, from, cached);
+  if (cached) {
+    for (const line of cached.lines) {
+      for (const [ts, seq] of line.skipped ? [line.skipped] : []) {
+        r.options.stats.skippedLines++;
+        r.options.skippedLine?.(ts, seq);
+      }
+      yield* line.events;
+    }
+    from = cached.next;
+    r.read.readThrough(from);
+    processor = new LineProcessor(r.identity, r.options, cached.state);
+    i = intervalOf(index, from);
+  }
+  try {
+    yield* readOn(r, index, i, from, processor, types, recorder);
+  } finally {
+    recorder.save(processor);
+  }
+}
+
+function validRun(run: CachedRun | undefined, index: TranscriptIndex): CachedRun | undefined {
+  return run && run.next <= index.end ? run : undefined;
+}
+
+/** Reads on from `from` (inside interval i), passing over intervals without wanted types. */
+async function* readOn(
+  r: Read,
+  index: TranscriptIndex,
+  start: number,
+  startFrom: number,
+  startProcessor: LineProcessor,
+  types: ReadOptions["types"],
+  recorder: RunRecorder,
+): AsyncGenerator<SourceEvent> {
+  let i = start;
+  let from = startFrom;
+  let processor = startProcessor;
   const last = index.intervals.length - 1;
   while (i < last) {
     if (from === index.intervals[i]!.at && !holdsAny(index.intervals[i]!, types)) {
+      recorder.stop(processor); // the run of lines is no longer contiguous
       reportSkipped(index, i, r.options);
       processor = new LineProcessor(r.identity, r.options, stateAfter(index, i));
       from = intervalEnd(index, i);
@@ -43,12 +86,74 @@ export async function* eventsForward(r: Read, fromLastInterval = false): AsyncGe
     }
     let j = i;
     while (j + 1 < last && holdsAny(index.intervals[j + 1]!, types)) j++;
-    yield* readRange(r, processor, from, intervalEnd(index, j));
+    yield* readRange(r, processor, from, intervalEnd(index, j), recorder);
     i = j + 1;
     from = index.intervals[i]!.at;
   }
-  if (from < index.end) yield* readRange(r, processor, from, index.end);
+  if (from < index.end) yield* readRange(r, processor, from, index.end, recorder);
+  recorder.stop(processor);
   yield* pastTheIndex(r, index, processor);
+}
+
+/** The interval a position falls in. */
+function intervalOf(index: TranscriptIndex, at: number): number {
+  let lo = 0;
+  let hi = index.intervals.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (index.intervals[mid]!.at <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Records the lines of one contiguous stretch as they are read, to cache them when the read ends. */
+class RunRecorder {
+  private readonly lines: CachedRun["lines"];
+  private next: number;
+  private bytes: number;
+  /** The normalizer state at `next`, when known without asking the processor. */
+  private state: NormalizerState | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly r: Read,
+    private readonly owner: string,
+    start: number,
+    cached: CachedRun | undefined,
+  ) {
+    this.lines = cached ? [...cached.lines] : [];
+    this.next = cached ? cached.next : start;
+    this.bytes = cached?.bytes ?? 0;
+    this.state = cached?.state;
+  }
+
+  /** Whether a line continues the run (if not, call stop before processing it). */
+  continues(line: RawLine): boolean {
+    return (
+      !this.stopped && line.at === this.next && line.next !== undefined && line.complete !== false && this.bytes + line.bytes <= MAX_RUN_BYTES
+    );
+  }
+
+  line(line: RawLine, events: SourceEvent[], skipped: [number, number] | undefined): void {
+    this.lines.push({ at: line.at!, bytes: line.bytes, events, skipped });
+    this.next = line.next!;
+    this.bytes += line.bytes;
+    this.state = undefined;
+  }
+
+  /** Ends the run before the processor goes on elsewhere (it is still at the run's end now). */
+  stop(processor: LineProcessor): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.state ??= processor.normalizer.snapshot();
+  }
+
+  save(processor: LineProcessor): void {
+    if (this.lines.length === 0) return;
+    const state = this.state ?? processor.normalizer.snapshot();
+    this.r.indexes.cacheRun(this.r.read.id, { owner: this.owner, lines: this.lines, next: this.next, state, bytes: this.bytes });
+  }
 }
 
 /** The lines past the indexed end, to the transcript's end: read, and added to the index. */
@@ -149,9 +254,18 @@ export function wholeFromRollup(r: Read, version: string): Array<SourceEvent | S
   return [{ summary: rollup.stats }, ...end];
 }
 
-/** The events of the lines in [from, to), each with its resume point. */
-async function* readRange(r: Read, processor: LineProcessor, from: number, to: number): AsyncGenerator<SourceEvent> {
-  for await (const line of r.read.lines(from, to)) yield* withResume(r, line, processor, () => processor.line(line));
+/** The events of the lines in [from, to), each with its resume point (recorded for the next read, when asked). */
+async function* readRange(r: Read, processor: LineProcessor, from: number, to: number, recorder?: RunRecorder): AsyncGenerator<SourceEvent> {
+  for await (const line of r.read.lines(from, to)) {
+    const recording = recorder?.continues(line) ?? false;
+    if (!recording) recorder?.stop(processor);
+    const skippedBefore = processor.skippedLines;
+    const seq = processor.normalizer.eventCount;
+    const ts = processor.normalizer.lastTimestamp;
+    const events = withResume(r, line, processor, () => processor.line(line));
+    if (recording) recorder!.line(line, events, processor.skippedLines > skippedBefore ? [ts, seq] : undefined);
+    yield* events;
+  }
 }
 
 function* extendWith(r: Read, line: RawLine, processor: LineProcessor, extender: IndexExtender): Generator<SourceEvent> {

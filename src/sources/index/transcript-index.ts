@@ -115,9 +115,13 @@ export class IndexExtender {
     this.endState = base.endState;
   }
 
-  /** Before a complete line at the index end: starts a new interval when the open one is full. */
+  /**
+   * Before a complete line at the index end: starts a new interval when the open one is full. Intervals
+   * grow with the transcript (at least 1/256 of what precedes them), so a huge transcript's index stays
+   * small while a seek still reads under half a percent of it.
+   */
   before(at: number, state: () => NormalizerState): void {
-    if (this.frozen || this.open.bytes < this.intervalBytes) return;
+    if (this.frozen || this.open.bytes < Math.max(this.intervalBytes, this.end / 256)) return;
     this.intervals.push(this.open);
     this.open = newInterval(at, state());
   }

@@ -19,7 +19,7 @@ export type EntrySession = {
   watchDir?: string;
   generation?: "current" | "earlier";
   /** Another time that bounds the session's last event (file mtime, last row time), looked up when asked. */
-  lastWrite?: () => Promise<number | undefined>;
+  lastWrite?: () => number | undefined;
   /** Whether the registry's status may end the session with session_end (ClawJS has no registry). */
   hasRegistry?: boolean;
   /** Starts one read of the transcript. */
@@ -93,9 +93,15 @@ class RegistrySession implements SessionInfo {
     this.updatedAt = this.registryEnd?.updatedAt ?? this.knownActivity;
   }
 
-  async activity(): Promise<number | undefined> {
-    const latest = maxOf(this.knownActivity, await this.input.lastWrite?.());
-    return latest === undefined ? undefined : latest + ACTIVITY_SLACK_MS;
+  private activityBound: number | undefined | null = null;
+
+  /** Looked up once per listing: a listing stands for one look at the store. */
+  activity(): number | undefined {
+    if (this.activityBound === null) {
+      const latest = maxOf(this.knownActivity, this.input.lastWrite?.());
+      this.activityBound = latest === undefined ? undefined : latest + ACTIVITY_SLACK_MS;
+    }
+    return this.activityBound;
   }
 
   async earliest(): Promise<number | undefined> {

@@ -119,7 +119,7 @@ export class OpenClawSqliteSource implements SessionSource {
       generation,
       location: `${path}#${sessionId}`,
       watchDir: dirname(path),
-      lastWrite: async () => lastRowTime(path, sessionId),
+      lastWrite: () => lastRowTime(path, sessionId),
       open: () => new DatabaseRead(path, sessionId),
       indexes: this.indexes,
     });
@@ -158,6 +158,10 @@ class DatabaseRead implements TranscriptRead {
     } finally {
       db.close();
     }
+  }
+
+  readThrough(next: number): void {
+    this.lastSeq = Math.max(this.lastSeq, next - 1);
   }
 
   async grown(): Promise<boolean> {

@@ -13,7 +13,7 @@ const RECENT_WRITE_MS = 30_000;
 export class FileRead implements TranscriptRead {
   readonly id: string;
   private real: string | undefined;
-  private readThrough = 0;
+  private furthest = 0;
 
   constructor(
     private readonly root: string,
@@ -28,7 +28,7 @@ export class FileRead implements TranscriptRead {
     const real = this.resolve();
     if (!real) return; // missing, or a link that leads out of its directory
     for await (const line of readLines(real, { start: from, end: to })) {
-      this.readThrough = Math.max(this.readThrough, line.end);
+      this.furthest = Math.max(this.furthest, line.end);
       const writtenRecently = !line.complete && (await this.modifiedWithin(RECENT_WRITE_MS));
       yield {
         text: line.text,
@@ -42,8 +42,12 @@ export class FileRead implements TranscriptRead {
     }
   }
 
+  readThrough(next: number): void {
+    this.furthest = Math.max(this.furthest, next);
+  }
+
   async grown(): Promise<boolean> {
-    return (await this.end()) > this.readThrough;
+    return (await this.end()) > this.furthest;
   }
 
   async end(): Promise<number> {

@@ -1,4 +1,5 @@
-import { open } from "node:fs/promises";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { setImmediate as nextTurn } from "node:timers/promises";
 
 /** One line of a JSONL file, with its byte range (end is just past the newline). */
 export type Line = {
@@ -24,27 +25,39 @@ export type ReadLinesOptions = {
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 const NEWLINE = 0x0a;
 
+/** Between reads this long the event loop gets a turn, so a long scan does not hold up other work. */
+const YIELD_EVERY_BYTES = 32 * 1024 * 1024;
+
 /**
  * Streams the lines of a file with their byte offsets, holding at most one chunk plus one line in
  * memory. It reads the file as it is when opened (later appends are left for the next read) and
- * opens it read-only, so it never changes the store or blocks its writer.
+ * opens it read-only, so it never changes the store or blocks its writer. Reads are synchronous:
+ * for page-cached transcripts a read takes microseconds, far less than a trip through the thread
+ * pool, and a query reads many small stretches of many files.
  */
 export async function* readLines(path: string, options: ReadLinesOptions = {}): AsyncGenerator<Line> {
   const chunkBytes = options.chunkBytes ?? 256 * 1024;
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  const handle = await open(path, "r");
+  const fd = openSync(path, "r");
   try {
-    const size = options.end ?? (await handle.stat()).size;
+    const size = options.end ?? fstatSync(fd).size;
     let position = options.start ?? 0;
-    const chunk = Buffer.allocUnsafe(chunkBytes);
+    // a short stretch needs no full-size buffer (queries read many short stretches)
+    const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(chunkBytes, size - position)));
     let pieces: Buffer[] = []; // the start of a line that spans chunks
     let pieceBytes = 0;
     let lineStart = position;
     let oversized = false;
 
+    let sinceTurn = 0;
     while (position < size) {
-      const { bytesRead } = await handle.read(chunk, 0, Math.min(chunkBytes, size - position), position);
+      const bytesRead = readSync(fd, chunk, 0, Math.min(chunk.length, size - position), position);
       if (bytesRead === 0) break;
+      sinceTurn += bytesRead;
+      if (sinceTurn >= YIELD_EVERY_BYTES) {
+        sinceTurn = 0;
+        await nextTurn();
+      }
       let from = 0;
       while (from < bytesRead) {
         const newline = chunk.indexOf(NEWLINE, from);
@@ -86,7 +99,7 @@ export async function* readLines(path: string, options: ReadLinesOptions = {}): 
         : { text: decodeAll(pieces, lineStart === 0), offset: lineStart, end: position, complete: false };
     }
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

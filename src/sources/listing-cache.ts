@@ -1,0 +1,70 @@
+import { statSync, watch, type FSWatcher } from "node:fs";
+import { join } from "node:path";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import type { SessionListing } from "./session.js";
+
+/** How long a listing is reused at most, even when no file-system event says it changed. */
+const MAX_AGE_MS = 5000;
+/** File times and the clock may differ by this much. */
+const CLOCK_SLACK_MS = 2000;
+
+function modifiedBefore(path: string, time: number): boolean {
+  try {
+    return statSync(path).mtimeMs < time;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reuses a store listing (its registry parses and per-file stats) between queries until something
+ * in the watched directories changes: one page of a walk over thousands of sessions then costs what
+ * its own reads cost, not a stat of every transcript. Where a directory cannot be watched, every
+ * query lists afresh.
+ */
+export class ListingCache {
+  private listing: SessionListing | undefined;
+  private listedAt = 0;
+  private readonly watchers = new Map<string, FSWatcher>();
+  private unwatchable = false;
+
+  constructor(
+    private readonly fresh: () => Promise<SessionListing>,
+    /** The directories whose changes can change the listing (besides each session's own). */
+    private readonly roots: () => string[],
+  ) {}
+
+  async get(): Promise<SessionListing> {
+    // let file-system events that have already arrived be handled before the cached listing is trusted
+    await nextTurn();
+    if (this.listing && !this.unwatchable && Date.now() - this.listedAt < MAX_AGE_MS) return this.listing;
+    const listedAt = Date.now();
+    this.listing = undefined;
+    const listing = await this.fresh();
+    for (const dir of new Set([...this.roots(), ...listing.sessions.map((s) => s.watchDir).filter((d): d is string => !!d)])) this.watch(dir);
+    this.listing = listing;
+    this.listedAt = listedAt;
+    return listing;
+  }
+
+  private watch(dir: string): void {
+    if (this.watchers.has(dir)) return;
+    try {
+      const watcher = watch(dir, { persistent: false }, (event, name) => {
+        // reading a file can bump its access time, which is reported as a change: only a newer
+        // modification (or a file coming or going) changes the listing
+        if (event === "change" && name && modifiedBefore(join(dir, name.toString()), this.listedAt - CLOCK_SLACK_MS)) return;
+        this.listing = undefined;
+      });
+      watcher.on("error", () => {
+        this.listing = undefined;
+        this.watchers.delete(dir);
+        watcher.close();
+      });
+      this.watchers.set(dir, watcher);
+    } catch (error) {
+      // a dir that is gone changes nothing (its parent is watched); one we cannot watch means listing afresh every time
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") this.unwatchable = true;
+    }
+  }
+}
