@@ -1,9 +1,11 @@
 /**
- * Timing for the store benchmarks. Every measured query runs in its own child process (run-one.ts),
- * so each run reports its own peak RSS and starts with nothing in memory. Ours runs "cold" (a fresh,
- * empty SESSION_EVENTS_CACHE_DIR) and "warm" (the cache dir the first cold run left). The OS page cache
- * is warm for everyone alike: the store fits in RAM and every contestant reads the same files.
- * A query is repeated up to `runs` times within a time budget; a run that hits the deadline is not repeated.
+ * Timing for the store benchmarks. Every measured query runs in a child process (run-one.ts), so each
+ * reports its own peak RSS. Ours is measured three ways: **cold** (a new process, an empty
+ * SESSION_EVENTS_CACHE_DIR: the first query after install), **restarted** (a new process, the cache dir
+ * a cold run left: the first query after a restart) and **server** (the same query repeated in one
+ * process: a running MCP server answering again). The OS page cache is warm for everyone alike: the
+ * store fits in RAM and every contestant reads the same files. A query is repeated up to `runs` times
+ * within a time budget; a run that hits the deadline is not repeated.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -37,11 +39,13 @@ function summarize(runs: Outcome[]): Measurement {
   };
 }
 
-/** Runs one query in a child process. */
-export function runChild(spec: QuerySpec, killAfterMs: number): Promise<Outcome> {
+type ChildRuns = { runs: number[]; maxRssMb?: number; result?: unknown; error?: string; timedOut?: boolean };
+
+/** Runs one query in a child process, `spec.repeat` times over one app context. */
+export function runChildRuns(spec: QuerySpec, killAfterMs: number): Promise<ChildRuns> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ["--max-old-space-size=8192", RUN_ONE, JSON.stringify(spec)], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [RUN_ONE, JSON.stringify(spec)], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     let killed = false;
@@ -54,17 +58,23 @@ export function runChild(spec: QuerySpec, killAfterMs: number): Promise<Outcome>
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       const ms = performance.now() - started;
-      if (killed) return resolve({ ms, timedOut: true, error: `killed after ${(ms / 1000).toFixed(0)} s` });
+      if (killed) return resolve({ runs: [ms], timedOut: true, error: `killed after ${(ms / 1000).toFixed(0)} s` });
       const last = stdout.trim().split("\n").pop() ?? "";
       try {
-        const parsed = JSON.parse(last) as { ms: number; maxRssMb: number; result?: Record<string, unknown>; error?: string };
+        const parsed = JSON.parse(last) as { runs: number[]; maxRssMb: number; result?: Record<string, unknown>; error?: string };
         const timedOut = parsed.result?.timedOut === true;
-        resolve({ ms: parsed.ms, maxRssMb: parsed.maxRssMb, result: parsed.result, ...(parsed.error ? { error: parsed.error } : {}), ...(timedOut ? { timedOut } : {}) });
+        resolve({ runs: parsed.runs, maxRssMb: parsed.maxRssMb, result: parsed.result, ...(parsed.error ? { error: parsed.error } : {}), ...(timedOut ? { timedOut } : {}) });
       } catch {
-        resolve({ ms, error: `exit ${code ?? signal}: ${stderr.trim().split("\n").slice(-3).join(" | ") || "no output"}` });
+        resolve({ runs: [ms], error: `exit ${code ?? signal}: ${stderr.trim().split("\n").slice(-3).join(" | ") || "no output"}` });
       }
     });
   });
+}
+
+/** Runs one query once in a new child process. */
+export async function runChild(spec: QuerySpec, killAfterMs: number): Promise<Outcome> {
+  const { runs, ...rest } = await runChildRuns({ ...spec, repeat: 1 }, killAfterMs);
+  return { ms: runs[0] ?? NaN, ...rest };
 }
 
 async function repeat(label: string, plan: HarnessPlan, once: () => Promise<Outcome>, first?: Outcome): Promise<Outcome[]> {
@@ -86,24 +96,35 @@ function freshCacheDir(plan: HarnessPlan): string {
   return mkdtempSync(join(plan.cacheRoot, "cache-"));
 }
 
-/** Ours, cold then warm: cold runs each get an empty cache dir; warm runs reuse the first cold run's. */
-export async function measureOurs(label: string, spec: Omit<QuerySpec, "cacheDir" | "deadlineMs">, plan: HarnessPlan): Promise<{ cold: Measurement; warm: Measurement }> {
+export type OursMeasurement = { cold: Measurement; restarted: Measurement; server: Measurement };
+
+/**
+ * Ours three ways. The first cold run leaves its cache dir for the restarted runs; further cold runs
+ * each get an empty one. Then one process runs the query `runs + 1` times: its first run starts that
+ * "server", the others are the server measurement (peak RSS: that process over all its runs).
+ */
+export async function measureOurs(label: string, spec: Omit<QuerySpec, "cacheDir" | "deadlineMs">, plan: HarnessPlan): Promise<OursMeasurement> {
   const killAfter = plan.deadlineMs + KILL_GRACE_MS;
+  const once = (cacheDir: string) => runChild({ ...spec, cacheDir, deadlineMs: plan.deadlineMs }, killAfter);
+  const inFreshDir = async <T>(run: (dir: string) => Promise<T>): Promise<T> => {
+    const dir = freshCacheDir(plan);
+    try {
+      return await run(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
   const warmDir = freshCacheDir(plan);
   try {
-    const first = await runChild({ ...spec, cacheDir: warmDir, deadlineMs: plan.deadlineMs }, killAfter);
+    const first = await once(warmDir);
     plan.log(`  ${label} ours cold #1: ${first.ms.toFixed(0)} ms, ${first.maxRssMb?.toFixed(0) ?? "?"} MB${first.error ? ` (${first.error})` : ""}`);
-    // after a cold run that timed out, warm runs still show what the cache it left is worth
-    const warm = first.error && !first.timedOut ? [] : await repeat(`${label} ours warm`, plan, () => runChild({ ...spec, cacheDir: warmDir, deadlineMs: plan.deadlineMs }, killAfter));
-    const cold = await repeat(`${label} ours cold`, plan, async () => {
-      const dir = freshCacheDir(plan);
-      try {
-        return await runChild({ ...spec, cacheDir: dir, deadlineMs: plan.deadlineMs }, killAfter);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    }, first);
-    return { cold: summarize(cold), warm: summarize(warm) };
+    // after a cold run that timed out, restarted runs still show what the cache it left is worth
+    const restarted = first.error && !first.timedOut ? [] : await repeat(`${label} ours restarted`, plan, () => once(warmDir));
+    const cold = await repeat(`${label} ours cold`, plan, () => inFreshDir(once), first);
+    const server = first.error || first.timedOut ? undefined : await inFreshDir((dir) => runChildRuns({ ...spec, cacheDir: dir, deadlineMs: plan.deadlineMs, repeat: plan.runs + 1 }, killAfter * (plan.runs + 1)));
+    if (server) plan.log(`  ${label} ours server: ${server.runs.map((r) => r.toFixed(0)).join(", ")} ms, ${server.maxRssMb?.toFixed(0) ?? "?"} MB${server.error ? ` (${server.error})` : ""}`);
+    const serverRuns: Outcome[] = server ? server.runs.slice(1).map((ms) => ({ ms, maxRssMb: server.maxRssMb, result: server.result, ...(server.error ? { error: server.error } : {}), ...(server.timedOut ? { timedOut: true } : {}) })) : [];
+    return { cold: summarize(cold), restarted: summarize(restarted), server: summarize(serverRuns) };
   } finally {
     rmSync(warmDir, { recursive: true, force: true });
   }

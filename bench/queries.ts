@@ -1,15 +1,20 @@
 /**
- * The benchmark's queries against this project, in-process (run-one.ts runs each in a child process):
- * Q1 tail of one session, Q2 last hour of every session, Q3 tool errors by tool, Q4 a walk over every
- * page of one session, the full pass it is compared with, and the 50 MB single-line check. Each
- * returns a small JSON result the harness checks against the generator's ground truth.
+ * The benchmark's queries against this project, in-process (run-one.ts runs each in a child process,
+ * possibly several times over one app context, as a running server would): Q0 a small session's first
+ * page, Q1 tail of one session, Q2 last hour of every session, Q3 tool errors by tool, Q4 a walk over
+ * every page of one session and the full passes it is compared with, and the 50 MB single-line check.
+ * Each returns a small JSON result the harness checks against the generator's ground truth.
  */
 import { createAppContext, type AppContext } from "../src/app/context.js";
 import type { Page } from "../src/contract/page.js";
 import type { SessionEventsInput, SessionsEventsInput } from "../src/contract/query-input.js";
 import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query.js";
+import { PageEventShaper } from "../src/engine/page-events.js";
+import { classify } from "../src/engine/visibility.js";
+import { positionOf } from "../src/engine/collect.js";
 import { readLines } from "../src/sources/transcript/line-reader.js";
 import { TranscriptNormalizer } from "../src/sources/transcript/normalize.js";
+import { newReadStats } from "../src/sources/session.js";
 import { listTranscripts } from "./transcripts.js";
 
 /** What a child process is asked to run. */
@@ -24,13 +29,16 @@ export type QuerySpec = {
   path?: string;
   /** A walk stops after this long (ms) and reports how far it got. */
   deadlineMs: number;
+  /** How many times the child runs the query over one app context (default 1): run 1 is the process's first query, the rest repeats. */
+  repeat?: number;
 };
 
-export type QueryFn = (spec: QuerySpec) => Promise<unknown>;
+/** `app` gives the process's one app context (made on first use), as a running server has. */
+export type QueryFn = (spec: QuerySpec, app: () => AppContext) => Promise<unknown>;
 
 export type WalkResult = { pages: number; events: number; timedOut: boolean; problems: string[] };
 
-function context(spec: QuerySpec): AppContext {
+export function context(spec: QuerySpec): AppContext {
   const env: NodeJS.ProcessEnv = { ...process.env, SESSION_EVENTS_CACHE_DIR: spec.cacheDir };
   for (const name of ["SESSION_EVENTS_CALLER", "SESSION_EVENTS_SCOPE", "SESSION_EVENTS_STORE", "SESSION_EVENTS_CURSOR_SECRET"]) delete env[name];
   return createAppContext({ store: spec.store, clearance: "confidential" }, env); // operator: scope all
@@ -84,15 +92,22 @@ function orderChecker(problems: string[], sameSession: boolean) {
 }
 
 /** Q1: the first page of one session's last hour. */
-async function tail(spec: QuerySpec): Promise<unknown> {
-  const ctx = context(spec);
+async function tail(spec: QuerySpec, app: () => AppContext): Promise<unknown> {
+  const ctx = app();
   const page = await querySessionEvents(ctx, { sessionKey: spec.sessionKey, since: spec.since, limit: 50 });
   return { events: page.events.length, hasMore: page.hasMore, stoppedBy: page.stoppedBy, allInWindow: page.events.every((e) => e.timestamp >= spec.since) };
 }
 
+/** Q0: the first page of a small session, no time filter: what any query costs before it reads much. */
+async function firstPage(spec: QuerySpec, app: () => AppContext): Promise<unknown> {
+  const ctx = app();
+  const page = await querySessionEvents(ctx, { sessionKey: spec.sessionKey, limit: 50 });
+  return { events: page.events.length, hasMore: page.hasMore, stoppedBy: page.stoppedBy, sessionsMatched: page.sessionsMatched };
+}
+
 /** Q2: every page of every session's last hour. */
-async function recentEverywhere(spec: QuerySpec): Promise<unknown> {
-  const ctx = context(spec);
+async function recentEverywhere(spec: QuerySpec, app: () => AppContext): Promise<unknown> {
+  const ctx = app();
   const input: SessionsEventsInput = { sessionKey: "*", since: spec.since, limit: 500 };
   const sessions = new Set<string>();
   const problems: string[] = [];
@@ -105,33 +120,17 @@ async function recentEverywhere(spec: QuerySpec): Promise<unknown> {
   return { ...walked, sessions: sessions.size };
 }
 
-/**
- * Q3: tool_error counts by tool over the whole store, by walking the tool_error events. Kept as one
- * function so it can be swapped for an aggregate call.
- */
-export async function toolErrorCounts(ctx: AppContext, deadlineMs: number): Promise<WalkResult & { byTool: Record<string, number> }> {
+/** Q3: tool_error counts by tool over the whole store, in one grouped call. */
+async function toolErrors(spec: QuerySpec, app: () => AppContext): Promise<unknown> {
+  const page = await querySessionsEvents(app(), { types: ["tool_error"], groupBy: ["tool"] });
   const byTool: Record<string, number> = {};
-  const problems: string[] = [];
-  const check = orderChecker(problems, false);
-  const input: SessionsEventsInput = { types: ["tool_error"], limit: 500 };
-  const walked = await walk((cursor) => querySessionsEvents(ctx, { ...input, cursor }), deadlineMs, (events) => {
-    check(events);
-    for (const e of events) {
-      const tool = typeof e.payload.toolName === "string" ? e.payload.toolName : "(unknown)";
-      byTool[tool] = (byTool[tool] ?? 0) + 1;
-    }
-  });
-  walked.problems.push(...problems);
-  return { ...walked, byTool };
-}
-
-async function toolErrors(spec: QuerySpec): Promise<unknown> {
-  return toolErrorCounts(context(spec), spec.deadlineMs);
+  for (const group of page.groups ?? []) byTool[String(group.key.tool ?? "(unknown)")] = group.count;
+  return { byTool, groups: page.groups?.length ?? 0, hasMore: page.hasMore };
 }
 
 /** Q4: every page of one session, from its first event. */
-async function walkSession(spec: QuerySpec): Promise<unknown> {
-  const ctx = context(spec);
+async function walkSession(spec: QuerySpec, app: () => AppContext): Promise<unknown> {
+  const ctx = app();
   const input: SessionEventsInput = { sessionKey: spec.sessionKey, limit: 500 };
   const problems: string[] = [];
   const check = orderChecker(problems, true);
@@ -176,6 +175,25 @@ async function fullPass(spec: QuerySpec): Promise<unknown> {
   return { lines, events, recentEvents };
 }
 
+/**
+ * One pass over the big session as a page sees it: the session's events (reader, normalizer,
+ * registry) each classified and shaped for a page and measured, as every page of a walk does.
+ */
+async function shapedPass(spec: QuerySpec, app: () => AppContext): Promise<unknown> {
+  const ctx = app();
+  const session = (await ctx.listSessions()).find((s) => s.key === spec.sessionKey);
+  if (!session) throw new Error(`no session ${spec.sessionKey}`);
+  const shaper = new PageEventShaper({ stripInternal: false, maxFieldChars: ctx.policy.maxFieldChars });
+  let events = 0;
+  let bytes = 0;
+  for await (const event of session.events({ stats: newReadStats() })) {
+    const item = { position: positionOf(event), event, visibility: classify(event, ctx.policy.rules) };
+    bytes += shaper.shaped(item).bytes;
+    events++;
+  }
+  return { events, bytes };
+}
+
 /** One pass of our reader and normalizer over every transcript: the floor for a scanning Q3. */
 async function storePass(spec: QuerySpec): Promise<unknown> {
   const byTool: Record<string, number> = {};
@@ -189,8 +207,8 @@ async function storePass(spec: QuerySpec): Promise<unknown> {
 }
 
 /** A session whose last line is a 50 MB tool result: the page must stay small and say it cut the text. */
-async function hugeLine(spec: QuerySpec): Promise<unknown> {
-  const ctx = context(spec);
+async function hugeLine(spec: QuerySpec, app: () => AppContext): Promise<unknown> {
+  const ctx = app();
   const page = await querySessionEvents(ctx, { sessionKey: spec.sessionKey, limit: 50, order: "desc" });
   const texts = page.events.map((e) => ({ e, chars: typeof e.payload.text === "string" ? e.payload.text.length : 0 }));
   const biggest = texts.sort((a, b) => b.chars - a.chars)[0];
@@ -206,11 +224,13 @@ async function hugeLine(spec: QuerySpec): Promise<unknown> {
 }
 
 export const OUR_QUERIES: Record<string, QueryFn> = {
+  "ours.first-page": firstPage,
   "ours.tail": tail,
   "ours.recent": recentEverywhere,
   "ours.tool-errors": toolErrors,
   "ours.walk-session": walkSession,
   "ours.full-pass": fullPass,
+  "ours.shaped-pass": shapedPass,
   "ours.store-pass": storePass,
   "ours.huge-line": hugeLine,
 };

@@ -1,16 +1,16 @@
 /**
  * The store benchmark (issue 4): generates (or reuses) a large OpenClaw file store, then times our
- * queries Q1–Q4 cold and warm against a naive Node script, jq and ripgrep doing the same work on the
+ * queries Q0–Q4 (cold, restarted, as a running server) against a naive Node script, jq and ripgrep doing the same work on the
  * same bytes, checks every answer against the generator's ground truth, and renders the tables.
  */
 import { join } from "node:path";
 import { MiB } from "./gen-plan.js";
 import { jqFullPass, jqRecent, jqToolErrors, rgRecent, rgToolErrors, toolVersion, type ExternalJob } from "./baselines.js";
 import { generateStore, type SessionFacts, type StoreManifest } from "./generate-store.js";
-import { measureExternal, measureNaive, measureOurs, type HarnessPlan, type Measurement } from "./harness.js";
+import { measureExternal, measureNaive, measureOurs, type HarnessPlan, type Measurement, type OursMeasurement } from "./harness.js";
 import { buildHugeLineStore } from "./huge-line.js";
 import type { QuerySpec } from "./queries.js";
-import { check, countsDiff, ms, ratio, ROW_HEADERS, rowCells, sameCounts, total, type Counts, type Row } from "./report.js";
+import { check, countsDiff, ms, oursAnswer, ratio, ROW_HEADERS, rowCells, sameCounts, total, type Counts, type Row } from "./report.js";
 import { markdownTable } from "./stats.js";
 import { listTranscripts } from "./transcripts.js";
 
@@ -47,6 +47,27 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   const rows: Row[] = [];
   const notes: string[] = [];
 
+  // Q0: a small session's first page: the fixed cost of a query on this store (listing it, opening one file)
+  {
+    const small = m.smallSession;
+    cfg.log("Q0 ...");
+    const ours = await measureOurs("Q0", { ...base, query: "ours.first-page", sessionKey: small.key }, plan);
+    const naive = await measureNaive("Q0", { ...base, query: "naive.full-pass", path: small.path }, plan);
+    rows.push({
+      query: `Q0 fixed cost: session_events on a small session (${(small.bytes / 1024).toFixed(0)} KiB), limit 50`,
+      ours: ours,
+      naive,
+      checks: [
+        check("ours", oursAnswer(ours), (r) => {
+          const n = num(r.events);
+          const ok = n === Math.min(50, small.events) || (r.stoppedBy === "byteBudget" && n >= 1 && n < 50);
+          return [ok, `${n} events (stoppedBy ${String(r.stoppedBy)}; truth ${small.events} in the session)`];
+        }),
+        check("naive", naive, (r) => [num(r.lines) === small.lines, `${String(r.lines)} lines (truth ${small.lines})`]),
+      ].filter((c): c is string => c !== undefined),
+    });
+  }
+
   // Q1: the first page of the last hour of one session, big and medium
   const tailRow = async (label: string, s: SessionFacts) => {
     cfg.log(`${label} ...`);
@@ -58,13 +79,12 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
     const lines = (name: string, x: Measurement | undefined) => check(name, x, (r) => [num(r.lines) === s.recentLines, `${String(r.lines)} lines (truth ${s.recentLines})`]);
     rows.push({
       query: `${label}: session_events since 1h, limit 50 (${(s.bytes / MiB).toFixed(0)} MiB transcript)`,
-      oursCold: ours.cold,
-      oursWarm: ours.warm,
+      ours: ours,
       naive,
       jq: jqM,
       rg: rgM,
       checks: [
-        check("ours", ours.warm.result ? ours.warm : ours.cold, (r) => {
+        check("ours", oursAnswer(ours), (r) => {
           // a page may end early at its byte budget; it must then say so, and say more exists
           const n = num(r.events);
           const ok = n >= 1 && n <= want && (n === want || r.stoppedBy === "byteBudget") && r.hasMore === s.recentEvents > n && r.allInWindow === true;
@@ -79,7 +99,7 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   };
   const q1Big = await tailRow("Q1 big", m.bigSession);
   const q1Medium = await tailRow("Q1 medium", m.mediumSession);
-  notes.push(`Q1 big ÷ medium (ours): cold ${ratio(q1Big.cold, q1Medium.cold)}, warm ${ratio(q1Big.warm, q1Medium.warm)} for a transcript ${(m.bigSession.bytes / m.mediumSession.bytes).toFixed(0)}x larger with about the same last hour (${m.bigSession.recentEvents} vs ${m.mediumSession.recentEvents} events).`);
+  notes.push(`Q1 big ÷ medium (ours): ${threeWays(q1Big, q1Medium)} for a transcript ${(m.bigSession.bytes / m.mediumSession.bytes).toFixed(0)}x larger with about the same last hour (${m.bigSession.recentEvents} vs ${m.mediumSession.recentEvents} events).`);
 
   // Q2: every session's last hour, every page
   {
@@ -91,13 +111,12 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
     const lines = (name: string, x: Measurement | undefined) => check(name, x, (r) => [num(r.lines) === m.recentLines, `${String(r.lines)} lines (truth ${m.recentLines})`]);
     rows.push({
       query: `Q2: sessions_events "*" since 1h, limit 500, all pages (${files.length} transcripts)`,
-      oursCold: ours.cold,
-      oursWarm: ours.warm,
+      ours: ours,
       naive,
       jq: jqM,
       rg: rgM,
       checks: [
-        check("ours", ours.warm.result ? ours.warm : ours.cold, (r) => {
+        check("ours", oursAnswer(ours), (r) => {
           const problems = r.problems as string[];
           return [num(r.events) === m.recentEvents && num(r.sessions) === m.recentSessions && problems.length === 0, `${String(r.events)} events in ${String(r.sessions)} sessions, ${String(r.pages)} pages (truth ${m.recentEvents} in ${m.recentSessions})${problems.length ? `; ${problems.slice(0, 3).join("; ")}` : ""}`];
         }),
@@ -109,11 +128,9 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   }
 
   // Q3: tool errors by tool over the whole store
-  let q3Walk: Measurement | undefined;
   {
     cfg.log("Q3 ...");
     const ours = await measureOurs("Q3", { ...base, query: "ours.tool-errors" }, plan);
-    q3Walk = ours.warm.medianMs !== undefined ? ours.warm : ours.cold;
     const naive = await measureNaive("Q3", { ...base, query: "naive.tool-errors" }, plan);
     const jqM = await external("Q3", jqToolErrors(files));
     const rgM = await external("Q3", rgToolErrors(files));
@@ -123,25 +140,24 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
         return [sameCounts(got, m.toolErrorsByTool), sameCounts(got, m.toolErrorsByTool) ? `${total(got)} errors, per tool equal to truth` : countsDiff(got, m.toolErrorsByTool)];
       });
     rows.push({
-      query: `Q3: tool_error counts by tool, whole store (walk of sessions_events types [tool_error], limit 500)`,
-      oursCold: ours.cold,
-      oursWarm: ours.warm,
+      query: `Q3: tool_error counts by tool, whole store (sessions_events types [tool_error], groupBy [tool])`,
+      ours,
       naive,
       jq: jqM,
       rg: rgM,
       checks: [
-        byTool("ours", ours.warm.result ? ours.warm : ours.cold),
+        byTool("ours", oursAnswer(ours)),
         byTool("naive", naive),
         byTool("jq", jqM),
         check("rg", rgM, (r) => [num(r.lines) === m.toolErrors, `${String(r.lines)} lines match (truth ${m.toolErrors}; total only)`]),
       ].filter((c): c is string => c !== undefined),
     });
+    notes.push(`Q3 ours ÷ rg -c: ${threeWays(ours, { cold: rgM, restarted: rgM, server: rgM })}; jq ÷ ours: ${threeWays({ cold: jqM, restarted: jqM, server: jqM }, ours)}.`);
     const scan = await measureOurs("Q3 one scan", { ...base, query: "ours.store-pass" }, plan);
     rows.push({
-      query: "Q3 floor: one pass of our reader + normalizer over every transcript",
-      oursCold: scan.cold,
-      oursWarm: scan.warm,
-      checks: [byTool("ours", scan.warm.result ? scan.warm : scan.cold)].filter((c): c is string => c !== undefined),
+      query: "Q3 floor: one pass of our reader + normalizer over every transcript (no cache)",
+      ours: scan,
+      checks: [byTool("ours", oursAnswer(scan))].filter((c): c is string => c !== undefined),
     });
   }
 
@@ -151,14 +167,14 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
     const big = m.bigSession;
     const walk = await measureOurs("Q4 walk", { ...base, query: "ours.walk-session", sessionKey: big.key }, plan);
     const pass = await measureOurs("Q4 full pass", { ...base, query: "ours.full-pass", path: big.path }, plan);
+    const shaped = await measureOurs("Q4 shaped pass", { ...base, query: "ours.shaped-pass", sessionKey: big.key }, plan);
     const naive = await measureNaive("Q4", { ...base, query: "naive.full-pass", path: big.path }, plan);
     const jqM = await external("Q4", jqFullPass(big.path));
     rows.push({
       query: `Q4: session_events big session, limit 500, every page`,
-      oursCold: walk.cold,
-      oursWarm: walk.warm,
+      ours: walk,
       checks: [
-        check("ours", walk.warm.result ? walk.warm : walk.cold, (r) => {
+        check("ours", oursAnswer(walk), (r) => {
           const problems = r.problems as string[];
           return [num(r.events) === big.events && problems.length === 0, `${String(r.events)} events in ${String(r.pages)} pages (truth ${big.events})${problems.length ? `; ${problems.slice(0, 3).join("; ")}` : ""}`];
         }),
@@ -167,18 +183,22 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
     const lines = (name: string, x: Measurement | undefined) => check(name, x, (r) => [num(r.lines) === big.lines, `${String(r.lines)} lines (truth ${big.lines})`]);
     rows.push({
       query: "Q4 one full pass of the big session (ours: reader + normalizer; others: parse every line)",
-      oursCold: pass.cold,
-      oursWarm: pass.warm,
+      ours: pass,
       naive,
       jq: jqM,
-      checks: [check("ours", pass.warm, (r) => [num(r.events) === big.events, `${String(r.events)} events (truth ${big.events})`]), lines("naive", naive), lines("jq", jqM)].filter((c): c is string => c !== undefined),
+      checks: [check("ours", oursAnswer(pass), (r) => [num(r.events) === big.events, `${String(r.events)} events (truth ${big.events})`]), lines("naive", naive), lines("jq", jqM)].filter((c): c is string => c !== undefined),
     });
-    const walkM = walk.warm.medianMs !== undefined ? walk.warm : walk.cold;
+    rows.push({
+      query: "Q4 one full pass of the big session as pages see it (reader + normalizer + each event shaped and measured for a page)",
+      ours: shaped,
+      checks: [check("ours", oursAnswer(shaped), (r) => [num(r.events) === big.events, `${String(r.events)} events (truth ${big.events})`])].filter((c): c is string => c !== undefined),
+    });
+    const walkM = oursAnswer(walk);
     const progress = walkM.result as { events?: number; pages?: number } | undefined;
     notes.push(
       walkM.timedOut
-        ? `Q4 walk ÷ full pass: the walk timed out after ${(cfg.deadlineMs / 1000).toFixed(0)} s with ${progress?.events ?? "?"} of ${big.events} events (${progress?.pages ?? "?"} pages), so at least ${(cfg.deadlineMs / (pass.warm.medianMs ?? NaN)).toFixed(0)}x a full pass (${ms(pass.warm, cfg.runs, cfg.deadlineMs)} ms), and growing: each page re-reads the transcript up to its cursor.`
-        : `Q4 walk ÷ full pass (ours): cold ${ratio(walk.cold, pass.cold)}, warm ${ratio(walk.warm, pass.warm)}.`,
+        ? `Q4 walk ÷ full pass: the walk timed out after ${(cfg.deadlineMs / 1000).toFixed(0)} s with ${progress?.events ?? "?"} of ${big.events} events (${progress?.pages ?? "?"} pages), so more than ${(cfg.deadlineMs / (pass.server.medianMs ?? NaN)).toFixed(0)}x a full pass (${ms(pass.server, cfg.runs, cfg.deadlineMs)} ms); at that pace the whole walk would take about ${((cfg.deadlineMs * big.events) / Math.max(1, progress?.events ?? 1) / 1000).toFixed(0)} s.`
+        : `Q4 walk ÷ one pass of reader + normalizer: ${threeWays(walk, pass)}; walk ÷ one shaped pass: ${threeWays(walk, shaped)}.`,
     );
   }
 
@@ -191,17 +211,20 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
     const naive = await measureNaive("huge line", { ...spec, query: "naive.full-pass", path: huge.path }, plan);
     rows.push({
       query: `A ${(huge.lineBytes / MiB).toFixed(0)} MiB single line (tool result) in a small session: session_events desc, limit 50`,
-      oursCold: ours.cold,
-      oursWarm: ours.warm,
+      ours: ours,
       naive,
       checks: [
-        check("ours", ours.warm.result ? ours.warm : ours.cold, (r) => [r.truncated === true && num(r.pageBytes) <= 64 * 1024, `text cut to ${String(r.biggestChars)} chars (truncated ${String(r.truncated)}), page ${String(r.pageBytes)} bytes, ${String(r.events)} events`]),
+        check("ours", oursAnswer(ours), (r) => [r.truncated === true && num(r.pageBytes) <= 64 * 1024, `text cut to ${String(r.biggestChars)} chars (truncated ${String(r.truncated)}), page ${String(r.pageBytes)} bytes, ${String(r.events)} events`]),
         check("naive", naive, (r) => [true, `parsed ${String(r.lines)} lines`]),
       ].filter((c): c is string => c !== undefined),
     });
   }
-  if (q3Walk?.timedOut) notes.push(`Q3's walk timed out after ${(cfg.deadlineMs / 1000).toFixed(0)} s with ${String((q3Walk.result as { events?: number } | undefined)?.events ?? "?")} of ${m.toolErrors} errors.`);
   return render(m, rows, notes, cfg, { jq, rg });
+}
+
+/** A ratio of two of our measurements, each way: "cold 1.2x, restarted 1.1x, server 1.0x". */
+function threeWays(a: Partial<Record<keyof OursMeasurement, Measurement | undefined>>, b: Partial<Record<keyof OursMeasurement, Measurement | undefined>>): string {
+  return (["cold", "restarted", "server"] as const).map((k) => `${k} ${ratio(a[k], b[k])}`).join(", ");
 }
 
 function render(m: StoreManifest, rows: Row[], notes: string[], cfg: StoreBenchConfig, versions: { jq?: string; rg?: string }): string {
@@ -228,7 +251,7 @@ function render(m: StoreManifest, rows: Row[], notes: string[], cfg: StoreBenchC
     "",
     storeTable,
     "",
-    `Each query runs in its own Node process (peak RSS is that process's). **cold** = a fresh, empty SESSION_EVENTS_CACHE_DIR; **warm** = the cache dir the first cold run left. The OS page cache is warm for all. "1h" is the hour before the store was generated (passed as epoch ms, so a reused store answers the same). Median of up to ${cfg.runs} runs (n shows fewer, within a ${(cfg.budgetMs / 1000).toFixed(0)} s budget per cell); page walks stop after ${(cfg.deadlineMs / 1000).toFixed(0)} s. naive = Node readFileSync + split + JSON.parse of every line; jq: ${versions.jq ?? "not installed (skipped)"}; rg: ${versions.rg ?? "not installed (skipped)"}. Baselines count lines (Q1, Q2) where ours counts events.`,
+    `Ours is measured three ways, each in child Node processes with default heap settings (peak RSS is the process's): **cold** = a new process and a fresh, empty SESSION_EVENTS_CACHE_DIR (the first query after install); **restarted** = a new process with the cache dir the first cold run left (the first query after a restart); **server** = the same query repeated in one process, as a running MCP server answers it again (RSS: that process's peak over all its runs). The OS page cache is warm for all. "1h" is the hour before the store was generated (passed as epoch ms, so a reused store answers the same). Median of up to ${cfg.runs} runs (n shows fewer, within a ${(cfg.budgetMs / 1000).toFixed(0)} s budget per cell); page walks stop after ${(cfg.deadlineMs / 1000).toFixed(0)} s. naive = Node readFileSync + split + JSON.parse of every line; jq: ${versions.jq ?? "not installed (skipped)"}; rg: ${versions.rg ?? "not installed (skipped)"}. Baselines count lines (Q1, Q2) where ours counts events.`,
     "",
     markdownTable(ROW_HEADERS, rows.map((r) => rowCells(r, cfg.runs, cfg.deadlineMs))),
     "",

@@ -110,6 +110,26 @@ describe("the transcript index", () => {
     }
   });
 
+  it("counts skipped lines in a window the same whatever stretches an earlier read indexed", async () => {
+    store.transcript("main", "long.jsonl", longSession("long", 300));
+    store.registry("main", { "agent:main:long": { sessionId: "long", updatedAt: T0 + 700 * 60_000 } });
+    const [upToUntil, descSince] = [queries[4]!, queries[5]!];
+    const skippedPerPage = (pages: Page[]) => pages.map((p) => p.skippedLines);
+    const freshDir = mkdtempSync(join(tmpdir(), "index-fresh-"));
+    try {
+      const expected = await walk(context(1 << 30, freshDir), descSince);
+      // an index of small stretches that stops partway (a walk up to `until`), written to the cache when the walk ends ...
+      await walk(context(8192), upToUntil);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      // ... then extended by a reader with one big stretch: the desc read strays before `since` by another amount
+      const mixed = await walk(context(1 << 30), descSince);
+      expect(skippedPerPage(mixed)).toEqual(skippedPerPage(expected));
+      expect(mixed.flatMap((p) => p.events.map((e) => e.id))).toEqual(expected.flatMap((p) => p.events.map((e) => e.id)));
+    } finally {
+      rmSync(freshDir, { recursive: true, force: true });
+    }
+  });
+
   it("extends itself when the transcript grows, and starts over when it is rewritten", async () => {
     const path = store.transcript("main", "long.jsonl", longSession("long", 100));
     store.registry("main", { "agent:main:long": { sessionId: "long", updatedAt: T0 + 700 * 60_000 } });

@@ -28,6 +28,6 @@ export const GroupSchema = z.object({
   durationMs: z
     .object({ p50: z.number(), p95: z.number(), samples: z.number().int() })
     .optional()
-    .describe("Tool durations (tool_result, tool_error) in the group, from log buckets (within about 5%)."),
+    .describe("Tool durations (tool_result, tool_error) in the group, from log buckets (within about 2%)."),
 });
 export type Group = z.infer<typeof GroupSchema>;

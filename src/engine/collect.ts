@@ -118,6 +118,9 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
       if (asc) ends.push({ end, pending: () => pending(end.lastTimestamp, end.nextSeq) });
     };
     const skippedLine = (ts: number, seq: number) => {
+      // a skipped line counts where the window holds the event before it: how far a read strays
+      // outside the window depends on where the index's stretches begin, the count must not
+      if ((since !== undefined && ts < since) || (until !== undefined && ts >= until)) return;
       const at = { ts, key: session.key, sid: session.sessionId, seq: seq + 0.5 };
       if (!spec.after || before(spec.after, at) < 0) skipped.push(at);
     };

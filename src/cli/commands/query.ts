@@ -57,7 +57,8 @@ export function queryCommand(): Command {
     const ctx = createAppContext(appOptions(command.optsWithGlobals()));
     if (flags.follow) return follow(ctx, patterns, flags);
     const page = await runFromFlags(ctx, patterns, flags);
-    process.stdout.write(flags.json ? `${JSON.stringify(page, null, 2)}\n` : `${formatPage(page)}\n`);
+    const readable = flags.event !== undefined ? formatFetchedEvent(page) : formatPage(page);
+    process.stdout.write(flags.json ? `${JSON.stringify(page, null, 2)}\n` : `${readable}\n`);
   });
 }
 
@@ -167,4 +168,12 @@ export function formatPage(page: Page): string {
     ...page.notes,
     `next: --cursor ${page.nextCursor}`,
   ].join("\n");
+}
+
+/** One fetched event (--event): its fields, then its whole payload as indented JSON. */
+function formatFetchedEvent(page: Page): string {
+  const event = page.events[0];
+  if (!event) return ["(no event)", ...page.notes].join("\n");
+  const head = `${event.id}  ${shortTime(event.timestamp)}  ${event.session}  ${event.type}  (${event.visibility})${event.redacted ? "  redacted" : ""}${event.truncated ? "  truncated" : ""}`;
+  return [head, JSON.stringify(event.payload, null, 2), ...page.notes].join("\n");
 }

@@ -28,7 +28,7 @@ export function viewStats(stats: EventStats): StatsView {
 }
 
 const HOUR_MS = 3_600_000;
-/** Duration buckets grow by 2^(1/16) (about 4.4%): a quantile read from them is that close. */
+/** Duration buckets grow by 2^(1/16) (about 4.4%); a quantile is reported as its bucket's geometric middle, within about 2.2%. */
 const BUCKETS_PER_DOUBLING = 16;
 
 export function newStats(): EventStats {
@@ -101,10 +101,10 @@ function durationBucket(ms: number): number {
 }
 
 function bucketValue(bucket: number): number {
-  return bucket === 0 ? 1 : Math.round(2 ** (bucket / BUCKETS_PER_DOUBLING));
+  return bucket === 0 ? 1 : Math.round(2 ** ((bucket - 0.5) / BUCKETS_PER_DOUBLING));
 }
 
-/** p50 and p95 of the bucketed durations (each reported as its bucket's upper bound). */
+/** p50 and p95 of the bucketed durations (each reported as its bucket's geometric middle). */
 export function durationQuantiles(stats: EventStats): { p50: number; p95: number; samples: number } | undefined {
   const buckets: Array<readonly [number, number]> = [];
   for (let i = DUR; i < stats.length; i += 2) buckets.push([stats[i]!, stats[i + 1]!]);

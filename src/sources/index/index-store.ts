@@ -6,12 +6,13 @@ import type { NormalizerState } from "../transcript/normalize.js";
 import { mergeStats, newStats, type EventStats } from "./event-stats.js";
 import { DEFAULT_INTERVAL_BYTES, emptyIndex, type TranscriptIndex } from "./transcript-index.js";
 
-type Entry = { index: TranscriptIndex; checkedAtEnd: number; bytes: number };
+/** `bytes`: about what the index takes as JSON; `writtenEnd`: the end of the copy on disk (-1: none). */
+type Entry = { index: TranscriptIndex; checkedAtEnd: number; bytes: number; writtenEnd: number };
 
-/** Stores with rollups not yet written; one exit hook writes them all (a CLI run ends before the timer). */
+/** Stores with indexes or rollups not yet written; one exit hook writes them all (a CLI run ends before the timer). */
 const unflushed = new Set<IndexStore>();
 process.once("exit", () => {
-  for (const store of unflushed) store.flushRollups();
+  for (const store of unflushed) store.flush();
 });
 
 /** Where a page stopped reading, so the next page of the walk starts right there (memory only). */
@@ -38,7 +39,9 @@ export type Rollup = { version: string; endState: NormalizerState; stats: Record
 
 const RESUME_POINTS_PER_TRANSCRIPT = 8;
 const ROLLUPS_FILE = "rollups-v3.json";
-const ROLLUP_FLUSH_MS = 200;
+const FLUSH_MS = 200;
+/** Index JSON bytes per interval, guessed until an index has been serialized once. */
+const GUESSED_INTERVAL_JSON_BYTES = 2048;
 
 /**
  * Transcript indexes, kept in memory (most recently used, within a byte budget) and on disk under the
@@ -53,6 +56,9 @@ export class IndexStore {
   private runBytes = 0;
   private rollups: Map<string, Rollup> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
+  /** Indexes extended in memory since they were last written. */
+  private readonly dirty = new Set<string>();
+  private rollupsChanged = false;
 
   constructor(
     /** Where indexes persist; undefined keeps them in memory only. */
@@ -81,7 +87,7 @@ export class IndexStore {
     this.resumes.delete(read.id);
     this.dropRun(read.id);
     const fresh = emptyIndex(read.id);
-    this.remember(read.id, { index: fresh, checkedAtEnd: end, bytes: 256 });
+    this.remember(read.id, { index: fresh, checkedAtEnd: end, bytes: 256, writtenEnd: -1 });
     return fresh;
   }
 
@@ -92,9 +98,27 @@ export class IndexStore {
   save(index: TranscriptIndex, version?: string): void {
     const current = this.memory.get(index.id);
     if (current && current.index.end > index.end) return;
-    const json = JSON.stringify(index);
-    this.remember(index.id, { index, checkedAtEnd: -1, bytes: json.length });
+    const writtenEnd = current?.writtenEnd ?? -1;
+    const perInterval = current && current.index.intervals.length > 0 ? current.bytes / current.index.intervals.length : GUESSED_INTERVAL_JSON_BYTES;
+    const entry: Entry = { index, checkedAtEnd: -1, bytes: Math.round(perInterval * (index.intervals.length + 1)), writtenEnd };
+    this.remember(index.id, entry);
     if (version !== undefined) this.setRollup(index, version);
+    // a walk extends the index page by page: writing it whole each time would cost time quadratic in
+    // its size, so it is written when it has doubled since the last write, else shortly after
+    if (writtenEnd < 0 || index.end >= 2 * writtenEnd) this.write(entry);
+    else {
+      this.dirty.add(index.id);
+      this.scheduleFlush();
+    }
+  }
+
+  private write(entry: Entry): void {
+    const { index } = entry;
+    this.dirty.delete(index.id);
+    const json = JSON.stringify(index);
+    if (this.memory.get(index.id) === entry) this.memoryBytes += json.length - entry.bytes;
+    entry.bytes = json.length;
+    entry.writtenEnd = index.end;
     if (!this.dir) return;
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
@@ -168,7 +192,8 @@ export class IndexStore {
     }
     const { seq, lastTs } = index.endState;
     this.loadRollups().set(index.id, { version, endState: { seq, lastTs, pending: [] }, stats });
-    this.scheduleRollupFlush();
+    this.rollupsChanged = true;
+    this.scheduleFlush();
   }
 
   private loadRollups(): Map<string, Rollup> {
@@ -185,19 +210,25 @@ export class IndexStore {
     return this.rollups;
   }
 
-  private scheduleRollupFlush(): void {
+  private scheduleFlush(): void {
     if (!this.dir || this.flushTimer) return;
-    this.flushTimer = setTimeout(() => this.flushRollups(), ROLLUP_FLUSH_MS);
+    this.flushTimer = setTimeout(() => this.flush(), FLUSH_MS);
     this.flushTimer.unref();
     unflushed.add(this);
   }
 
-  /** Writes the rollups now (also done shortly after a change, and when the process exits). */
-  flushRollups(): void {
+  /** Writes what changed now (also done shortly after a change, and when the process exits). */
+  flush(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     unflushed.delete(this);
-    if (!this.dir || !this.rollups) return;
+    for (const id of [...this.dirty]) {
+      const entry = this.memory.get(id);
+      if (entry) this.write(entry);
+    }
+    this.dirty.clear();
+    if (!this.dir || !this.rollups || !this.rollupsChanged) return;
+    this.rollupsChanged = false;
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       const path = join(this.dir, ROLLUPS_FILE);
@@ -215,7 +246,7 @@ export class IndexStore {
       const json = readFileSync(this.pathOf(id), "utf8");
       const index = JSON.parse(json) as TranscriptIndex;
       return index.v === 3 && index.id === id && Array.isArray(index.intervals) && index.intervals.length > 0
-        ? { index, checkedAtEnd: -1, bytes: json.length }
+        ? { index, checkedAtEnd: -1, bytes: json.length, writtenEnd: index.end }
         : undefined;
     } catch {
       return undefined;
@@ -232,6 +263,7 @@ export class IndexStore {
     this.memoryBytes += entry.bytes;
     while (this.memoryBytes > this.memoryBudget && this.memory.size > 1) {
       const [oldest, dropped] = this.memory.entries().next().value!;
+      if (this.dirty.has(oldest)) this.write(dropped);
       this.memory.delete(oldest);
       this.memoryBytes -= dropped.bytes;
     }
