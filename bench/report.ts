@@ -8,8 +8,8 @@ export type Row = {
   naive?: Measurement;
   jq?: Measurement;
   rg?: Measurement;
-  /** Agreement notes, one per contestant; a leading "NO" marks a disagreement. */
-  checks: string[];
+  /** Agreement notes, one per contestant (undefined: not measured); a leading "NO" marks a disagreement. */
+  checks: Array<string | undefined>;
 };
 
 export function ms(m: Measurement | undefined, runs: number, deadlineMs: number): string {
@@ -43,7 +43,7 @@ export function rowCells(row: Row, runs: number, deadlineMs: number): string[] {
     `${ratio(row.naive, row.ours?.restarted)} / ${ratio(row.naive, row.ours?.server)}`,
     `${mb(row.ours?.cold)} / ${mb(row.ours?.restarted)} / ${mb(row.ours?.server)}`,
     `${mb(row.naive)} / ${mb(row.jq)} / ${mb(row.rg)}`,
-    row.checks.join("; ") || "—",
+    row.checks.filter((c) => c !== undefined).join("; ") || "—",
   ];
 }
 
