@@ -7,10 +7,12 @@
  */
 import { performance } from "node:perf_hooks";
 import type { AppContext } from "../src/app/context.js";
+import { limitHeapGrowth } from "../src/app/heap.js";
 import { NAIVE_QUERIES } from "./baselines.js";
 import { context, OUR_QUERIES, type QuerySpec } from "./queries.js";
 
 const spec = JSON.parse(process.argv[2] ?? "{}") as QuerySpec;
+if (spec.query.startsWith("ours.")) limitHeapGrowth(); // as the CLI and the MCP server do at startup (baselines keep Node's defaults)
 const fn = OUR_QUERIES[spec.query] ?? NAIVE_QUERIES[spec.query];
 if (!fn) {
   console.error(`unknown query ${JSON.stringify(spec.query)}`);

@@ -180,6 +180,20 @@ describe("principal from the environment", () => {
   });
 });
 
+describe("SESSION_EVENTS_HEAP_GROWTH", () => {
+  it("takes a whole percent (0 keeps V8's own heuristics) and refuses anything else, saying what it accepts", async () => {
+    for (const value of ["0", "30", "150"]) expect(JSON.parse(await ok("sessions", ["--json"], { SESSION_EVENTS_HEAP_GROWTH: value })).length).toBeGreaterThan(0);
+    for (const value of ["-5", "1.5", "lots", "401"]) {
+      const result = await cli("sessions", ["--json"], { SESSION_EVENTS_HEAP_GROWTH: value });
+      expect(result.code).not.toBe(0);
+      expect(result.stdout).toBe("");
+      expect(result.stderr.trim()).toBe(
+        `error: SESSION_EVENTS_HEAP_GROWTH must be a whole percent from 0 (V8's own heuristics) to 400, got ${JSON.stringify(value)}`,
+      );
+    }
+  });
+});
+
 describe("help, version and mcp", () => {
   it("--help on the root and on every command exits 0 and names its options", async () => {
     const root = await runCli(["--help"], env);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -130,6 +130,28 @@ describe("groupBy", () => {
     await querySessionsEvents(ctx, { groupBy: ["tool"], types: ["tool_error"] });
     const warm = ctx.workDone.bytesRead - before;
     expect(warm).toBeLessThan(before / 10);
+  });
+
+  it("counts a window from the summaries a previous process left on disk, and reads instead once another write replaced them", async () => {
+    const input: SessionsEventsInput = { groupBy: ["session", "type"], since: T0 + 3 * 3_600_000, until: T0 + 2.5 * 86_400_000 };
+    const cold = context(4096);
+    const expected = comparable((await querySessionsEvents(cold, input)).groups!);
+    const restarted = context(4096); // a new process: indexes come from the cache dir, their summaries read only now
+    expect(comparable((await querySessionsEvents(restarted, input)).groups!)).toEqual(expected);
+    expect(restarted.workDone.bytesRead).toBeLessThan(cold.workDone.bytesRead / 5);
+    // each file's summaries now belong to another extent of the transcript (as a write by another process would leave them)
+    const dir = cache;
+    const files = readdirSync(dir).filter((name) => name.endsWith(".json"));
+    expect(files.length).toBe(3);
+    for (const name of files) {
+      const text = readFileSync(join(dir, name), "utf8");
+      const newline = text.indexOf("\n");
+      const groups = JSON.parse(text.slice(newline + 1)) as { end: number };
+      writeFileSync(join(dir, name), `${text.slice(0, newline)}\n${JSON.stringify({ ...groups, end: groups.end + 1 })}`);
+    }
+    const replaced = context(4096);
+    expect(comparable((await querySessionsEvents(replaced, input)).groups!)).toEqual(expected);
+    expect(replaced.workDone.bytesRead).toBeGreaterThan(cold.workDone.bytesRead / 5);
   });
 
   it("sums tokens and cost of assistant messages and gives tool durations", async () => {

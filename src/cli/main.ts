@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
+import { limitHeapGrowth } from "../app/heap.js";
 import { QueryError } from "../engine/errors.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { mcpCommand } from "./commands/mcp.js";
@@ -29,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
     if (error.code === "EPIPE") process.exit(0);
   });
   try {
+    limitHeapGrowth();
     await buildProgram().parseAsync(argv);
     return 0;
   } catch (error) {

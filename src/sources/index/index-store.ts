@@ -4,7 +4,22 @@ import { join } from "node:path";
 import type { SourceEvent, TranscriptRead } from "../session.js";
 import type { NormalizerState } from "../transcript/normalize.js";
 import { mergeStats, newStats, type EventStats } from "./event-stats.js";
+import { Rollups, type Rollup } from "./rollups.js";
 import { DEFAULT_INTERVAL_BYTES, emptyIndex, type TranscriptIndex } from "./transcript-index.js";
+
+/** The second line of an index file: the closed intervals' groups, for the index of the first line (by its end and print). */
+type SavedGroups = { end: number; print: string; groups: Array<Record<string, EventStats>> };
+
+/**
+ * An index as its cache file: one line for seeking (the intervals without their groups, but for the
+ * last, still open one), then one line with the closed intervals' groups.
+ */
+function serialize(index: TranscriptIndex): { seek: string; groups: string } {
+  const closed = index.intervals.length - 1;
+  const seek = { ...index, groupsIn: undefined, intervals: index.intervals.map((interval, i) => (i < closed ? { ...interval, groups: undefined } : interval)) };
+  const groups: SavedGroups = { end: index.end, print: index.print, groups: index.intervals.slice(0, closed).map((interval) => interval.groups ?? {}) };
+  return { seek: JSON.stringify(seek), groups: JSON.stringify(groups) };
+}
 
 /** `bytes`: about what the index takes as JSON; `writtenEnd`: the end of the copy on disk (-1: none). */
 type Entry = { index: TranscriptIndex; checkedAtEnd: number; bytes: number; writtenEnd: number };
@@ -32,13 +47,11 @@ export type CachedRun = {
 
 /** The most transcript bytes one cached run holds, and all of them together. */
 export const MAX_RUN_BYTES = 2 * 1024 * 1024;
-const MAX_CACHED_RUN_BYTES = 16 * 1024 * 1024;
+const MAX_CACHED_RUN_BYTES = 8 * 1024 * 1024;
 
-/** A whole transcript's totals (no hours) while it is unchanged: counts of it need not open it. */
-export type Rollup = { version: string; endState: NormalizerState; stats: Record<string, EventStats> };
 
 const RESUME_POINTS_PER_TRANSCRIPT = 8;
-const ROLLUPS_FILE = "rollups-v3.json";
+const ROLLUPS_FILE = "rollups-v4.jsonl";
 const FLUSH_MS = 200;
 /** Index JSON bytes per interval, guessed until an index has been serialized once. */
 const GUESSED_INTERVAL_JSON_BYTES = 2048;
@@ -54,11 +67,11 @@ export class IndexStore {
   private readonly resumes = new Map<string, Resume[]>();
   private readonly runs = new Map<string, CachedRun>();
   private runBytes = 0;
-  private rollups: Map<string, Rollup> | undefined;
+  private rollups: Rollups | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   /** Indexes extended in memory since they were last written. */
   private readonly dirty = new Set<string>();
-  private rollupsChanged = false;
+  private dirMade = false;
 
   constructor(
     /** Where indexes persist; undefined keeps them in memory only. */
@@ -66,7 +79,7 @@ export class IndexStore {
     /** Bytes of transcript per interval: the most a seek reads before the events it wants. */
     readonly intervalBytes = DEFAULT_INTERVAL_BYTES,
     /** About how much index (as JSON) to keep in memory. */
-    private readonly memoryBudget = 12 * 1024 * 1024,
+    private readonly memoryBudget = 6 * 1024 * 1024,
   ) {}
 
   /** The index of a transcript, valid for its current content (possibly empty). */
@@ -115,31 +128,72 @@ export class IndexStore {
   private write(entry: Entry): void {
     const { index } = entry;
     this.dirty.delete(index.id);
-    const json = JSON.stringify(index);
-    if (this.memory.get(index.id) === entry) this.memoryBytes += json.length - entry.bytes;
-    entry.bytes = json.length;
+    if (!this.withGroups(index)) return; // the file they were in was replaced: its writer's copy stands
+    const { seek, groups } = serialize(index);
     entry.writtenEnd = index.end;
-    if (!this.dir) return;
-    try {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      const path = this.pathOf(index.id);
-      const tmp = `${path}.${process.pid}.tmp`;
-      writeFileSync(tmp, json, { mode: 0o600 });
-      renameSync(tmp, path);
-    } catch {
-      // a cache that cannot be written only costs speed
+    let bytes = seek.length + groups.length;
+    // a transcript within one interval is read whole faster than its index file is written and read back
+    if (this.dir && index.intervals.length > 1 && this.writeFile(this.pathOf(index.id), `${seek}\n${groups}`)) {
+      // only counts use the closed intervals' groups: they are read back from the file when asked for
+      for (const interval of index.intervals.slice(0, -1)) interval.groups = undefined;
+      index.groupsIn = { end: index.end, print: index.print };
+      bytes = seek.length;
     }
+    this.resize(entry, bytes);
+  }
+
+  /** Replaces a cache file whole (readers see the old or the new one); false if it cannot be written. */
+  private writeFile(path: string, text: string): boolean {
+    try {
+      if (!this.dirMade) mkdirSync(this.dir!, { recursive: true, mode: 0o700 });
+      this.dirMade = true;
+      const tmp = `${path}.${process.pid}.tmp`;
+      writeFileSync(tmp, text, { mode: 0o600 });
+      renameSync(tmp, path);
+      return true;
+    } catch {
+      return false; // a cache that cannot be written only costs speed
+    }
+  }
+
+  private resize(entry: Entry, bytes: number): void {
+    if (this.memory.get(entry.index.id) === entry) this.memoryBytes += bytes - entry.bytes;
+    entry.bytes = bytes;
+  }
+
+  /**
+   * Gives every interval of the index its groups, reading the closed intervals' groups from the cache
+   * file they were left in; false when that file has been replaced since (by another process).
+   */
+  withGroups(index: TranscriptIndex): boolean {
+    if (index.intervals.every((interval) => interval.groups)) return true;
+    const from = index.groupsIn;
+    if (!from || !this.dir) return false;
+    let text: string;
+    let saved: SavedGroups;
+    try {
+      text = readFileSync(this.pathOf(index.id), "utf8");
+      saved = JSON.parse(text.slice(text.indexOf("\n") + 1)) as SavedGroups;
+    } catch {
+      return false;
+    }
+    if (saved.end !== from.end || saved.print !== from.print || !Array.isArray(saved.groups)) return false;
+    index.intervals.forEach((interval, i) => {
+      interval.groups ??= saved.groups[i];
+    });
+    const entry = this.memory.get(index.id);
+    if (entry && entry.index.intervals[0] === index.intervals[0]) this.resize(entry, entry.bytes + text.length);
+    return index.intervals.every((interval) => interval.groups);
   }
 
   /** The rollup of a transcript if it is still at this version. */
   rollup(id: string, version: string): Rollup | undefined {
-    const rollup = this.loadRollups().get(id);
-    return rollup?.version === version ? rollup : undefined;
+    return this.loadRollups().get(id, version);
   }
 
   /** Makes sure an index that covers its whole transcript has the rollup of this version. */
   ensureRollup(index: TranscriptIndex, version: string): void {
-    if (this.loadRollups().get(index.id)?.version !== version) this.setRollup(index, version);
+    if (!this.loadRollups().has(index.id, version)) this.setRollup(index, version);
   }
 
   /** The cached lines of a transcript from position `at` on, if a recent read left them. */
@@ -183,30 +237,21 @@ export class IndexStore {
   }
 
   private setRollup(index: TranscriptIndex, version: string): void {
+    if (!this.withGroups(index)) return;
     const stats: Record<string, EventStats> = {};
     for (const interval of index.intervals) {
-      for (const [key, value] of Object.entries(interval.groups)) {
+      for (const [key, value] of Object.entries(interval.groups ?? {})) {
         const whole = `${key.slice(0, key.lastIndexOf("\t"))}\t0`;
         mergeStats((stats[whole] ??= newStats()), value);
       }
     }
     const { seq, lastTs } = index.endState;
     this.loadRollups().set(index.id, { version, endState: { seq, lastTs, pending: [] }, stats });
-    this.rollupsChanged = true;
     this.scheduleFlush();
   }
 
-  private loadRollups(): Map<string, Rollup> {
-    if (this.rollups) return this.rollups;
-    this.rollups = new Map();
-    if (this.dir) {
-      try {
-        const saved = JSON.parse(readFileSync(join(this.dir, ROLLUPS_FILE), "utf8")) as Record<string, Rollup>;
-        for (const [id, rollup] of Object.entries(saved)) this.rollups.set(id, rollup);
-      } catch {
-        // none yet, or unreadable: they are rebuilt as transcripts are read
-      }
-    }
+  private loadRollups(): Rollups {
+    this.rollups ??= Rollups.read(this.dir && join(this.dir, ROLLUPS_FILE));
     return this.rollups;
   }
 
@@ -227,27 +272,21 @@ export class IndexStore {
       if (entry) this.write(entry);
     }
     this.dirty.clear();
-    if (!this.dir || !this.rollups || !this.rollupsChanged) return;
-    this.rollupsChanged = false;
-    try {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      const path = join(this.dir, ROLLUPS_FILE);
-      const tmp = `${path}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(Object.fromEntries(this.rollups)), { mode: 0o600 });
-      renameSync(tmp, path);
-    } catch {
-      // a cache that cannot be written only costs speed
-    }
+    if (this.dir && this.rollups?.changed) this.writeFile(join(this.dir, ROLLUPS_FILE), this.rollups.serialize());
   }
 
+  /** An index from the cache dir: its first line only (the closed intervals' groups stay on disk until asked for). */
   private fromDisk(id: string): Entry | undefined {
     if (!this.dir) return undefined;
     try {
-      const json = readFileSync(this.pathOf(id), "utf8");
+      const file = readFileSync(this.pathOf(id));
+      const newline = file.indexOf(0x0a);
+      const json = file.toString("utf8", 0, newline < 0 ? file.length : newline);
       const index = JSON.parse(json) as TranscriptIndex;
-      return index.v === 3 && index.id === id && Array.isArray(index.intervals) && index.intervals.length > 0
-        ? { index, checkedAtEnd: -1, bytes: json.length, writtenEnd: index.end }
-        : undefined;
+      const valid = index.v === 4 && index.id === id && Array.isArray(index.intervals) && index.intervals.length > 0 && index.intervals.at(-1)!.groups;
+      if (!valid) return undefined;
+      index.groupsIn = { end: index.end, print: index.print };
+      return { index, checkedAtEnd: -1, bytes: json.length, writtenEnd: index.end };
     } catch {
       return undefined;
     }

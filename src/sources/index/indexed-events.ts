@@ -18,6 +18,8 @@ type Read = {
   registryEnd: RegistryEnd | undefined;
   options: ReadOptions;
   indexes: IndexStore;
+  /** A count has no pages to resume: its events need no resume points. */
+  counting?: boolean;
 };
 
 /**
@@ -156,7 +158,10 @@ class RunRecorder {
   }
 }
 
-/** The lines past the indexed end, to the transcript's end: read, and added to the index. */
+/**
+ * The lines past the indexed end, to the transcript's end: read, and added to the index. A count
+ * also keeps the whole transcript's rollup once the index reaches its end.
+ */
 async function* pastTheIndex(r: Read, index: TranscriptIndex, processor: LineProcessor): AsyncGenerator<SourceEvent> {
   const extender = new IndexExtender(index, r.indexes.intervalBytes);
   try {
@@ -167,9 +172,9 @@ async function* pastTheIndex(r: Read, index: TranscriptIndex, processor: LinePro
       const extended = extender.result(() => processor.normalizer.snapshot(), "");
       extended.print = await r.read.fingerprint(extended.end);
       // a rollup only for an index that reaches the transcript's end (no half line after it)
-      const version = (await r.read.end()) === extended.end ? await r.read.version() : undefined;
+      const version = r.counting && (await r.read.end()) === extended.end ? await r.read.version() : undefined;
       r.indexes.save(extended, version);
-    } else if (index.end > 0 && (await r.read.end()) === index.end) {
+    } else if (r.counting && index.end > 0 && (await r.read.end()) === index.end) {
       r.indexes.ensureRollup(index, await r.read.version());
     }
   }
@@ -220,6 +225,7 @@ export async function* eventsForCounting(
   window: { since?: number; until?: number },
   rollupUsable: boolean,
 ): AsyncGenerator<SourceEvent | SummaryChunk> {
+  r = { ...r, counting: true };
   if (rollupUsable && window.since === undefined && window.until === undefined) {
     const whole = wholeFromRollup(r, await r.read.version());
     if (whole) {
@@ -228,6 +234,7 @@ export async function* eventsForCounting(
     }
   }
   const index = await r.indexes.load(r.read);
+  r.indexes.withGroups(index); // without them (their file was replaced meanwhile) each interval is read instead
   const types = r.options.types;
   const since = window.since ?? Number.NEGATIVE_INFINITY;
   const until = window.until ?? Number.POSITIVE_INFINITY;
@@ -237,7 +244,7 @@ export async function* eventsForCounting(
     const inside = interval.state.lastTs >= since && interval.lastTs < until;
     const outside = interval.lastTs < since || interval.state.lastTs >= until;
     if (outside || !holdsAny(interval, types)) continue;
-    if (inside) yield { summary: interval.groups };
+    if (inside && interval.groups) yield { summary: interval.groups };
     else yield* readRange(r, new LineProcessor(r.identity, r.options, interval.state), interval.at, intervalEnd(index, i));
   }
   yield* pastTheIndex(r, index, new LineProcessor(r.identity, r.options, index.endState));
@@ -287,7 +294,7 @@ function* extendWith(r: Read, line: RawLine, processor: LineProcessor, extender:
 
 /** Processes a line, giving each of its events the point just before the line to resume at. */
 function withResume(r: Read, line: RawLine, processor: LineProcessor, process: () => SourceEvent[]): SourceEvent[] {
-  if (line.at === undefined || line.complete === false) return process();
+  if (r.counting || line.at === undefined || line.complete === false) return process();
   const at = line.at;
   const state = processor.normalizer.snapshot();
   const events = process();

@@ -19,8 +19,12 @@ export type Interval = {
   lastTs: number;
   /** Events by type (to skip intervals a query has no use for). */
   counts: Record<string, number>;
-  /** Event stats by type, tool, model in effect and hour (to count without reading). */
-  groups: Record<string, EventStats>;
+  /**
+   * Event stats by type, tool, model in effect and hour (to count without reading). A closed interval
+   * of an index read from the cache dir has none until `IndexStore.withGroups` reads them: they are
+   * most of an index's size, and only counts need them.
+   */
+  groups?: Record<string, EventStats>;
   /** [time, seq] of the event before each line that yielded nothing. */
   skipped: Array<[number, number]>;
 };
@@ -30,24 +34,26 @@ export type Interval = {
  * is the transcript's fingerprint at `end`, to tell growth (extend) from a rewrite (rebuild).
  */
 export type TranscriptIndex = {
-  v: 3;
+  v: 4;
   id: string;
   end: number;
   print: string;
   endState: NormalizerState;
   intervals: Interval[];
+  /** In memory only: the cache file (by its end and print) the closed intervals' groups are still in. */
+  groupsIn?: { end: number; print: string };
 };
 
 const INITIAL_STATE: NormalizerState = { seq: 0, lastTs: 0, pending: [] };
 
-function cloneGroups(groups: Record<string, EventStats>): Record<string, EventStats> {
+function cloneGroups(groups: Record<string, EventStats> = {}): Record<string, EventStats> {
   const out: Record<string, EventStats> = {};
   for (const [key, stats] of Object.entries(groups)) out[key] = [...stats];
   return out;
 }
 
 export function emptyIndex(id: string): TranscriptIndex {
-  return { v: 3, id, end: 0, print: "", endState: INITIAL_STATE, intervals: [newInterval(0, INITIAL_STATE)] };
+  return { v: 4, id, end: 0, print: "", endState: INITIAL_STATE, intervals: [newInterval(0, INITIAL_STATE)] };
 }
 
 function newInterval(at: number, state: NormalizerState): Interval {
@@ -99,6 +105,7 @@ export function startInterval(index: TranscriptIndex, skipBefore: { timestamp?: 
 export class IndexExtender {
   private readonly intervals: Interval[];
   private open: Interval;
+  private openGroups: Record<string, EventStats>;
   private end: number;
   private endState: NormalizerState;
   private frozen = false;
@@ -110,7 +117,8 @@ export class IndexExtender {
   ) {
     this.intervals = base.intervals.slice(0, -1);
     const last = base.intervals[base.intervals.length - 1]!;
-    this.open = { ...last, counts: { ...last.counts }, groups: cloneGroups(last.groups), skipped: [...last.skipped] };
+    this.openGroups = cloneGroups(last.groups); // the last interval always has its groups
+    this.open = { ...last, counts: { ...last.counts }, groups: this.openGroups, skipped: [...last.skipped] };
     this.end = base.end;
     this.endState = base.endState;
   }
@@ -123,7 +131,8 @@ export class IndexExtender {
   before(at: number, state: () => NormalizerState): void {
     if (this.frozen || this.open.bytes < Math.max(this.intervalBytes, this.end / 256)) return;
     this.intervals.push(this.open);
-    this.open = newInterval(at, state());
+    this.openGroups = {};
+    this.open = { ...newInterval(at, state()), groups: this.openGroups };
   }
 
   /** After that line: its events and bytes join the open interval. */
@@ -135,7 +144,7 @@ export class IndexExtender {
     for (const event of events) {
       open.counts[event.type] = (open.counts[event.type] ?? 0) + 1;
       const key = statsKey(event.type, eventTool(event), event.model, event.timestamp);
-      addEvent((open.groups[key] ??= newStats()), event);
+      addEvent((this.openGroups[key] ??= newStats()), event);
       open.lastTs = event.timestamp;
     }
     if (skipped) open.skipped.push(skipped);
@@ -152,12 +161,13 @@ export class IndexExtender {
 
   result(stateAtEnd: () => NormalizerState, print: string): TranscriptIndex {
     return {
-      v: 3,
+      v: 4,
       id: this.base.id,
       end: this.end,
       print,
       endState: this.frozen ? this.endState : stateAtEnd(),
       intervals: [...this.intervals, this.open],
+      groupsIn: this.base.groupsIn,
     };
   }
 }

@@ -1,0 +1,66 @@
+import { readFileSync } from "node:fs";
+import type { NormalizerState } from "../transcript/normalize.js";
+import type { EventStats } from "./event-stats.js";
+
+/** A whole transcript's totals (no hours) while it is unchanged: counts of it need not open it. */
+export type Rollup = { version: string; endState: NormalizerState; stats: Record<string, EventStats> };
+
+/**
+ * Every indexed transcript's rollup, each kept as its JSON text and parsed when a count asks for it:
+ * a store has thousands, and as objects they would take about three times their text. On disk, one
+ * line per transcript: `[id, version]` as JSON, a tab, then the rollup's JSON.
+ */
+export class Rollups {
+  private readonly byId = new Map<string, { version: string; json: string }>();
+  /** Whether a rollup was set since the last `serialize`. */
+  changed = false;
+
+  /** The rollups saved at `path` (none when it is missing or unreadable: they are rebuilt as transcripts are read). */
+  static read(path: string | undefined): Rollups {
+    const rollups = new Rollups();
+    if (!path) return rollups;
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch {
+      return rollups;
+    }
+    for (const line of text.split("\n")) {
+      const tab = line.indexOf("\t"); // JSON strings escape tabs: the first one ends [id, version]
+      try {
+        const [id, version] = JSON.parse(line.slice(0, tab)) as unknown[];
+        if (tab > 0 && typeof id === "string" && typeof version === "string") rollups.byId.set(id, { version, json: line.slice(tab + 1) });
+      } catch {
+        // a damaged line: that transcript's rollup is rebuilt when it is next read whole
+      }
+    }
+    return rollups;
+  }
+
+  /** The rollup of a transcript if it is still at this version. */
+  get(id: string, version: string): Rollup | undefined {
+    const saved = this.byId.get(id);
+    if (saved?.version !== version) return undefined;
+    try {
+      return { version, ...(JSON.parse(saved.json) as Omit<Rollup, "version">) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  has(id: string, version: string): boolean {
+    return this.byId.get(id)?.version === version;
+  }
+
+  set(id: string, { version, ...rest }: Rollup): void {
+    this.byId.set(id, { version, json: JSON.stringify(rest) });
+    this.changed = true;
+  }
+
+  serialize(): string {
+    this.changed = false;
+    let text = "";
+    for (const [id, { version, json }] of this.byId) text += `${JSON.stringify([id, version])}\t${json}\n`;
+    return text;
+  }
+}
