@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { readLines, type Line, type ReadLinesOptions } from "../src/sources/transcript/line-reader.js";
+import fc from "fast-check";
+import { lengthBeforeCut } from "../src/contract/cut-mark.js";
+import { KEEP_LITERAL_BYTES, readLines, type Line, type ReadLinesOptions } from "../src/sources/transcript/line-reader.js";
 
 let dir: string;
 beforeEach(() => {
@@ -205,5 +207,61 @@ describe("readLines start and end", () => {
     const path = write(`${content}{"d":4}\n`);
     const lines = await all(path, { end: Buffer.byteLength(content) });
     expect(lines.map((l) => l.text)).toEqual(['{"a":1}', '{"b":2}', '{"c":3}']);
+  });
+});
+
+describe("readLines cuts the long strings of a huge line", () => {
+  /** Every string of `cut` is the one in `whole`, or its start followed by a cut mark that counts what is missing. */
+  function expectCutFrom(cut: unknown, whole: unknown, keepBytes: number): number {
+    if (typeof whole === "string") {
+      const text = cut as string;
+      if (text === whole) return 0;
+      const mark = text.indexOf("\u0000[cut on read: ");
+      expect(mark, JSON.stringify(text.slice(0, 80))).toBeGreaterThan(0);
+      expect(whole.startsWith(text.slice(0, mark))).toBe(true);
+      expect(Buffer.byteLength(JSON.stringify(text.slice(0, mark))) - 2).toBeLessThanOrEqual(keepBytes + 6); // kept: keepBytes, then to the end of that character
+      expect(Buffer.byteLength(whole)).toBeGreaterThan(keepBytes);
+      expect(lengthBeforeCut(text)).toBe(whole.length);
+      return 1;
+    }
+    if (typeof whole !== "object" || whole === null) {
+      expect(cut).toEqual(whole);
+      return 0;
+    }
+    expect(Object.keys(cut as object)).toEqual(Object.keys(whole));
+    let cuts = 0;
+    for (const [key, value] of Object.entries(whole)) cuts += expectCutFrom((cut as Record<string, unknown>)[key], value, keepBytes);
+    return cuts;
+  }
+
+  it("keeps the start of each long literal (escapes, multi-byte and astral characters intact) and the true length", async () => {
+    const piece = 'ab"\\/\n\t\u0001é€😀\ud800x'; // quote, backslash, control characters, 2-, 3- and 4-byte UTF-8, a lone surrogate
+    const whole = { type: "message", message: { content: [{ type: "text", text: piece.repeat(300_000) }, { type: "text", text: "short" }], n: 42 } };
+    const line = JSON.stringify(whole);
+    const path = write(`{"first":1}\n${line}\n{"last":3}\n`);
+    const [first, huge, last] = await all(path);
+    expect([first!.text, last!.text]).toEqual(['{"first":1}', '{"last":3}']);
+    expect(huge!.end - huge!.offset).toBe(Buffer.byteLength(line) + 1); // offsets count the bytes of the file
+    expect(huge!.text.length).toBeLessThan(KEEP_LITERAL_BYTES + 1024);
+    expect(expectCutFrom(JSON.parse(huge!.text), whole, KEEP_LITERAL_BYTES)).toBe(1);
+    // asked for whole lines (fetching one event), the same line comes out as it is in the file
+    expect((await all(path, { wholeLines: true }))[1]!.text).toBe(line);
+  });
+
+  it("gives JSON that parses to the same value, but for cut strings, whatever the chunk and cut sizes (fuzzed)", async () => {
+    const text = fc.oneof(fc.string({ unit: "binary", maxLength: 40 }), fc.string({ unit: "binary", minLength: 1, maxLength: 12 }).chain((s) => fc.integer({ min: 1, max: 400 }).map((n) => s.repeat(n))));
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: "small" }, text, fc.integer(), fc.boolean(), fc.constant(null), fc.array(tie("node"), { maxLength: 5 }), fc.dictionary(fc.string({ maxLength: 8 }), tie("node"), { maxKeys: 5 })),
+    })).node;
+    await fc.assert(
+      fc.asyncProperty(value, fc.integer({ min: 1, max: 97 }), fc.integer({ min: 64, max: 700 }), async (whole, chunkBytes, keepBytes) => {
+        const line = JSON.stringify({ v: whole });
+        const path = write(`${line}\n{"after":true}\n`, "fuzz.jsonl");
+        const lines = await all(path, { chunkBytes, cut: { linesOver: 32, keepBytes } });
+        expect(lines[1]!.text).toBe('{"after":true}');
+        expectCutFrom(JSON.parse(lines[0]!.text), { v: whole }, keepBytes);
+      }),
+      { numRuns: 300, seed: Number(process.env.FUZZ_SEED ?? 20261121) },
+    );
   });
 });

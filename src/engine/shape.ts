@@ -1,3 +1,4 @@
+import { lengthBeforeCut } from "../contract/cut-mark.js";
 import { isSensitiveKey, type Redactor } from "./redact.js";
 
 export type ShapeOptions = {
@@ -39,7 +40,7 @@ export function shapeValue(input: unknown, options: ShapeOptions): Shaped {
     }
     if (text.length > max) {
       state.truncated = true;
-      out = `${out.slice(0, max)}…[truncated: ${text.length - max} more chars]`;
+      out = `${out.slice(0, max)}…[truncated: ${lengthBeforeCut(text) - max} more chars]`;
     }
     return out;
   };

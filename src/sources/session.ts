@@ -57,6 +57,11 @@ export type ReadOptions = {
   skipBefore?: { timestamp?: number; seq?: number };
   /** The same for a backward read: events later than `timestamp`, or at or after `seq`, may be left out. */
   skipAfter?: { timestamp?: number; seq?: number };
+  /**
+   * Read lines whole: fetching one event by id gives its payload uncut. Otherwise a source may cut
+   * the long strings of a huge line as it reads it (marked as contract/cut-mark.ts says).
+   */
+  wholeLines?: boolean;
   /** A hint: only these types are wanted; stretches of the transcript without any may be skipped. */
   types?: ReadonlySet<EventType>;
   /** "backward": newest first. */
@@ -128,8 +133,8 @@ export type SessionListing = { sessions: SessionInfo[]; warnings: string[] };
 export interface TranscriptRead {
   /** Stable for the same transcript: where its index is kept. */
   readonly id: string;
-  /** Lines from `from` (a line start) up to `to` (exclusive), or to the current end. */
-  lines(from?: number, to?: number): AsyncIterable<RawLine>;
+  /** Lines from `from` (a line start) up to `to` (exclusive), or to the current end; `whole`: see ReadOptions.wholeLines. */
+  lines(from?: number, to?: number, whole?: boolean): AsyncIterable<RawLine>;
   /** Whether the transcript has grown past the furthest position read so far. */
   grown(): Promise<boolean>;
   /** Counts the lines before `next` as read (their events came from a cache instead). */

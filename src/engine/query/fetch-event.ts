@@ -34,7 +34,7 @@ export async function fetchEvent(
   const stats = newReadStats();
   let found: Ranked | undefined;
   for (const session of visible.filter((s) => s.sessionId === sessionId)) {
-    for await (const event of session.events({ stats, skipBefore: { seq: seq - 1 } })) {
+    for await (const event of session.events({ stats, skipBefore: { seq: seq - 1 }, wholeLines: true })) {
       if (event.seq < seq) continue;
       if (event.seq === seq) {
         const visibility = classify(event, ctx.policy.rules);

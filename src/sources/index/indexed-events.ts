@@ -37,7 +37,8 @@ export async function* eventsForward(r: Read, fromLastInterval = false): AsyncGe
   let from = resume?.at ?? index.intervals[i]!.at;
   // what the previous read of this stretch already turned into events is given back, not read again
   const owner = JSON.stringify(r.identity);
-  const cached = validRun(r.indexes.cachedRun(r.read.id, owner, from), index);
+  // (cached lines may have been cut: a read of whole lines neither uses nor keeps them)
+  const cached = r.options.wholeLines ? undefined : validRun(r.indexes.cachedRun(r.read.id, owner, from), index);
   const recorder = new RunRecorder(r, owner, from, cached);
   if (cached) {
     for (const line of cached.lines) {
@@ -152,7 +153,7 @@ class RunRecorder {
   }
 
   save(processor: LineProcessor): void {
-    if (this.lines.length === 0) return;
+    if (this.lines.length === 0 || this.r.options.wholeLines) return;
     const state = this.state ?? processor.normalizer.snapshot();
     this.r.indexes.cacheRun(this.r.read.id, { owner: this.owner, lines: this.lines, next: this.next, state, bytes: this.bytes });
   }
@@ -165,7 +166,7 @@ class RunRecorder {
 async function* pastTheIndex(r: Read, index: TranscriptIndex, processor: LineProcessor): AsyncGenerator<SourceEvent> {
   const extender = new IndexExtender(index, r.indexes.intervalBytes);
   try {
-    for await (const line of r.read.lines(index.end)) yield* extendWith(r, line, processor, extender);
+    for await (const line of r.read.lines(index.end, undefined, r.options.wholeLines)) yield* extendWith(r, line, processor, extender);
     yield* processor.finish(r.registryEnd, () => r.read.grown());
   } finally {
     if (extender.extended) {
@@ -193,7 +194,7 @@ export async function* eventsBackward(r: Read): AsyncGenerator<SourceEvent> {
   const after = r.options.skipAfter;
   const tail = new LineProcessor(r.identity, r.options, index.endState);
   const newest: SourceEvent[] = [];
-  for await (const line of r.read.lines(index.end)) newest.push(...tail.line(line));
+  for await (const line of r.read.lines(index.end, undefined, r.options.wholeLines)) newest.push(...tail.line(line));
   newest.push(...tail.finish(r.registryEnd, async () => false));
   yield* newest.reverse();
   for (let i = index.intervals.length - 1; i >= 0; i--) {
@@ -263,7 +264,7 @@ export function wholeFromRollup(r: Read, version: string): Array<SourceEvent | S
 
 /** The events of the lines in [from, to), each with its resume point (recorded for the next read, when asked). */
 async function* readRange(r: Read, processor: LineProcessor, from: number, to: number, recorder?: RunRecorder): AsyncGenerator<SourceEvent> {
-  for await (const line of r.read.lines(from, to)) {
+  for await (const line of r.read.lines(from, to, r.options.wholeLines)) {
     const recording = recorder?.continues(line) ?? false;
     if (!recording) recorder?.stop(processor);
     const skippedBefore = processor.skippedLines;

@@ -23,10 +23,10 @@ export class FileRead implements TranscriptRead {
     this.id = `file:${path}`;
   }
 
-  async *lines(from = 0, to?: number): AsyncGenerator<RawLine> {
+  async *lines(from = 0, to?: number, whole = false): AsyncGenerator<RawLine> {
     const real = this.resolve();
     if (!real) return; // missing, or a link that leads out of its directory
-    for await (const line of readLines(real, { start: from, end: to })) {
+    for await (const line of readLines(real, { start: from, end: to, wholeLines: whole })) {
       this.furthest = Math.max(this.furthest, line.end);
       const writtenRecently = !line.complete && (await this.modifiedWithin(RECENT_WRITE_MS));
       yield {

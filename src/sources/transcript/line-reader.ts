@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { LongLiteralCutter } from "./long-literals.js";
 
 /** One line of a JSONL file, with its byte range (end is just past the newline). */
 export type Line = {
@@ -20,9 +21,24 @@ export type ReadLinesOptions = {
   chunkBytes?: number;
   /** Lines longer than this are reported as oversized instead of being held in memory. */
   maxLineBytes?: number;
+  /**
+   * Give lines longer than CUT_LINES_OVER whole (fetching one event by id). By default their string
+   * literals longer than KEEP_LITERAL_BYTES are cut as they are read (see LongLiteralCutter), so a
+   * huge line is never held whole.
+   */
+  wholeLines?: boolean;
+  /** When lines are cut and what is kept of a long literal (CUT_LINES_OVER and KEEP_LITERAL_BYTES by default). */
+  cut?: { linesOver: number; keepBytes: number };
 };
 
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+/** Lines longer than this have their long string literals cut as they are read. */
+export const CUT_LINES_OVER = 1024 * 1024;
+/**
+ * What is kept of a cut literal: at least 6 bytes (a \uXXXX escape) for each character a page can
+ * show of a field (maxFieldChars up to 100,000, plus the redaction margin), so no page sees the cut.
+ */
+export const KEEP_LITERAL_BYTES = 640 * 1024;
 const NEWLINE = 0x0a;
 
 /** Between reads this long the event loop gets a turn, so a long scan does not hold up other work. */
@@ -38,6 +54,7 @@ const YIELD_EVERY_BYTES = 32 * 1024 * 1024;
 export async function* readLines(path: string, options: ReadLinesOptions = {}): AsyncGenerator<Line> {
   const chunkBytes = options.chunkBytes ?? 256 * 1024;
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const cut = options.cut ?? { linesOver: CUT_LINES_OVER, keepBytes: KEEP_LITERAL_BYTES };
   const fd = openSync(path, "r");
   try {
     const size = options.end ?? fstatSync(fd).size;
@@ -48,6 +65,7 @@ export async function* readLines(path: string, options: ReadLinesOptions = {}): 
     let pieceBytes = 0;
     let lineStart = position;
     let oversized = false;
+    let cutter: LongLiteralCutter | undefined; // the line so far, once it is long enough to cut
 
     let sinceTurn = 0;
     while (position < size) {
@@ -68,25 +86,35 @@ export async function* readLines(path: string, options: ReadLinesOptions = {}): 
             oversized = true;
             pieces = [];
             pieceBytes = 0;
-          } else if (lineDone && pieces.length === 0) {
+            cutter = undefined;
+          } else if (lineDone && pieces.length === 0 && !cutter) {
             // fast path: the whole line is inside this chunk
             const end = position + stop + 1;
             yield { text: decode(chunk, from, stop, lineStart === 0), offset: lineStart, end, complete: true };
             lineStart = end;
             from = stop + 1;
             continue;
+          } else if (cutter) {
+            cutter.push(chunk, from, stop);
+            pieceBytes += stop - from;
           } else {
             pieces.push(Buffer.from(chunk.subarray(from, stop)));
             pieceBytes += stop - from;
+            if (!options.wholeLines && pieceBytes > cut.linesOver) {
+              cutter = new LongLiteralCutter(cut.keepBytes);
+              for (const piece of pieces) cutter.push(piece, 0, piece.length);
+              pieces = [];
+            }
           }
         }
         if (!lineDone) break;
         const end = position + stop + 1;
         yield oversized
           ? { text: "", offset: lineStart, end, complete: true, oversized: true }
-          : { text: decodeAll(pieces, lineStart === 0), offset: lineStart, end, complete: true };
+          : { text: decodeAll(cutter ? [cutter.result()] : pieces, lineStart === 0), offset: lineStart, end, complete: true };
         pieces = [];
         pieceBytes = 0;
+        cutter = undefined;
         oversized = false;
         lineStart = end;
         from = stop + 1;
@@ -96,7 +124,7 @@ export async function* readLines(path: string, options: ReadLinesOptions = {}): 
     if (lineStart < position) {
       yield oversized
         ? { text: "", offset: lineStart, end: position, complete: false, oversized: true }
-        : { text: decodeAll(pieces, lineStart === 0), offset: lineStart, end: position, complete: false };
+        : { text: decodeAll(cutter ? [cutter.result()] : pieces, lineStart === 0), offset: lineStart, end: position, complete: false };
     }
   } finally {
     closeSync(fd);

@@ -1,0 +1,21 @@
+/**
+ * How a source marks a string it cut while reading (a multi-MB tool output in a huge line is never
+ * held whole for a page): the kept start, then this mark with how many characters followed. The kept
+ * start is always longer than any page shows, so the mark itself never reaches a page; shaping reads
+ * it back to report the true length. Fetching one event by id reads its line whole, without marks.
+ */
+const MARK_START = "\u0000[cut on read: ";
+const MARK = /\u0000\[cut on read: (\d+) more chars\]/g;
+
+/** The mark as it is written inside a JSON string literal (its NUL escaped). */
+export function cutMarkJson(moreChars: number): string {
+  return `\\u0000[cut on read: ${moreChars} more chars]`;
+}
+
+/** The length a string had before it was cut on read (its own length when it carries no mark). */
+export function lengthBeforeCut(text: string): number {
+  if (!text.includes(MARK_START)) return text.length;
+  let length = text.length;
+  for (const match of text.matchAll(MARK)) length += Number(match[1]) - match[0].length;
+  return length;
+}
