@@ -16,15 +16,20 @@ export function isSafeFileName(name: string): boolean {
 /** Real paths of directories, looked up once per listing (a listing touches thousands of files in a few dirs). */
 export type RealRoots = Map<string, string>;
 
+/** What a listing keeps of a file's metadata (a whole Stats, with its four Dates, for each of thousands of files would be most of a listing). */
+export type FileFacts = { ino: number; size: number; mtimeMs: number };
+
+const factsOf = ({ ino, size, mtimeMs }: Stats): FileFacts => ({ ino, size, mtimeMs });
+
 /** File metadata looked up once per listing: a query asks the same file's time and size more than once. */
 export class ListingFs {
   readonly roots: RealRoots = new Map();
-  private readonly stats = new Map<string, Stats | undefined>();
+  private readonly stats = new Map<string, FileFacts | undefined>();
 
   private readonly reals = new Map<string, string | null>();
 
   remember(path: string, info: Stats): void {
-    this.stats.set(path, info);
+    this.stats.set(path, factsOf(info));
   }
 
   /** A path's confined real path as resolved during this listing: null for none, undefined if not looked up. */
@@ -36,11 +41,11 @@ export class ListingFs {
     this.reals.set(path, real ?? null);
   }
 
-  stat(path: string): Stats | undefined {
+  stat(path: string): FileFacts | undefined {
     if (!this.stats.has(path)) {
-      let info: Stats | undefined;
+      let info: FileFacts | undefined;
       try {
-        info = statSync(path);
+        info = factsOf(statSync(path));
       } catch {
         info = undefined;
       }
