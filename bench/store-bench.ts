@@ -8,6 +8,7 @@ import { MiB } from "./gen-plan.js";
 import { jqFullPass, jqRecent, jqToolErrors, rgRecent, rgToolErrors, toolVersion, type ExternalJob } from "./baselines.js";
 import { generateStore, type SessionFacts, type StoreManifest } from "./generate-store.js";
 import { measureExternal, measureNaive, measureOurs, type HarnessPlan, type Measurement, type OursMeasurement } from "./harness.js";
+import { DEFAULT_HEAP_GROWTH_PERCENT } from "../src/app/heap.js";
 import { buildHugeLineStore } from "./huge-line.js";
 import type { QuerySpec } from "./queries.js";
 import { check, countsDiff, ms, oursAnswer, ratio, ROW_HEADERS, rowCells, sameCounts, total, type Counts, type Row } from "./report.js";
@@ -258,7 +259,7 @@ function render(m: StoreManifest, rows: Row[], notes: string[], cfg: StoreBenchC
     "",
     storeTable,
     "",
-    `Ours is measured three ways, each in child Node processes with default heap settings (peak RSS is the process's): **cold** = a new process and a fresh, empty SESSION_EVENTS_CACHE_DIR (the first query after install); **restarted** = a new process with the cache dir the first cold run left (the first query after a restart); **server** = the same query repeated in one process, as a running MCP server answers it again (RSS: that process's peak over all its runs). The OS page cache is warm for all. "1h" is the hour before the store was generated (passed as epoch ms, so a reused store answers the same). Median of up to ${cfg.runs} runs (n shows fewer, within a ${(cfg.budgetMs / 1000).toFixed(0)} s budget per cell); page walks stop after ${(cfg.deadlineMs / 1000).toFixed(0)} s. naive = Node readFileSync + split + JSON.parse of every line; jq: ${versions.jq ?? "not installed (skipped)"}; rg: ${versions.rg ?? "not installed (skipped)"}. Baselines count lines (Q1, Q2) where ours counts events.`,
+    `Ours is measured three ways, each in child Node processes started as the CLI starts (heap growth limited to ${DEFAULT_HEAP_GROWTH_PERCENT}% past live data, see README; the naive baseline keeps Node's defaults; peak RSS is the process's): **cold** = a new process and a fresh, empty SESSION_EVENTS_CACHE_DIR (the first query after install); **restarted** = a new process with the cache dir the first cold run left (the first query after a restart); **server** = the same query repeated in one process, as a running MCP server answers it again (RSS: that process's peak over all its runs). The OS page cache is warm for all. "1h" is the hour before the store was generated (passed as epoch ms, so a reused store answers the same). Median of up to ${cfg.runs} runs (n shows fewer, within a ${(cfg.budgetMs / 1000).toFixed(0)} s budget per cell); page walks stop after ${(cfg.deadlineMs / 1000).toFixed(0)} s. naive = Node readFileSync + split + JSON.parse of every line; jq: ${versions.jq ?? "not installed (skipped)"}; rg: ${versions.rg ?? "not installed (skipped)"}. Baselines count lines (Q1, Q2) where ours counts events.`,
     "",
     markdownTable(ROW_HEADERS, rows.map((r) => rowCells(r, cfg.runs, cfg.deadlineMs))),
     "",

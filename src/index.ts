@@ -6,4 +6,5 @@ export { SessionEventsInputSchema, SessionsEventsInputSchema } from "./contract/
 export { querySessionEvents, querySessionsEvents } from "./engine/run-query.js";
 export { QueryError } from "./engine/errors.js";
 export { createServer, serveStdio } from "./mcp/server.js";
+export { limitHeapGrowth } from "./app/heap.js";
 export { openStore } from "./sources/open-store.js";

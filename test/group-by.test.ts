@@ -45,8 +45,13 @@ afterEach(() => {
   rmSync(cache, { recursive: true, force: true });
 });
 
-function context(intervalBytes: number, clearance: "public" | "internal" | "confidential" = "confidential", caller?: string): QueryContext & { workDone: ReadStats } {
-  const opened = openStore(store.root, { indexes: new IndexStore(cache, intervalBytes) });
+function context(
+  intervalBytes: number,
+  clearance: "public" | "internal" | "confidential" = "confidential",
+  caller?: string,
+  memoryBudget?: number,
+): QueryContext & { workDone: ReadStats } {
+  const opened = openStore(store.root, { indexes: new IndexStore(cache, intervalBytes, memoryBudget) });
   return {
     listSessions: async () => (await opened.list()).sessions,
     principal: caller ? { caller, scope: "tree", clearance } : { scope: "all", clearance },
@@ -130,6 +135,16 @@ describe("groupBy", () => {
     await querySessionsEvents(ctx, { groupBy: ["tool"], types: ["tool_error"] });
     const warm = ctx.workDone.bytesRead - before;
     expect(warm).toBeLessThan(before / 10);
+  });
+
+  it("with no memory to spare, leaves summaries on disk and reads them back, counting the same without reading the transcripts again", async () => {
+    const input: SessionsEventsInput = { groupBy: ["tool"], types: ["tool_result", "tool_error"], since: T0 + 3_600_000 };
+    const ctx = context(2048, "confidential", undefined, 1);
+    const first = comparable((await querySessionsEvents(ctx, input)).groups!);
+    const read = ctx.workDone.bytesRead;
+    expect(comparable((await querySessionsEvents(ctx, input)).groups!)).toEqual(first);
+    expect(ctx.workDone.bytesRead - read).toBeLessThan(read / 5);
+    expect(first).toEqual(comparable((await querySessionsEvents(context(1 << 30, "confidential", undefined), input)).groups!));
   });
 
   it("counts a window from the summaries a previous process left on disk, and reads instead once another write replaced them", async () => {

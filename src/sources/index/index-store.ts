@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { SourceEvent, TranscriptRead } from "../session.js";
 import type { NormalizerState } from "../transcript/normalize.js";
@@ -21,8 +21,12 @@ function serialize(index: TranscriptIndex): { seek: string; groups: string } {
   return { seek: JSON.stringify(seek), groups: JSON.stringify(groups) };
 }
 
-/** `bytes`: about what the index takes as JSON; `writtenEnd`: the end of the copy on disk (-1: none). */
-type Entry = { index: TranscriptIndex; checkedAtEnd: number; bytes: number; writtenEnd: number };
+/**
+ * `bytes`: about what the index takes in memory, as JSON; `writtenEnd`: the end of the copy on disk
+ * (-1: none); `seekBytes`: set while the file holds this very index, the JSON size of its seek line
+ * (what the entry shrinks to when its summaries are left on disk).
+ */
+type Entry = { index: TranscriptIndex; checkedAtEnd: number; bytes: number; writtenEnd: number; seekBytes?: number };
 
 /** Stores with indexes or rollups not yet written; one exit hook writes them all (a CLI run ends before the timer). */
 const unflushed = new Set<IndexStore>();
@@ -49,10 +53,11 @@ export type CachedRun = {
 export const MAX_RUN_BYTES = 2 * 1024 * 1024;
 const MAX_CACHED_RUN_BYTES = 8 * 1024 * 1024;
 
-
 const RESUME_POINTS_PER_TRANSCRIPT = 8;
 const ROLLUPS_FILE = "rollups-v4.jsonl";
+/** Changes are written once none came for this long, or at the latest this long after the first. */
 const FLUSH_MS = 200;
+const FLUSH_AT_LATEST_MS = 5000;
 /** Index JSON bytes per interval, guessed until an index has been serialized once. */
 const GUESSED_INTERVAL_JSON_BYTES = 2048;
 
@@ -69,6 +74,9 @@ export class IndexStore {
   private runBytes = 0;
   private rollups: Rollups | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
+  private unflushedSince = 0;
+  /** Indexes whose summaries are in memory and also in their file, least recently written first. */
+  private readonly sheddable = new Set<string>();
   /** Indexes extended in memory since they were last written. */
   private readonly dirty = new Set<string>();
   private dirMade = false;
@@ -79,7 +87,7 @@ export class IndexStore {
     /** Bytes of transcript per interval: the most a seek reads before the events it wants. */
     readonly intervalBytes = DEFAULT_INTERVAL_BYTES,
     /** About how much index (as JSON) to keep in memory. */
-    private readonly memoryBudget = 6 * 1024 * 1024,
+    private readonly memoryBudget = 4 * 1024 * 1024,
   ) {}
 
   /** The index of a transcript, valid for its current content (possibly empty). */
@@ -131,27 +139,49 @@ export class IndexStore {
     if (!this.withGroups(index)) return; // the file they were in was replaced: its writer's copy stands
     const { seek, groups } = serialize(index);
     entry.writtenEnd = index.end;
-    let bytes = seek.length + groups.length;
+    this.resize(entry, seek.length + groups.length);
     // a transcript within one interval is read whole faster than its index file is written and read back
-    if (this.dir && index.intervals.length > 1 && this.writeFile(this.pathOf(index.id), `${seek}\n${groups}`)) {
-      // only counts use the closed intervals' groups: they are read back from the file when asked for
+    if (this.dir && index.intervals.length > 1 && this.writeFile(this.pathOf(index.id), [seek, "\n", groups])) {
+      entry.seekBytes = seek.length;
+      this.sheddable.delete(index.id);
+      this.sheddable.add(index.id);
+    }
+  }
+
+  /**
+   * Frees memory by leaving one index's summaries on disk (only counts use them; they are read back
+   * when asked for), the least recently written first. False when no index in memory can.
+   */
+  private shedSummaries(): boolean {
+    for (const id of this.sheddable) {
+      this.sheddable.delete(id);
+      const entry = this.memory.get(id);
+      if (!entry || entry.seekBytes === undefined || entry.writtenEnd !== entry.index.end || this.dirty.has(id)) continue;
+      const { index } = entry;
       for (const interval of index.intervals.slice(0, -1)) interval.groups = undefined;
       index.groupsIn = { end: index.end, print: index.print };
-      bytes = seek.length;
+      this.resize(entry, entry.seekBytes);
+      return true;
     }
-    this.resize(entry, bytes);
+    return false;
   }
 
   /** Replaces a cache file whole (readers see the old or the new one); false if it cannot be written. */
-  private writeFile(path: string, text: string): boolean {
+  private writeFile(path: string, pieces: Iterable<string>): boolean {
+    const tmp = `${path}.${process.pid}.tmp`;
     try {
       if (!this.dirMade) mkdirSync(this.dir!, { recursive: true, mode: 0o700 });
       this.dirMade = true;
-      const tmp = `${path}.${process.pid}.tmp`;
-      writeFileSync(tmp, text, { mode: 0o600 });
+      const fd = openSync(tmp, "w", 0o600);
+      try {
+        for (const piece of pieces) writeSync(fd, piece);
+      } finally {
+        closeSync(fd);
+      }
       renameSync(tmp, path);
       return true;
     } catch {
+      rmSync(tmp, { force: true });
       return false; // a cache that cannot be written only costs speed
     }
   }
@@ -182,7 +212,10 @@ export class IndexStore {
       interval.groups ??= saved.groups[i];
     });
     const entry = this.memory.get(index.id);
-    if (entry && entry.index.intervals[0] === index.intervals[0]) this.resize(entry, entry.bytes + text.length);
+    if (entry && entry.index.intervals[0] === index.intervals[0]) {
+      this.resize(entry, entry.bytes + text.length);
+      if (entry.seekBytes !== undefined) this.sheddable.add(index.id);
+    }
     return index.intervals.every((interval) => interval.groups);
   }
 
@@ -255,8 +288,16 @@ export class IndexStore {
     return this.rollups;
   }
 
+  /**
+   * Writes changes once they stop coming (a walk extends an index on every page: writing it whole each
+   * time would cost time quadratic in its size), but no later than FLUSH_AT_LATEST_MS after the first.
+   */
   private scheduleFlush(): void {
-    if (!this.dir || this.flushTimer) return;
+    if (!this.dir) return;
+    const now = Date.now();
+    if (!this.flushTimer) this.unflushedSince = now;
+    else if (now - this.unflushedSince >= FLUSH_AT_LATEST_MS) return this.flush();
+    clearTimeout(this.flushTimer);
     this.flushTimer = setTimeout(() => this.flush(), FLUSH_MS);
     this.flushTimer.unref();
     unflushed.add(this);
@@ -272,7 +313,7 @@ export class IndexStore {
       if (entry) this.write(entry);
     }
     this.dirty.clear();
-    if (this.dir && this.rollups?.changed) this.writeFile(join(this.dir, ROLLUPS_FILE), this.rollups.serialize());
+    if (this.dir && this.rollups?.changed) this.writeFile(join(this.dir, ROLLUPS_FILE), this.rollups.lines());
   }
 
   /** An index from the cache dir: its first line only (the closed intervals' groups stay on disk until asked for). */
@@ -286,7 +327,7 @@ export class IndexStore {
       const valid = index.v === 4 && index.id === id && Array.isArray(index.intervals) && index.intervals.length > 0 && index.intervals.at(-1)!.groups;
       if (!valid) return undefined;
       index.groupsIn = { end: index.end, print: index.print };
-      return { index, checkedAtEnd: -1, bytes: json.length, writtenEnd: index.end };
+      return { index, checkedAtEnd: -1, bytes: json.length, writtenEnd: index.end, seekBytes: json.length };
     } catch {
       return undefined;
     }
@@ -301,6 +342,7 @@ export class IndexStore {
     this.memory.set(id, entry);
     this.memoryBytes += entry.bytes;
     while (this.memoryBytes > this.memoryBudget && this.memory.size > 1) {
+      if (this.shedSummaries()) continue;
       const [oldest, dropped] = this.memory.entries().next().value!;
       if (this.dirty.has(oldest)) this.write(dropped);
       this.memory.delete(oldest);

@@ -57,10 +57,9 @@ export class Rollups {
     this.changed = true;
   }
 
-  serialize(): string {
+  /** The file's lines, one by one (thousands of rollups are never joined into one string). */
+  *lines(): Generator<string> {
     this.changed = false;
-    let text = "";
-    for (const [id, { version, json }] of this.byId) text += `${JSON.stringify([id, version])}\t${json}\n`;
-    return text;
+    for (const [id, { version, json }] of this.byId) yield `${JSON.stringify([id, version])}\t${json}\n`;
   }
 }
