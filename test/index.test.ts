@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Page } from "../src/contract/page.js";
 import type { SessionEventsInput } from "../src/contract/query-input.js";
@@ -10,6 +10,7 @@ import { querySessionEvents, querySessionsEvents, type QueryContext } from "../s
 import { IndexStore } from "../src/sources/index/index-store.js";
 import { openStore } from "../src/sources/open-store.js";
 import { newReadStats, type ReadStats, type SourceEvent } from "../src/sources/session.js";
+import { FileRead } from "../src/sources/transcript/file-read.js";
 import { readLines } from "../src/sources/transcript/line-reader.js";
 import { transcriptEvents } from "../src/sources/transcript/transcript-events.js";
 import { assistantLine, header, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
@@ -146,6 +147,26 @@ describe("the transcript index", () => {
     // rewritten longer
     writeFileSync(path, longSession("long", 130).map((l) => (typeof l === "string" ? l : JSON.stringify({ ...l, extra: 1 }))).join("\n") + "\n");
     expect(await payloads()).toEqual((await reference(path)).map((e) => JSON.stringify(e.payload)));
+  });
+});
+
+describe("index files", () => {
+  it("give a new process what seeking needs from their first line; the summaries are read only when a count asks", async () => {
+    const path = store.transcript("main", "long.jsonl", longSession("long", 300));
+    store.registry("main", { "agent:main:long": { sessionId: "long", updatedAt: T0 + 700 * 60_000 } });
+    await walk(context(2048), { sessionKey: "agent:main:long", limit: 500 }); // indexes the whole transcript ...
+    await new Promise((resolve) => setTimeout(resolve, 400)); // ... and writes it once the changes stop
+    const read = new FileRead(dirname(path), path);
+    const restarted = new IndexStore(cache, 2048);
+    const index = await restarted.load(read);
+    expect(index.end).toBe(statSync(path).size);
+    expect(index.intervals.length).toBeGreaterThan(10);
+    const closed = index.intervals.slice(0, -1);
+    expect(closed.every((interval) => interval.groups === undefined)).toBe(true);
+    expect(index.intervals.at(-1)!.groups).toBeDefined(); // the open interval keeps growing: its summary stays with it
+    expect(restarted.withGroups(index)).toBe(true);
+    const events = closed.reduce((sum, interval) => sum + Object.values(interval.groups!).reduce((n, stats) => n + stats[0]!, 0), 0);
+    expect(events).toBe(closed.reduce((sum, interval) => sum + interval.events, 0));
   });
 });
 
