@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { lengthBeforeCut } from "../src/contract/cut-mark.js";
+import { CUT_KEEPS_MORE_THAN_CHARS, lengthBeforeCut } from "../src/contract/cut-mark.js";
 import { KEEP_LITERAL_BYTES, readLines, type Line, type ReadLinesOptions } from "../src/sources/transcript/line-reader.js";
 
 let dir: string;
@@ -221,7 +221,9 @@ describe("readLines cuts the long strings of a huge line", () => {
       expect(whole.startsWith(text.slice(0, mark))).toBe(true);
       expect(Buffer.byteLength(JSON.stringify(text.slice(0, mark))) - 2).toBeLessThanOrEqual(keepBytes + 6); // kept: keepBytes, then to the end of that character
       expect(Buffer.byteLength(whole)).toBeGreaterThan(keepBytes);
-      expect(lengthBeforeCut(text)).toBe(whole.length);
+      const more = /^\u0000\[cut on read: (\d+) more chars\]$/.exec(text.slice(mark));
+      expect(more, text.slice(mark)).not.toBeNull();
+      expect(mark + Number(more![1])).toBe(whole.length);
       return 1;
     }
     if (typeof whole !== "object" || whole === null) {
@@ -243,7 +245,10 @@ describe("readLines cuts the long strings of a huge line", () => {
     expect([first!.text, last!.text]).toEqual(['{"first":1}', '{"last":3}']);
     expect(huge!.end - huge!.offset).toBe(Buffer.byteLength(line) + 1); // offsets count the bytes of the file
     expect(huge!.text.length).toBeLessThan(KEEP_LITERAL_BYTES + 1024);
-    expect(expectCutFrom(JSON.parse(huge!.text), whole, KEEP_LITERAL_BYTES)).toBe(1);
+    expect(KEEP_LITERAL_BYTES).toBeGreaterThan(6 * CUT_KEEPS_MORE_THAN_CHARS); // even a literal of \uXXXX escapes keeps more than a page shows
+    const cut = JSON.parse(huge!.text) as typeof whole;
+    expect(expectCutFrom(cut, whole, KEEP_LITERAL_BYTES)).toBe(1);
+    expect(lengthBeforeCut(cut.message.content[0]!.text)).toBe(whole.message.content[0]!.text.length);
     // asked for whole lines (fetching one event), the same line comes out as it is in the file
     expect((await all(path, { wholeLines: true }))[1]!.text).toBe(line);
   });

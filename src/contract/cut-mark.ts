@@ -5,6 +5,12 @@
  * it back to report the true length. Fetching one event by id reads its line whole, without marks.
  */
 const MARK_START = "\u0000[cut on read: ";
+
+/**
+ * A cut string keeps more characters than this (the most a page shows of a field, 100,000, plus the
+ * redaction margin), so shorter strings need no look for a mark.
+ */
+export const CUT_KEEPS_MORE_THAN_CHARS = 100_000 + 4096;
 const MARK = /\u0000\[cut on read: (\d+) more chars\]/g;
 
 /** The mark as it is written inside a JSON string literal (its NUL escaped). */
@@ -14,7 +20,7 @@ export function cutMarkJson(moreChars: number): string {
 
 /** The length a string had before it was cut on read (its own length when it carries no mark). */
 export function lengthBeforeCut(text: string): number {
-  if (!text.includes(MARK_START)) return text.length;
+  if (text.length <= CUT_KEEPS_MORE_THAN_CHARS || !text.includes(MARK_START)) return text.length;
   let length = text.length;
   for (const match of text.matchAll(MARK)) length += Number(match[1]) - match[0].length;
   return length;

@@ -35,8 +35,9 @@ export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 /** Lines longer than this have their long string literals cut as they are read. */
 export const CUT_LINES_OVER = 1024 * 1024;
 /**
- * What is kept of a cut literal: at least 6 bytes (a \uXXXX escape) for each character a page can
- * show of a field (maxFieldChars up to 100,000, plus the redaction margin), so no page sees the cut.
+ * What is kept of a cut literal: 6 bytes (a \uXXXX escape) for each character a page can show of a
+ * field (maxFieldChars up to 100,000, plus the redaction margin), and more (contract/cut-mark.ts
+ * CUT_KEEPS_MORE_THAN_CHARS), so no page sees the cut.
  */
 export const KEEP_LITERAL_BYTES = 640 * 1024;
 const NEWLINE = 0x0a;
