@@ -175,6 +175,9 @@ async function fullPass(spec: QuerySpec): Promise<unknown> {
   return { lines, events, recentEvents };
 }
 
+/** About how many events a page of the walk holds (its byte budget ends it first). */
+const SHAPER_EVENTS = 50;
+
 /**
  * One pass over the big session as a page sees it: the session's events (reader, normalizer,
  * registry) each classified and shaped for a page and measured, as every page of a walk does.
@@ -183,13 +186,15 @@ async function shapedPass(spec: QuerySpec, app: () => AppContext): Promise<unkno
   const ctx = app();
   const session = (await ctx.listSessions()).find((s) => s.key === spec.sessionKey);
   if (!session) throw new Error(`no session ${spec.sessionKey}`);
-  const shaper = new PageEventShaper({ stripInternal: false, maxFieldChars: ctx.policy.maxFieldChars });
+  const newShaper = () => new PageEventShaper({ stripInternal: false, maxFieldChars: ctx.policy.maxFieldChars });
+  let shaper = newShaper();
   let events = 0;
   let bytes = 0;
   for await (const event of session.events({ stats: newReadStats() })) {
     const item = { position: positionOf(event), event, visibility: classify(event, ctx.policy.rules) };
     bytes += shaper.shaped(item).bytes;
-    events++;
+    // a shaper per page's worth of events, as pages have (one for all would remember every event)
+    if (++events % SHAPER_EVENTS === 0) shaper = newShaper();
   }
   return { events, bytes };
 }
