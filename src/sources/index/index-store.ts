@@ -115,13 +115,15 @@ export class IndexStore {
   /**
    * Keeps an extended index, unless another read extended the same one further meanwhile. With the
    * transcript's version (given when the index reaches its very end) its rollup is kept too.
+   * `checkedAtEnd`: the transcript's end when its prefix was just read (and fingerprinted) for this
+   * index, so the next load at that end need not fingerprint it again.
    */
-  save(index: TranscriptIndex, version?: string): void {
+  save(index: TranscriptIndex, version?: string, checkedAtEnd = -1): void {
     const current = this.memory.get(index.id);
     if (current && current.index.end > index.end) return;
     const writtenEnd = current?.writtenEnd ?? -1;
     const perInterval = current && current.index.intervals.length > 0 ? current.bytes / current.index.intervals.length : GUESSED_INTERVAL_JSON_BYTES;
-    const entry: Entry = { index, checkedAtEnd: -1, bytes: Math.round(perInterval * (index.intervals.length + 1)), writtenEnd };
+    const entry: Entry = { index, checkedAtEnd, bytes: Math.round(perInterval * (index.intervals.length + 1)), writtenEnd };
     this.remember(index.id, entry);
     if (version !== undefined) this.setRollup(index, version);
     // a walk extends the index page by page: writing it whole each time would cost time quadratic in

@@ -173,8 +173,9 @@ async function* pastTheIndex(r: Read, index: TranscriptIndex, processor: LinePro
       const extended = extender.result(() => processor.normalizer.snapshot(), "");
       extended.print = await r.read.fingerprint(extended.end);
       // a rollup only for an index that reaches the transcript's end (no half line after it)
-      const version = r.counting && (await r.read.end()) === extended.end ? await r.read.version() : undefined;
-      r.indexes.save(extended, version);
+      const end = await r.read.end();
+      const version = r.counting && end === extended.end ? await r.read.version() : undefined;
+      r.indexes.save(extended, version, end);
     } else if (r.counting && index.end > 0 && (await r.read.end()) === index.end) {
       r.indexes.ensureRollup(index, await r.read.version());
     }

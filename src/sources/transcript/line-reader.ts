@@ -41,6 +41,7 @@ export const CUT_LINES_OVER = 1024 * 1024;
  */
 export const KEEP_LITERAL_BYTES = 640 * 1024;
 const NEWLINE = 0x0a;
+const FIRST_CHUNK_BYTES = 32 * 1024;
 
 /** Between reads this long the event loop gets a turn, so a long scan does not hold up other work. */
 const YIELD_EVERY_BYTES = 32 * 1024 * 1024;
@@ -60,8 +61,8 @@ export async function* readLines(path: string, options: ReadLinesOptions = {}): 
   try {
     const size = options.end ?? fstatSync(fd).size;
     let position = options.start ?? 0;
-    // a short stretch needs no full-size buffer (queries read many short stretches)
-    const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(chunkBytes, size - position)));
+    // reads start small and double: a page often wants only the next few lines of a long read
+    let chunk = Buffer.allocUnsafe(Math.max(1, Math.min(FIRST_CHUNK_BYTES, chunkBytes, size - position)));
     let pieces: Buffer[] = []; // the start of a line that spans chunks
     let pieceBytes = 0;
     let lineStart = position;
@@ -121,6 +122,7 @@ export async function* readLines(path: string, options: ReadLinesOptions = {}): 
         from = stop + 1;
       }
       position += bytesRead;
+      if (chunk.length < chunkBytes && position < size) chunk = Buffer.allocUnsafe(Math.min(2 * chunk.length, chunkBytes, size - position));
     }
     if (lineStart < position) {
       yield oversized
