@@ -2,9 +2,9 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Page } from "../src/contract/page.js";
-import { cleanEnv, ensureBuilt, MAIN_JS, PROJECT_ROOT, runCli, sampleStoreCopy, type Sandbox } from "./helpers/built-server.js";
+import { MAIN_JS, PROJECT_ROOT, runCli, useSampleStoreCopy } from "./helpers/built-server.js";
 
 const MAIN = "agent:main:main";
 const SUB1 = "agent:main:subagent:5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f";
@@ -13,20 +13,11 @@ const SUB2 = "agent:main:subagent:9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d";
 const MAIN_AND_WORK = ["agent:main:*", "agent:work:*"];
 const SHARED_OPTIONS = ["--store <dir>", "--caller <key>", "--scope <scope>", "--clearance <level>", "--config <file>"];
 
-let box: Sandbox;
-let env: Record<string, string>;
-
-beforeAll(() => {
-  ensureBuilt();
-  box = sampleStoreCopy();
-  env = cleanEnv({ SESSION_EVENTS_CACHE_DIR: box.cacheDir });
-}, 180_000);
-
-afterAll(() => box?.cleanup());
+const sample = useSampleStoreCopy();
 
 /** Runs the CLI on the copy; `--store` is added after the command name. */
 async function cli(command: string, args: string[] = [], extraEnv: Record<string, string> = {}) {
-  return runCli([command, "--store", box.store, ...args], { ...env, ...extraEnv });
+  return runCli([command, "--store", sample.box.store, ...args], { ...sample.env, ...extraEnv });
 }
 
 async function ok(command: string, args: string[] = [], extraEnv: Record<string, string> = {}): Promise<string> {
@@ -130,12 +121,12 @@ describe("sessions", () => {
     expect(out).toMatch(row(MAIN, "main", "3f1e2c4a-8b7d-4c1e-9a2f-5d6e7f8a9b01", "2026-11-18 09:32:00Z", "-", "running", "openclaw-files"));
     expect(out).toMatch(row("agent:work:discord:group:dev", "work", "f00dbabe-0001-4002-8003-000400050006", "2026-11-19 15:00:03Z", "-", "-", "openclaw-files"));
     const rows = lines.slice(2, -1);
-    expect(lines.at(-1)).toBe(`${rows.length} session(s) in openclaw state dir ${box.store}`);
+    expect(lines.at(-1)).toBe(`${rows.length} session(s) in openclaw state dir ${sample.box.store}`);
     expect(rows.filter((l) => /^agent:(main|work):/.test(l))).toHaveLength(7);
     // --caller with scope agent: exactly agent main's five sessions
     const agentMain = (await ok("sessions", ["--caller", MAIN, "--scope", "agent"])).trimEnd().split("\n");
     expect(agentMain.slice(2, -1).map((l) => l.split(/\s+/)[0])).toEqual([MAIN, SUB1, SUB2, "agent:main:telegram:dm:821071206", "agent:main:cron:daily-digest"]);
-    expect(agentMain.at(-1)).toBe(`5 session(s) in openclaw state dir ${box.store}`);
+    expect(agentMain.at(-1)).toBe(`5 session(s) in openclaw state dir ${sample.box.store}`);
   });
 
   it("--json gives the rows newest first, and the caller's scope limits them", async () => {
@@ -196,7 +187,7 @@ describe("SESSION_EVENTS_HEAP_GROWTH", () => {
 
 describe("help, version and mcp", () => {
   it("--help on the root and on every command exits 0 and names its options", async () => {
-    const root = await runCli(["--help"], env);
+    const root = await runCli(["--help"], sample.env);
     expect(root.code).toBe(0);
     expect(root.stdout).toMatch(/^Usage: session-events \[options\] \[command\]/);
     for (const text of ["-V, --version", "-h, --help", "mcp [options]", "query [options] [patterns...]", "sessions [options]", "With no command, serves MCP over stdio"]) {
@@ -208,13 +199,13 @@ describe("help, version and mcp", () => {
       sessions: [...SHARED_OPTIONS, "--json"],
     };
     for (const [command, options] of Object.entries(expected)) {
-      const help = await runCli([command, "--help"], env);
+      const help = await runCli([command, "--help"], sample.env);
       expect(help.code, command).toBe(0);
       expect(help.stdout).toMatch(new RegExp(`^Usage: session-events ${command} \\[options\\]`));
       for (const option of options) expect(help.stdout, `${command} --help names ${option}`).toContain(option);
       expect(help.stdout).toContain('(choices: "self", "tree", "agent", "all")');
     }
-    const version = await runCli(["--version"], env);
+    const version = await runCli(["--version"], sample.env);
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")).version);
     const badScope = await cli("query", ["--scope", "everyone"]);
     expect(badScope.code).not.toBe(0);
@@ -222,7 +213,7 @@ describe("help, version and mcp", () => {
   });
 
   it("takes the shared options before the command too (session-events --store DIR sessions)", async () => {
-    const result = await runCli(["--store", box.store, "sessions", "--json"], env);
+    const result = await runCli(["--store", sample.box.store, "sessions", "--json"], sample.env);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     // agents main (5) and work (2) in files, ops (2 current) in SQLite
@@ -230,7 +221,7 @@ describe("help, version and mcp", () => {
   });
 
   it("`mcp` speaks JSON-RPC on stdout only and exits 0 when stdin closes", async () => {
-    const child = spawn(process.execPath, [MAIN_JS, "mcp", "--store", box.store, "--caller", MAIN], { env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [MAIN_JS, "mcp", "--store", sample.box.store, "--caller", MAIN], { env: sample.env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));

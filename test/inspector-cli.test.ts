@@ -9,32 +9,23 @@
  * sessions_events' sessionKey) stay strings, so a list of patterns cannot be passed through the inspector.
  */
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Page } from "../src/contract/page.js";
-import { cleanEnv, ensureBuilt, MAIN_JS, PROJECT_ROOT, run, sampleStoreCopy, type Sandbox } from "./helpers/built-server.js";
+import { MAIN_JS, PROJECT_ROOT, run, useSampleStoreCopy } from "./helpers/built-server.js";
 
 const INSPECTOR = join(PROJECT_ROOT, "node_modules", "@modelcontextprotocol", "inspector", "cli", "build", "cli.js");
 const MAIN = "agent:main:main";
 const SUB1 = "agent:main:subagent:5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f";
 const SUB2 = "agent:main:subagent:9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d";
 
-let box: Sandbox;
-let env: Record<string, string>;
-
-beforeAll(() => {
-  ensureBuilt();
-  box = sampleStoreCopy();
-  env = cleanEnv({ SESSION_EVENTS_CACHE_DIR: box.cacheDir });
-}, 180_000);
-
-afterAll(() => box?.cleanup());
+const sample = useSampleStoreCopy();
 
 type ToolCallOutput = { content: { type: string; text: string }[]; structuredContent?: Page; isError?: boolean };
 
 /** Runs the inspector CLI against the built server; `serverArgs` go to the server, `method` to the inspector. */
 async function inspect(serverArgs: string[], method: string[], inspectorOptions: string[] = []): Promise<unknown> {
-  const args = [INSPECTOR, ...inspectorOptions, "--cli", process.execPath, MAIN_JS, "--store", box.store, ...serverArgs, ...method];
-  const result = await run(process.execPath, args, env, 30_000);
+  const args = [INSPECTOR, ...inspectorOptions, "--cli", process.execPath, MAIN_JS, "--store", sample.box.store, ...serverArgs, ...method];
+  const result = await run(process.execPath, args, sample.env, 30_000);
   expect(result.code, `inspector exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`).toBe(0);
   return JSON.parse(result.stdout);
 }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { afterAll, beforeAll } from "vitest";
 
 export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const MAIN_JS = join(PROJECT_ROOT, "dist", "src", "cli", "main.js");
@@ -69,6 +70,22 @@ export function sampleStoreCopy(): Sandbox {
   cpSync(SAMPLE_STORE, store, { recursive: true });
   mkdirSync(cacheDir);
   return { root, store, cacheDir, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/**
+ * For a test file driving the built CLI: the build checked and a copy of the sample store made before
+ * its tests (removed after them), with a clean environment whose cache dir is the copy's. The fields
+ * are set once the file's tests start.
+ */
+export function useSampleStoreCopy(): { box: Sandbox; env: Record<string, string> } {
+  const sample = {} as { box: Sandbox; env: Record<string, string> };
+  beforeAll(() => {
+    ensureBuilt();
+    sample.box = sampleStoreCopy();
+    sample.env = cleanEnv({ SESSION_EVENTS_CACHE_DIR: sample.box.cacheDir });
+  }, 180_000);
+  afterAll(() => sample.box?.cleanup());
+  return sample;
 }
 
 /** The parent's environment without any SESSION_EVENTS_* / OPENCLAW_* settings, plus `extra`. */
