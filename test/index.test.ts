@@ -151,6 +151,17 @@ describe("the transcript index", () => {
 });
 
 describe("index files", () => {
+  it("cost only speed when the cache dir cannot be written (here: a file stands where it should be)", async () => {
+    const path = store.transcript("main", "long.jsonl", longSession("long", 200));
+    store.registry("main", { "agent:main:long": { sessionId: "long", updatedAt: T0 + 700 * 60_000 } });
+    const blocked = join(cache, "not-a-dir");
+    writeFileSync(blocked, "a file where the index dir should be");
+    const ids = (await walk(context(2048, blocked), { sessionKey: "agent:main:long", limit: 100 })).flatMap((p) => p.events.map((e) => e.id));
+    expect(ids).toEqual((await reference(path)).map((e) => e.id));
+    const counts = await querySessionsEvents(context(2048, blocked), { groupBy: ["type"] });
+    expect(counts.groups!.reduce((sum, g) => sum + g.count, 0)).toBe(ids.length);
+  });
+
   it("give a new process what seeking needs from their first line; the summaries are read only when a count asks", async () => {
     const path = store.transcript("main", "long.jsonl", longSession("long", 300));
     store.registry("main", { "agent:main:long": { sessionId: "long", updatedAt: T0 + 700 * 60_000 } });

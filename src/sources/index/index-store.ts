@@ -183,7 +183,11 @@ export class IndexStore {
       renameSync(tmp, path);
       return true;
     } catch {
-      rmSync(tmp, { force: true });
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // a directory that refuses the write may refuse this too: the file was never made
+      }
       return false; // a cache that cannot be written only costs speed
     }
   }
