@@ -57,33 +57,47 @@ export function shapeValue(input: unknown, options: ShapeOptions): Shaped {
       state.truncated = true;
       return "…[nested too deep]";
     }
+    // copy on write: a value whose parts all come back unchanged is given back itself, not copied
     if (Array.isArray(value)) {
-      const items = value.slice(0, options.maxItems).map((item) => walk(item, depth + 1, undefined));
+      const kept = Math.min(value.length, options.maxItems);
+      let items: unknown[] | undefined;
+      for (let i = 0; i < kept; i++) {
+        const item = walk(value[i], depth + 1, undefined);
+        if (items) items.push(item);
+        else if (item !== value[i]) items = [...value.slice(0, i), item];
+      }
       if (value.length > options.maxItems) {
         state.truncated = true;
+        items ??= value.slice(0, kept);
         items.push(`…[${value.length - options.maxItems} more items]`);
       }
-      return items;
+      return items ?? value;
     }
     const record = value as Record<string, unknown>;
     const isImage = IMAGE_TYPES.has(record.type as string) && ("data" in record || "image_url" in record);
-    const out: Record<string, unknown> = {};
-    let count = 0;
-    let extra = 0;
-    for (const [name, item] of Object.entries(record)) {
-      if (count >= options.maxItems) {
-        extra++;
-        continue;
-      }
-      count++;
+    const names = Object.keys(record);
+    const kept = Math.min(names.length, options.maxItems);
+    let out: Record<string, unknown> | undefined;
+    for (let i = 0; i < kept; i++) {
+      const name = names[i]!;
+      const item = record[name];
       const shapedKey = options.redactor ? redactKey(name, options.redactor, state) : name;
-      setOwn(out, shapedKey, isImage && (name === "data" || name === "image_url") ? IMAGE_OMITTED : walk(item, depth + 1, name));
+      const shaped = isImage && (name === "data" || name === "image_url") ? IMAGE_OMITTED : walk(item, depth + 1, name);
+      if (!out && (shaped !== item || shapedKey !== name)) {
+        out = {};
+        for (const before of names.slice(0, i)) setOwn(out, before, record[before]);
+      }
+      if (out) setOwn(out, shapedKey, shaped);
     }
-    if (extra > 0) {
+    if (names.length > kept) {
       state.truncated = true;
-      out["…"] = `[${extra} more fields]`;
+      if (!out) {
+        out = {};
+        for (const name of names.slice(0, kept)) setOwn(out, name, record[name]);
+      }
+      out["…"] = `[${names.length - kept} more fields]`;
     }
-    return out;
+    return out ?? record;
   };
 
   const value = walk(input, 0, undefined);
