@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { shapeValue } from "../src/engine/shape.js";
+import { CUT_KEEPS_MORE_THAN_CHARS } from "../src/contract/cut-mark.js";
+import { INPUT_LIMITS } from "../src/contract/query-input.js";
+import { REDACT_MARGIN, shapeValue } from "../src/engine/shape.js";
 import { createRedactor } from "../src/engine/redact.js";
 
 const OPTIONS = { maxFieldChars: 20, maxDepth: 4, maxItems: 3 };
@@ -41,6 +43,10 @@ describe("shapeValue", () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(value.b).toEqual([1, 2, 3, "…[2 more items]"]);
     expect(value["…"]).toBe("[2 more fields]");
+  });
+
+  it("never looks at more of a string than a string cut on read keeps (so a cut mark never reaches a page)", () => {
+    expect(CUT_KEEPS_MORE_THAN_CHARS).toBeGreaterThanOrEqual(INPUT_LIMITS.maxFieldChars + REDACT_MARGIN);
   });
 
   it("redacts below confidential clearance, copying what it redacts", () => {

@@ -1,3 +1,5 @@
+import { INPUT_LIMITS } from "./query-input.js";
+
 /**
  * How a source marks a string it cut while reading (a multi-MB tool output in a huge line is never
  * held whole for a page): the kept start, then this mark with how many characters followed. The kept
@@ -7,10 +9,10 @@
 const MARK_START = "\u0000[cut on read: ";
 
 /**
- * A cut string keeps more characters than this (the most a page shows of a field, 100,000, plus the
- * redaction margin), so shorter strings need no look for a mark.
+ * A cut string keeps more characters than this (the most a page shows of a field, plus the 4096
+ * characters shaping redacts past its cut), so shorter strings need no look for a mark.
  */
-export const CUT_KEEPS_MORE_THAN_CHARS = 100_000 + 4096;
+export const CUT_KEEPS_MORE_THAN_CHARS = INPUT_LIMITS.maxFieldChars + 4096;
 const MARK = /\u0000\[cut on read: (\d+) more chars\]/g;
 
 /** The mark as it is written inside a JSON string literal (its NUL escaped). */

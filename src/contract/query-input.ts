@@ -9,6 +9,7 @@ export const INPUT_LIMITS = {
   maxTypes: 32,
   maxTimeLength: 64,
   maxCursorLength: 2048,
+  maxFieldChars: 100_000,
 } as const;
 
 const timeBound = (what: string, example: string) =>
@@ -54,7 +55,7 @@ export const commonQueryFields = {
     .number()
     .int()
     .min(16)
-    .max(100_000)
+    .max(INPUT_LIMITS.maxFieldChars)
     .optional()
     .describe("Cut text fields longer than this many characters (default 2000); the page's byte budget still applies. Example: 200"),
   waitMs: z

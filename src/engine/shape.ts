@@ -12,7 +12,7 @@ export type ShapeOptions = {
 export type Shaped = { value: unknown; truncated: boolean; redacted: boolean };
 
 /** Extra characters redacted beyond the cut, so a secret straddling the cut is caught whole. */
-const REDACT_MARGIN = 4096;
+export const REDACT_MARGIN = 4096;
 const IMAGE_TYPES = new Set(["image", "input_image", "image_url", "base64"]);
 const DATA_URI = /^data:[a-z]+\/[a-z0-9.+-]+;base64,/i;
 export const IMAGE_OMITTED = "[image data omitted]";
@@ -77,24 +77,23 @@ export function shapeValue(input: unknown, options: ShapeOptions): Shaped {
     const isImage = IMAGE_TYPES.has(record.type as string) && ("data" in record || "image_url" in record);
     const names = Object.keys(record);
     const kept = Math.min(names.length, options.maxItems);
+    const copyOfFirst = (n: number): Record<string, unknown> => {
+      const copy: Record<string, unknown> = {};
+      for (const name of names.slice(0, n)) setOwn(copy, name, record[name]);
+      return copy;
+    };
     let out: Record<string, unknown> | undefined;
     for (let i = 0; i < kept; i++) {
       const name = names[i]!;
       const item = record[name];
       const shapedKey = options.redactor ? redactKey(name, options.redactor, state) : name;
       const shaped = isImage && (name === "data" || name === "image_url") ? IMAGE_OMITTED : walk(item, depth + 1, name);
-      if (!out && (shaped !== item || shapedKey !== name)) {
-        out = {};
-        for (const before of names.slice(0, i)) setOwn(out, before, record[before]);
-      }
+      if (!out && (shaped !== item || shapedKey !== name)) out = copyOfFirst(i);
       if (out) setOwn(out, shapedKey, shaped);
     }
     if (names.length > kept) {
       state.truncated = true;
-      if (!out) {
-        out = {};
-        for (const name of names.slice(0, kept)) setOwn(out, name, record[name]);
-      }
+      out ??= copyOfFirst(kept);
       out["…"] = `[${names.length - kept} more fields]`;
     }
     return out ?? record;

@@ -12,7 +12,7 @@ export type Rollup = { version: string; endState: NormalizerState; stats: Record
  */
 export class Rollups {
   private readonly byId = new Map<string, { version: string; json: string }>();
-  /** Whether a rollup was set since the last `serialize`. */
+  /** Whether a rollup was set since `lines()` was last read. */
   changed = false;
 
   /** The rollups saved at `path` (none when it is missing or unreadable: they are rebuilt as transcripts are read). */

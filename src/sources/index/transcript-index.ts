@@ -56,7 +56,10 @@ export function emptyIndex(id: string): TranscriptIndex {
   return { v: 4, id, end: 0, print: "", endState: INITIAL_STATE, intervals: [newInterval(0, INITIAL_STATE)] };
 }
 
-function newInterval(at: number, state: NormalizerState): Interval {
+/** An interval still being added to: it always has its groups. */
+type OpenInterval = Interval & { groups: Record<string, EventStats> };
+
+function newInterval(at: number, state: NormalizerState): OpenInterval {
   return { at, state, bytes: 0, events: 0, lastTs: state.lastTs, counts: {}, groups: {}, skipped: [] };
 }
 
@@ -104,8 +107,7 @@ export function startInterval(index: TranscriptIndex, skipBefore: { timestamp?: 
  */
 export class IndexExtender {
   private readonly intervals: Interval[];
-  private open: Interval;
-  private openGroups: Record<string, EventStats>;
+  private open: OpenInterval;
   private end: number;
   private endState: NormalizerState;
   private frozen = false;
@@ -117,8 +119,7 @@ export class IndexExtender {
   ) {
     this.intervals = base.intervals.slice(0, -1);
     const last = base.intervals[base.intervals.length - 1]!;
-    this.openGroups = cloneGroups(last.groups); // the last interval always has its groups
-    this.open = { ...last, counts: { ...last.counts }, groups: this.openGroups, skipped: [...last.skipped] };
+    this.open = { ...last, counts: { ...last.counts }, groups: cloneGroups(last.groups), skipped: [...last.skipped] }; // the last interval always has its groups
     this.end = base.end;
     this.endState = base.endState;
   }
@@ -131,8 +132,7 @@ export class IndexExtender {
   before(at: number, state: () => NormalizerState): void {
     if (this.frozen || this.open.bytes < Math.max(this.intervalBytes, this.end / 256)) return;
     this.intervals.push(this.open);
-    this.openGroups = {};
-    this.open = { ...newInterval(at, state()), groups: this.openGroups };
+    this.open = newInterval(at, state());
   }
 
   /** After that line: its events and bytes join the open interval. */
@@ -144,7 +144,7 @@ export class IndexExtender {
     for (const event of events) {
       open.counts[event.type] = (open.counts[event.type] ?? 0) + 1;
       const key = statsKey(event.type, eventTool(event), event.model, event.timestamp);
-      addEvent((this.openGroups[key] ??= newStats()), event);
+      addEvent((open.groups[key] ??= newStats()), event);
       open.lastTs = event.timestamp;
     }
     if (skipped) open.skipped.push(skipped);

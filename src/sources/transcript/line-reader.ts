@@ -68,6 +68,7 @@ export async function* readLines(path: string, options: ReadLinesOptions = {}): 
     let lineStart = position;
     let oversized = false;
     let cutter: LongLiteralCutter | undefined; // the line so far, once it is long enough to cut
+    const lineText = () => decodeAll(cutter ? [cutter.result()] : pieces, lineStart === 0);
 
     let sinceTurn = 0;
     while (position < size) {
@@ -96,13 +97,11 @@ export async function* readLines(path: string, options: ReadLinesOptions = {}): 
             lineStart = end;
             from = stop + 1;
             continue;
-          } else if (cutter) {
-            cutter.push(chunk, from, stop);
-            pieceBytes += stop - from;
           } else {
-            pieces.push(Buffer.from(chunk.subarray(from, stop)));
             pieceBytes += stop - from;
-            if (!options.wholeLines && pieceBytes > cut.linesOver) {
+            if (cutter) cutter.push(chunk, from, stop);
+            else pieces.push(Buffer.from(chunk.subarray(from, stop)));
+            if (!cutter && !options.wholeLines && pieceBytes > cut.linesOver) {
               cutter = new LongLiteralCutter(cut.keepBytes);
               for (const piece of pieces) cutter.push(piece, 0, piece.length);
               pieces = [];
@@ -113,7 +112,7 @@ export async function* readLines(path: string, options: ReadLinesOptions = {}): 
         const end = position + stop + 1;
         yield oversized
           ? { text: "", offset: lineStart, end, complete: true, oversized: true }
-          : { text: decodeAll(cutter ? [cutter.result()] : pieces, lineStart === 0), offset: lineStart, end, complete: true };
+          : { text: lineText(), offset: lineStart, end, complete: true };
         pieces = [];
         pieceBytes = 0;
         cutter = undefined;
@@ -127,7 +126,7 @@ export async function* readLines(path: string, options: ReadLinesOptions = {}): 
     if (lineStart < position) {
       yield oversized
         ? { text: "", offset: lineStart, end: position, complete: false, oversized: true }
-        : { text: decodeAll(cutter ? [cutter.result()] : pieces, lineStart === 0), offset: lineStart, end: position, complete: false };
+        : { text: lineText(), offset: lineStart, end: position, complete: false };
     }
   } finally {
     closeSync(fd);
