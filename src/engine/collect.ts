@@ -4,6 +4,7 @@ import type { ReadStats, SessionInfo, SourceEvent, TranscriptEnd } from "../sour
 import { comparePositions, type Position } from "./cursor.js";
 import { clearanceAllows } from "./principal.js";
 import type { TimeWindow } from "./time.js";
+import { ListMemo } from "./list-memo.js";
 import { TopK } from "./top-k.js";
 import { classify, type ConfidentialRule } from "./visibility.js";
 
@@ -88,14 +89,8 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
 
   // A session's last activity (file or row time) bounds its events' times for data written live;
   // data stamped in the future defeats that, and shows itself by bounds beyond now.
-  const ruledOut = (lastActivity: number | undefined, bound: number | undefined) =>
-    lastActivity !== undefined && bound !== undefined && bound <= spec.now && lastActivity < bound;
-  const ordered = orderSessions(
-    spec.sessions
-      .map((session) => ({ session, lastActivity: session.activity() }))
-      .filter(({ lastActivity }) => !ruledOut(lastActivity, since) && !(asc && ruledOut(lastActivity, spec.after?.ts))),
-    spec.order,
-  );
+  const bounds = [since, asc ? spec.after?.ts : undefined].filter((b): b is number => b !== undefined && b <= spec.now);
+  const ordered = activeSince(spec.sessions, spec.order, bounds.length > 0 ? Math.max(...bounds) : undefined);
   let outOfBudget = false;
   for (let n = 0; n < ordered.length; n++) {
     const { session, lastActivity } = ordered[n]!;
@@ -217,8 +212,33 @@ function skipAfterFor(session: SessionInfo, until: number | undefined, after: Po
   };
 }
 
-/** Sessions likeliest to hold the first events of the page go first, so the cut-off tightens early. */
-function orderSessions<T extends { lastActivity: number | undefined }>(sessions: T[], order: Order): T[] {
-  const key = (s: T) => s.lastActivity ?? Number.MAX_SAFE_INTEGER;
-  return sessions.sort((a, b) => (order === "asc" ? key(a) - key(b) : key(b) - key(a)));
+type Active = { session: SessionInfo; lastActivity: number | undefined };
+
+const activityOf = (a: Active) => a.lastActivity ?? Number.MAX_SAFE_INTEGER;
+
+/** A selection by last activity, in the query's order; kept for the selection's life (a walk's pages share it). */
+const byActivity = new ListMemo<Active[]>();
+
+/**
+ * The sessions whose last activity is not before `bound`, those likeliest to hold the first events of
+ * the page first (so the cut-off tightens early): a slice of the selection sorted once, not a filter
+ * and a sort of thousands of sessions on every page.
+ */
+function activeSince(sessions: readonly SessionInfo[], order: Order, bound: number | undefined): Active[] {
+  const sorted = byActivity.get(sessions, order, () =>
+    sessions
+      .map((session) => ({ session, lastActivity: session.activity() }))
+      .sort((a, b) => (order === "asc" ? activityOf(a) - activityOf(b) : activityOf(b) - activityOf(a))),
+  );
+  if (bound === undefined) return sorted.slice();
+  // ascending, the sessions active before the bound are a prefix; descending, a suffix
+  const ruledOut = (a: Active) => a.lastActivity !== undefined && a.lastActivity < bound;
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ruledOut(sorted[mid]!) === (order === "asc")) lo = mid + 1;
+    else hi = mid;
+  }
+  return order === "asc" ? sorted.slice(lo) : sorted.slice(0, lo);
 }

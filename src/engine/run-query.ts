@@ -52,7 +52,7 @@ export async function querySessionsEvents(ctx: QueryContext, input: SessionsEven
 }
 
 /** What every kind of answer shares: the fingerprint a cursor is bound to, the time window, the envelope. */
-function prepare(ctx: QueryContext, sessions: SessionInfo[], input: CommonInput, tool: string, selection: Record<string, unknown> = {}) {
+function prepare(ctx: QueryContext, sessions: readonly SessionInfo[], input: CommonInput, tool: string, selection: Record<string, unknown> = {}) {
   const order = input.order ?? "asc";
   const fingerprint = fingerprintOf({
     tool,
@@ -89,9 +89,9 @@ function prepare(ctx: QueryContext, sessions: SessionInfo[], input: CommonInput,
 
 async function runQuery(
   ctx: QueryContext,
-  sessions: SessionInfo[],
+  sessions: readonly SessionInfo[],
   /** Selects the sessions again (a follow looks again as the stores change, new sessions included). */
-  select: () => Promise<SessionInfo[]>,
+  select: () => Promise<readonly SessionInfo[]>,
   selection: Record<string, unknown>,
   input: CommonInput,
   call: CallOptions,
@@ -113,7 +113,7 @@ async function runQuery(
   return page;
 }
 
-async function eventPage(ctx: QueryContext, sessions: SessionInfo[], input: CommonInput, prepared: ReturnType<typeof prepare>): Promise<Page> {
+async function eventPage(ctx: QueryContext, sessions: readonly SessionInfo[], input: CommonInput, prepared: ReturnType<typeof prepare>): Promise<Page> {
   const { order, fingerprint, resumed, window, limit, envelope } = prepared;
   const stats = newReadStats();
   const shaper = new PageEventShaper({

@@ -79,12 +79,23 @@ export type ManySelection = {
   generations?: Generations;
 };
 
-/** The sessions a sessions_events call selects, among those the caller may see. */
+const selections = new ListMemo<readonly SessionInfo[]>();
+
+/**
+ * The sessions a sessions_events call selects, among those the caller may see: the same array for the
+ * same selection while the listing lasts (a walk's pages share it, and what is derived from it).
+ */
 export function selectMany(
   visible: readonly SessionInfo[],
   selection: ManySelection,
   principal: Principal,
-): SessionInfo[] {
+): readonly SessionInfo[] {
+  const { sessionKey, agentId, spawnedBy, descendants, generations } = selection;
+  const key = JSON.stringify([sessionKey, agentId, spawnedBy, descendants, generations, principal.caller]);
+  return selections.get(visible, key, () => chooseMany(visible, selection, principal));
+}
+
+function chooseMany(visible: readonly SessionInfo[], selection: ManySelection, principal: Principal): SessionInfo[] {
   const raw = selection.sessionKey === undefined ? ["*"] : [selection.sessionKey].flat();
   const patterns = raw.map((p) => (sameKey(p, CURRENT) ? callerKey(principal, "sessionKey") : p));
   let chosen = visible.filter(

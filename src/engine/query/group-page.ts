@@ -9,7 +9,7 @@ import { addWork, MAX_LIMIT, type Envelope, type QueryContext } from "./context.
 /** A page of groups (groupBy): counts over the whole window, largest groups first, nothing paged. */
 export async function groupPage(
   ctx: QueryContext,
-  sessions: SessionInfo[],
+  sessions: readonly SessionInfo[],
   input: Pick<SessionEventsInput, "types" | "groupBy">,
   window: TimeWindow,
   envelope: Envelope,

@@ -1,4 +1,4 @@
-import { readFile, stat } from "node:fs/promises";
+import { readFileSync, statSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { asObject, type Json } from "../transcript/values.js";
 
@@ -29,7 +29,9 @@ export class RegistryFileReader {
     for (let attempt = 0; attempt < RETRIES; attempt++) {
       if (attempt > 0) await sleep(RETRY_DELAY_MS * attempt);
       try {
-        const info = await stat(path);
+        // synchronous: a registry is read once per change, and one read costs less than the thread
+        // pool's round trips (fs/promises reads a few MB in many chunks, each a trip)
+        const info = statSync(path);
         signature = `${info.ino}:${info.size}:${info.mtimeMs}`;
         const cached = this.lastGood.get(path);
         if (cached?.signature === signature) return { entries: cached.entries };
@@ -38,7 +40,7 @@ export class RegistryFileReader {
           lastError = known.error;
           break; // the same broken file as last time: no point waiting for it again
         }
-        const entries = parseRegistry(await readFile(path, "utf8"));
+        const entries = parseRegistry(readFileSync(path, "utf8"));
         this.lastGood.set(path, { signature, entries });
         this.broken.delete(path);
         return { entries };

@@ -28,6 +28,9 @@ const WINDOWS_ABSOLUTE = /^(?:[A-Za-z]:[\\/]|\\\\)/;
  */
 export function transcriptPathOf(sessionsDir: string, entry: Json): string | undefined {
   const sessionFile = asString(entry.sessionFile)?.trim();
+  // the usual case, a bare file name (a safe name has no separator): no splitting or normalizing, as
+  // a registry lists thousands (sessionsDir is already normalized)
+  if (sessionFile && isSafeFileName(sessionFile) && !isSkippedSessionFile(sessionFile)) return `${sessionsDir}${sep}${sessionFile}`;
   const name = sessionFile?.split(/[\\/]/).pop() ?? "";
   if (sessionFile && !isSkippedSessionFile(name)) {
     if (isAbsolute(sessionFile) && !WINDOWS_ABSOLUTE.test(sessionFile)) {
