@@ -177,6 +177,24 @@ describe("readLines maxLineBytes", () => {
   });
 });
 
+describe("readLines shares the event loop", () => {
+  it("gives the event loop turns during a long read of many small files, not only within one large file", async () => {
+    // 48 files of 256 KiB: 12 MiB read with no file anywhere near large
+    const line = `${JSON.stringify({ type: "message", text: "x".repeat(1000) })}\n`;
+    const paths = Array.from({ length: 48 }, (_, i) => write(line.repeat(256), `f${i}.jsonl`));
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    let lines = 0;
+    try {
+      for (const path of paths) lines += (await all(path)).length;
+    } finally {
+      clearInterval(ticker);
+    }
+    expect(lines).toBe(48 * 256);
+    expect(turns).toBeGreaterThanOrEqual(2);
+  });
+});
+
 describe("readLines start and end", () => {
   const content = '{"a":1}\n{"b":2}\n{"c":3}\n';
 
