@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { MiB } from "./gen-plan.js";
 import { jqFullPass, jqRecent, jqToolErrors, rgRecent, rgToolErrors, toolVersion, type ExternalJob } from "./baselines.js";
 import { generateStore, type SessionFacts, type StoreManifest } from "./generate-store.js";
-import { measureExternal, measureNaive, measureOurs, type HarnessPlan, type Measurement, type OursMeasurement } from "./harness.js";
+import { measureExternal, measureNaive, measureOurs, removeCacheDirs, type HarnessPlan, type Measurement, type OursMeasurement } from "./harness.js";
 import { DEFAULT_HEAP_GROWTH_PERCENT } from "../src/app/heap.js";
 import { buildHugeLineStore } from "./huge-line.js";
 import type { QuerySpec } from "./queries.js";
@@ -44,6 +44,7 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   cfg.log(`store: ${(m.totalBytes / MiB).toFixed(0)} MiB, ${m.sessions} sessions, ${m.reused ? "reused" : `generated in ${(m.generationMs / 1000).toFixed(1)} s`}`);
 
   const plan: HarnessPlan = { runs: cfg.runs, budgetMs: cfg.budgetMs, deadlineMs: cfg.deadlineMs, cacheRoot: join(cfg.dataDir, "caches"), log: cfg.log };
+  removeCacheDirs(plan); // what an interrupted run left
   const files = listTranscripts(dir);
   const jq = toolVersion("jq");
   const rg = toolVersion("rg");
@@ -224,6 +225,7 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
       ],
     });
   }
+  removeCacheDirs(plan);
   return render(m, rows, notes, cfg, { jq, rg });
 }
 
@@ -259,7 +261,7 @@ function render(m: StoreManifest, rows: Row[], notes: string[], cfg: StoreBenchC
     "",
     storeTable,
     "",
-    `Ours is measured three ways, each in child Node processes started as the CLI starts (heap growth limited to ${DEFAULT_HEAP_GROWTH_PERCENT}% past live data, see README; the naive baseline keeps Node's defaults; peak RSS is the process's): **cold** = a new process and a fresh, empty SESSION_EVENTS_CACHE_DIR (the first query after install); **restarted** = a new process with the cache dir the first cold run left (the first query after a restart); **server** = the same query repeated in one process, as a running MCP server answers it again (RSS: that process's peak over all its runs). The OS page cache is warm for all. "1h" is the hour before the store was generated (passed as epoch ms, so a reused store answers the same). Median of up to ${cfg.runs} runs (n shows fewer, within a ${(cfg.budgetMs / 1000).toFixed(0)} s budget per cell); page walks stop after ${(cfg.deadlineMs / 1000).toFixed(0)} s. naive = Node readFileSync + split + JSON.parse of every line; jq: ${versions.jq ?? "not installed (skipped)"}; rg: ${versions.rg ?? "not installed (skipped)"}. Baselines count lines (Q1, Q2) where ours counts events.`,
+    `Ours is measured three ways, each in child Node processes started as the CLI starts (heap growth limited to ${DEFAULT_HEAP_GROWTH_PERCENT}% past live data, see README; the naive baseline keeps Node's defaults; peak RSS is the process's): **cold** = a new process and a fresh, empty SESSION_EVENTS_CACHE_DIR (the first query after install); **restarted** = a new process with the cache dir the first cold run left (the first query after a restart); **server** = the same query repeated in one process, as a running MCP server answers it again (RSS: that process's peak over all its runs). The OS page cache is warm for all; cache dirs are removed only after all measurements (deleting thousands of index files just before a cold run slowed that run's own file creation several times over on this machine's file system). "1h" is the hour before the store was generated (passed as epoch ms, so a reused store answers the same). Median of up to ${cfg.runs} runs (n shows fewer, within a ${(cfg.budgetMs / 1000).toFixed(0)} s budget per cell); page walks stop after ${(cfg.deadlineMs / 1000).toFixed(0)} s. naive = Node readFileSync + split + JSON.parse of every line; jq: ${versions.jq ?? "not installed (skipped)"}; rg: ${versions.rg ?? "not installed (skipped)"}. Baselines count lines (Q1, Q2) where ours counts events.`,
     "",
     markdownTable(ROW_HEADERS, rows.map((r) => rowCells(r, cfg.runs, cfg.deadlineMs))),
     "",
