@@ -4,11 +4,12 @@
  * SESSION_EVENTS_CACHE_DIR: the first query after install), **restarted** (a new process, the cache dir
  * a cold run left: the first query after a restart) and **server** (the same query repeated in one
  * process: a running MCP server answering again). The OS page cache is warm for everyone alike: the
- * store fits in RAM and every contestant reads the same files. A query is repeated up to `runs` times
+ * store fits in RAM, every contestant reads the same files, and they are read before every run
+ * (warmPageCache). A query is repeated up to `runs` times
  * within a time budget; a run that hits the deadline is not repeated.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -18,7 +19,15 @@ import { median } from "./stats.js";
 
 export type Outcome = { ms: number; maxRssMb?: number; result?: unknown; error?: string; timedOut?: boolean };
 export type Measurement = { runs: Outcome[]; medianMs?: number; maxRssMb?: number; result?: unknown; error?: string; timedOut?: boolean };
-export type HarnessPlan = { runs: number; budgetMs: number; deadlineMs: number; cacheRoot: string; log(line: string): void };
+export type HarnessPlan = {
+  runs: number;
+  budgetMs: number;
+  deadlineMs: number;
+  cacheRoot: string;
+  log(line: string): void;
+  /** Dirs whose files are read before every run, so each starts with them in the OS page cache. */
+  warmDirs: string[];
+};
 
 const RUN_ONE = fileURLToPath(new URL("./run-one.js", import.meta.url));
 const TIME = "/usr/bin/time";
@@ -77,12 +86,37 @@ export async function runChild(spec: QuerySpec, killAfterMs: number): Promise<Ou
   return { ms: runs[0] ?? NaN, ...rest };
 }
 
+/**
+ * Reads every file under these dirs (and drops the bytes), so a run finds them in the OS page cache.
+ * This machine's page cache is not kept: between runs it was seen to fall from 1.7 GB to 0.5 GB, and
+ * a run that then read the store from disk took up to twice as long, whoever ran it.
+ */
+export function warmPageCache(dirs: readonly string[]): void {
+  const buffer = Buffer.allocUnsafe(1024 * 1024);
+  const visit = (path: string) => {
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      const child = join(path, entry.name);
+      if (entry.isDirectory()) visit(child);
+      else if (entry.isFile()) {
+        const fd = openSync(child, "r");
+        try {
+          while (readSync(fd, buffer, 0, buffer.length, null) > 0);
+        } finally {
+          closeSync(fd);
+        }
+      }
+    }
+  };
+  for (const dir of dirs) if (existsSync(dir)) visit(dir);
+}
+
 async function repeat(label: string, plan: HarnessPlan, once: () => Promise<Outcome>, first?: Outcome): Promise<Outcome[]> {
   const runs: Outcome[] = first ? [first] : [];
   let spent = runs.reduce((sum, r) => sum + r.ms, 0);
   while (runs.length < plan.runs) {
     const last = runs[runs.length - 1];
     if (last && (last.error || last.timedOut || spent + last.ms > plan.budgetMs)) break;
+    warmPageCache(plan.warmDirs);
     const outcome = await once();
     runs.push(outcome);
     spent += outcome.ms;
@@ -119,11 +153,13 @@ export async function measureOurs(label: string, spec: Omit<QuerySpec, "cacheDir
   // cache dirs stay until removeCacheDirs, after all measurements
   const inFreshDir = <T>(run: (dir: string) => Promise<T>): Promise<T> => run(freshCacheDir(plan));
   const warmDir = freshCacheDir(plan);
+  warmPageCache(plan.warmDirs);
   const first = await once(warmDir);
   plan.log(`  ${label} ours cold #1: ${first.ms.toFixed(0)} ms, ${first.maxRssMb?.toFixed(0) ?? "?"} MB${first.error ? ` (${first.error})` : ""}`);
   // after a cold run that timed out, restarted runs still show what the cache it left is worth
   const restarted = first.error && !first.timedOut ? [] : await repeat(`${label} ours restarted`, plan, () => once(warmDir));
   const cold = await repeat(`${label} ours cold`, plan, () => inFreshDir(once), first);
+  if (!first.error && !first.timedOut) warmPageCache(plan.warmDirs);
   const server = first.error || first.timedOut ? undefined : await inFreshDir((dir) => runChildRuns({ ...spec, cacheDir: dir, deadlineMs: plan.deadlineMs, repeat: plan.runs + 1 }, killAfter * (plan.runs + 1)));
   if (server) plan.log(`  ${label} ours server: ${server.runs.map((r) => r.toFixed(0)).join(", ")} ms, ${server.maxRssMb?.toFixed(0) ?? "?"} MB${server.error ? ` (${server.error})` : ""}`);
   const serverRuns: Outcome[] = server ? server.runs.slice(1).map((ms) => ({ ms, maxRssMb: server.maxRssMb, result: server.result, ...(server.error ? { error: server.error } : {}), ...(server.timedOut ? { timedOut: true } : {}) })) : [];

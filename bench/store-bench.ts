@@ -43,7 +43,7 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   const m = generateStore(dir, options);
   cfg.log(`store: ${(m.totalBytes / MiB).toFixed(0)} MiB, ${m.sessions} sessions, ${m.reused ? "reused" : `generated in ${(m.generationMs / 1000).toFixed(1)} s`}`);
 
-  const plan: HarnessPlan = { runs: cfg.runs, budgetMs: cfg.budgetMs, deadlineMs: cfg.deadlineMs, cacheRoot: join(cfg.dataDir, "caches"), log: cfg.log };
+  const plan: HarnessPlan = { runs: cfg.runs, budgetMs: cfg.budgetMs, deadlineMs: cfg.deadlineMs, cacheRoot: join(cfg.dataDir, "caches"), log: cfg.log, warmDirs: [dir] };
   removeCacheDirs(plan); // what an interrupted run left
   const files = listTranscripts(dir);
   const jq = toolVersion("jq");
@@ -213,6 +213,7 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
     cfg.log("huge line ...");
     const huge = buildHugeLineStore(join(cfg.dataDir, `huge-line-${cfg.hugeLineMb}mb`), m.smallSession, cfg.hugeLineMb, cfg.seed);
     const spec: Spec = { query: "ours.huge-line", store: huge.dir, since: m.since, sessionKey: huge.key };
+    plan.warmDirs = [huge.dir];
     const ours = await measureOurs("huge line", spec, plan);
     const naive = await measureNaive("huge line", { ...spec, query: "naive.full-pass", path: huge.path }, plan);
     rows.push({
@@ -261,7 +262,7 @@ function render(m: StoreManifest, rows: Row[], notes: string[], cfg: StoreBenchC
     "",
     storeTable,
     "",
-    `Ours is measured three ways, each in child Node processes started as the CLI starts (heap growth limited to ${DEFAULT_HEAP_GROWTH_PERCENT}% past live data, see README; the naive baseline keeps Node's defaults; peak RSS is the process's): **cold** = a new process and a fresh, empty SESSION_EVENTS_CACHE_DIR (the first query after install); **restarted** = a new process with the cache dir the first cold run left (the first query after a restart); **server** = the same query repeated in one process, as a running MCP server answers it again (RSS: that process's peak over all its runs). The OS page cache is warm for all; cache dirs are removed only after all measurements (deleting thousands of index files just before a cold run slowed that run's own file creation several times over on this machine's file system). "1h" is the hour before the store was generated (passed as epoch ms, so a reused store answers the same). Median of up to ${cfg.runs} runs (n shows fewer, within a ${(cfg.budgetMs / 1000).toFixed(0)} s budget per cell); page walks stop after ${(cfg.deadlineMs / 1000).toFixed(0)} s. naive = Node readFileSync + split + JSON.parse of every line; jq: ${versions.jq ?? "not installed (skipped)"}; rg: ${versions.rg ?? "not installed (skipped)"}. Baselines count lines (Q1, Q2) where ours counts events.`,
+    `Ours is measured three ways, each in child Node processes started as the CLI starts (heap growth limited to ${DEFAULT_HEAP_GROWTH_PERCENT}% past live data, see README; the naive baseline keeps Node's defaults; peak RSS is the process's): **cold** = a new process and a fresh, empty SESSION_EVENTS_CACHE_DIR (the first query after install); **restarted** = a new process with the cache dir the first cold run left (the first query after a restart); **server** = the same query repeated in one process, as a running MCP server answers it again (RSS: that process's peak over all its runs). The OS page cache is warm for all (the store's files are read before every run); cache dirs are removed only after all measurements (deleting thousands of index files just before a cold run slowed that run's own file creation several times over on this machine's file system). "1h" is the hour before the store was generated (passed as epoch ms, so a reused store answers the same). Median of up to ${cfg.runs} runs (n shows fewer, within a ${(cfg.budgetMs / 1000).toFixed(0)} s budget per cell); page walks stop after ${(cfg.deadlineMs / 1000).toFixed(0)} s. naive = Node readFileSync + split + JSON.parse of every line; jq: ${versions.jq ?? "not installed (skipped)"}; rg: ${versions.rg ?? "not installed (skipped)"}. Baselines count lines (Q1, Q2) where ours counts events.`,
     "",
     markdownTable(ROW_HEADERS, rows.map((r) => rowCells(r, cfg.runs, cfg.deadlineMs))),
     "",
