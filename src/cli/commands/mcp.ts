@@ -1,12 +1,13 @@
 import { Command } from "commander";
 import { createAppContext } from "../../app/context.js";
-import { serveStdio } from "../../mcp/server.js";
 import { appOptions, withAppOptions } from "../shared-options.js";
 
 export function mcpCommand(): Command {
   return withAppOptions(
     new Command("mcp").description("Serve the session_events and sessions_events tools over MCP stdio (the default command)."),
   ).action(async (_flags: unknown, command: Command) => {
+    // loaded only here: the MCP SDK is most of the CLI's start-up time, and the other commands never use it
+    const { serveStdio } = await import("../../mcp/server.js");
     await serveStdio(createAppContext(appOptions(command.optsWithGlobals())));
   });
 }
