@@ -5,8 +5,8 @@
  * a cold run left: the first query after a restart) and **server** (the same query repeated in one
  * process: a running MCP server answering again). The OS page cache is warm for everyone alike: the
  * store fits in RAM, every contestant reads the same files, and they are read before every run
- * (warmPageCache). A query is repeated up to `runs` times
- * within a time budget; a run that hits the deadline is not repeated.
+ * (warmPageCache). A query is repeated up to `runs` times within a time budget; a run that hits the
+ * deadline is not repeated.
  */
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync } from "node:fs";
@@ -150,17 +150,19 @@ export type OursMeasurement = { cold: Measurement; restarted: Measurement; serve
 export async function measureOurs(label: string, spec: Omit<QuerySpec, "cacheDir" | "deadlineMs">, plan: HarnessPlan): Promise<OursMeasurement> {
   const killAfter = plan.deadlineMs + KILL_GRACE_MS;
   const once = (cacheDir: string) => runChild({ ...spec, cacheDir, deadlineMs: plan.deadlineMs }, killAfter);
-  // cache dirs stay until removeCacheDirs, after all measurements
-  const inFreshDir = <T>(run: (dir: string) => Promise<T>): Promise<T> => run(freshCacheDir(plan));
+  // cache dirs (each cold run and the server get a fresh one) stay until removeCacheDirs, after all measurements
   const warmDir = freshCacheDir(plan);
   warmPageCache(plan.warmDirs);
   const first = await once(warmDir);
   plan.log(`  ${label} ours cold #1: ${first.ms.toFixed(0)} ms, ${first.maxRssMb?.toFixed(0) ?? "?"} MB${first.error ? ` (${first.error})` : ""}`);
   // after a cold run that timed out, restarted runs still show what the cache it left is worth
   const restarted = first.error && !first.timedOut ? [] : await repeat(`${label} ours restarted`, plan, () => once(warmDir));
-  const cold = await repeat(`${label} ours cold`, plan, () => inFreshDir(once), first);
-  if (!first.error && !first.timedOut) warmPageCache(plan.warmDirs);
-  const server = first.error || first.timedOut ? undefined : await inFreshDir((dir) => runChildRuns({ ...spec, cacheDir: dir, deadlineMs: plan.deadlineMs, repeat: plan.runs + 1 }, killAfter * (plan.runs + 1)));
+  const cold = await repeat(`${label} ours cold`, plan, () => once(freshCacheDir(plan)), first);
+  let server: ChildRuns | undefined;
+  if (!first.error && !first.timedOut) {
+    warmPageCache(plan.warmDirs);
+    server = await runChildRuns({ ...spec, cacheDir: freshCacheDir(plan), deadlineMs: plan.deadlineMs, repeat: plan.runs + 1 }, killAfter * (plan.runs + 1));
+  }
   if (server) plan.log(`  ${label} ours server: ${server.runs.map((r) => r.toFixed(0)).join(", ")} ms, ${server.maxRssMb?.toFixed(0) ?? "?"} MB${server.error ? ` (${server.error})` : ""}`);
   const serverRuns: Outcome[] = server ? server.runs.slice(1).map((ms) => ({ ms, maxRssMb: server.maxRssMb, result: server.result, ...(server.error ? { error: server.error } : {}), ...(server.timedOut ? { timedOut: true } : {}) })) : [];
   return { cold: summarize(cold), restarted: summarize(restarted), server: summarize(serverRuns) };

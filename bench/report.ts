@@ -77,12 +77,12 @@ export function total(c: Counts): number {
   return Object.values(c).reduce((a, b) => a + b, 0);
 }
 
-/** One contestant's check: "name ✓ detail" or "NO name: detail", or why there is nothing to check. */
 /** The measurement whose answer to check: the server's, else a restarted or cold run's. */
 export function oursAnswer(o: OursMeasurement): Measurement {
   return [o.server, o.restarted, o.cold].find((m) => m.result !== undefined) ?? o.cold;
 }
 
+/** One contestant's check: "name ✓ detail" or "NO name: detail", or why there is nothing to check. */
 export function check(name: string, m: Measurement | undefined, verdict: (result: Record<string, unknown>) => [boolean, string]): string | undefined {
   if (!m) return undefined;
   const result = m.result as Record<string, unknown> | undefined;

@@ -129,7 +129,8 @@ export class IndexStore {
     // a walk extends the index page by page: writing it whole each time would cost time quadratic in
     // its size, so it is written when it has doubled since the last write, else shortly after
     if (writtenEnd < 0 || index.end >= 2 * writtenEnd) this.write(entry);
-    else {
+    else if (this.dir) {
+      // (an index kept in memory only has nowhere to be written later)
       this.dirty.add(index.id);
       this.scheduleFlush();
     }
