@@ -230,6 +230,27 @@ describe("what a query costs (bytes read, no timing)", () => {
     expect(read).toBeLessThan(size / 3);
   });
 
+  it("passes a count only the events of the types it counts, first read or not (the index still sees them all)", async () => {
+    store.transcript("main", "long.jsonl", longSession("long", 400));
+    store.registry("main", { "agent:main:long": { sessionId: "long", updatedAt: T0 + 500 * 60_000 } });
+    const [session] = (await openStore(store.root, { indexes: new IndexStore(cache, 2048) }).list()).sessions;
+    const counted = async (rollupUsable: boolean) => {
+      const passed: string[] = [];
+      let summarized = 0;
+      for await (const item of session!.eventsForCounting({ stats: newReadStats(), types: new Set(["tool_error"]) }, {}, rollupUsable)) {
+        if ("summary" in item) summarized += Object.entries(item.summary).filter(([key]) => key.startsWith("tool_error\t")).reduce((n, [, s]) => n + s[0]!, 0);
+        else passed.push(item.type);
+      }
+      return { passed, summarized };
+    };
+    const first = await counted(false); // nothing indexed: every line is read
+    expect(first.passed.length).toBe(16); // turns 0, 25, ..., 375
+    expect(new Set(first.passed)).toEqual(new Set(["tool_error"]));
+    const again = await counted(true); // the rollup the first read left
+    expect(again.passed).toEqual([]);
+    expect(again.summarized).toBe(16);
+  });
+
   it("answers many sessions from the sessions active in the window", async () => {
     const recent = T0 + 999 * HOUR;
     const entries: Record<string, Record<string, unknown>> = {};

@@ -35,9 +35,40 @@ export function newStats(): EventStats {
   return [0, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 0, 0, 0, 0, 0, 0];
 }
 
+/** The key last made for each type and tool, with its model and hour: consecutive events mostly share them. */
+const lastKeys = new Map<string, Map<string, { model: string; hour: number; key: string }>>();
+
 /** The summary key of an event: type, tool, model in effect, and the UTC hour it falls in. */
 export function statsKey(type: EventType, tool: string | undefined, model: string | undefined, timestamp: number): string {
-  return `${type}\t${tool ?? ""}\t${model ?? ""}\t${Math.floor(timestamp / HOUR_MS) * HOUR_MS}`;
+  const hour = Math.floor(timestamp / HOUR_MS) * HOUR_MS;
+  const modelName = model ?? "";
+  let byTool = lastKeys.get(type);
+  if (!byTool) lastKeys.set(type, (byTool = new Map()));
+  const last = byTool.get(tool ?? "");
+  if (last && last.hour === hour && last.model === modelName) return last.key;
+  const key = `${type}\t${tool ?? ""}\t${modelName}\t${hour}`;
+  if (last) {
+    last.model = modelName;
+    last.hour = hour;
+    last.key = key;
+  } else {
+    if (byTool.size > 10_000) byTool.clear();
+    byTool.set(tool ?? "", { model: modelName, hour, key });
+  }
+  return key;
+}
+
+const wholeKeys = new Map<string, string>();
+
+/** The key without its hour (all hours as one: a whole transcript's totals). */
+export function wholeStatsKey(key: string): string {
+  let whole = wholeKeys.get(key);
+  if (whole === undefined) {
+    if (wholeKeys.size > 100_000) wholeKeys.clear();
+    whole = `${key.slice(0, key.lastIndexOf("\t"))}\t0`;
+    wholeKeys.set(key, whole);
+  }
+  return whole;
 }
 
 export type StatsKeyParts = { type: EventType; tool: string | null; model: string | null; hour: number };
@@ -92,8 +123,32 @@ export function mergeStats(into: EventStats, from: EventStats): void {
   into[N]! += from[N]!;
   into[FIRST] = Math.min(into[FIRST]!, from[FIRST]!);
   into[LAST] = Math.max(into[LAST]!, from[LAST]!);
-  for (const i of [ERR, MSGS, TI, TO, TT, COST]) into[i]! += from[i]!;
+  for (let i = ERR; i <= COST; i++) into[i]! += from[i]!;
   for (let i = DUR; i < from.length; i += 2) addDurations(into, from[i]!, from[i + 1]!);
+}
+
+/**
+ * A sum of many stats: mergeStats looks up each duration bucket in the sum's list, which costs time
+ * quadratic in the buckets when thousands of stats are merged into one; here buckets go to a map.
+ */
+export class StatsSum {
+  private readonly base = newStats();
+  private readonly durations = new Map<number, number>();
+
+  add(from: EventStats): void {
+    const into = this.base;
+    into[N]! += from[N]!;
+    if (from[FIRST]! < into[FIRST]!) into[FIRST] = from[FIRST]!;
+    if (from[LAST]! > into[LAST]!) into[LAST] = from[LAST]!;
+    for (let i = ERR; i <= COST; i++) into[i]! += from[i]!;
+    for (let i = DUR; i < from.length; i += 2) this.durations.set(from[i]!, (this.durations.get(from[i]!) ?? 0) + from[i + 1]!);
+  }
+
+  result(): EventStats {
+    const out = [...this.base];
+    for (const [bucket, count] of this.durations) out.push(bucket, count);
+    return out;
+  }
 }
 
 function durationBucket(ms: number): number {

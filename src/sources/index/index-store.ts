@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { SourceEvent, TranscriptRead } from "../session.js";
 import type { NormalizerState } from "../transcript/normalize.js";
-import { mergeStats, newStats, type EventStats } from "./event-stats.js";
+import { StatsSum, wholeStatsKey, type EventStats } from "./event-stats.js";
 import { Rollups, type Rollup } from "./rollups.js";
 import { DEFAULT_INTERVAL_BYTES, emptyIndex, type TranscriptIndex } from "./transcript-index.js";
 
@@ -278,13 +278,18 @@ export class IndexStore {
 
   private setRollup(index: TranscriptIndex, version: string): void {
     if (!this.withGroups(index)) return;
-    const stats: Record<string, EventStats> = {};
+    const sums = new Map<string, StatsSum>();
     for (const interval of index.intervals) {
-      for (const [key, value] of Object.entries(interval.groups ?? {})) {
-        const whole = `${key.slice(0, key.lastIndexOf("\t"))}\t0`;
-        mergeStats((stats[whole] ??= newStats()), value);
+      const groups = interval.groups ?? {};
+      for (const key in groups) {
+        const whole = wholeStatsKey(key);
+        let sum = sums.get(whole);
+        if (!sum) sums.set(whole, (sum = new StatsSum()));
+        sum.add(groups[key]!);
       }
     }
+    const stats: Record<string, EventStats> = {};
+    for (const [key, sum] of sums) stats[key] = sum.result();
     const { seq, lastTs } = index.endState;
     this.loadRollups().set(index.id, { version, endState: { seq, lastTs, pending: [] }, stats });
     this.scheduleFlush();
@@ -326,8 +331,11 @@ export class IndexStore {
   /** An index from the cache dir: its first line only (the closed intervals' groups stay on disk until asked for). */
   private fromDisk(id: string): Entry | undefined {
     if (!this.dir) return undefined;
+    const path = this.pathOf(id);
+    // (a failed read throws an error with a stack: several times the cost of asking, on every first read)
+    if (!existsSync(path)) return undefined;
     try {
-      const file = readFileSync(this.pathOf(id));
+      const file = readFileSync(path);
       const newline = file.indexOf(0x0a);
       const json = file.toString("utf8", 0, newline < 0 ? file.length : newline);
       const index = JSON.parse(json) as TranscriptIndex;

@@ -96,14 +96,15 @@ export class TranscriptNormalizer {
     const entryId = line ? asString(line.id) : undefined;
     const summary = line?.type === "compaction" ? asString(line.summary) : undefined;
     this.lastDetail = entryId !== undefined || summary !== undefined ? defined({ entryId, summary }) : undefined;
-    return drafts.map((draft) =>
-      defined({
-        ...draft,
-        seq: ++this.seq,
-        timestamp: ts,
-        lineTimestamp: lineTs !== undefined && lineTs < ts ? lineTs : undefined,
-      }),
-    );
+    const raised = lineTs !== undefined && lineTs < ts;
+    // (the drafts are this line's own: completed in place, not copied, as every event of a scan passes here)
+    const events = drafts as EventDraft[];
+    for (const draft of events) {
+      draft.seq = ++this.seq;
+      draft.timestamp = ts;
+      if (raised) draft.lineTimestamp = lineTs;
+    }
+    return events;
   }
 
   /**

@@ -27,9 +27,17 @@ export function parseInstant(value: unknown): number | undefined {
   return Number.isNaN(parsed) ? undefined : parsed;
 }
 
-/** Copies only the entries whose value is defined, so payloads carry no `undefined` keys. */
+/**
+ * The object without its `undefined` entries, so payloads carry no `undefined` keys. Callers pass a
+ * fresh literal: one with nothing undefined is returned as it is (no copy, as most are).
+ */
 export function defined<T extends Json>(object: T): T {
-  const out: Json = {};
-  for (const key in object) if (object[key] !== undefined) out[key] = object[key];
-  return out as T;
+  for (const key in object) {
+    if (object[key] === undefined) {
+      const out: Json = {};
+      for (const k in object) if (object[k] !== undefined) out[k] = object[k];
+      return out as T;
+    }
+  }
+  return object;
 }
