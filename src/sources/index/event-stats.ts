@@ -58,17 +58,9 @@ export function statsKey(type: EventType, tool: string | undefined, model: strin
   return key;
 }
 
-const wholeKeys = new Map<string, string>();
-
 /** The key without its hour (all hours as one: a whole transcript's totals). */
 export function wholeStatsKey(key: string): string {
-  let whole = wholeKeys.get(key);
-  if (whole === undefined) {
-    if (wholeKeys.size > 100_000) wholeKeys.clear();
-    whole = `${key.slice(0, key.lastIndexOf("\t"))}\t0`;
-    wholeKeys.set(key, whole);
-  }
-  return whole;
+  return `${key.slice(0, key.lastIndexOf("\t"))}\t0`;
 }
 
 export type StatsKeyParts = { type: EventType; tool: string | null; model: string | null; hour: number };
@@ -120,11 +112,16 @@ function addDurations(stats: EventStats, bucket: number, count: number): void {
 }
 
 export function mergeStats(into: EventStats, from: EventStats): void {
-  into[N]! += from[N]!;
-  into[FIRST] = Math.min(into[FIRST]!, from[FIRST]!);
-  into[LAST] = Math.max(into[LAST]!, from[LAST]!);
-  for (let i = ERR; i <= COST; i++) into[i]! += from[i]!;
+  addTotals(into, from);
   for (let i = DUR; i < from.length; i += 2) addDurations(into, from[i]!, from[i + 1]!);
+}
+
+/** Adds everything but the durations: the count, first and last time, and the sums. */
+function addTotals(into: EventStats, from: EventStats): void {
+  into[N]! += from[N]!;
+  if (from[FIRST]! < into[FIRST]!) into[FIRST] = from[FIRST]!;
+  if (from[LAST]! > into[LAST]!) into[LAST] = from[LAST]!;
+  for (let i = ERR; i <= COST; i++) into[i]! += from[i]!;
 }
 
 /**
@@ -136,11 +133,7 @@ export class StatsSum {
   private readonly durations = new Map<number, number>();
 
   add(from: EventStats): void {
-    const into = this.base;
-    into[N]! += from[N]!;
-    if (from[FIRST]! < into[FIRST]!) into[FIRST] = from[FIRST]!;
-    if (from[LAST]! > into[LAST]!) into[LAST] = from[LAST]!;
-    for (let i = ERR; i <= COST; i++) into[i]! += from[i]!;
+    addTotals(this.base, from);
     for (let i = DUR; i < from.length; i += 2) this.durations.set(from[i]!, (this.durations.get(from[i]!) ?? 0) + from[i + 1]!);
   }
 
