@@ -71,19 +71,19 @@ async function walk(first: (cursor?: string) => Promise<Page>, deadlineMs: numbe
   }
 }
 
-/** Checks a walk's events come in query order, each once. */
+/**
+ * Checks a walk's events come in strictly increasing query order, which also means each comes once
+ * (no set of ids: 184,000 of them would weigh on the walk's own time and memory).
+ */
 function orderChecker(problems: string[], sameSession: boolean) {
-  const ids = new Set<string>();
   let previous: Event | undefined;
   return (events: Event[]) => {
     for (const e of events) {
-      if (ids.has(e.id)) problems.push(`event ${e.id} returned twice`);
-      ids.add(e.id);
       if (previous) {
         const ok = sameSession
           ? e.seq > previous.seq
           : e.timestamp > previous.timestamp || (e.timestamp === previous.timestamp && (e.session > previous.session || (e.session === previous.session && e.seq > previous.seq)));
-        if (!ok) problems.push(`event ${e.id} out of order after ${previous.id}`);
+        if (!ok) problems.push(`event ${e.id} out of order (or repeated) after ${previous.id}`);
       }
       previous = e;
     }

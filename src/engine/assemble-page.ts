@@ -24,6 +24,8 @@ export type AssembleInput = {
   /** The scan budget ran out at this position: everything before it was considered, so the cursor may move there. */
   budgetFrontier?: Position;
   cursorFor(state: Pick<CursorState, "after">): string;
+  /** The length of that cursor (for sizing the page before it is known where the page ends). */
+  cursorLength(state: Pick<CursorState, "after">): number;
 };
 
 /**
@@ -38,7 +40,7 @@ export function assemblePage(input: AssembleInput): Page {
   let truncatedEvents = 0;
   let redactedEvents = 0;
   // the envelope's own size, with room for the counters and a cursor
-  let used = jsonBytes({ ...input.envelope, events: [], nextCursor: input.cursorFor({ after: input.after }) }) + 160;
+  let used = jsonBytes({ ...input.envelope, events: [], nextCursor: "" }) + input.cursorLength({ after: input.after }) + 160;
   let budgetHit = false;
 
   for (const item of input.ranked.slice(0, limits.limit)) {

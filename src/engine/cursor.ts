@@ -35,22 +35,40 @@ const RESTART =
  */
 export class CursorCodec {
   private readonly key: Buffer;
+  /** The cursors issued last, with what they carry: the next page of a walk is asked for with one of them. */
+  private readonly issued = new Map<string, { fingerprint: string; state: CursorState }>();
 
   constructor(secret?: string | Buffer) {
     this.key = secret === undefined ? randomBytes(32) : createHash("sha256").update(secret).digest();
   }
 
   encode(fingerprint: string, state: CursorState): string {
-    const json = JSON.stringify({ v: 1, f: fingerprint, ...state });
+    const json = plaintext(fingerprint, state);
     // the nonce is derived from the content (as in SIV): the same position gives the same cursor, and a
     // nonce repeats only with the very same plaintext, which GCM allows
     const iv = createHmac("sha256", this.key).update(json).digest().subarray(0, IV_BYTES);
     const cipher = createCipheriv("aes-256-gcm", this.key, iv);
     const body = Buffer.concat([cipher.update(json, "utf8"), cipher.final()]);
-    return `${PREFIX}${Buffer.concat([iv, body, cipher.getAuthTag()]).toString("base64url")}`;
+    const cursor = `${PREFIX}${Buffer.concat([iv, body, cipher.getAuthTag()]).toString("base64url")}`;
+    this.issued.delete(cursor);
+    this.issued.set(cursor, { fingerprint, state: copyOf(state) });
+    if (this.issued.size > ISSUED_KEPT) this.issued.delete(this.issued.keys().next().value!);
+    return cursor;
+  }
+
+  /** The length of the cursor `encode` gives for this state, without sealing one (to size a page). */
+  encodedLength(fingerprint: string, state: CursorState): number {
+    const sealed = IV_BYTES + Buffer.byteLength(plaintext(fingerprint, state)) + TAG_BYTES;
+    return PREFIX.length + Math.ceil((sealed * 4) / 3);
   }
 
   decode(fingerprint: string, cursor: string): CursorState {
+    // one this codec just issued is known to be authentic: no need to open it again
+    const known = this.issued.get(cursor);
+    if (known) {
+      if (known.fingerprint !== fingerprint) throw new QueryError(`cursor belongs to a different query or caller. ${RESTART}`);
+      return copyOf(known.state);
+    }
     const sealed = cursor.startsWith(PREFIX) ? Buffer.from(cursor.slice(PREFIX.length), "base64url") : undefined;
     if (!sealed || sealed.length < IV_BYTES + TAG_BYTES + 2 || sealed.toString("base64url") !== cursor.slice(PREFIX.length)) {
       throw new QueryError(`cursor is not one this server issued. ${RESTART}`);
@@ -72,6 +90,16 @@ export class CursorCodec {
 const PREFIX = "c1.";
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+const ISSUED_KEPT = 64;
+
+function plaintext(fingerprint: string, state: CursorState): string {
+  return JSON.stringify({ v: 1, f: fingerprint, ...state });
+}
+
+/** The state as decoding the cursor gives it back (a fresh object each time). */
+function copyOf({ since, until, after }: CursorState): CursorState {
+  return { since, until, after: after && { ts: after.ts, key: after.key, sid: after.sid, seq: after.seq } };
+}
 
 /** A short stable hash of anything JSON-serializable (for binding cursors to a query). */
 export function fingerprintOf(value: unknown): string {

@@ -155,6 +155,7 @@ async function eventPage(ctx: QueryContext, sessions: readonly SessionInfo[], in
     envelope,
     budgetFrontier: outOfBudget ? frontier : undefined,
     cursorFor: (state: Pick<CursorState, "after">) => ctx.cursors.encode(fingerprint, { ...window, ...state }),
+    cursorLength: (state: Pick<CursorState, "after">) => ctx.cursors.encodedLength(fingerprint, { ...window, ...state }),
   });
   // the next page of this walk starts reading each session where this page's last event of it is
   const lastOfSession = new Map<string, (typeof ranked)[number]>();
