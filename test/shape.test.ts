@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CUT_KEEPS_MORE_THAN_CHARS } from "../src/contract/cut-mark.js";
 import { INPUT_LIMITS } from "../src/contract/query-input.js";
-import { REDACT_MARGIN, shapeValue } from "../src/engine/shape.js";
+import { shapeValue } from "../src/engine/shape.js";
 import { createRedactor } from "../src/engine/redact.js";
 
 const OPTIONS = { maxFieldChars: 20, maxDepth: 4, maxItems: 3 };
@@ -46,7 +46,17 @@ describe("shapeValue", () => {
   });
 
   it("never looks at more of a string than a string cut on read keeps (so a cut mark never reaches a page)", () => {
-    expect(CUT_KEEPS_MORE_THAN_CHARS).toBeGreaterThanOrEqual(INPUT_LIMITS.maxFieldChars + REDACT_MARGIN);
+    const seen: number[] = [];
+    const redactor = (text: string) => {
+      seen.push(text.length);
+      return { text, redacted: false };
+    };
+    const long = "x".repeat(CUT_KEEPS_MORE_THAN_CHARS * 2);
+    const { value, truncated } = shapeValue({ text: long }, { ...OPTIONS, maxFieldChars: INPUT_LIMITS.maxFieldChars, redactor });
+    expect(truncated).toBe(true);
+    expect((value as { text: string }).text.startsWith("x".repeat(INPUT_LIMITS.maxFieldChars))).toBe(true);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(Math.max(...seen)).toBeLessThanOrEqual(CUT_KEEPS_MORE_THAN_CHARS); // what shaping reads (redacts) of the field
   });
 
   it("redacts below confidential clearance, copying what it redacts", () => {

@@ -8,11 +8,14 @@ import { INPUT_LIMITS } from "./query-input.js";
  */
 const MARK_START = "\u0000[cut on read: ";
 
+/** Extra characters shaping redacts beyond a field's cut, so a secret straddling the cut is caught whole. */
+export const REDACT_MARGIN = 4096;
+
 /**
- * A cut string keeps more characters than this (the most a page shows of a field, plus the 4096
- * characters shaping redacts past its cut), so shorter strings need no look for a mark.
+ * A cut string keeps more characters than this (the most a page shows of a field, plus the margin
+ * shaping redacts past its cut), so shorter strings need no look for a mark.
  */
-export const CUT_KEEPS_MORE_THAN_CHARS = INPUT_LIMITS.maxFieldChars + 4096;
+export const CUT_KEEPS_MORE_THAN_CHARS = INPUT_LIMITS.maxFieldChars + REDACT_MARGIN;
 const MARK = /\u0000\[cut on read: (\d+) more chars\]/g;
 
 /** The mark as it is written inside a JSON string literal (its NUL escaped). */

@@ -1,4 +1,4 @@
-import { lengthBeforeCut } from "../contract/cut-mark.js";
+import { lengthBeforeCut, REDACT_MARGIN } from "../contract/cut-mark.js";
 import { isSensitiveKey, type Redactor } from "./redact.js";
 
 export type ShapeOptions = {
@@ -11,8 +11,6 @@ export type ShapeOptions = {
 
 export type Shaped = { value: unknown; truncated: boolean; redacted: boolean };
 
-/** Extra characters redacted beyond the cut, so a secret straddling the cut is caught whole. */
-export const REDACT_MARGIN = 4096;
 const IMAGE_TYPES = new Set(["image", "input_image", "image_url", "base64"]);
 const DATA_URI = /^data:[a-z]+\/[a-z0-9.+-]+;base64,/i;
 export const IMAGE_OMITTED = "[image data omitted]";

@@ -41,19 +41,20 @@ const lastKeys = new Map<string, Map<string, { model: string; hour: number; key:
 /** The summary key of an event: type, tool, model in effect, and the UTC hour it falls in. */
 export function statsKey(type: EventType, tool: string | undefined, model: string | undefined, timestamp: number): string {
   const hour = Math.floor(timestamp / HOUR_MS) * HOUR_MS;
+  const toolName = tool ?? "";
   const modelName = model ?? "";
   let byTool = lastKeys.get(type);
   if (!byTool) lastKeys.set(type, (byTool = new Map()));
-  const last = byTool.get(tool ?? "");
+  const last = byTool.get(toolName);
   if (last && last.hour === hour && last.model === modelName) return last.key;
-  const key = `${type}\t${tool ?? ""}\t${modelName}\t${hour}`;
+  const key = `${type}\t${toolName}\t${modelName}\t${hour}`;
   if (last) {
     last.model = modelName;
     last.hour = hour;
     last.key = key;
   } else {
     if (byTool.size > 10_000) byTool.clear();
-    byTool.set(tool ?? "", { model: modelName, hour, key });
+    byTool.set(toolName, { model: modelName, hour, key });
   }
   return key;
 }
