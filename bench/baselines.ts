@@ -5,6 +5,7 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import type { QueryFn, QuerySpec } from "./queries.js";
 import { listTranscripts } from "./transcripts.js";
 
@@ -70,7 +71,20 @@ async function naiveFullPass(spec: QuerySpec): Promise<unknown> {
   return { lines, bytes: statSync(spec.path!).size };
 }
 
+/** Q0 the way a script finds a session by key: parse its agent's sessions.json, then read its transcript whole. */
+async function naiveLookup(spec: QuerySpec): Promise<unknown> {
+  const [, agent] = spec.sessionKey!.split(":");
+  const sessions = join(spec.store, "agents", agent!, "sessions");
+  const registry = JSON.parse(readFileSync(join(sessions, "sessions.json"), "utf8")) as Record<string, Line>;
+  const entry = registry[spec.sessionKey!];
+  if (!entry) throw new Error(`no ${spec.sessionKey} in the registry`);
+  let lines = 0;
+  for (const _ of parsedLines(join(sessions, String(entry.sessionFile ?? `${String(entry.sessionId)}.jsonl`)))) lines++;
+  return { lines };
+}
+
 export const NAIVE_QUERIES: Record<string, QueryFn> = {
+  "naive.lookup": naiveLookup,
   "naive.recent": naiveRecent,
   "naive.tool-errors": naiveToolErrors,
   "naive.full-pass": naiveFullPass,

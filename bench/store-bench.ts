@@ -9,6 +9,7 @@ import { jqFullPass, jqRecent, jqToolErrors, rgRecent, rgToolErrors, toolVersion
 import { generateStore, type SessionFacts, type StoreManifest } from "./generate-store.js";
 import { measureExternal, measureNaive, measureOurs, removeCacheDirs, type HarnessPlan, type Measurement, type OursMeasurement } from "./harness.js";
 import { DEFAULT_HEAP_GROWTH_PERCENT } from "../src/app/heap.js";
+import { buildFatRegistryStore } from "./fat-registry.js";
 import { buildHugeLineStore } from "./huge-line.js";
 import type { QuerySpec } from "./queries.js";
 import { check, countsDiff, ms, oursAnswer, ratio, ROW_HEADERS, rowCells, sameCounts, total, type Counts, type Row } from "./report.js";
@@ -30,6 +31,8 @@ export type StoreBenchConfig = {
 };
 
 type Spec = Omit<QuerySpec, "cacheDir" | "deadlineMs">;
+/** Sessions in the fat-registry store: about 8 MB of sessions.json, as OpenClaw users report for ~180-360 sessions. */
+const FAT_REGISTRY_SESSIONS = 300;
 const num = (v: unknown) => (typeof v === "number" ? v : NaN);
 
 /** A baseline's check: it counted exactly `truth` lines. */
@@ -70,6 +73,26 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
           return [ok, `${n} events (stoppedBy ${String(r.stoppedBy)}; truth ${small.events} in the session)`];
         }),
         linesCheck(small.lines)("naive", naive),
+      ],
+    });
+  }
+
+  // Q0 again, where each registry entry carries what real ones do (a skills snapshot, a prompt report)
+  {
+    cfg.log("Q0 fat registry ...");
+    const fat = buildFatRegistryStore(join(cfg.dataDir, "fat-registry"), dir, m.smallSession, FAT_REGISTRY_SESSIONS);
+    const spec: Spec = { query: "ours.first-page", store: fat.dir, since: m.since, sessionKey: fat.key };
+    plan.warmDirs = [fat.dir];
+    const ours = await measureOurs("Q0 fat registry", spec, plan);
+    const naive = await measureNaive("Q0 fat registry", { ...spec, query: "naive.lookup" }, plan);
+    plan.warmDirs = [dir];
+    rows.push({
+      query: `Q0 with real-sized registry entries: the same first page, in a store of ${fat.sessions} sessions whose sessions.json (${(fat.registryBytes / MiB).toFixed(1)} MiB) holds a skills snapshot and a prompt report per entry (bench/fat-registry.ts)`,
+      ours,
+      naive,
+      checks: [
+        check("ours", oursAnswer(ours), (r) => [num(r.events) >= 1 && num(r.sessionsMatched) === 1, `${String(r.events)} events (stoppedBy ${String(r.stoppedBy)})`]),
+        check("naive", naive, (r) => [num(r.lines) === fat.lines, `registry parsed, ${String(r.lines)} lines (truth ${fat.lines})`]),
       ],
     });
   }

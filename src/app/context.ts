@@ -48,7 +48,12 @@ export function resolvePrincipal(options: AppOptions, env: NodeJS.ProcessEnv = p
 export function createAppContext(options: AppOptions, env: NodeJS.ProcessEnv = process.env): AppContext {
   const config = loadConfigFile(options.config);
   const indexes = new IndexStore(join(cacheDir(env), "index"));
-  const store = openStore(options.store ?? env.SESSION_EVENTS_STORE, { env, clawjsAgent: config.clawjsAgentId, indexes });
+  const store = openStore(options.store ?? env.SESSION_EVENTS_STORE, {
+    env,
+    clawjsAgent: config.clawjsAgentId,
+    indexes,
+    registryCopies: join(cacheDir(env), "registries"),
+  });
   return {
     store,
     listSessions: async () => (await store.list()).sessions,

@@ -21,6 +21,8 @@ export type StoreOptions = {
   env?: NodeJS.ProcessEnv;
   /** Where transcript indexes live (default: in memory only). */
   indexes?: IndexStore;
+  /** Where copies of session registries live (default: in memory only). */
+  registryCopies?: string;
 };
 
 const CLAWJS_PREFIX = "clawjs:";
@@ -61,7 +63,7 @@ function openOne(value: string, options: StoreOptions & { indexes: IndexStore })
     return { description: `clawjs workspace ${root}`, listers: [clawjs], watchRoots: () => [clawjs.conversationsDir] };
   }
   const sqlite = new OpenClawSqliteSource(root, options.indexes);
-  const files = new OpenClawFileSource(root, { skipAgent: (agent) => sqlite.hasDatabase(agent), indexes: options.indexes });
+  const files = new OpenClawFileSource(root, { skipAgent: (agent) => sqlite.hasDatabase(agent), indexes: options.indexes, registryCopies: options.registryCopies });
   const listers: Lister[] = [files, sqlite];
   if (hasClawJs) listers.push(new ClawJsSource(root, options.clawjsAgent, options.indexes));
   // new agents and their sessions dirs or databases show up as changes here

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { replaceCacheFile } from "../cache-file.js";
 import type { SourceEvent, TranscriptRead } from "../session.js";
 import type { NormalizerState } from "../transcript/normalize.js";
 import { StatsSum, wholeStatsKey, type EventStats } from "./event-stats.js";
@@ -79,7 +80,6 @@ export class IndexStore {
   private readonly sheddable = new Set<string>();
   /** Indexes extended in memory since they were last written. */
   private readonly dirty = new Set<string>();
-  private dirMade = false;
 
   constructor(
     /** Where indexes persist; undefined keeps them in memory only. */
@@ -144,7 +144,7 @@ export class IndexStore {
     entry.writtenEnd = index.end;
     this.resize(entry, seek.length + groups.length);
     // a transcript within one interval is read whole faster than its index file is written and read back
-    if (this.dir && index.intervals.length > 1 && this.writeFile(this.pathOf(index.id), [seek, "\n", groups])) {
+    if (this.dir && index.intervals.length > 1 && replaceCacheFile(this.pathOf(index.id), [seek, "\n", groups])) {
       entry.seekBytes = seek.length;
       this.sheddable.delete(index.id);
       this.sheddable.add(index.id);
@@ -167,30 +167,6 @@ export class IndexStore {
       return true;
     }
     return false;
-  }
-
-  /** Replaces a cache file whole (readers see the old or the new one); false if it cannot be written. */
-  private writeFile(path: string, pieces: Iterable<string>): boolean {
-    const tmp = `${path}.${process.pid}.tmp`;
-    try {
-      if (!this.dirMade) mkdirSync(this.dir!, { recursive: true, mode: 0o700 });
-      this.dirMade = true;
-      const fd = openSync(tmp, "w", 0o600);
-      try {
-        for (const piece of pieces) writeSync(fd, piece);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, path);
-      return true;
-    } catch {
-      try {
-        rmSync(tmp, { force: true });
-      } catch {
-        // a directory that refuses the write may refuse this too: the file was never made
-      }
-      return false; // a cache that cannot be written only costs speed
-    }
   }
 
   private resize(entry: Entry, bytes: number): void {
@@ -325,7 +301,7 @@ export class IndexStore {
       if (entry) this.write(entry);
     }
     this.dirty.clear();
-    if (this.dir && this.rollups?.changed) this.writeFile(join(this.dir, ROLLUPS_FILE), this.rollups.lines());
+    if (this.dir && this.rollups?.changed) replaceCacheFile(join(this.dir, ROLLUPS_FILE), this.rollups.lines());
   }
 
   /** An index from the cache dir: its first line only (the closed intervals' groups stay on disk until asked for). */

@@ -13,7 +13,7 @@ import { isSkippedSessionFile, sessionIdOfFile, transcriptPathOf } from "./trans
 /** The OpenClaw file store (STORES.md §1a): `agents/<id>/sessions/sessions.json` plus JSONL transcripts. */
 export class OpenClawFileSource implements SessionSource {
   readonly kind = "openclaw-files" as const;
-  private readonly registry = new RegistryFileReader();
+  private readonly registry: RegistryFileReader;
   /** Transcript file names per sessions dir, reused while the dir is unchanged (a dir's mtime moves when files come or go). */
   private readonly listings = new Map<string, { mtimeMs: number; names: string[] }>();
 
@@ -26,10 +26,13 @@ export class OpenClawFileSource implements SessionSource {
       /** Agents this source leaves to another (an agent migrated to SQLite). */
       skipAgent?: (agent: string) => boolean;
       indexes?: IndexStore;
+      /** Where copies of the registries persist (default: in memory only). */
+      registryCopies?: string;
     } = {},
   ) {
     this.skipAgent = options.skipAgent ?? (() => false);
     this.indexes = options.indexes ?? new IndexStore(undefined);
+    this.registry = new RegistryFileReader(options.registryCopies);
   }
 
   async listSessions(): Promise<SessionInfo[]> {

@@ -29,6 +29,39 @@ export type EntrySession = {
 };
 
 
+/**
+ * The registry entry fields sessions are made from (a file store's `sessionId` and `sessionFile` too).
+ * Real entries hold far more (a `skillsSnapshot` of 13-90 KB each in some OpenClaw versions), none of
+ * which is read: a kept copy of a registry keeps only these.
+ */
+export const ENTRY_FIELDS = [
+  "sessionId",
+  "sessionFile",
+  "status",
+  "updatedAt",
+  "endedAt",
+  "runtimeMs",
+  "startedAt",
+  "sessionStartedAt",
+  "lastActivityAt",
+  "spawnedBy",
+  "parentSessionKey",
+  "label",
+  "displayName",
+  "channel",
+  "model",
+] as const;
+
+/** An entry with only its ENTRY_FIELDS that hold a string or a number (every reader takes other values as absent). */
+export function slimEntry(entry: Json): Json {
+  const slim: Json = {};
+  for (const field of ENTRY_FIELDS) {
+    const value = entry[field];
+    if (typeof value === "string" || typeof value === "number") slim[field] = value;
+  }
+  return slim;
+}
+
 /** A SessionInfo from a registry entry (sessions.json or session_nodes.entry_json): the same for every store. */
 export function sessionFromEntry(input: EntrySession): SessionInfo {
   return new RegistrySession(input);

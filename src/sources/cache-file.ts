@@ -1,0 +1,28 @@
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+
+/**
+ * Replaces a file in the cache dir whole: readers see the old copy or the new one, never half of one.
+ * False when it cannot be written (a cache that cannot be written only costs speed).
+ */
+export function replaceCacheFile(path: string, pieces: Iterable<string>): boolean {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const fd = openSync(tmp, "w", 0o600);
+    try {
+      for (const piece of pieces) writeSync(fd, piece);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+    return true;
+  } catch {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // a directory that refuses the write may refuse this too: the file was never made
+    }
+    return false;
+  }
+}
