@@ -6,6 +6,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { transcriptFile } from "./fat-registry.js";
 import type { QueryFn, QuerySpec } from "./queries.js";
 import { listTranscripts } from "./transcripts.js";
 
@@ -79,7 +80,7 @@ async function naiveLookup(spec: QuerySpec): Promise<unknown> {
   const entry = registry[spec.sessionKey!];
   if (!entry) throw new Error(`no ${spec.sessionKey} in the registry`);
   let lines = 0;
-  for (const _ of parsedLines(join(sessions, String(entry.sessionFile ?? `${String(entry.sessionId)}.jsonl`)))) lines++;
+  for (const _ of parsedLines(join(sessions, transcriptFile(entry)))) lines++;
   return { lines };
 }
 

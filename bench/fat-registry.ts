@@ -32,6 +32,11 @@ function bulk(): Record<string, unknown> {
   };
 }
 
+/** An entry's transcript file name (the generator writes bare names). */
+export function transcriptFile(entry: Record<string, unknown>): string {
+  return String(entry.sessionFile ?? `${String(entry.sessionId)}.jsonl`);
+}
+
 /** The first `count` sessions of the store's main agent (and `small`), each entry with the bulk added. */
 export function buildFatRegistryStore(dir: string, store: string, small: SessionFacts, count: number): FatRegistryStore {
   rmSync(dir, { recursive: true, force: true });
@@ -48,7 +53,7 @@ export function buildFatRegistryStore(dir: string, store: string, small: Session
   for (const key of keys) {
     const entry = registry[key]!;
     fat[key] = { ...entry, ...extra };
-    const file = String(entry.sessionFile ?? `${String(entry.sessionId)}.jsonl`);
+    const file = transcriptFile(entry);
     if (!files.has(file)) continue;
     try {
       linkSync(join(from, file), join(to, file));
@@ -59,7 +64,7 @@ export function buildFatRegistryStore(dir: string, store: string, small: Session
   const text = JSON.stringify(fat, null, 2);
   writeFileSync(join(to, "sessions.json"), text);
   const key = smallKey ?? keys[0]!;
-  const transcript = join(to, String(registry[key]!.sessionFile ?? `${String(registry[key]!.sessionId)}.jsonl`));
+  const transcript = join(to, transcriptFile(registry[key]!));
   const lines = readFileSync(transcript, "utf8").split("\n").filter((l) => l !== "").length;
   return { dir, sessions: keys.length, registryBytes: Buffer.byteLength(text), key, lines };
 }

@@ -1,5 +1,11 @@
+import { createHash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+
+/** The file name in a cache dir for what `key` names (a transcript id, a registry path): fixed length, no path characters. */
+export function cacheFileName(key: string): string {
+  return `${createHash("sha256").update(key).digest("hex").slice(0, 32)}.json`;
+}
 
 /**
  * Replaces a file in the cache dir whole: readers see the old copy or the new one, never half of one.

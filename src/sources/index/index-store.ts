@@ -1,7 +1,6 @@
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { replaceCacheFile } from "../cache-file.js";
+import { cacheFileName, replaceCacheFile } from "../cache-file.js";
 import type { SourceEvent, TranscriptRead } from "../session.js";
 import type { NormalizerState } from "../transcript/normalize.js";
 import { StatsSum, wholeStatsKey, type EventStats } from "./event-stats.js";
@@ -342,6 +341,6 @@ export class IndexStore {
   }
 
   private pathOf(id: string): string {
-    return join(this.dir!, `${createHash("sha256").update(id).digest("hex").slice(0, 32)}.json`);
+    return join(this.dir!, cacheFileName(id));
   }
 }

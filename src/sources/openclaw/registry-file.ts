@@ -1,8 +1,7 @@
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { replaceCacheFile } from "../cache-file.js";
+import { cacheFileName, replaceCacheFile } from "../cache-file.js";
 import { asObject, type Json } from "../transcript/values.js";
 import { slimEntry } from "./registry-entry.js";
 
@@ -84,7 +83,7 @@ export class RegistryFileReader {
   }
 
   private copyPath(path: string): string | undefined {
-    return this.cacheDir && join(this.cacheDir, `${createHash("sha256").update(path).digest("hex").slice(0, 32)}.json`);
+    return this.cacheDir && join(this.cacheDir, cacheFileName(path));
   }
 
   /**
