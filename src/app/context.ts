@@ -57,6 +57,7 @@ export function createAppContext(options: AppOptions, env: NodeJS.ProcessEnv = p
   return {
     store,
     listSessions: async () => (await store.list()).sessions,
+    sessionsNamed: (ref) => store.named(ref),
     principal: resolvePrincipal(options, env),
     policy: {
       rules: config.confidential,

@@ -1,3 +1,6 @@
+/** The agent a bare legacy key belongs to when nothing says otherwise. */
+export const DEFAULT_AGENT = "main";
+
 /** "agent:<agentId>:<rest>" for a key as a store holds it; legacy bare keys ("main") get their agent's prefix. */
 export function canonicalKey(agent: string, storeKey: string): string {
   return /^agent:/i.test(storeKey) ? storeKey : `agent:${agent}:${storeKey}`;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { VisibilitySchema, type Visibility } from "../contract/event.js";
 import type { SessionInfo } from "../sources/session.js";
-import { agentOfKey } from "../contract/session-keys.js";
+import { agentOfKey, canonicalKey, DEFAULT_AGENT } from "../contract/session-keys.js";
 import { ListMemo } from "./list-memo.js";
 
 export const SCOPES = ["self", "tree", "agent", "all"] as const;
@@ -57,7 +57,7 @@ export function namedBy(ref: string): (session: SessionInfo) => boolean {
 
 /** The caller's own key in canonical form; a bare legacy key belongs to the default agent "main". */
 export function canonicalCaller(caller: string): string {
-  return /^agent:/i.test(caller) ? caller : `agent:main:${caller}`;
+  return canonicalKey(DEFAULT_AGENT, caller);
 }
 
 /**

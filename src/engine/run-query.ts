@@ -12,6 +12,7 @@ import { addWork, DEFAULT_LIMIT, MAX_LIMIT, type Envelope, type QueryContext } f
 import { fetchEvent } from "./query/fetch-event.js";
 import { FOLLOW_POLL_MS, waitForChange } from "./query/follow.js";
 import { groupPage } from "./query/group-page.js";
+import { sessionsOfOne } from "./one-session.js";
 import { selectMany, selectOne } from "./select.js";
 import { isoOrNull, resolveWindow, type TimeWindow } from "./time.js";
 
@@ -23,16 +24,14 @@ type CommonInput = Omit<SessionEventsInput, "sessionKey" | "eventId" | "offset">
 export type CallOptions = { signal?: AbortSignal };
 
 export async function querySessionEvents(ctx: QueryContext, input: SessionEventsInput, call: CallOptions = {}): Promise<Page> {
-  const all = await ctx.listSessions();
-  const visible = sessionsInScope(all, ctx.principal);
   if (input.eventId !== undefined) {
     const { envelope } = prepare(ctx, [], input, "session_events");
-    return fetchEvent(ctx, visible, input.eventId, input.offset ?? 0, envelope);
+    return fetchEvent(ctx, sessionsInScope(await ctx.listSessions(), ctx.principal), input.eventId, input.offset ?? 0, envelope);
   }
   if (input.offset !== undefined) throw new QueryError("offset goes with eventId (the part of one event's payload to fetch).");
   const select = async () => selectOne(sessionsInScope(await ctx.listSessions(), ctx.principal), input.sessionKey, ctx.principal, input.generations);
   const selection = { tool: "session_events", sessionKey: input.sessionKey ?? "current", generations: input.generations ?? "current" };
-  return runQuery(ctx, selectOne(visible, input.sessionKey, ctx.principal, input.generations), select, selection, input, call);
+  return runQuery(ctx, await sessionsOfOne(ctx, input.sessionKey, input.generations), select, selection, input, call);
 }
 
 export async function querySessionsEvents(ctx: QueryContext, input: SessionsEventsInput, call: CallOptions = {}): Promise<Page> {

@@ -48,6 +48,17 @@ function withRefs(sessions: readonly SessionInfo[], refs: string[]): SessionInfo
   return [...positions].sort((x, y) => x - y).map((at) => sessions[at]!);
 }
 
+/** The key or id a session_events `ref` stands for ("current", or none: the caller's own key). */
+export function wantedOne(ref: string | undefined, principal: Principal): string {
+  const wanted = ref === undefined || sameKey(ref, CURRENT) ? callerKey(principal, "sessionKey") : ref;
+  if (hasWildcard(wanted)) {
+    throw new QueryError(
+      `session_events reads one session, but sessionKey ${JSON.stringify(wanted)} is a pattern. Use sessions_events for patterns.`,
+    );
+  }
+  return wanted;
+}
+
 /**
  * The one session `ref` names (key, store key, session id, or "current"), among those the caller may
  * see: the key's current transcript, or all of its generations; a session id names exactly one.
@@ -58,17 +69,16 @@ export function selectOne(
   principal: Principal,
   generations?: Generations,
 ): SessionInfo[] {
-  const wanted = ref === undefined || sameKey(ref, CURRENT) ? callerKey(principal, "sessionKey") : ref;
-  if (hasWildcard(wanted)) {
-    throw new QueryError(
-      `session_events reads one session, but sessionKey ${JSON.stringify(wanted)} is a pattern. Use sessions_events for patterns.`,
-    );
-  }
-  const byId = withRefs(visible, [`id\n${wanted}`]);
-  const byKey = withRefs(visible, [`key\n${wanted.toLowerCase()}`, `key\n${canonicalCaller(wanted).toLowerCase()}`]);
-  const found = byId.length > 0 ? byId : byKey.filter((s) => inGenerations(s, generations));
+  const found = pickOne(visible, wantedOne(ref, principal), generations);
   if (found.length === 0) throw noSuchSession(ref ?? CURRENT);
   return found;
+}
+
+/** What selectOne selects for `wanted` (see wantedOne), or nothing. */
+export function pickOne(visible: readonly SessionInfo[], wanted: string, generations?: Generations): SessionInfo[] {
+  const byId = withRefs(visible, [`id\n${wanted}`]);
+  const byKey = withRefs(visible, [`key\n${wanted.toLowerCase()}`, `key\n${canonicalCaller(wanted).toLowerCase()}`]);
+  return byId.length > 0 ? byId : byKey.filter((s) => inGenerations(s, generations));
 }
 
 export type ManySelection = {

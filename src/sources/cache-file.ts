@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 
 /** The file name in a cache dir for what `key` names (a transcript id, a registry path): fixed length, no path characters. */
@@ -30,5 +30,25 @@ export function replaceCacheFile(path: string, pieces: Iterable<string>): boolea
       // a directory that refuses the write may refuse this too: the file was never made
     }
     return false;
+  }
+}
+
+/**
+ * The first line of a file (without its newline), read a chunk at a time: a header or a seek line
+ * is had without reading the megabytes after it. Throws as readFileSync does.
+ */
+export function readFirstLine(path: string, chunkBytes = 64 * 1024): string {
+  const fd = openSync(path, "r");
+  try {
+    const chunks: Buffer[] = [];
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(chunkBytes);
+      const read = readSync(fd, chunk, 0, chunkBytes, null);
+      const newline = chunk.subarray(0, read).indexOf(0x0a);
+      chunks.push(chunk.subarray(0, newline >= 0 ? newline : read));
+      if (newline >= 0 || read === 0) return Buffer.concat(chunks).toString("utf8");
+    }
+  } finally {
+    closeSync(fd);
   }
 }

@@ -34,10 +34,15 @@ export class ListingCache {
     private readonly roots: () => string[],
   ) {}
 
-  async get(): Promise<SessionListing> {
+  /** Whether `get` would answer with the listing it has. */
+  async isFresh(): Promise<boolean> {
     // let file-system events that have already arrived be handled before the cached listing is trusted
     await nextTurn();
-    if (this.listing && !this.unwatchable && Date.now() - this.listedAt < MAX_AGE_MS) return this.listing;
+    return this.listing !== undefined && !this.unwatchable && Date.now() - this.listedAt < MAX_AGE_MS;
+  }
+
+  async get(): Promise<SessionListing> {
+    if ((await this.isFresh()) && this.listing) return this.listing;
     const listedAt = Date.now();
     this.listing = undefined;
     const listing = await this.fresh();

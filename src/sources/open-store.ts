@@ -5,16 +5,21 @@ import { IndexStore } from "./index/index-store.js";
 import { OpenClawFileSource } from "./openclaw/file-source.js";
 import { OpenClawSqliteSource } from "./openclaw/sqlite-source.js";
 import { resolveStateDir } from "./openclaw/state-dir.js";
-import type { SessionListing } from "./session.js";
+import type { SessionInfo, SessionListing } from "./session.js";
 import { ListingCache } from "./listing-cache.js";
 
 /** Everything the --store arguments name, listed together. */
 export type Store = {
   description: string;
   list(): Promise<SessionListing>;
+  /**
+   * The sessions whose key, store key or session id is `ref`, and maybe a few more, found without a
+   * listing; undefined when only a listing can tell (or a listing is at hand anyway).
+   */
+  named(ref: string): Promise<SessionInfo[] | undefined>;
 };
 
-type Lister = { list(): Promise<SessionListing> };
+type Lister = { list(): Promise<SessionListing>; named?(ref: string): Promise<SessionInfo[] | undefined> };
 
 export type StoreOptions = {
   clawjsAgent?: string;
@@ -42,9 +47,15 @@ export function openStore(specs: string | readonly string[] | undefined, storeOp
     return { sessions: listings.flatMap((l) => l.sessions), warnings: listings.flatMap((l) => l.warnings) };
   };
   const cache = new ListingCache(listAll, () => parts.flatMap((p) => p.watchRoots()));
+  const named = async (ref: string) => {
+    if (await cache.isFresh()) return undefined;
+    const found = await Promise.all(parts.flatMap((p) => p.listers.map((l) => l.named?.(ref))));
+    return found.some((sessions) => sessions === undefined) ? undefined : found.flatMap((sessions) => sessions ?? []);
+  };
   return {
     description: parts.map((p) => p.description).join(" + "),
     list: () => cache.get(),
+    named,
   };
 }
 

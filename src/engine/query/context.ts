@@ -20,6 +20,11 @@ export type Policy = {
 /** Everything a query needs besides its arguments: the store, who asks, the rules, the clock. */
 export type QueryContext = {
   listSessions(): Promise<SessionInfo[]>;
+  /**
+   * The sessions whose key, store key or session id is `ref` (and maybe a few more), found without a
+   * listing; undefined when only a listing can tell. Optional: without it every query lists.
+   */
+  sessionsNamed?(ref: string): Promise<SessionInfo[] | undefined>;
   principal: Principal;
   policy: Policy;
   cursors: CursorCodec;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cacheFileName, replaceCacheFile } from "../cache-file.js";
+import { cacheFileName, readFirstLine, replaceCacheFile } from "../cache-file.js";
 import type { SourceEvent, TranscriptRead } from "../session.js";
 import type { NormalizerState } from "../transcript/normalize.js";
 import { StatsSum, wholeStatsKey, type EventStats } from "./event-stats.js";
@@ -310,9 +310,7 @@ export class IndexStore {
     // (a failed read throws an error with a stack: several times the cost of asking, on every first read)
     if (!existsSync(path)) return undefined;
     try {
-      const file = readFileSync(path);
-      const newline = file.indexOf(0x0a);
-      const json = file.toString("utf8", 0, newline < 0 ? file.length : newline);
+      const json = readFirstLine(path, 256 * 1024);
       const index = JSON.parse(json) as TranscriptIndex;
       const valid = index.v === 4 && index.id === id && Array.isArray(index.intervals) && index.intervals.length > 0 && index.intervals.at(-1)!.groups;
       if (!valid) return undefined;

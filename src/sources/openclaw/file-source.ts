@@ -1,5 +1,7 @@
+import { existsSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { canonicalKey, DEFAULT_AGENT } from "../../contract/session-keys.js";
 import { isSafeFileName, ListingFs } from "../paths.js";
 import type { SessionInfo, SessionListing, SessionSource } from "../session.js";
 import { IndexStore } from "../index/index-store.js";
@@ -62,15 +64,14 @@ export class OpenClawFileSource implements SessionSource {
     // a transcript is the registry's when its file or its session id is (ids must stay unique)
     const claimed = new Set<string>();
     for (const [storeKey, entry] of read?.entries ?? []) {
-      const sessionId = asString(entry.sessionId);
-      const path = transcriptPathOf(sessionsDir, entry);
-      if (!sessionId || !path) {
+      const session = this.registered(agent, sessionsDir, storeKey, entry, fs);
+      if (!session) {
         warnings.push(`agent ${agent}: registry entry ${JSON.stringify(storeKey)} has no usable sessionId`);
         continue;
       }
-      claimed.add(basename(path));
-      claimed.add(`${sessionId}.jsonl`);
-      sessions.push(this.session(agent, sessionsDir, path, sessionId, storeKey, entry, fs));
+      claimed.add(basename(session.location));
+      claimed.add(`${session.sessionId}.jsonl`);
+      sessions.push(session);
     }
     for (const name of await this.transcriptFiles(sessionsDir)) {
       if (claimed.has(name)) continue;
@@ -78,6 +79,39 @@ export class OpenClawFileSource implements SessionSource {
       sessions.push(this.session(agent, sessionsDir, join(sessionsDir, name), sessionId, undefined, undefined, fs));
     }
     return sessions;
+  }
+
+  /**
+   * The sessions whose key or store key is `ref` (any case; a bare key as the default agent's) or whose
+   * session id is `ref`, and maybe a few more, found without listing the store: undefined when a listing
+   * is needed to tell (a transcript the registry does not list may be the one `ref` names, or a
+   * registry cannot be read as it is now).
+   */
+  async named(ref: string): Promise<SessionInfo[] | undefined> {
+    if (/:unregistered:/i.test(ref)) return undefined;
+    const sessions: SessionInfo[] = [];
+    const fs = new ListingFs();
+    for (const agent of await agentIds(this.root)) {
+      if (this.skipAgent(agent)) continue;
+      const sessionsDir = join(this.root, "agents", agent, "sessions");
+      if (isSafeFileName(`${ref}.jsonl`) && existsSync(join(sessionsDir, `${ref}.jsonl`))) return undefined;
+      const found = await this.registry
+        .lookup(join(sessionsDir, "sessions.json"), { storeKeys: storeKeysNaming(agent, ref), sessionId: ref })
+        .catch(() => null);
+      if (found === null || found?.stale) return undefined;
+      for (const [storeKey, entry] of found?.entries ?? []) {
+        const session = this.registered(agent, sessionsDir, storeKey, entry, fs);
+        if (session) sessions.push(session);
+      }
+    }
+    return sessions;
+  }
+
+  /** The session a registry entry describes; undefined when it names no usable transcript. */
+  private registered(agent: string, sessionsDir: string, storeKey: string, entry: Json, fs: ListingFs): SessionInfo | undefined {
+    const sessionId = asString(entry.sessionId);
+    const path = transcriptPathOf(sessionsDir, entry);
+    return sessionId && path ? this.session(agent, sessionsDir, path, sessionId, storeKey, entry, fs) : undefined;
   }
 
   private async transcriptFiles(dir: string): Promise<string[]> {
@@ -119,6 +153,14 @@ export class OpenClawFileSource implements SessionSource {
 }
 
 
+
+/** The lower-cased store keys an agent's registry may hold `ref` under: as it is, canonical, or bare. */
+function storeKeysNaming(agent: string, ref: string): string[] {
+  const forms = new Set([ref.toLowerCase(), canonicalKey(DEFAULT_AGENT, ref).toLowerCase()]);
+  const prefix = `agent:${agent.toLowerCase()}:`;
+  for (const form of [...forms]) if (form.startsWith(prefix)) forms.add(form.slice(prefix.length));
+  return [...forms];
+}
 
 async function modifiedAt(path: string): Promise<number | undefined> {
   try {

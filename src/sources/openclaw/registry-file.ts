@@ -1,9 +1,13 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { cacheFileName, replaceCacheFile } from "../cache-file.js";
+import { cacheFileName, readFirstLine, replaceCacheFile } from "../cache-file.js";
 import { asObject, type Json } from "../transcript/values.js";
+import { RegistryEntries, type Entry, type EntryQuery } from "./registry-entries.js";
 import { slimEntry } from "./registry-entry.js";
+
+/** What `lookup` finds: the wanted entries of what `read` would give. */
+export type RegistryLookup = Omit<RegistryRead, "entries"> & { entries: Entry[] };
 
 export type RegistryRead = {
   /** Each entry with only the fields sessions are made from (registry-entry.ts ENTRY_FIELDS). */
@@ -14,10 +18,8 @@ export type RegistryRead = {
   from: "registry" | "memory" | "cache";
 };
 
-type Copy = { signature: string; entries: Map<string, Json> };
-
-/** The first line of a registry's copy in the cache dir (the second holds its slim entries). */
-type SavedHeader = { v: 1; registry: string; signature: string };
+/** The first line of a registry's copy in the cache dir (one line per slim entry follows). */
+type SavedHeader = { v: 2; registry: string; signature: string };
 
 const RETRIES = 3;
 const RETRY_DELAY_MS = 15;
@@ -28,10 +30,11 @@ const RETRY_DELAY_MS = 15;
  * Copies keep only the fields sessions are made from, and are reused while the file is unchanged (same
  * inode, size, modification and change time): in memory, and, given a cache dir, in a file there, so a
  * new process lists a registry of many megabytes (real ones hold a skills snapshot per entry) without
- * parsing it, and still has a last good copy when the registry is caught half-written.
+ * parsing it, finds one key in it without parsing the other entries, and still has a last good copy
+ * when the registry is caught half-written.
  */
 export class RegistryFileReader {
-  private readonly lastGood = new Map<string, Copy>();
+  private readonly lastGood = new Map<string, RegistryEntries>();
   /** A registry that stayed broken through the retries, by its signature: not retried until it changes. */
   private readonly broken = new Map<string, { signature: string; error: string }>();
 
@@ -48,25 +51,24 @@ export class RegistryFileReader {
       try {
         // synchronous: a registry is read once per change, and one read costs less than the thread
         // pool's round trips (fs/promises reads a few MB in many chunks, each a trip)
-        const info = statSync(path);
-        signature = `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+        signature = signatureOf(statSync(path));
         const known = this.lastGood.get(path);
-        if (known?.signature === signature) return { entries: known.entries, from: "memory" };
+        if (known?.signature === signature) return { entries: known.all(), from: "memory" };
         const broken = this.broken.get(path);
         if (broken?.signature === signature) {
           lastError = broken.error;
           break; // the same broken file as last time: no point waiting for it again
         }
-        const saved = known ? undefined : this.savedCopy(path, signature);
+        const saved = known ? undefined : this.parsed(this.savedCopy(path, signature));
         if (saved) {
           this.lastGood.set(path, saved);
-          return { entries: saved.entries, from: "cache" };
+          return { entries: saved.all(), from: "cache" };
         }
-        const entries = parseRegistry(readFileSync(path, "utf8"));
-        this.lastGood.set(path, { signature, entries });
+        const entries = RegistryEntries.of(signature, parseRegistry(readFileSync(path, "utf8")));
+        this.lastGood.set(path, entries);
         this.broken.delete(path);
-        this.save(path, signature, entries);
-        return { entries, from: "registry" };
+        this.save(path, entries);
+        return { entries: entries.all(), from: "registry" };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === "ENOENT" && !this.lastGood.has(path)) return undefined;
         lastError = error instanceof Error ? error.message : String(error);
@@ -74,12 +76,41 @@ export class RegistryFileReader {
     }
     if (signature) this.broken.set(path, { signature, error: lastError });
     const inMemory = this.lastGood.get(path);
-    const fallback = inMemory ?? this.savedCopy(path);
+    const fallback = inMemory ?? this.parsed(this.savedCopy(path));
     if (fallback) {
       this.lastGood.set(path, fallback);
-      return { entries: fallback.entries, stale: lastError, from: inMemory ? "memory" : "cache" };
+      return { entries: fallback.all(), stale: lastError, from: inMemory ? "memory" : "cache" };
     }
     throw new Error(`cannot read session registry ${path}: ${lastError}`);
+  }
+
+  /**
+   * The entries of the registry that `query` wants, as `read` would find them; from a saved copy of the
+   * registry as it is now, only those entries' lines are parsed (a new process resolving one session
+   * key among thousands).
+   */
+  async lookup(path: string, query: EntryQuery): Promise<RegistryLookup | undefined> {
+    if (!this.lastGood.has(path)) {
+      try {
+        const saved = this.savedCopy(path, signatureOf(statSync(path)));
+        // not kept: a damaged line elsewhere in the copy is only found by parsing all of it, as `read` does
+        if (saved) return { entries: saved.find(query), from: "cache" };
+      } catch {
+        // no registry, or a copy that cannot be used: as `read` finds it
+      }
+    }
+    const read = await this.read(path);
+    return read && { ...read, entries: this.lastGood.get(path)!.find(query) };
+  }
+
+  /** A saved copy with its entries parsed, or undefined if they cannot be. */
+  private parsed(copy: RegistryEntries | undefined): RegistryEntries | undefined {
+    try {
+      copy?.all();
+      return copy;
+    } catch {
+      return undefined;
+    }
   }
 
   private copyPath(path: string): string | undefined {
@@ -88,30 +119,37 @@ export class RegistryFileReader {
 
   /**
    * The copy a reader (in this process or an earlier one) left in the cache dir: with `signature`, only
-   * if it has that one (its entries are not parsed otherwise: a busy registry changes often).
+   * if it has that one. Its entries are parsed only when asked for (a busy registry changes often, and
+   * a lookup of one key reads only that key's line).
    */
-  private savedCopy(path: string, signature?: string): Copy | undefined {
+  private savedCopy(path: string, signature?: string): RegistryEntries | undefined {
     const file = this.copyPath(path);
     if (!file || !existsSync(file)) return undefined;
     try {
-      const text = readFileSync(file, "utf8");
-      const newline = text.indexOf("\n");
-      const header = JSON.parse(text.slice(0, newline)) as SavedHeader;
-      if (header.v !== 1 || header.registry !== path || typeof header.signature !== "string") return undefined;
+      // the header alone first: a busy registry's copy is often stale, and then the rest is not wanted
+      const headerLine = readFirstLine(file, 4096);
+      const header = JSON.parse(headerLine) as SavedHeader;
+      if (header.v !== 2 || header.registry !== path || typeof header.signature !== "string") return undefined;
       if (signature !== undefined && header.signature !== signature) return undefined;
-      const entries = asObject(JSON.parse(text.slice(newline + 1)));
-      return entries && { signature: header.signature, entries: new Map(Object.entries(entries) as Array<[string, Json]>) };
+      const text = readFileSync(file, "utf8");
+      // (replaced by another process in between: its copy is of another version)
+      return text.startsWith(headerLine) ? RegistryEntries.saved(header.signature, text) : undefined;
     } catch {
       return undefined;
     }
   }
 
-  private save(path: string, signature: string, entries: Map<string, Json>): void {
+  private save(path: string, entries: RegistryEntries): void {
     const file = this.copyPath(path);
     if (!file) return;
-    const header: SavedHeader = { v: 1, registry: path, signature };
-    replaceCacheFile(file, [JSON.stringify(header), "\n", JSON.stringify(Object.fromEntries(entries))]);
+    const header: SavedHeader = { v: 2, registry: path, signature: entries.signature };
+    replaceCacheFile(file, [JSON.stringify(header), ...RegistryEntries.savedLines(entries.all())]);
   }
+}
+
+/** What tells one version of a registry file from another, even one rewritten in place with its size and mtime put back. */
+function signatureOf(info: Stats): string {
+  return `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
 }
 
 function parseRegistry(text: string): Map<string, Json> {

@@ -56,6 +56,12 @@ export class OpenClawSqliteSource implements SessionSource {
     return usesSqlite(this.root, agent);
   }
 
+  /** Sessions `ref` names, without a listing: none when no agent uses SQLite; otherwise undefined (list to tell). */
+  async named(_ref: string): Promise<SessionInfo[] | undefined> {
+    for (const agent of await agentIds(this.root)) if (this.hasDatabase(agent)) return undefined;
+    return [];
+  }
+
   async listSessions(): Promise<SessionInfo[]> {
     return (await this.list()).sessions;
   }

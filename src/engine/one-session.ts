@@ -1,0 +1,71 @@
+import type { SessionInfo } from "../sources/session.js";
+import { agentOfKey } from "../contract/session-keys.js";
+import { canonicalCaller, sessionsInScope, type Principal } from "./principal.js";
+import type { QueryContext } from "./query/context.js";
+import { pickOne, selectOne, wantedOne, type Generations } from "./select.js";
+
+/** How many parent keys a tree-scope check looks up before it lists the store instead. */
+const MAX_ANCESTOR_LOOKUPS = 16;
+
+/**
+ * The sessions a session_events call reads: what selectOne picks from a listing of the whole store,
+ * found, where the store can, from the sessions `ref` names alone (a new process then answers without
+ * listing thousands of sessions). The answer is the same either way: the same scope and the same
+ * choice are applied to a list that holds every session `ref` may name; when that cannot be had, or it
+ * names nothing visible (the listing then says why), the store is listed.
+ */
+export async function sessionsOfOne(ctx: QueryContext, ref: string | undefined, generations?: Generations): Promise<SessionInfo[]> {
+  const quick = await withoutListing(ctx, wantedOne(ref, ctx.principal), generations);
+  if (quick && quick.length > 0) return quick;
+  return selectOne(sessionsInScope(await ctx.listSessions(), ctx.principal), ref, ctx.principal, generations);
+}
+
+async function withoutListing(ctx: QueryContext, wanted: string, generations?: Generations): Promise<SessionInfo[] | undefined> {
+  const named = await ctx.sessionsNamed?.(wanted);
+  if (!named || named.length === 0) return undefined;
+  const visible = await visibleAmong(ctx, named);
+  return visible && pickOne(visible, wanted, generations);
+}
+
+/** Which of these sessions the principal may read, as sessionsInScope over the whole store says; undefined if only a listing can tell. */
+async function visibleAmong(ctx: QueryContext, sessions: SessionInfo[]): Promise<readonly SessionInfo[] | undefined> {
+  const { principal } = ctx;
+  if (principal.caller === undefined || principal.scope === "all" || principal.scope === "self") return sessionsInScope(sessions, principal);
+  // the caller's agent comes from its key; a key of another form needs the caller's session to tell
+  if (principal.scope === "agent") return agentOfKey(canonicalCaller(principal.caller)) ? sessionsInScope(sessions, principal) : undefined;
+  const visible: SessionInfo[] = [];
+  const lookups = { left: MAX_ANCESTOR_LOOKUPS };
+  for (const session of sessions) {
+    const inTree = await descendsFrom(ctx, session.key, principal, lookups);
+    if (inTree === undefined) return undefined;
+    if (inTree) visible.push(session);
+  }
+  return visible;
+}
+
+/**
+ * Whether `key` is the caller's or in the tree spawned from it: its parents, their parents and so on
+ * (any session with that key counts, as in subtreeKeys), looked up by key; undefined if it takes too many.
+ */
+async function descendsFrom(ctx: QueryContext, key: string, principal: Principal, lookups: { left: number }): Promise<boolean | undefined> {
+  const root = canonicalCaller(principal.caller!).toLowerCase();
+  const seen = new Set<string>([key.toLowerCase()]);
+  let frontier = [key.toLowerCase()];
+  while (frontier.length > 0) {
+    if (frontier.includes(root)) return true;
+    const next: string[] = [];
+    for (const child of frontier) {
+      if (lookups.left-- <= 0) return undefined;
+      const named = await ctx.sessionsNamed!(child);
+      if (!named) return undefined;
+      for (const s of named) {
+        const parent = s.parentKey?.toLowerCase();
+        if (s.key.toLowerCase() !== child || parent === undefined || seen.has(parent)) continue;
+        seen.add(parent);
+        next.push(parent);
+      }
+    }
+    frontier = next;
+  }
+  return false;
+}

@@ -1,0 +1,173 @@
+import fc from "fast-check";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { createAppContext } from "../src/app/context.js";
+import { sessionsOfOne } from "../src/engine/one-session.js";
+import { sessionsInScope, type Principal, type Scope } from "../src/engine/principal.js";
+import { querySessionEvents, type QueryContext } from "../src/engine/run-query.js";
+import { selectOne } from "../src/engine/select.js";
+import { RegistryEntries } from "../src/sources/openclaw/registry-entries.js";
+import type { SessionInfo } from "../src/sources/session.js";
+import { conversation } from "./helpers/pi-lines.js";
+import { TempStateDir } from "./helpers/temp-store.js";
+
+/**
+ * session_events on one key finds its session without listing the store (engine/one-session.ts,
+ * FileSource.named): the same sessions, the same scope, the same errors as the listing gives.
+ */
+
+const T0 = Date.parse("2026-03-10T09:00:00Z");
+const caches: string[] = [];
+afterAll(() => caches.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+function newCache(): string {
+  const dir = mkdtempSync(join(tmpdir(), "session-events-one-"));
+  caches.push(dir);
+  return dir;
+}
+
+/** A new process's context over the store (as a CLI run or a restarted server has), counting its listings. */
+function processContext(root: string, cache: string, principal: Partial<Principal> = {}) {
+  const env = { SESSION_EVENTS_CURSOR_SECRET: "one-session-secret-0123", SESSION_EVENTS_CACHE_DIR: cache };
+  const ctx = createAppContext({ store: root, clearance: "confidential", caller: principal.caller, scope: principal.scope }, env);
+  const counted = { ...ctx, listings: 0 };
+  counted.listSessions = async () => {
+    counted.listings++;
+    return ctx.listSessions();
+  };
+  return counted;
+}
+
+/** What a listing of the whole store selects, or the error it gives. */
+async function byListing(ctx: QueryContext, ref: string | undefined, generations?: "current" | "all") {
+  try {
+    return describe_(selectOne(sessionsInScope(await ctx.listSessions(), ctx.principal), ref, ctx.principal, generations));
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+async function byName(ctx: QueryContext, ref: string | undefined, generations?: "current" | "all") {
+  try {
+    return describe_(await sessionsOfOne(ctx, ref, generations));
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+function describe_(sessions: SessionInfo[]) {
+  return sessions.map((s) => ({ key: s.key, storeKey: s.storeKey, agent: s.agent, sessionId: s.sessionId, location: s.location, parentKey: s.parentKey }));
+}
+
+describe("RegistryEntries", () => {
+  const key = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom("agent:main:main", "AGENT:Main:Main", "main", 'a"b', "a\nb", "İx", "agent:main:a\\b"));
+  const registries = fc.uniqueArray(fc.tuple(key, fc.oneof(key, fc.constant(undefined))), { selector: ([k]) => k, maxLength: 12 });
+
+  it("finds the same entries in a saved copy's text as in the entries themselves", () => {
+    fc.assert(
+      fc.property(registries, key, (pairs, ref) => {
+        const entries = new Map(pairs.map(([storeKey, sessionId]) => [storeKey, sessionId === undefined ? { label: "x" } : { sessionId, label: "x" }]));
+        const text = [JSON.stringify({ v: 2, registry: "/r", signature: "s" }), ...RegistryEntries.savedLines(entries)].join("");
+        const query = { storeKeys: [ref.toLowerCase(), "main"], sessionId: ref };
+        const fromText = RegistryEntries.saved("s", text).find(query);
+        const fromMap = RegistryEntries.of("s", entries).find(query);
+        expect(fromText).toEqual(fromMap);
+        const expected = [...entries].filter(([k, e]) => query.storeKeys.includes(k.toLowerCase()) || e.sessionId === ref);
+        expect(fromMap).toEqual(expected);
+        expect([...RegistryEntries.saved("s", text).all()]).toEqual([...entries]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("session_events on one key, without a listing", () => {
+  it("reads the session without listing the store, in a new process and in the next one (from the registry copy), and answers as a listing would", async () => {
+    const store = new TempStateDir();
+    try {
+      store.registry("main", {
+        "agent:main:main": { sessionId: "m", updatedAt: T0 },
+        "agent:main:other": { sessionId: "o", updatedAt: T0 },
+      });
+      store.transcript("main", "m.jsonl", conversation("m", T0, 3));
+      store.transcript("main", "o.jsonl", conversation("o", T0, 2));
+      const cache = newCache();
+      const input = { sessionKey: "agent:main:main", limit: 50 };
+      const first = processContext(store.root, cache);
+      const page = await querySessionEvents(first, input);
+      expect(first.listings).toBe(0);
+      expect(page.events.map((e) => e.session)).toEqual(Array(page.events.length).fill("agent:main:main"));
+      expect(page.events.length).toBeGreaterThan(3);
+
+      const next = processContext(store.root, cache); // the registry's copy is in the cache dir now
+      const again = await querySessionEvents(next, input);
+      expect(next.listings).toBe(0);
+      const { nextCursor: _a, ...rest } = again;
+      const listed = await querySessionEvents({ ...processContext(store.root, cache), sessionsNamed: undefined }, input);
+      const { nextCursor: _b, ...restListed } = listed;
+      expect(rest).toEqual(restListed);
+    } finally {
+      store.remove();
+    }
+  });
+
+  it("lists the store when only a listing can tell: an unregistered transcript, an unknown key", async () => {
+    const store = new TempStateDir();
+    try {
+      store.registry("main", { "agent:main:main": { sessionId: "m", updatedAt: T0 } });
+      store.transcript("main", "m.jsonl", conversation("m", T0, 2));
+      store.transcript("main", "stray.jsonl", conversation("stray", T0, 2));
+      const ctx = processContext(store.root, newCache());
+      const stray = await querySessionEvents(ctx, { sessionKey: "stray" });
+      expect(stray.events[0]!.session).toBe("agent:main:unregistered:stray");
+      expect(ctx.listings).toBe(1);
+      await expect(querySessionEvents(ctx, { sessionKey: "agent:main:nope" })).rejects.toThrow('No session "agent:main:nope" visible to you');
+    } finally {
+      store.remove();
+    }
+  });
+
+  // keys in several forms and cases, under more than one agent, ids shared or equal to a key, parents in cycles
+  // (and, against all sense, keys that name the unregistered transcript "stray.jsonl" too)
+  const keys = ["agent:main:main", "AGENT:MAIN:Main", "main", "agent:main:sub:1", "sub:2", "agent:work:w", "agent:work:sub:3", "w", "stray", "agent:main:unregistered:stray"];
+  const entryArb = fc.record({
+    sessionId: fc.constantFrom("s1", "s2", "s3", "s4", "agent:main:main", "sub:2"),
+    spawnedBy: fc.option(fc.constantFrom(...keys), { nil: undefined }),
+  });
+  const registryArb = fc.dictionary(fc.constantFrom(...keys), entryArb, { maxKeys: 6 });
+  const principalArb = fc.oneof(
+    fc.constant<Partial<Principal>>({}),
+    fc.record({ caller: fc.constantFrom(...keys, "agent:other:x"), scope: fc.constantFrom<Scope>("self", "tree", "agent", "all") }),
+  );
+  const refArb = fc.constantFrom(...keys, "current", "s1", "s2", "stray", "agent:main:unregistered:stray", "agent:main:nope", "AGENT:WORK:W");
+
+  let answeredWithoutListing = 0;
+  it("selects the same sessions as a listing does, or fails the same way, for any registry, caller and key", async () => {
+    await fc.assert(
+      fc.asyncProperty(registryArb, registryArb, principalArb, fc.array(refArb, { minLength: 1, maxLength: 5 }), fc.boolean(), async (main, work, principal, refs, stray) => {
+        const store = new TempStateDir();
+        try {
+          store.registry("main", main);
+          store.registry("work", work);
+          if (stray) store.transcript("main", "stray.jsonl", conversation("stray", T0, 1));
+          const cache = newCache();
+          const listing = processContext(store.root, cache, principal);
+          for (const ref of refs) {
+            for (const generations of ["current", "all"] as const) {
+              // each a new process: the first reads the registries and leaves copies, the others find keys in the copies
+              const named = processContext(store.root, cache, principal);
+              expect(await byName(named, ref, generations)).toEqual(await byListing(listing, ref, generations));
+              if (named.listings === 0) answeredWithoutListing++;
+            }
+          }
+        } finally {
+          store.remove();
+        }
+      }),
+      { numRuns: 60 },
+    );
+    expect(answeredWithoutListing).toBeGreaterThan(20);
+  });
+});
