@@ -2,16 +2,19 @@ import fc from "fast-check";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { createAppContext } from "../src/app/context.js";
 import { sessionsOfOne } from "../src/engine/one-session.js";
 import { sessionsInScope, type Principal, type Scope } from "../src/engine/principal.js";
 import { querySessionEvents, type QueryContext } from "../src/engine/run-query.js";
 import { selectOne } from "../src/engine/select.js";
+import { OpenClawFileSource } from "../src/sources/openclaw/file-source.js";
 import { RegistryEntries } from "../src/sources/openclaw/registry-entries.js";
 import type { SessionInfo } from "../src/sources/session.js";
 import { conversation } from "./helpers/pi-lines.js";
+import { agentDatabasePathIn, writeSqliteAgent } from "./helpers/fixture-sessions.js";
 import { TempStateDir } from "./helpers/temp-store.js";
+import { AgentDatabaseWriter } from "../scripts/agent-database.js";
 
 /**
  * session_events on one key finds its session without listing the store (engine/one-session.ts,
@@ -54,6 +57,23 @@ async function byName(ctx: QueryContext, ref: string | undefined, generations?: 
     return describe_(await sessionsOfOne(ctx, ref, generations));
   } catch (error) {
     return (error as Error).message;
+  }
+}
+
+/** Gives a key of an agent database an earlier transcript (a window that is not its current one), or takes all windows away. */
+function earlierWindow(store: TempStateDir, agent: string, key: string | undefined, windows: boolean): void {
+  const writer = new AgentDatabaseWriter(agentDatabasePathIn(store, agent));
+  if (!windows) writer.db.exec("DELETE FROM session_windows");
+  else if (key !== undefined) writer.window({ sessionId: "s4-earlier", key, createdAt: T0, updatedAt: T0 });
+  writer.close();
+}
+
+/** Waits for a condition that a file-system event makes true (at most 5 s, the longest a lookup is kept anyway). */
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 6000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error("condition not met");
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -113,6 +133,34 @@ describe("session_events on one key, without a listing", () => {
     }
   });
 
+  it("looks the key up once for all the pages of a walk while the store is unchanged, and again once it changes", async () => {
+    const store = new TempStateDir();
+    const lookups = vi.spyOn(OpenClawFileSource.prototype, "named");
+    try {
+      store.registry("main", { "agent:main:main": { sessionId: "m", updatedAt: T0 } });
+      store.transcript("main", "m.jsonl", conversation("m", T0, 6));
+      const ctx = processContext(store.root, newCache());
+      let page = await querySessionEvents(ctx, { sessionKey: "main", limit: 5 });
+      let pages = 1;
+      while (page.hasMore) {
+        page = await querySessionEvents(ctx, { sessionKey: "main", limit: 5, cursor: page.nextCursor });
+        pages++;
+      }
+      expect(pages).toBeGreaterThan(2);
+      expect(lookups).toHaveBeenCalledTimes(1);
+      expect(ctx.listings).toBe(0);
+
+      store.registry("main", { "agent:main:main": { sessionId: "m", updatedAt: T0 + 1 } });
+      await until(async () => {
+        await querySessionEvents(ctx, { sessionKey: "main", limit: 5 });
+        return lookups.mock.calls.length > 1;
+      });
+    } finally {
+      lookups.mockRestore();
+      store.remove();
+    }
+  });
+
   it("lists the store when only a listing can tell: an unregistered transcript, an unknown key", async () => {
     const store = new TempStateDir();
     try {
@@ -133,7 +181,7 @@ describe("session_events on one key, without a listing", () => {
   // (and, against all sense, keys that name the unregistered transcript "stray.jsonl" too)
   const keys = ["agent:main:main", "AGENT:MAIN:Main", "main", "agent:main:sub:1", "sub:2", "agent:work:w", "agent:work:sub:3", "w", "stray", "agent:main:unregistered:stray"];
   const entryArb = fc.record({
-    sessionId: fc.constantFrom("s1", "s2", "s3", "s4", "agent:main:main", "sub:2"),
+    sessionId: fc.constantFrom("s1", "s2", "s3", "s4-earlier", "agent:main:main", "sub:2"),
     spawnedBy: fc.option(fc.constantFrom(...keys), { nil: undefined }),
   });
   const registryArb = fc.dictionary(fc.constantFrom(...keys), entryArb, { maxKeys: 6 });
@@ -141,16 +189,19 @@ describe("session_events on one key, without a listing", () => {
     fc.constant<Partial<Principal>>({}),
     fc.record({ caller: fc.constantFrom(...keys, "agent:other:x"), scope: fc.constantFrom<Scope>("self", "tree", "agent", "all") }),
   );
-  const refArb = fc.constantFrom(...keys, "current", "s1", "s2", "stray", "agent:main:unregistered:stray", "agent:main:nope", "AGENT:WORK:W");
+  const refArb = fc.constantFrom(...keys, "current", "s1", "s2", "s4-earlier", "stray", "agent:main:unregistered:stray", "agent:main:nope", "AGENT:WORK:W");
 
-  let answeredWithoutListing = 0;
+  const answeredWithoutListing = { files: 0, sqlite: 0 };
   it("selects the same sessions as a listing does, or fails the same way, for any registry, caller and key", async () => {
     await fc.assert(
-      fc.asyncProperty(registryArb, registryArb, principalArb, fc.array(refArb, { minLength: 1, maxLength: 5 }), fc.boolean(), async (main, work, principal, refs, stray) => {
+      fc.asyncProperty(registryArb, registryArb, principalArb, fc.array(refArb, { minLength: 1, maxLength: 5 }), fc.boolean(), fc.boolean(), fc.boolean(), async (main, work, principal, refs, stray, sqlite, windows) => {
         const store = new TempStateDir();
         try {
           store.registry("main", main);
-          store.registry("work", work);
+          // or the work agent in SQLite, with a window per key (its current transcript) and one earlier transcript
+          if (sqlite) writeSqliteAgent(store, "work", { registry: work, transcripts: {} });
+          else store.registry("work", work);
+          if (sqlite) earlierWindow(store, "work", Object.keys(work)[0], windows);
           if (stray) store.transcript("main", "stray.jsonl", conversation("stray", T0, 1));
           const cache = newCache();
           const listing = processContext(store.root, cache, principal);
@@ -159,15 +210,22 @@ describe("session_events on one key, without a listing", () => {
               // each a new process: the first reads the registries and leaves copies, the others find keys in the copies
               const named = processContext(store.root, cache, principal);
               expect(await byName(named, ref, generations)).toEqual(await byListing(listing, ref, generations));
-              if (named.listings === 0) answeredWithoutListing++;
+              if (named.listings === 0) answeredWithoutListing[sqlite ? "sqlite" : "files"]++;
             }
           }
         } finally {
           store.remove();
         }
       }),
-      { numRuns: 60 },
+      {
+        numRuns: 100,
+        examples: [
+          // two keys that differ in case only: the later one's transcript is the current one of both, so the other's is an earlier one
+          [{}, { "agent:main:main": { sessionId: "s1", spawnedBy: undefined }, "AGENT:MAIN:Main": { sessionId: "s2", spawnedBy: undefined } }, {}, ["s1"], false, true, true],
+        ],
+      },
     );
-    expect(answeredWithoutListing).toBeGreaterThan(20);
+    expect(answeredWithoutListing.files).toBeGreaterThan(20);
+    expect(answeredWithoutListing.sqlite).toBeGreaterThan(20);
   });
 });

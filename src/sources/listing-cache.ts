@@ -1,12 +1,16 @@
 import { statSync, watch, type FSWatcher } from "node:fs";
 import { join } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import type { SessionListing } from "./session.js";
+import type { SessionInfo, SessionListing } from "./session.js";
 
 /** How long a listing is reused at most, even when no file-system event says it changed. */
 const MAX_AGE_MS = 5000;
 /** File times and the clock may differ by this much. */
 const CLOCK_SLACK_MS = 2000;
+/** How many lookups by name are kept at once. */
+const MAX_NAMED = 64;
+
+type Named = { sessions: SessionInfo[] | undefined; at: number };
 
 function modifiedBefore(path: string, time: number): boolean {
   try {
@@ -19,12 +23,16 @@ function modifiedBefore(path: string, time: number): boolean {
 /**
  * Reuses a store listing (its registry parses and per-file stats) between queries until something
  * in the watched directories changes: one page of a walk over thousands of sessions then costs what
- * its own reads cost, not a stat of every transcript. Where a directory cannot be watched, every
- * query lists afresh.
+ * its own reads cost, not a stat of every transcript. Lookups by name (the sessions one key names)
+ * are reused the same way, so each page of a walk over one session does not look its key up again.
+ * Where a directory cannot be watched, every query lists (or looks up) afresh.
  */
 export class ListingCache {
   private listing: SessionListing | undefined;
   private listedAt = 0;
+  private readonly named = new Map<string, Named>();
+  /** When the oldest lookup kept was made. */
+  private namedSince = Number.POSITIVE_INFINITY;
   private readonly watchers = new Map<string, FSWatcher>();
   private unwatchable = false;
 
@@ -39,6 +47,28 @@ export class ListingCache {
     // let file-system events that have already arrived be handled before the cached listing is trusted
     await nextTurn();
     return this.listing !== undefined && !this.unwatchable && Date.now() - this.listedAt < MAX_AGE_MS;
+  }
+
+  /**
+   * The sessions `ref` names, as `find` gives them (undefined: only a listing can tell), reused while
+   * the store is unchanged; undefined when a listing is at hand anyway.
+   */
+  async lookup(ref: string, find: () => Promise<SessionInfo[] | undefined>): Promise<SessionInfo[] | undefined> {
+    if (await this.isFresh()) return undefined;
+    const known = this.named.get(ref);
+    if (known && !this.unwatchable && Date.now() - known.at < MAX_AGE_MS) return known.sessions;
+    const at = Date.now();
+    const sessions = await find();
+    for (const dir of new Set([...this.roots(), ...(sessions ?? []).map((s) => s.watchDir).filter((d): d is string => !!d)])) this.watch(dir);
+    if (this.named.size >= MAX_NAMED) this.forgetNamed();
+    this.named.set(ref, { sessions, at });
+    this.namedSince = Math.min(this.namedSince, at);
+    return sessions;
+  }
+
+  private forgetNamed(): void {
+    this.named.clear();
+    this.namedSince = Number.POSITIVE_INFINITY;
   }
 
   async get(): Promise<SessionListing> {
@@ -58,11 +88,14 @@ export class ListingCache {
       const watcher = watch(dir, { persistent: false }, (event, name) => {
         // reading a file can bump its access time, which is reported as a change: only a newer
         // modification (or a file coming or going) changes the listing
-        if (event === "change" && name && modifiedBefore(join(dir, name.toString()), this.listedAt - CLOCK_SLACK_MS)) return;
-        this.listing = undefined;
+        const path = name && join(dir, name.toString());
+        const unchangedSince = (time: number) => event === "change" && path && modifiedBefore(path, time - CLOCK_SLACK_MS);
+        if (!unchangedSince(this.listedAt)) this.listing = undefined;
+        if (!unchangedSince(this.namedSince)) this.forgetNamed();
       });
       watcher.on("error", () => {
         this.listing = undefined;
+        this.forgetNamed();
         this.watchers.delete(dir);
         watcher.close();
       });

@@ -47,11 +47,11 @@ export function openStore(specs: string | readonly string[] | undefined, storeOp
     return { sessions: listings.flatMap((l) => l.sessions), warnings: listings.flatMap((l) => l.warnings) };
   };
   const cache = new ListingCache(listAll, () => parts.flatMap((p) => p.watchRoots()));
-  const named = async (ref: string) => {
-    if (await cache.isFresh()) return undefined;
-    const found = await Promise.all(parts.flatMap((p) => p.listers.map((l) => l.named?.(ref))));
-    return found.some((sessions) => sessions === undefined) ? undefined : found.flatMap((sessions) => sessions ?? []);
-  };
+  const named = (ref: string) =>
+    cache.lookup(ref, async () => {
+      const found = await Promise.all(parts.flatMap((p) => p.listers.map((l) => l.named?.(ref))));
+      return found.some((sessions) => sessions === undefined) ? undefined : found.flatMap((sessions) => sessions ?? []);
+    });
   return {
     description: parts.map((p) => p.description).join(" + "),
     list: () => cache.get(),

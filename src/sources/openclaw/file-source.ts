@@ -1,14 +1,13 @@
 import { existsSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { canonicalKey, DEFAULT_AGENT } from "../../contract/session-keys.js";
 import { isSafeFileName, ListingFs } from "../paths.js";
 import type { SessionInfo, SessionListing, SessionSource } from "../session.js";
 import { IndexStore } from "../index/index-store.js";
 import { FileRead } from "../transcript/file-read.js";
 import { asString, type Json } from "../transcript/values.js";
 import { agentIds } from "./agents.js";
-import { sessionFromEntry } from "./registry-entry.js";
+import { sessionFromEntry, storeKeysNaming } from "./registry-entry.js";
 import { RegistryFileReader } from "./registry-file.js";
 import { isSkippedSessionFile, sessionIdOfFile, transcriptPathOf } from "./transcript-files.js";
 
@@ -153,14 +152,6 @@ export class OpenClawFileSource implements SessionSource {
 }
 
 
-
-/** The lower-cased store keys an agent's registry may hold `ref` under: as it is, canonical, or bare. */
-function storeKeysNaming(agent: string, ref: string): string[] {
-  const forms = new Set([ref.toLowerCase(), canonicalKey(DEFAULT_AGENT, ref).toLowerCase()]);
-  const prefix = `agent:${agent.toLowerCase()}:`;
-  for (const form of [...forms]) if (form.startsWith(prefix)) forms.add(form.slice(prefix.length));
-  return [...forms];
-}
 
 async function modifiedAt(path: string): Promise<number | undefined> {
   try {

@@ -1,4 +1,4 @@
-import { canonicalKey } from "../../contract/session-keys.js";
+import { canonicalKey, DEFAULT_AGENT } from "../../contract/session-keys.js";
 import type { ReadOptions, SessionInfo, StoreKind, TranscriptRead } from "../session.js";
 import { eventsBackward, eventsForCounting, eventsForward, wholeFromRollup } from "../index/indexed-events.js";
 import type { IndexStore } from "../index/index-store.js";
@@ -60,6 +60,17 @@ export function slimEntry(entry: Json): Json {
     if (typeof value === "string" || typeof value === "number") slim[field] = value;
   }
   return slim;
+}
+
+/**
+ * The store keys, lower-cased, under which an agent's registry may hold a session that `ref` names by
+ * key: `ref` as it is, canonical (a bare key is the default agent's), or bare (the agent's own prefix off).
+ */
+export function storeKeysNaming(agent: string, ref: string): string[] {
+  const forms = new Set([ref.toLowerCase(), canonicalKey(DEFAULT_AGENT, ref).toLowerCase()]);
+  const prefix = `agent:${agent.toLowerCase()}:`;
+  for (const form of [...forms]) if (form.startsWith(prefix)) forms.add(form.slice(prefix.length));
+  return [...forms];
 }
 
 /** A SessionInfo from a registry entry (sessions.json or session_nodes.entry_json): the same for every store. */

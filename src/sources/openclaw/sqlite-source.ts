@@ -6,11 +6,13 @@ import { asObject, asString, type Json } from "../transcript/values.js";
 import { openAgentDb, tableColumns, type AgentDb } from "./agent-db.js";
 import { agentDatabasePath, agentIds, usesSqlite } from "./agents.js";
 import { IndexStore } from "../index/index-store.js";
-import { sessionFromEntry } from "./registry-entry.js";
+import { sessionFromEntry, storeKeysNaming } from "./registry-entry.js";
 
 type Row = Record<string, unknown>;
 
 const BATCH_ROWS = 512;
+/** Ids that any JSON writer writes as they are (a substring test finds them in entry JSON). */
+const PLAIN_ID = /^[A-Za-z0-9._:-]+$/;
 
 /** Registry columns promoted from entry_json, as [column, entry field]: the entry wins, columns fill gaps. */
 const PROMOTED: Array<[string, string]> = [
@@ -56,10 +58,29 @@ export class OpenClawSqliteSource implements SessionSource {
     return usesSqlite(this.root, agent);
   }
 
-  /** Sessions `ref` names, without a listing: none when no agent uses SQLite; otherwise undefined (list to tell). */
-  async named(_ref: string): Promise<SessionInfo[] | undefined> {
-    for (const agent of await agentIds(this.root)) if (this.hasDatabase(agent)) return undefined;
-    return [];
+  /**
+   * The sessions whose key or store key is `ref` (any case) or whose session id is `ref`, and maybe a
+   * few more, without parsing every row's entry: keys are compared in full, ids found by a substring
+   * test on the entry JSON first, which holds a plain id (letters, digits, `.:_-`) as it is. Undefined
+   * when only a listing can tell (an id of other characters, a database that cannot be read).
+   */
+  async named(ref: string): Promise<SessionInfo[] | undefined> {
+    const sessions: SessionInfo[] = [];
+    for (const agent of await agentIds(this.root)) {
+      if (!this.hasDatabase(agent)) continue;
+      if (!PLAIN_ID.test(ref)) return undefined;
+      const path = agentDatabasePath(this.root, agent);
+      let db: AgentDb | undefined;
+      try {
+        db = openAgentDb(path);
+        sessions.push(...this.agentSessionsNamed(db, agent, path, ref));
+      } catch {
+        return undefined;
+      } finally {
+        db?.close();
+      }
+    }
+    return sessions;
   }
 
   async listSessions(): Promise<SessionInfo[]> {
@@ -85,9 +106,37 @@ export class OpenClawSqliteSource implements SessionSource {
   }
 
   private agentSessions(db: AgentDb, agent: string, path: string): SessionInfo[] {
+    const windows = tableColumns(db, "session_windows").has("session_key") ? (db.prepare("SELECT * FROM session_windows").all() as Row[]) : [];
+    return this.sessionsOf(agent, path, db.prepare("SELECT * FROM session_nodes").all() as Row[], windows);
+  }
+
+  /**
+   * What agentSessions gives of the rows `ref` may name: the nodes and windows of its keys and of its
+   * id, and the nodes of those windows' keys (which tell whether a window is the current one).
+   */
+  private agentSessionsNamed(db: AgentDb, agent: string, path: string, ref: string): SessionInfo[] {
+    const keys = new Set(storeKeysNaming(agent, ref));
+    const lower = (key: unknown) => (typeof key === "string" ? key.toLowerCase() : undefined);
+    let windows: Row[] = [];
+    if (tableColumns(db, "session_windows").has("session_key")) {
+      const ids = (db.prepare("SELECT rowid AS id, session_key AS key, session_id AS sid FROM session_windows").all() as Row[])
+        .filter((w) => keys.has(lower(w.key)!) || w.sid === ref)
+        .map((w) => w.id);
+      windows = rowsById(db, "session_windows", ids);
+    }
+    const windowKeys = new Set(windows.map((w) => lower(w.session_key)));
+    const byId = tableColumns(db, "session_nodes").has("current_session_id") ? "current_session_id = @ref" : "0";
+    const nodeIds = (db.prepare(`SELECT rowid AS id, session_key AS key, (instr(entry_json, @ref) > 0 OR ${byId}) AS maybe FROM session_nodes`).all({ ref }) as Row[])
+      .filter((n) => keys.has(lower(n.key)!) || n.maybe === 1 || windowKeys.has(lower(n.key)))
+      .map((n) => n.id);
+    return this.sessionsOf(agent, path, rowsById(db, "session_nodes", nodeIds), windows);
+  }
+
+  /** The sessions of registry rows: one per node (its current transcript), one per window of an earlier one. */
+  private sessionsOf(agent: string, path: string, nodes: Row[], windows: Row[]): SessionInfo[] {
     const sessions: SessionInfo[] = [];
     const currentIds = new Map<string, string>();
-    for (const node of db.prepare("SELECT * FROM session_nodes").all() as Row[]) {
+    for (const node of nodes) {
       const storeKey = asString(node.session_key);
       if (!storeKey) continue;
       const entry = withColumns(parseEntry(node.entry_json), node, PROMOTED);
@@ -96,14 +145,12 @@ export class OpenClawSqliteSource implements SessionSource {
       currentIds.set(storeKey.toLowerCase(), sessionId);
       sessions.push(this.session(path, agent, storeKey, sessionId, entry, "current"));
     }
-    if (tableColumns(db, "session_windows").has("session_key")) {
-      for (const window of db.prepare("SELECT * FROM session_windows").all() as Row[]) {
-        const storeKey = asString(window.session_key);
-        const sessionId = asString(window.session_id);
-        if (!storeKey || !sessionId || currentIds.get(storeKey.toLowerCase()) === sessionId) continue;
-        const entry = withColumns({}, window, WINDOW_FIELDS);
-        sessions.push(this.session(path, agent, storeKey, sessionId, entry, "earlier"));
-      }
+    for (const window of windows) {
+      const storeKey = asString(window.session_key);
+      const sessionId = asString(window.session_id);
+      if (!storeKey || !sessionId || currentIds.get(storeKey.toLowerCase()) === sessionId) continue;
+      const entry = withColumns({}, window, WINDOW_FIELDS);
+      sessions.push(this.session(path, agent, storeKey, sessionId, entry, "earlier"));
     }
     return sessions;
   }
@@ -227,6 +274,12 @@ function lastRowTime(path: string, sessionId: string): number | undefined {
   } finally {
     db.close();
   }
+}
+
+/** Rows of a table by rowid, in rowid order (as a whole-table scan gives them). */
+function rowsById(db: AgentDb, table: string, ids: unknown[]): Row[] {
+  if (ids.length === 0) return [];
+  return db.prepare(`SELECT * FROM ${table} WHERE rowid IN (${ids.map(() => "?").join(",")}) ORDER BY rowid`).all(...ids) as Row[];
 }
 
 function parseEntry(value: unknown): Json {
