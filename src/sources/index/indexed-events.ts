@@ -164,12 +164,16 @@ class RunRecorder {
  * also keeps the whole transcript's rollup once the index reaches its end.
  */
 async function* pastTheIndex(r: Read, index: TranscriptIndex, processor: LineProcessor): AsyncGenerator<SourceEvent> {
-  const extender = new IndexExtender(index, r.indexes.intervalBytes);
+  // made for the first line past the end (most reads find none: a copy of the index's tail is not free)
+  let extender: IndexExtender | undefined;
   try {
-    for await (const line of r.read.lines(index.end, undefined, r.options.wholeLines)) yield* extendWith(r, line, processor, extender);
+    for await (const line of r.read.lines(index.end, undefined, r.options.wholeLines)) {
+      extender ??= new IndexExtender(index, r.indexes.intervalBytes);
+      yield* extendWith(r, line, processor, extender);
+    }
     yield* processor.finish(r.registryEnd, () => r.read.grown());
   } finally {
-    if (extender.extended) {
+    if (extender?.extended) {
       const extended = extender.result(() => processor.normalizer.snapshot(), "");
       extended.print = await r.read.fingerprint(extended.end);
       // a rollup only for an index that reaches the transcript's end (no half line after it)
