@@ -59,7 +59,7 @@ export class ListingCache {
     if (known && !this.unwatchable && Date.now() - known.at < MAX_AGE_MS) return known.sessions;
     const at = Date.now();
     const sessions = await find();
-    for (const dir of new Set([...this.roots(), ...(sessions ?? []).map((s) => s.watchDir).filter((d): d is string => !!d)])) this.watch(dir);
+    this.watchStore(sessions ?? []);
     if (this.named.size >= MAX_NAMED) this.forgetNamed();
     this.named.set(ref, { sessions, at });
     this.namedSince = Math.min(this.namedSince, at);
@@ -76,10 +76,15 @@ export class ListingCache {
     const listedAt = Date.now();
     this.listing = undefined;
     const listing = await this.fresh();
-    for (const dir of new Set([...this.roots(), ...listing.sessions.map((s) => s.watchDir).filter((d): d is string => !!d)])) this.watch(dir);
+    this.watchStore(listing.sessions);
     this.listing = listing;
     this.listedAt = listedAt;
     return listing;
+  }
+
+  /** Watches the store's roots and these sessions' directories (their changes can change what was found). */
+  private watchStore(sessions: readonly SessionInfo[]): void {
+    for (const dir of new Set([...this.roots(), ...sessions.map((s) => s.watchDir).filter((d): d is string => !!d)])) this.watch(dir);
   }
 
   private watch(dir: string): void {

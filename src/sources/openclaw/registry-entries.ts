@@ -13,7 +13,8 @@ export type Entry = [storeKey: string, entry: Json];
  */
 export class RegistryEntries {
   private map: Map<string, Json> | undefined;
-  private refs: Map<string, number[]> | undefined;
+  /** The entries in order, and where each lower-cased store key and each session id occurs among them. */
+  private byRef: { entries: Entry[]; refs: Map<string, number[]> } | undefined;
 
   private constructor(
     readonly signature: string,
@@ -56,19 +57,11 @@ export class RegistryEntries {
   }
 
   private findInMap(query: EntryQuery): Entry[] {
-    const entries = [...this.all()];
-    if (!this.refs) {
-      const refs = new Map<string, number[]>();
-      const add = (ref: string, at: number) => (refs.get(ref) ?? refs.set(ref, []).get(ref)!).push(at);
-      entries.forEach(([storeKey, entry], at) => {
-        add(`key\n${storeKey.toLowerCase()}`, at);
-        const sessionId = asString(entry.sessionId);
-        if (sessionId !== undefined) add(`id\n${sessionId}`, at);
-      });
-      this.refs = refs;
-    }
+    // built once per version: a running server looks keys up in the same entries again and again
+    this.byRef ??= refsOf([...this.all()]);
+    const { entries, refs } = this.byRef;
     const wanted = [...query.storeKeys.map((k) => `key\n${k}`), `id\n${query.sessionId}`];
-    const positions = new Set(wanted.flatMap((ref) => this.refs!.get(ref) ?? []));
+    const positions = new Set(wanted.flatMap((ref) => refs.get(ref) ?? []));
     return [...positions].sort((a, b) => a - b).map((at) => entries[at]!);
   }
 
@@ -90,4 +83,15 @@ export class RegistryEntries {
     }
     return found;
   }
+}
+
+function refsOf(entries: Entry[]): { entries: Entry[]; refs: Map<string, number[]> } {
+  const refs = new Map<string, number[]>();
+  const add = (ref: string, at: number) => (refs.get(ref) ?? refs.set(ref, []).get(ref)!).push(at);
+  entries.forEach(([storeKey, entry], at) => {
+    add(`key\n${storeKey.toLowerCase()}`, at);
+    const sessionId = asString(entry.sessionId);
+    if (sessionId !== undefined) add(`id\n${sessionId}`, at);
+  });
+  return { entries, refs };
 }
