@@ -1,4 +1,5 @@
-import type { SessionEvent } from "../contract/event.js";
+import type { SessionEvent, Visibility } from "../contract/event.js";
+import type { SourceEvent } from "../sources/session.js";
 import type { Ranked } from "./collect.js";
 import type { Redactor } from "./redact.js";
 import { shapeValue, type ShapeOptions } from "./shape.js";
@@ -30,21 +31,53 @@ export function jsonBytes(value: unknown): number {
 export type ShapedEvent = { event: SessionEvent; bytes: number };
 
 /**
+ * Shapings of events a page weighed and left out, kept as long as the event itself: a walk's next page
+ * meets them first (the events of lines a read has just turned into events are kept for it).
+ */
+const leftOut = new WeakMap<SourceEvent, { policy: string; redactor?: Redactor; visibility: Visibility; shaped: ShapedEvent }>();
+
+/**
  * Shapes events for a page and remembers the result, so the size measured while collecting (to stop
  * reading once a page is full) is the one used when the page is put together.
  */
 export class PageEventShaper {
   private readonly done = new WeakMap<Ranked, ShapedEvent>();
+  /** The items shaped for this page, in the order they were. */
+  private readonly shapedItems: Ranked[] = [];
+  /** What besides the redactor (compared by identity) decides a shaping. */
+  private readonly policyKey: string;
 
-  constructor(private readonly policy: ShapePolicy) {}
+  constructor(private readonly policy: ShapePolicy) {
+    this.policyKey = JSON.stringify([policy.stripInternal, policy.maxFieldChars, policy.fields ?? null]);
+  }
 
   shaped(item: Ranked): ShapedEvent {
     let result = this.done.get(item);
     if (!result) {
-      result = this.shapedWith(item, { ...DEFAULT_SHAPE, maxFieldChars: this.policy.maxFieldChars });
+      result = this.shapedBefore(item) ?? this.shapedWith(item, { ...DEFAULT_SHAPE, maxFieldChars: this.policy.maxFieldChars });
       this.done.set(item, result);
+      this.shapedItems.push(item);
     }
     return result;
+  }
+
+  /**
+   * Keeps the shapings of the events this page weighed but does not hold (a page weighs more events
+   * than it holds), for the next page of the walk, which would otherwise weigh them again.
+   */
+  carryOver(onPage: readonly Ranked[]): void {
+    const held = new Set(onPage);
+    for (const item of this.shapedItems) {
+      if (held.has(item)) continue;
+      leftOut.set(item.event, { policy: this.policyKey, redactor: this.policy.redactor, visibility: item.visibility, shaped: this.done.get(item)! });
+    }
+    this.shapedItems.length = 0;
+  }
+
+  private shapedBefore(item: Ranked): ShapedEvent | undefined {
+    const kept = leftOut.get(item.event);
+    const same = kept && kept.policy === this.policyKey && kept.redactor === this.policy.redactor && kept.visibility === item.visibility;
+    return same ? kept.shaped : undefined;
   }
 
   shapedWith(item: Ranked, shape: Omit<ShapeOptions, "redactor">): ShapedEvent {

@@ -157,8 +157,10 @@ async function eventPage(ctx: QueryContext, sessions: readonly SessionInfo[], in
     cursorLength: (state: Pick<CursorState, "after">) => ctx.cursors.encodedLength(fingerprint, { ...window, ...state }),
   });
   // the next page of this walk starts reading each session where this page's last event of it is
+  const onPage = ranked.slice(0, page.events.length);
+  shaper.carryOver(onPage);
   const lastOfSession = new Map<string, (typeof ranked)[number]>();
-  for (const item of ranked.slice(0, page.events.length)) lastOfSession.set(item.event.sessionId, item);
+  for (const item of onPage) lastOfSession.set(item.event.sessionId, item);
   for (const item of lastOfSession.values()) item.event.resumePoint?.save();
   return page;
 }

@@ -41,6 +41,25 @@ export class ListingFs {
     this.reals.set(path, real ?? null);
   }
 
+  /**
+   * A file's modification time, to bound its session's activity: a plain file right in `root` costs one
+   * lstat (a listing asks this of every transcript, and opens few of them: their real paths can wait);
+   * a link is resolved and confined first.
+   */
+  modifiedAt(root: string, path: string): number | undefined {
+    if (dirname(path) === root) {
+      const info = lstatSync(path, { throwIfNoEntry: false });
+      if (!info) return undefined;
+      if (info.isFile()) {
+        this.remember(path, info);
+        return info.mtimeMs;
+      }
+      if (!info.isSymbolicLink()) return undefined;
+    }
+    const real = confinedRealPath(root, path, this);
+    return real === undefined ? undefined : this.stat(real)?.mtimeMs;
+  }
+
   stat(path: string): FileFacts | undefined {
     if (!this.stats.has(path)) {
       let info: FileFacts | undefined;

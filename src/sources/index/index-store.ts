@@ -89,9 +89,9 @@ export class IndexStore {
     private readonly memoryBudget = 4 * 1024 * 1024,
   ) {}
 
-  /** The index of a transcript, valid for its current content (possibly empty). */
-  async load(read: TranscriptRead): Promise<TranscriptIndex> {
-    const end = await read.end();
+  /** The index of a transcript, valid for its current content (possibly empty); `end`: its end, if just found. */
+  async load(read: TranscriptRead, end?: number): Promise<TranscriptIndex> {
+    end ??= await read.end();
     const entry = this.memory.get(read.id) ?? this.fromDisk(read.id);
     if (entry) {
       if (entry.checkedAtEnd === end && entry.index.end <= end) {
@@ -122,7 +122,8 @@ export class IndexStore {
     if (current && current.index.end > index.end) return;
     const writtenEnd = current?.writtenEnd ?? -1;
     const perInterval = current && current.index.intervals.length > 0 ? current.bytes / current.index.intervals.length : GUESSED_INTERVAL_JSON_BYTES;
-    const entry: Entry = { index, checkedAtEnd, bytes: Math.round(perInterval * (index.intervals.length + 1)), writtenEnd };
+    // (what one interval took stays the guess: scaling the last guess by its own growth would compound)
+    const entry: Entry = { index, checkedAtEnd, bytes: Math.round(perInterval * index.intervals.length), writtenEnd };
     this.remember(index.id, entry);
     if (version !== undefined) this.setRollup(index, version);
     // a walk extends the index page by page: writing it whole each time would cost time quadratic in

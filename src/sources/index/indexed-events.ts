@@ -29,7 +29,8 @@ type Read = {
  * extending the index as it goes. Each event carries the point a later page can resume at.
  */
 export async function* eventsForward(r: Read, fromLastInterval = false): AsyncGenerator<SourceEvent> {
-  const index = await r.indexes.load(r.read);
+  const end = await r.read.end();
+  const index = await r.indexes.load(r.read, end);
   const types = r.options.types;
   let i = fromLastInterval ? index.intervals.length - 1 : startInterval(index, r.options.skipBefore);
   const resume = fromLastInterval ? undefined : bestResume(r, index, i);
@@ -54,7 +55,7 @@ export async function* eventsForward(r: Read, fromLastInterval = false): AsyncGe
     i = intervalOf(index, from);
   }
   try {
-    yield* readOn(r, index, i, from, processor, types, recorder);
+    yield* readOn(r, index, i, from, processor, types, recorder, end);
   } finally {
     recorder.save(processor);
   }
@@ -73,6 +74,8 @@ async function* readOn(
   startProcessor: LineProcessor,
   types: ReadOptions["types"],
   recorder: RunRecorder,
+  /** The transcript's end when the index was loaded. */
+  seenEnd: number,
 ): AsyncGenerator<SourceEvent> {
   let i = start;
   let from = startFrom;
@@ -94,8 +97,7 @@ async function* readOn(
     from = index.intervals[i]!.at;
   }
   if (from < index.end) yield* readRange(r, processor, from, index.end, recorder);
-  recorder.stop(processor);
-  yield* pastTheIndex(r, index, processor);
+  yield* pastTheIndex(r, index, processor, seenEnd, recorder);
 }
 
 /** The interval a position falls in. */
@@ -163,14 +165,28 @@ class RunRecorder {
  * The lines past the indexed end, to the transcript's end: read, and added to the index. A count
  * also keeps the whole transcript's rollup once the index reaches its end.
  */
-async function* pastTheIndex(r: Read, index: TranscriptIndex, processor: LineProcessor): AsyncGenerator<SourceEvent> {
+async function* pastTheIndex(
+  r: Read,
+  index: TranscriptIndex,
+  processor: LineProcessor,
+  seenEnd?: number,
+  /** Records the lines read here too: a page that stops in them leaves them for the next page. */
+  recorder?: RunRecorder,
+): AsyncGenerator<SourceEvent> {
   // made for the first line past the end (most reads find none: a copy of the index's tail is not free)
   let extender: IndexExtender | undefined;
   try {
-    for await (const line of r.read.lines(index.end, undefined, r.options.wholeLines)) {
-      extender ??= new IndexExtender(index, r.indexes.intervalBytes);
-      yield* extendWith(r, line, processor, extender);
+    // A transcript that ended at the index's end a moment ago is not opened again to find nothing (most
+    // reads of a walk's pages): a line written since shows as growth once the read is done, as it does
+    // after any read that reached the end.
+    if (seenEnd === index.end) r.read.readThrough(index.end);
+    else {
+      for await (const line of r.read.lines(index.end, undefined, r.options.wholeLines)) {
+        extender ??= new IndexExtender(index, r.indexes.intervalBytes);
+        yield* extendWith(r, line, processor, extender, recorder);
+      }
     }
+    recorder?.stop(processor); // (before the registry's session_end moves the processor on)
     yield* processor.finish(r.registryEnd, () => r.read.grown());
   } finally {
     if (extender?.extended) {
@@ -272,30 +288,34 @@ async function* readRange(r: Read, processor: LineProcessor, from: number, to: n
   for await (const line of r.read.lines(from, to, r.options.wholeLines)) {
     const recording = recorder?.continues(line) ?? false;
     if (!recording) recorder?.stop(processor);
-    const skippedBefore = processor.skippedLines;
-    const seq = processor.normalizer.eventCount;
-    const ts = processor.normalizer.lastTimestamp;
-    const events = withResume(r, line, processor, () => processor.line(line));
-    if (recording) recorder!.line(line, events, processor.skippedLines > skippedBefore ? [ts, seq] : undefined);
+    const { events, skipped } = processLine(r, line, processor);
+    if (recording) recorder!.line(line, events, skipped);
     yield* wanted(r, events);
   }
 }
 
-function* extendWith(r: Read, line: RawLine, processor: LineProcessor, extender: IndexExtender): Generator<SourceEvent> {
-  const normalizer = processor.normalizer;
+function* extendWith(r: Read, line: RawLine, processor: LineProcessor, extender: IndexExtender, recorder?: RunRecorder): Generator<SourceEvent> {
+  const recording = recorder?.continues(line) ?? false;
+  if (!recording) recorder?.stop(processor);
   if (line.complete === false || line.at === undefined || line.next === undefined) {
-    extender.freeze(normalizer.snapshot()); // the index stops before a line still being written
+    extender.freeze(processor.normalizer.snapshot()); // the index stops before a line still being written
     yield* processor.line(line);
     return;
   }
-  extender.before(line.at, () => normalizer.snapshot());
-  const seqBefore = normalizer.eventCount;
-  const tsBefore = normalizer.lastTimestamp;
+  extender.before(line.at, () => processor.normalizer.snapshot());
+  const { events, skipped } = processLine(r, line, processor);
+  extender.after(line.next, line.bytes, events, skipped);
+  if (recording) recorder!.line(line, events, skipped);
+  yield* wanted(r, events);
+}
+
+/** A line's events, and [time, seq] of the event before it when the line yielded nothing (was skipped). */
+function processLine(r: Read, line: RawLine, processor: LineProcessor): { events: SourceEvent[]; skipped: [number, number] | undefined } {
+  const seq = processor.normalizer.eventCount;
+  const ts = processor.normalizer.lastTimestamp;
   const skippedBefore = processor.skippedLines;
   const events = withResume(r, line, processor, () => processor.line(line));
-  const skipped: [number, number] | undefined = processor.skippedLines > skippedBefore ? [tsBefore, seqBefore] : undefined;
-  extender.after(line.next, line.bytes, events, skipped);
-  yield* wanted(r, events);
+  return { events, skipped: processor.skippedLines > skippedBefore ? [ts, seq] : undefined };
 }
 
 /**
@@ -316,7 +336,9 @@ function withResume(r: Read, line: RawLine, processor: LineProcessor, process: (
   const state = processor.normalizer.snapshot();
   const events = process();
   if (events.length > 0) {
-    const point = { save: () => r.indexes.addResume(r.read.id, { at, state }) };
+    // (not `r`: events outlive their read in the cache of lines, and `r` holds the query that read them)
+    const { indexes, read } = r;
+    const point = { save: () => indexes.addResume(read.id, { at, state }) };
     for (const event of events) event.resumePoint = point;
   }
   return events;

@@ -141,10 +141,7 @@ export class OpenClawFileSource implements SessionSource {
       source: this.kind,
       location: path,
       watchDir: sessionsDir,
-      lastWrite: () => {
-        // resolving the file first lets one lstat serve as its stat too
-        return fs.stat(new FileRead(sessionsDir, path, fs).realPath() ?? path)?.mtimeMs;
-      },
+      lastWrite: () => fs.modifiedAt(sessionsDir, path),
       open: () => new FileRead(sessionsDir, path, fs),
       indexes: this.indexes,
     });
