@@ -207,9 +207,13 @@ describe("what a query costs (bytes read, no timing)", () => {
     const bigBytes = await bytesFor(ctx, lastHour(ctx, "agent:main:big", 10_000));
     const { size } = await import("node:fs").then((fs) => fs.statSync(big));
     expect(bigBytes).toBeLessThan(size / 50);
-    // a seek reads at most one of the index's stretches before the window, and a stretch is at most a
-    // 256th of what precedes it (here about 38 KB against 16 KB): the longer session may read that much more
-    expect(bigBytes).toBeLessThanOrEqual(smallBytes * 1.5 + size / 256);
+    // the big transcript's stretches are a 256th of it (38 KB here, against 16 KB), but the last two
+    // have a checkpoint every 16 KB: a seek into them reads no more before the window than in the small one
+    expect(bigBytes).toBeLessThanOrEqual(smallBytes * 1.5 + 16 * 1024);
+    const index = await new IndexStore(cache, 16 * 1024).load(new FileRead(dirname(big), big));
+    const withPoints = index.intervals.map((interval) => (interval.checkpoints ?? []).length);
+    expect(withPoints.slice(0, -2).every((n) => n === 0)).toBe(true); // the index stays small
+    expect(withPoints.at(-2)).toBeGreaterThan(0);
     expect(smallBytes).toBeGreaterThan(0);
     void small;
   });

@@ -344,14 +344,14 @@ function withResume(r: Read, line: RawLine, processor: LineProcessor, process: (
   return events;
 }
 
-/** A remembered resume point past interval i's start that `skipBefore` allows starting at, if any. */
+/** The latest point past interval i's start (one a page remembered, or a checkpoint of the index) that `skipBefore` allows starting at, if any. */
 function bestResume(r: Read, index: TranscriptIndex, i: number) {
   const skip = r.options.skipBefore;
   if (!skip) return undefined;
   const lo = index.intervals[i]!.at;
   const hi = intervalEnd(index, i);
   let best: { at: number; state: TranscriptIndex["endState"] } | undefined;
-  for (const point of r.indexes.resumesFor(index)) {
+  for (const point of [...r.indexes.resumesFor(index), ...(index.intervals[i]!.checkpoints ?? [])]) {
     if (point.at <= lo || (point.at >= hi && i < index.intervals.length - 1)) continue;
     const allowed = (skip.timestamp !== undefined && point.state.lastTs < skip.timestamp) || (skip.seq !== undefined && point.state.seq <= skip.seq);
     if (allowed && (!best || point.at > best.at)) best = point;

@@ -27,7 +27,17 @@ export type Interval = {
   groups?: Record<string, EventStats>;
   /** [time, seq] of the event before each line that yielded nothing. */
   skipped: Array<[number, number]>;
+  /**
+   * Where reading may also start inside an interval longer than the index's interval size (a large
+   * transcript's): one point per interval size of lines, in the index's last two intervals only (where
+   * "the last hour" falls), so a seek there reads as little before the window as in a small transcript
+   * while the index stays small.
+   */
+  checkpoints?: Checkpoint[];
 };
+
+/** A line start and the normalizer state just before it. */
+export type Checkpoint = { at: number; state: NormalizerState };
 
 /**
  * What is known about a transcript's prefix [0, end): its intervals and the state at `end`. `print`
@@ -119,7 +129,9 @@ export class IndexExtender {
   ) {
     this.intervals = base.intervals.slice(0, -1);
     const last = base.intervals[base.intervals.length - 1]!;
-    this.open = { ...last, counts: { ...last.counts }, groups: cloneGroups(last.groups), skipped: [...last.skipped] }; // the last interval always has its groups
+    // (the last interval always has its groups)
+    const copied = { ...last, counts: { ...last.counts }, groups: cloneGroups(last.groups), skipped: [...last.skipped] };
+    this.open = last.checkpoints ? { ...copied, checkpoints: [...last.checkpoints] } : copied;
     this.end = base.end;
     this.endState = base.endState;
   }
@@ -130,7 +142,16 @@ export class IndexExtender {
    * small while a seek still reads under half a percent of it.
    */
   before(at: number, state: () => NormalizerState): void {
-    if (this.frozen || this.open.bytes < Math.max(this.intervalBytes, this.end / 256)) return;
+    if (this.frozen) return;
+    const span = Math.max(this.intervalBytes, this.end / 256);
+    if (this.open.bytes < span) {
+      const lastPoint = this.open.checkpoints?.at(-1)?.at ?? this.open.at;
+      if (span > this.intervalBytes && at - lastPoint >= this.intervalBytes) (this.open.checkpoints ??= []).push({ at, state: state() });
+      return;
+    }
+    // the interval before the one closing now is no longer among the last two: its checkpoints go
+    const older = this.intervals.length - 1;
+    if (older >= 0 && this.intervals[older]!.checkpoints) this.intervals[older] = { ...this.intervals[older]!, checkpoints: undefined };
     this.intervals.push(this.open);
     this.open = newInterval(at, state());
   }
