@@ -239,18 +239,25 @@ describe("what a query costs (bytes read, no timing)", () => {
       size += statSync(path).size;
     }
     store.registry("main", entries);
+    // first with intervals longer than the transcripts (everything read is past the indexed end), then
+    // indexed; the whole of each session, and (indexed beforehand) its second half
     for (const intervalBytes of [1024 * 1024, 16 * 1024]) {
-      // first with intervals longer than the transcripts (everything read is past the indexed end), then indexed
-      const ctx = context(intervalBytes, undefined);
-      let pages = 0;
-      let cursor: string | undefined;
-      do {
-        const page = await querySessionsEvents(ctx, { limit: 50, cursor });
-        cursor = page.hasMore ? page.nextCursor : undefined;
-        pages++;
-      } while (cursor);
-      expect(pages).toBeGreaterThan(100);
-      expect(ctx.workDone.bytesRead).toBeLessThanOrEqual(size * 1.1);
+      for (const since of [undefined, T0 + 150 * 60_000]) {
+        const ctx = context(intervalBytes, undefined);
+        if (since !== undefined) await querySessionsEvents(ctx, { order: "desc", limit: 1 }); // indexes every session
+        const before = ctx.workDone.bytesRead;
+        let pages = 0;
+        let cursor: string | undefined;
+        do {
+          const page = await querySessionsEvents(ctx, { limit: 50, cursor, since });
+          cursor = page.hasMore ? page.nextCursor : undefined;
+          pages++;
+        } while (cursor);
+        expect(pages).toBeGreaterThan(since === undefined ? 100 : 50);
+        // (the second half, and what a seek reads before it: up to a stretch per session)
+        const most = since === undefined ? size * 1.1 : size / 2 + 6 * Math.min(intervalBytes, size / 6) + size * 0.1;
+        expect(ctx.workDone.bytesRead - before).toBeLessThanOrEqual(most);
+      }
     }
   });
 

@@ -123,6 +123,7 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
       stats: spec.stats,
       direction: asc ? "forward" : "backward",
       skipBefore: asc ? skipBeforeFor(session, since, spec.after) : undefined,
+      windowStart: asc ? since : undefined,
       skipAfter: asc ? undefined : skipAfterFor(session, until, spec.after),
       types: spec.types?.types,
       pending,

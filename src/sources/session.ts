@@ -55,6 +55,11 @@ export type ReadOptions = {
    * an indexed source starts reading past them. The engine filters exactly either way.
    */
   skipBefore?: { timestamp?: number; seq?: number };
+  /**
+   * Where the query's window starts (forward reads): no page of the query starts reading a session
+   * before its first event in the window, so the lines before it are not kept for a next page.
+   */
+  windowStart?: number;
   /** The same for a backward read: events later than `timestamp`, or at or after `seq`, may be left out. */
   skipAfter?: { timestamp?: number; seq?: number };
   /**

@@ -140,11 +140,15 @@ class RunRecorder {
     );
   }
 
-  line(line: RawLine, events: SourceEvent[], skipped: [number, number] | undefined): void {
-    this.lines.push({ at: line.at!, bytes: line.bytes, events, skipped });
+  /** Adds a line just processed (the processor is past it). */
+  line(line: RawLine, events: SourceEvent[], skipped: [number, number] | undefined, processor: LineProcessor): void {
     this.next = line.next!;
-    this.bytes += line.bytes;
     this.state = undefined;
+    // a run starts at the window's first line: no page of the query starts reading before it
+    const windowStart = this.r.options.windowStart;
+    if (this.lines.length === 0 && windowStart !== undefined && processor.normalizer.lastTimestamp < windowStart) return;
+    this.lines.push({ at: line.at!, bytes: line.bytes, events, skipped });
+    this.bytes += line.bytes;
   }
 
   /** Ends the run before the processor goes on elsewhere (it is still at the run's end now). */
@@ -289,7 +293,7 @@ async function* readRange(r: Read, processor: LineProcessor, from: number, to: n
     const recording = recorder?.continues(line) ?? false;
     if (!recording) recorder?.stop(processor);
     const { events, skipped } = processLine(r, line, processor);
-    if (recording) recorder!.line(line, events, skipped);
+    if (recording) recorder!.line(line, events, skipped, processor);
     yield* wanted(r, events);
   }
 }
@@ -305,7 +309,7 @@ function* extendWith(r: Read, line: RawLine, processor: LineProcessor, extender:
   extender.before(line.at, () => processor.normalizer.snapshot());
   const { events, skipped } = processLine(r, line, processor);
   extender.after(line.next, line.bytes, events, skipped);
-  if (recording) recorder!.line(line, events, skipped);
+  if (recording) recorder!.line(line, events, skipped, processor);
   yield* wanted(r, events);
 }
 
