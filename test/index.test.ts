@@ -1,5 +1,7 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Page } from "../src/contract/page.js";
@@ -9,7 +11,7 @@ import { createRedactor } from "../src/engine/redact.js";
 import { querySessionEvents, querySessionsEvents, type QueryContext } from "../src/engine/run-query.js";
 import { IndexStore } from "../src/sources/index/index-store.js";
 import { openStore } from "../src/sources/open-store.js";
-import { newReadStats, type ReadStats, type SourceEvent } from "../src/sources/session.js";
+import { newReadStats, type ReadOptions, type ReadStats, type SourceEvent } from "../src/sources/session.js";
 import { FileRead } from "../src/sources/transcript/file-read.js";
 import { readLines } from "../src/sources/transcript/line-reader.js";
 import { transcriptEvents } from "../src/sources/transcript/transcript-events.js";
@@ -296,6 +298,24 @@ describe("what a query costs (bytes read, no timing)", () => {
       expect(pages[i]!.length).toBeGreaterThan(20);
       expect(pages[i]).toEqual(own);
     }
+  });
+
+  it("keeps no query alive through the events it leaves for the next page", async () => {
+    store.transcript("main", "long.jsonl", longSession("long", 200));
+    store.registry("main", { "agent:main:long": { sessionId: "long", updatedAt: T0 + 300 * 60_000 } });
+    const [session] = (await openStore(store.root, { indexes: new IndexStore(undefined, 16 * 1024) }).list()).sessions;
+    // a read's options hold the query that made them (its callbacks close over the page being collected)
+    let options: ReadOptions | undefined = { stats: newReadStats(), pending: () => {}, reachedEnd: () => {}, skippedLine: () => {} };
+    const read = new WeakRef(options);
+    const kept: SourceEvent[] = [];
+    for await (const event of session!.events(options)) if (kept.push(event) === 40) break;
+    options = undefined;
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    await new Promise((resolve) => setImmediate(resolve)); // (a WeakRef made in this turn holds until it ends)
+    gc();
+    expect(kept.every((event) => event.resumePoint !== undefined)).toBe(true); // the events are still here
+    expect(read.deref()).toBeUndefined();
   });
 
   it("skips the stretches that hold none of the wanted types", async () => {
