@@ -14,8 +14,7 @@ export function cacheFileName(key: string): string {
 export function replaceCacheFile(path: string, pieces: Iterable<string>): boolean {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const fd = openSync(tmp, "w", 0o600);
+    const fd = openNew(tmp);
     try {
       for (const piece of pieces) writeSync(fd, piece);
     } finally {
@@ -30,6 +29,17 @@ export function replaceCacheFile(path: string, pieces: Iterable<string>): boolea
       // a directory that refuses the write may refuse this too: the file was never made
     }
     return false;
+  }
+}
+
+/** Opens a new file for writing, making its directory first if it is missing (only then: a cache dir is made once, written often). */
+function openNew(path: string): number {
+  try {
+    return openSync(path, "w", 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    return openSync(path, "w", 0o600);
   }
 }
 

@@ -41,21 +41,8 @@ export class ListingFs {
     this.reals.set(path, real ?? null);
   }
 
-  /**
-   * A file's modification time, to bound its session's activity: a plain file right in `root` costs one
-   * lstat (a listing asks this of every transcript, and opens few of them: their real paths can wait);
-   * a link is resolved and confined first.
-   */
+  /** A file's modification time, to bound its session's activity (a plain file right in `root`: one lstat). */
   modifiedAt(root: string, path: string): number | undefined {
-    if (dirname(path) === root) {
-      const info = lstatSync(path, { throwIfNoEntry: false });
-      if (!info) return undefined;
-      if (info.isFile()) {
-        this.remember(path, info);
-        return info.mtimeMs;
-      }
-      if (!info.isSymbolicLink()) return undefined;
-    }
     const real = confinedRealPath(root, path, this);
     return real === undefined ? undefined : this.stat(real)?.mtimeMs;
   }
@@ -101,9 +88,10 @@ function resolveConfined(root: string, path: string, listing?: ListingFs): strin
       // the common case, a plain file right in the directory: one lstat instead of a realpath
       const info = lstatSync(path);
       if (info.isFile()) {
-        const real = join(realRoot, basename(path));
+        // (a listing asks this of every transcript: no path built or remembered twice when nothing is a link)
+        const real = realRoot === root ? path : join(realRoot, basename(path));
         listing?.remember(real, info); // not a link: its lstat is its stat
-        listing?.remember(path, info);
+        if (real !== path) listing?.remember(path, info);
         return real;
       }
       if (!info.isSymbolicLink()) return undefined;
