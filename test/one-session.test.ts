@@ -8,10 +8,12 @@ import { sessionsOfOne } from "../src/engine/one-session.js";
 import { sessionsInScope, type Principal, type Scope } from "../src/engine/principal.js";
 import { querySessionEvents, type QueryContext } from "../src/engine/run-query.js";
 import { selectOne } from "../src/engine/select.js";
+import { querySessionState } from "../src/engine/session-state/run-state.js";
+import type { SessionState } from "../src/contract/session-state.js";
 import { OpenClawFileSource } from "../src/sources/openclaw/file-source.js";
 import { RegistryEntries } from "../src/sources/openclaw/registry-entries.js";
 import type { SessionInfo } from "../src/sources/session.js";
-import { conversation } from "./helpers/pi-lines.js";
+import { assistantLine, conversation, header, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
 import { agentDatabasePathIn, writeSqliteAgent } from "./helpers/fixture-sessions.js";
 import { TempStateDir } from "./helpers/temp-store.js";
 import { AgentDatabaseWriter } from "../scripts/agent-database.js";
@@ -227,5 +229,66 @@ describe("session_events on one key, without a listing", () => {
     );
     expect(answeredWithoutListing.files).toBeGreaterThan(20);
     expect(answeredWithoutListing.sqlite).toBeGreaterThan(20);
+  });
+});
+
+describe("event ids and session_state, without a listing", () => {
+  const MAIN = "agent:main:main";
+  const ALPHA = "agent:main:subagent:alpha"; // spawned by main
+  const BETA = "agent:main:subagent:beta"; // spawned by main, but the registry says nothing of it
+  const OTHER = "agent:main:other"; // not in main's tree
+  const spawn = (ts: number, call: string, child: string) => [
+    assistantLine(ts, [toolCall(call, "sessions_spawn", { task: call })], { stopReason: "toolUse" }),
+    toolResultLine(ts + 1, call, "sessions_spawn", JSON.stringify({ status: "accepted", childSessionKey: child })),
+  ];
+
+  it("fetch an event and fold a session's state as a listing would, for every caller, without listing the store", async () => {
+    const store = new TempStateDir();
+    try {
+      store.registry("main", {
+        [MAIN]: { sessionId: "m", updatedAt: T0 + 9000 },
+        [ALPHA]: { sessionId: "a", updatedAt: T0 + 5000, spawnedBy: MAIN, status: "done", endedAt: T0 + 5000 },
+        [OTHER]: { sessionId: "o", updatedAt: T0 + 3000, status: "failed", endedAt: T0 + 3000 },
+      });
+      store.transcript("main", "m.jsonl", [header("m", T0), userLine(T0 + 1000, "split the work"), ...spawn(T0 + 2000, "c1", ALPHA), ...spawn(T0 + 4000, "c2", BETA), ...spawn(T0 + 6000, "c3", OTHER)]);
+      store.transcript("main", "a.jsonl", conversation("a", T0 + 3000, 1));
+      store.transcript("main", "o.jsonl", conversation("o", T0 + 2000, 1));
+      const ids = (await querySessionEvents(processContext(store.root, newCache()), { sessionKey: MAIN, limit: 50 })).events.map((e) => e.id);
+      const otherId = (await querySessionEvents(processContext(store.root, newCache()), { sessionKey: OTHER, limit: 5 })).events[1]!.id;
+      const outcome = async (run: () => Promise<unknown>) => run().catch((error: Error) => error.message);
+      const principals: Array<Partial<Principal>> = [{}, { caller: MAIN, scope: "tree" }, { caller: ALPHA, scope: "tree" }, { caller: MAIN, scope: "self" }, { caller: OTHER, scope: "agent" }];
+      let withoutListing = 0;
+      for (const principal of principals) {
+        for (const eventId of [ids[1]!, ids.at(-1)!, otherId, "m:999", "nope:1"]) {
+          const named = processContext(store.root, newCache(), principal);
+          const listed = { ...processContext(store.root, newCache(), principal), sessionsNamed: undefined };
+          const call = (ctx: QueryContext) => outcome(() => querySessionEvents(ctx, { eventId }).then(({ nextCursor: _c, ...page }) => page));
+          expect(await call(named)).toEqual(await call(listed));
+          expect(named.listings).toBe(0);
+        }
+        for (const sessionKey of [MAIN, ALPHA, OTHER]) {
+          const named = processContext(store.root, newCache(), principal);
+          const listed = { ...processContext(store.root, newCache(), principal), sessionsNamed: undefined };
+          const state = await outcome(() => querySessionState(named, { sessionKey }));
+          expect(state).toEqual(await outcome(() => querySessionState(listed, { sessionKey })));
+          // a session the caller may not see is told "no session" as a listing tells it, after one
+          if (typeof state !== "string") {
+            expect(named.listings).toBe(0);
+            withoutListing++;
+          }
+          if (sessionKey === MAIN && typeof state !== "string") {
+            const seen = principal.caller === undefined || principal.scope === "agent" ? "all" : principal.scope;
+            expect((state as SessionState).spawned.children.map((c) => [c.childSessionKey, c.status])).toEqual([
+              [ALPHA, seen === "self" ? "unknown" : "done"],
+              [BETA, "unknown"],
+              [OTHER, seen === "all" ? "failed" : "unknown"],
+            ]);
+          }
+        }
+      }
+      expect(withoutListing).toBe(10);
+    } finally {
+      store.remove();
+    }
   });
 });

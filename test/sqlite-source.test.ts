@@ -1,5 +1,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AgentDatabaseWriter } from "../scripts/agent-database.js";
 import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query.js";
@@ -128,5 +130,22 @@ describe("the SQLite store", () => {
     const { sessions, warnings } = await openStore(store.root).list();
     expect(sessions.some((s) => s.agent === "ok")).toBe(true);
     expect(warnings.join("\n")).toMatch(/agent broken: cannot read .*openclaw-agent\.sqlite/);
+  });
+  it("keeps no more of a registry row than the fields sessions are made from", async () => {
+    // real entries carry a skills snapshot and a prompt report (13-90 KB each); here 1 MB each, to weigh
+    const db = new AgentDatabaseWriter(agentDatabasePathIn(store, "main"));
+    for (let i = 0; i < 40; i++) {
+      db.node({ key: `agent:main:s${i}`, entry: { sessionId: `s${i}`, updatedAt: FIXTURE_T0, label: `L${i}`, skillsSnapshot: { prompt: `${i}`.padEnd(1024 * 1024, "x") } } });
+    }
+    db.close();
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const { sessions } = await openStore(store.root).list();
+    gc();
+    const held = process.memoryUsage().heapUsed - before;
+    expect(sessions.map((s) => s.label).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `L${i}`).sort());
+    expect(held).toBeLessThan(8 * 1024 * 1024); // the snapshots alone weigh 40 MB
   });
 });

@@ -20,6 +20,30 @@ export async function sessionsOfOne(ctx: QueryContext, ref: string | undefined, 
   return selectOne(sessionsInScope(await ctx.listSessions(), ctx.principal), ref, ctx.principal, generations);
 }
 
+/**
+ * The sessions with this session id the caller may read (an event id names one), found as sessionsOfOne
+ * finds a session: among those the store names without a listing, else in a listing.
+ */
+export async function visibleWithId(ctx: QueryContext, sessionId: string): Promise<readonly SessionInfo[]> {
+  const named = await visibleNamed(ctx, [sessionId]);
+  return (named ?? sessionsInScope(await ctx.listSessions(), ctx.principal)).filter((s) => s.sessionId === sessionId);
+}
+
+/**
+ * The sessions the caller may read among those the store names by any of `refs` (keys or session ids;
+ * every session so named, and maybe a few more), without a listing; undefined when only a listing can tell.
+ */
+export async function visibleNamed(ctx: QueryContext, refs: readonly string[]): Promise<readonly SessionInfo[] | undefined> {
+  if (!ctx.sessionsNamed) return undefined;
+  const named: SessionInfo[] = [];
+  for (const ref of refs) {
+    const found = await ctx.sessionsNamed(ref);
+    if (!found) return undefined;
+    named.push(...found);
+  }
+  return visibleAmong(ctx, named);
+}
+
 async function withoutListing(ctx: QueryContext, wanted: string, generations?: Generations): Promise<SessionInfo[] | undefined> {
   const named = await ctx.sessionsNamed?.(wanted);
   if (!named || named.length === 0) return undefined;

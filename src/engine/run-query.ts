@@ -26,7 +26,7 @@ export type CallOptions = { signal?: AbortSignal };
 export async function querySessionEvents(ctx: QueryContext, input: SessionEventsInput, call: CallOptions = {}): Promise<Page> {
   if (input.eventId !== undefined) {
     const { envelope } = prepare(ctx, [], input, "session_events");
-    return fetchEvent(ctx, sessionsInScope(await ctx.listSessions(), ctx.principal), input.eventId, input.offset ?? 0, envelope);
+    return fetchEvent(ctx, input.eventId, input.offset ?? 0, envelope);
   }
   if (input.offset !== undefined) throw new QueryError("offset goes with eventId (the part of one event's payload to fetch).");
   const select = async () => selectOne(sessionsInScope(await ctx.listSessions(), ctx.principal), input.sessionKey, ctx.principal, input.generations);

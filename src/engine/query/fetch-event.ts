@@ -1,8 +1,9 @@
 import type { SessionEvent } from "../../contract/event.js";
 import type { Page } from "../../contract/page.js";
-import { newReadStats, type SessionInfo } from "../../sources/session.js";
+import { newReadStats } from "../../sources/session.js";
 import { positionOf, type Ranked } from "../collect.js";
 import { QueryError } from "../errors.js";
+import { visibleWithId } from "../one-session.js";
 import { jsonBytes, PageEventShaper } from "../page-events.js";
 import { clearanceAllows } from "../principal.js";
 import { classify } from "../visibility.js";
@@ -22,7 +23,6 @@ function noSuchEvent(id: string): QueryError {
  */
 export async function fetchEvent(
   ctx: QueryContext,
-  visible: readonly SessionInfo[],
   id: string,
   offset: number,
   envelope: Envelope,
@@ -33,7 +33,7 @@ export async function fetchEvent(
   if (cut <= 0 || !Number.isInteger(seq) || seq < 1) throw noSuchEvent(id);
   const stats = newReadStats();
   let found: Ranked | undefined;
-  for (const session of visible.filter((s) => s.sessionId === sessionId)) {
+  for (const session of await visibleWithId(ctx, sessionId)) {
     for await (const event of session.events({ stats, skipBefore: { seq: seq - 1 }, wholeLines: true })) {
       if (event.seq < seq) continue;
       if (event.seq === seq) {

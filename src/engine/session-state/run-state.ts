@@ -11,7 +11,7 @@ import { jsonBytes, PageEventShaper, type ShapePolicy } from "../page-events.js"
 import { hasWildcard } from "../patterns.js";
 import { canonicalCaller, clearanceAllows, namedBy, sameKey, sessionsInScope } from "../principal.js";
 import type { QueryContext } from "../run-query.js";
-import { selectOne } from "../select.js";
+import { sessionsOfOne, visibleNamed } from "../one-session.js";
 import { shapeValue } from "../shape.js";
 import { parseTimeBound } from "../time.js";
 import { classify } from "../visibility.js";
@@ -67,9 +67,7 @@ export async function querySessionState(ctx: QueryContext, input: SessionStateIn
   }
   const now = ctx.now();
   const atMs = input.at === undefined ? undefined : parseTimeBound("at", input.at, now);
-  const all = await ctx.listSessions();
-  const visible = sessionsInScope(all, ctx.principal);
-  const selected = selectOne(visible, input.sessionKey, ctx.principal, input.generations);
+  const selected = await sessionsOfOne(ctx, input.sessionKey, input.generations);
 
   const stats = newReadStats();
   const policy = shapePolicyFor(ctx);
@@ -115,6 +113,7 @@ export async function querySessionState(ctx: QueryContext, input: SessionStateIn
 
   // the instant the registry's child statuses are judged at: the time asked for, or the last event's when a seq was
   const instant = atMs ?? (input.atSeq !== undefined && !atEnd ? (view.timestamp ?? undefined) : undefined);
+  const children = await childSessions(ctx, view.spawned.children.map((child) => child.childSessionKey));
   const inTranscript = selected.find((s) => s.sessionId === view.sessionId) ?? selected.find((s) => s.generation === "current") ?? selected[0]!;
   const state: SessionState = {
     session: inTranscript.key,
@@ -136,7 +135,7 @@ export async function querySessionState(ctx: QueryContext, input: SessionStateIn
     totals: view.totals,
     compactions: view.compactions,
     lastError: view.lastError,
-    spawned: { count: view.spawned.count, children: view.spawned.children.map((child) => withStatus(child, visible, instant)) },
+    spawned: { count: view.spawned.count, children: view.spawned.children.map((child) => withStatus(child, children, instant)) },
     messagesInContext: view.messagesInContext,
     lastMessages: view.lastMessages,
     skippedLines: stats.skippedLines,
@@ -157,6 +156,16 @@ function shapeForState(shaper: PageEventShaper, event: SourceEvent, visibility: 
  * answers "unknown", exactly like a child the registry does not know). Judged at `instant` when the
  * point is in the past: a child that ended after it was still running then.
  */
+/** How many children's keys are looked up one by one before the store is listed instead. */
+const MAX_CHILD_LOOKUPS = 16;
+
+/** The sessions the caller may read that the children's keys may name (for their status). */
+async function childSessions(ctx: QueryContext, keys: readonly string[]): Promise<readonly SessionInfo[]> {
+  if (keys.length === 0) return [];
+  const named = keys.length <= MAX_CHILD_LOOKUPS ? await visibleNamed(ctx, keys) : undefined;
+  return named ?? sessionsInScope(await ctx.listSessions(), ctx.principal);
+}
+
 function withStatus(child: Omit<SpawnedChild, "status" | "endedAt">, visible: readonly SessionInfo[], instant: number | undefined): SpawnedChild {
   const key = child.childSessionKey;
   const named = namedBy(key);

@@ -93,15 +93,21 @@ export class OpenClawFileSource implements SessionSource {
     for (const agent of await agentIds(this.root)) {
       if (this.skipAgent(agent)) continue;
       const sessionsDir = join(this.root, "agents", agent, "sessions");
-      if (isSafeFileName(`${ref}.jsonl`) && existsSync(join(sessionsDir, `${ref}.jsonl`))) return undefined;
       const found = await this.registry
         .lookup(join(sessionsDir, "sessions.json"), { storeKeys: storeKeysNaming(agent, ref), sessionId: ref })
         .catch(() => null);
       if (found === null || found?.stale) return undefined;
+      const named: SessionInfo[] = [];
       for (const [storeKey, entry] of found?.entries ?? []) {
         const session = this.registered(agent, sessionsDir, storeKey, entry, fs);
-        if (session) sessions.push(session);
+        if (session) named.push(session);
       }
+      // a transcript file `ref` names is a session of its own unless an entry claims it (as a listing
+      // decides): an entry found here with that id or file does; else only a listing can tell
+      const file = `${ref}.jsonl`;
+      const claimed = named.some((s) => s.sessionId === ref || basename(s.location) === file);
+      if (!claimed && isSafeFileName(file) && existsSync(join(sessionsDir, file))) return undefined;
+      sessions.push(...named);
     }
     return sessions;
   }

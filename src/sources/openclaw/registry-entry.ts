@@ -101,9 +101,12 @@ class RegistrySession implements SessionInfo {
   readonly watchDir?: string;
   private readonly registryEnd?: RegistryEnd;
   private readonly knownActivity: number | undefined;
+  /** What reading takes; not the entry, which (from a database row) may hold far more than the fields above. */
+  private readonly input: Pick<EntrySession, "lastWrite" | "hasRegistry" | "open" | "indexes">;
 
-  constructor(private readonly input: EntrySession) {
+  constructor(input: EntrySession) {
     const { agent, storeKey, sessionId, entry } = input;
+    this.input = { lastWrite: input.lastWrite, hasRegistry: input.hasRegistry, open: input.open, indexes: input.indexes };
     this.key = storeKey !== undefined ? canonicalKey(agent, storeKey) : `agent:${agent}:unregistered:${sessionId}`;
     this.storeKey = storeKey ?? this.key;
     this.agent = agent;
