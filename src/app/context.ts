@@ -4,6 +4,7 @@ import { CursorCodec } from "../engine/cursor.js";
 import { ClearanceSchema, ScopeSchema, type Principal } from "../engine/principal.js";
 import { createRedactor } from "../engine/redact.js";
 import type { QueryContext } from "../engine/run-query.js";
+import { pruneCache } from "../sources/cache-prune.js";
 import { IndexStore } from "../sources/index/index-store.js";
 import { openStore, type Store } from "../sources/open-store.js";
 import { loadConfigFile } from "./config-file.js";
@@ -47,6 +48,7 @@ export function resolvePrincipal(options: AppOptions, env: NodeJS.ProcessEnv = p
 
 export function createAppContext(options: AppOptions, env: NodeJS.ProcessEnv = process.env): AppContext {
   const config = loadConfigFile(options.config);
+  pruneCache(cacheDir(env)); // (at most once a day: a stat otherwise)
   const indexes = new IndexStore(join(cacheDir(env), "index"));
   const store = openStore(options.store ?? env.SESSION_EVENTS_STORE, {
     env,

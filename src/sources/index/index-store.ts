@@ -30,9 +30,12 @@ type Entry = { index: TranscriptIndex; checkedAtEnd: number; bytes: number; writ
 
 /** Stores with indexes or rollups not yet written; one exit hook writes them all (a CLI run ends before the timer). */
 const unflushed = new Set<IndexStore>();
-process.once("exit", () => {
+process.once("exit", () => flushIndexes());
+
+/** Writes every store's pending indexes and rollups now (done at exit anyway). */
+export function flushIndexes(): void {
   for (const store of unflushed) store.flush();
-});
+}
 
 /** Where a page stopped reading, so the next page of the walk starts right there (memory only). */
 export type Resume = { at: number; state: NormalizerState };
@@ -301,7 +304,10 @@ export class IndexStore {
       if (entry) this.write(entry);
     }
     this.dirty.clear();
-    if (this.dir && this.rollups?.changed) replaceCacheFile(join(this.dir, ROLLUPS_FILE), this.rollups.lines());
+    if (this.dir && this.rollups?.changed) {
+      const path = join(this.dir, ROLLUPS_FILE);
+      replaceCacheFile(path, this.rollups.lines(Rollups.read(path)));
+    }
   }
 
   /** An index from the cache dir: its first line only (the closed intervals' groups stay on disk until asked for). */

@@ -57,9 +57,16 @@ export class Rollups {
     this.changed = true;
   }
 
-  /** The file's lines, one by one (thousands of rollups are never joined into one string). */
-  *lines(): Generator<string> {
+  /**
+   * The file's lines, one by one (thousands of rollups are never joined into one string); with the
+   * file's current rollups, those of transcripts this one does not hold too (another process, or a
+   * reader of another store sharing the cache dir, wrote them since this one read the file).
+   */
+  *lines(onDisk?: Rollups): Generator<string> {
     this.changed = false;
     for (const [id, { version, json }] of this.byId) yield `${JSON.stringify([id, version])}\t${json}\n`;
+    for (const [id, { version, json }] of onDisk?.byId ?? []) {
+      if (!this.byId.has(id)) yield `${JSON.stringify([id, version])}\t${json}\n`;
+    }
   }
 }

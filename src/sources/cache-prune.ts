@@ -1,0 +1,109 @@
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { readFirstLine, replaceCacheFile } from "./cache-file.js";
+
+/** How often a cache dir is looked through for files whose source is gone. */
+export const PRUNE_EVERY_MS = 24 * 3600_000;
+/** A temporary file this old was left by a process that died while writing it. */
+const STALE_TMP_MS = 3600_000;
+const STAMP = "pruned";
+
+/**
+ * Removes what the cache dir keeps for sources that are gone: the index and the rollup of a transcript
+ * that was archived or deleted (a reset renames it; its session lives on under a new id), the copy of a
+ * registry whose store was removed, temporary files of processes that died mid-write. Such files are
+ * never read again, but each new count reads the rollups file whole, and months of sessions would
+ * make it grow without end. Done at most once a day per cache dir (a stamp file's time says when);
+ * a store that is only unmounted for a while loses its cache, which costs a rebuild, never a wrong
+ * answer. Returns how many files and rollups were removed.
+ */
+export function pruneCache(cacheDir: string, now = Date.now()): number {
+  const stamp = join(cacheDir, STAMP);
+  try {
+    if (now - statSync(stamp).mtimeMs < PRUNE_EVERY_MS) return 0;
+  } catch {
+    if (!existsSync(cacheDir)) return 0; // nothing cached yet
+  }
+  try {
+    writeFileSync(stamp, "", { mode: 0o600 }); // first: a failing sweep is not retried by every process
+    utimesSync(stamp, now / 1000, now / 1000);
+  } catch {
+    return 0; // a cache dir that cannot be written is left alone
+  }
+  return (
+    pruneFiles(join(cacheDir, "index"), (header) => sourceOfIndex(header.id), now) +
+    pruneFiles(join(cacheDir, "registries"), (header) => header.registry, now) +
+    pruneRollups(join(cacheDir, "index"))
+  );
+}
+
+/** The file an index id stands for: a transcript file, or the agent database holding the transcript. */
+function sourceOfIndex(id: unknown): string | undefined {
+  if (typeof id !== "string") return undefined;
+  if (id.startsWith("file:")) return id.slice("file:".length);
+  if (id.startsWith("sqlite:")) return id.slice("sqlite:".length, id.lastIndexOf("#"));
+  return undefined;
+}
+
+/** Removes the cache files (`*.json`, a JSON header first) whose source file is gone, and stale temporary files. */
+function pruneFiles(dir: string, sourceOf: (header: Record<string, unknown>) => unknown, now: number): number {
+  let removed = 0;
+  for (const name of namesIn(dir)) {
+    const path = join(dir, name);
+    try {
+      if (name.endsWith(".tmp")) {
+        if (now - statSync(path).mtimeMs > STALE_TMP_MS) removed += remove(path);
+        continue;
+      }
+      if (!name.endsWith(".json")) continue;
+      const source = sourceOf(JSON.parse(readFirstLine(path, 4096)) as Record<string, unknown>);
+      if (typeof source === "string" && !existsSync(source)) removed += remove(path);
+    } catch {
+      // unreadable or replaced meanwhile: its reader treats it as missing already
+    }
+  }
+  return removed;
+}
+
+/** Drops the rollups of transcripts that are gone from the rollups files (one line each: `[id, version]`, a tab, the rollup). */
+function pruneRollups(dir: string): number {
+  let removed = 0;
+  for (const name of namesIn(dir).filter((n) => /^rollups-v\d+\.jsonl$/.test(n))) {
+    const path = join(dir, name);
+    let lines: string[];
+    try {
+      lines = readFileSync(path, "utf8").split("\n");
+    } catch {
+      continue;
+    }
+    const kept = lines.filter((line) => {
+      if (line === "") return false;
+      try {
+        const source = sourceOfIndex((JSON.parse(line.slice(0, line.indexOf("\t"))) as unknown[])[0]);
+        return source === undefined || existsSync(source);
+      } catch {
+        return false; // a damaged line is rebuilt when its transcript is next counted
+      }
+    });
+    const dropped = lines.filter((line) => line !== "").length - kept.length;
+    if (dropped > 0 && replaceCacheFile(path, kept.map((line) => `${line}\n`))) removed += dropped;
+  }
+  return removed;
+}
+
+function namesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function remove(path: string): number {
+  try {
+    rmSync(path);
+    return 1;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The cache dir forgets sources that are gone (sources/cache-prune.ts): indexes, rollups and registry
+ * copies of transcripts and stores removed since, once a day; what is still in use stays and answers.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createAppContext } from "../src/app/context.js";
+import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query.js";
+import { PRUNE_EVERY_MS, pruneCache } from "../src/sources/cache-prune.js";
+import { readFirstLine } from "../src/sources/cache-file.js";
+import { flushIndexes } from "../src/sources/index/index-store.js";
+import { conversation } from "./helpers/pi-lines.js";
+import { TempStateDir } from "./helpers/temp-store.js";
+
+const T0 = Date.parse("2026-04-01T08:00:00Z");
+let kept: TempStateDir;
+let gone: TempStateDir;
+let cache: string;
+
+beforeEach(() => {
+  kept = new TempStateDir();
+  gone = new TempStateDir();
+  cache = mkdtempSync(join(tmpdir(), "prune-cache-"));
+});
+afterEach(() => {
+  for (const dir of [kept.root, gone.root, cache]) rmSync(dir, { recursive: true, force: true });
+});
+
+const context = (store: TempStateDir) =>
+  createAppContext({ store: store.root, clearance: "confidential" }, { SESSION_EVENTS_CACHE_DIR: cache, SESSION_EVENTS_CURSOR_SECRET: "prune-secret-0123456" });
+
+/** What each cache file is for: index ids and registry paths from their headers, rollup ids from their lines. */
+function cached(): { indexes: string[]; registries: string[]; rollups: string[] } {
+  const headers = (dir: string) =>
+    readdirSync(join(cache, dir))
+      .filter((name) => name.endsWith(".json"))
+      .map((name) => JSON.parse(readFirstLine(join(cache, dir, name))) as Record<string, string>);
+  const rollupFile = readdirSync(join(cache, "index")).find((name) => name.startsWith("rollups-"));
+  const rollupLines = rollupFile ? readFileSync(join(cache, "index", rollupFile), "utf8").split("\n").filter(Boolean) : [];
+  return {
+    indexes: headers("index").map((h) => h.id!).sort(),
+    registries: headers("registries").map((h) => h.registry!).sort(),
+    rollups: rollupLines.map((line) => (JSON.parse(line.slice(0, line.indexOf("\t"))) as string[])[0]!).sort(),
+  };
+}
+
+async function walk(store: TempStateDir, sessionKey: string): Promise<string[]> {
+  const ctx = context(store);
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await querySessionEvents(ctx, { sessionKey, limit: 500, cursor });
+    ids.push(...page.events.map((e) => e.id));
+    cursor = page.hasMore ? page.nextCursor : undefined;
+  } while (cursor);
+  return ids;
+}
+
+describe("pruning the cache dir", () => {
+  it("drops the indexes, rollups and registry copies of sources that are gone, once a day, and keeps the rest answering", async () => {
+    // transcripts of a few hundred KB: longer than an index interval, so their indexes are written to disk
+    kept.registry("main", { "agent:main:a": { sessionId: "a", updatedAt: T0 }, "agent:main:b": { sessionId: "b", updatedAt: T0 } });
+    const a = kept.transcript("main", "a.jsonl", conversation("a", T0, 400));
+    const b = kept.transcript("main", "b.jsonl", conversation("b", T0, 400));
+    gone.registry("main", { "agent:main:c": { sessionId: "c", updatedAt: T0 } });
+    const c = gone.transcript("main", "c.jsonl", conversation("c", T0, 400));
+    const before = await walk(kept, "agent:main:a");
+    await walk(kept, "agent:main:b");
+    await walk(gone, "agent:main:c");
+    for (const store of [kept, gone]) await querySessionsEvents(context(store), { groupBy: ["type"] }); // rollups
+    flushIndexes();
+    const registryOf = (store: TempStateDir) => join(store.sessionsDir("main"), "sessions.json");
+    const all = { indexes: [`file:${a}`, `file:${b}`, `file:${c}`].sort(), registries: [registryOf(kept), registryOf(gone)].sort() };
+    expect(cached()).toEqual({ ...all, rollups: all.indexes });
+
+    // b is reset (the gateway renames the transcript away), and the other store is deleted
+    renameSync(b, `${b}.reset.${T0}`);
+    gone.remove();
+    const tomorrow = Date.now() + PRUNE_EVERY_MS + 1;
+    const tmp = (name: string, minutesOld: number) => {
+      writeFileSync(join(cache, "index", name), "half");
+      const at = (tomorrow - minutesOld * 60_000) / 1000;
+      utimesSync(join(cache, "index", name), at, at);
+    };
+    tmp("x.json.2.tmp", 10); // may still be being written
+    tmp("y.json.1.tmp", 120); // left by a process that died
+
+    expect(pruneCache(cache)).toBe(0); // the contexts above looked through it moments ago
+    expect(cached()).toEqual({ ...all, rollups: all.indexes });
+    const removed = pruneCache(cache, tomorrow);
+    expect(removed).toBe(6); // 2 indexes, 2 rollups, 1 registry copy, 1 stale temporary file
+    expect(cached()).toEqual({ indexes: [`file:${a}`], registries: [registryOf(kept)], rollups: [`file:${a}`] });
+    expect(existsSync(join(cache, "index", "x.json.2.tmp"))).toBe(true);
+    expect(existsSync(join(cache, "index", "y.json.1.tmp"))).toBe(false);
+
+    expect(await walk(kept, "agent:main:a")).toEqual(before);
+    tmp("z.json.3.tmp", 120);
+    expect(pruneCache(cache, tomorrow + 3600_000)).toBe(0); // looked through an hour ago
+    expect(pruneCache(cache, tomorrow + PRUNE_EVERY_MS + 1)).toBe(2); // a day later: both temporary files are stale
+  });
+
+  it("makes nothing where no cache dir is yet", () => {
+    expect(pruneCache(join(cache, "not-made-yet"))).toBe(0);
+    expect(existsSync(join(cache, "not-made-yet"))).toBe(false);
+  });
+});
