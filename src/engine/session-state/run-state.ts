@@ -151,11 +151,6 @@ function shapeForState(shaper: PageEventShaper, event: SourceEvent, visibility: 
   return shaper.shaped({ position: positionOf(event), event: slim, visibility }).event;
 }
 
-/**
- * A spawned child's status as the registry tells it, only for a child the caller may see (any other
- * answers "unknown", exactly like a child the registry does not know). Judged at `instant` when the
- * point is in the past: a child that ended after it was still running then.
- */
 /** How many children's keys are looked up one by one before the store is listed instead. */
 const MAX_CHILD_LOOKUPS = 16;
 
@@ -166,6 +161,11 @@ async function childSessions(ctx: QueryContext, keys: readonly string[]): Promis
   return named ?? sessionsInScope(await ctx.listSessions(), ctx.principal);
 }
 
+/**
+ * A spawned child's status as the registry tells it, only for a child the caller may see (any other
+ * answers "unknown", exactly like a child the registry does not know). Judged at `instant` when the
+ * point is in the past: a child that ended after it was still running then.
+ */
 function withStatus(child: Omit<SpawnedChild, "status" | "endedAt">, visible: readonly SessionInfo[], instant: number | undefined): SpawnedChild {
   const key = child.childSessionKey;
   const named = namedBy(key);
