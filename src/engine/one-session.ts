@@ -45,9 +45,7 @@ export async function visibleNamed(ctx: QueryContext, refs: readonly string[]): 
 }
 
 async function withoutListing(ctx: QueryContext, wanted: string, generations?: Generations): Promise<SessionInfo[] | undefined> {
-  const named = await ctx.sessionsNamed?.(wanted);
-  if (!named || named.length === 0) return undefined;
-  const visible = await visibleAmong(ctx, named);
+  const visible = await visibleNamed(ctx, [wanted]);
   return visible && pickOne(visible, wanted, generations);
 }
 

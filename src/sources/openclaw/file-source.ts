@@ -68,8 +68,7 @@ export class OpenClawFileSource implements SessionSource {
         warnings.push(`agent ${agent}: registry entry ${JSON.stringify(storeKey)} has no usable sessionId`);
         continue;
       }
-      claimed.add(basename(session.location));
-      claimed.add(`${session.sessionId}.jsonl`);
+      for (const name of filesClaimedBy(session)) claimed.add(name);
       sessions.push(session);
     }
     for (const name of await this.transcriptFiles(sessionsDir)) {
@@ -102,10 +101,10 @@ export class OpenClawFileSource implements SessionSource {
         const session = this.registered(agent, sessionsDir, storeKey, entry, fs);
         if (session) named.push(session);
       }
-      // a transcript file `ref` names is a session of its own unless an entry claims it (as a listing
-      // decides): an entry found here with that id or file does; else only a listing can tell
+      // a transcript file `ref` names is a session of its own unless an entry claims it, as a listing
+      // decides: one found here may; else only a listing can tell
       const file = `${ref}.jsonl`;
-      const claimed = named.some((s) => s.sessionId === ref || basename(s.location) === file);
+      const claimed = named.some((s) => filesClaimedBy(s).includes(file));
       if (!claimed && isSafeFileName(file) && existsSync(join(sessionsDir, file))) return undefined;
       sessions.push(...named);
     }
@@ -155,6 +154,11 @@ export class OpenClawFileSource implements SessionSource {
 }
 
 
+
+/** The transcript file names a registered session keeps from being listed as sessions of their own (ids must stay unique). */
+function filesClaimedBy(session: SessionInfo): string[] {
+  return [basename(session.location), `${session.sessionId}.jsonl`];
+}
 
 async function modifiedAt(path: string): Promise<number | undefined> {
   try {
