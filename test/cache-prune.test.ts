@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAppContext } from "../src/app/context.js";
 import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query.js";
-import { PRUNE_EVERY_MS, pruneCache } from "../src/sources/cache-prune.js";
+import { cacheLayout, PRUNE_EVERY_MS, pruneCache } from "../src/sources/cache-prune.js";
 import { readFirstLine } from "../src/sources/cache-file.js";
 import { flushIndexes } from "../src/sources/index/index-store.js";
 import { conversation } from "./helpers/pi-lines.js";
@@ -87,9 +87,9 @@ describe("pruning the cache dir", () => {
     tmp("x.json.2.tmp", 10); // may still be being written
     tmp("y.json.1.tmp", 120); // left by a process that died
 
-    expect(pruneCache(cache)).toBe(0); // the contexts above looked through it moments ago
+    expect(pruneCache(cacheLayout(cache))).toBe(0); // the contexts above looked through it moments ago
     expect(cached()).toEqual({ ...all, rollups: all.indexes });
-    const removed = pruneCache(cache, tomorrow);
+    const removed = pruneCache(cacheLayout(cache), tomorrow);
     expect(removed).toBe(6); // 2 indexes, 2 rollups, 1 registry copy, 1 stale temporary file
     expect(cached()).toEqual({ indexes: [`file:${a}`], registries: [registryOf(kept)], rollups: [`file:${a}`] });
     expect(existsSync(join(cache, "index", "x.json.2.tmp"))).toBe(true);
@@ -97,12 +97,12 @@ describe("pruning the cache dir", () => {
 
     expect(await walk(kept, "agent:main:a")).toEqual(before);
     tmp("z.json.3.tmp", 120);
-    expect(pruneCache(cache, tomorrow + 3600_000)).toBe(0); // looked through an hour ago
-    expect(pruneCache(cache, tomorrow + PRUNE_EVERY_MS + 1)).toBe(2); // a day later: both temporary files are stale
+    expect(pruneCache(cacheLayout(cache), tomorrow + 3600_000)).toBe(0); // looked through an hour ago
+    expect(pruneCache(cacheLayout(cache), tomorrow + PRUNE_EVERY_MS + 1)).toBe(2); // a day later: both temporary files are stale
   });
 
   it("makes nothing where no cache dir is yet", () => {
-    expect(pruneCache(join(cache, "not-made-yet"))).toBe(0);
+    expect(pruneCache(cacheLayout(join(cache, "not-made-yet")))).toBe(0);
     expect(existsSync(join(cache, "not-made-yet"))).toBe(false);
   });
 });

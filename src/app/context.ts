@@ -4,7 +4,7 @@ import { CursorCodec } from "../engine/cursor.js";
 import { ClearanceSchema, ScopeSchema, type Principal } from "../engine/principal.js";
 import { createRedactor } from "../engine/redact.js";
 import type { QueryContext } from "../engine/run-query.js";
-import { pruneCache } from "../sources/cache-prune.js";
+import { cacheLayout, pruneCache } from "../sources/cache-prune.js";
 import { IndexStore } from "../sources/index/index-store.js";
 import { openStore, type Store } from "../sources/open-store.js";
 import { loadConfigFile } from "./config-file.js";
@@ -48,13 +48,14 @@ export function resolvePrincipal(options: AppOptions, env: NodeJS.ProcessEnv = p
 
 export function createAppContext(options: AppOptions, env: NodeJS.ProcessEnv = process.env): AppContext {
   const config = loadConfigFile(options.config);
-  pruneCache(cacheDir(env)); // (at most once a day: a stat otherwise)
-  const indexes = new IndexStore(join(cacheDir(env), "index"));
+  const cache = cacheLayout(cacheDir(env));
+  pruneCache(cache); // (at most once a day: a stat otherwise)
+  const indexes = new IndexStore(cache.indexes);
   const store = openStore(options.store ?? env.SESSION_EVENTS_STORE, {
     env,
     clawjsAgent: config.clawjsAgentId,
     indexes,
-    registryCopies: join(cacheDir(env), "registries"),
+    registryCopies: cache.registries,
   });
   return {
     store,
@@ -68,7 +69,7 @@ export function createAppContext(options: AppOptions, env: NodeJS.ProcessEnv = p
       maxFieldChars: config.maxFieldChars ?? DEFAULT_MAX_FIELD_CHARS,
       scanBudgetBytes: (config.scanBudgetMB ?? DEFAULT_SCAN_BUDGET_MB) * 1024 * 1024,
     },
-    cursors: new CursorCodec(cursorSecret(config.cursorSecret, cacheDir(env), env)),
+    cursors: new CursorCodec(cursorSecret(config.cursorSecret, cache.root, env)),
     now: () => Date.now(),
   };
 }

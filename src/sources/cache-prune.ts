@@ -8,6 +8,13 @@ export const PRUNE_EVERY_MS = 24 * 3600_000;
 const STALE_TMP_MS = 3600_000;
 const STAMP = "pruned";
 
+/** Where in the cache dir each kind of cache file is kept. */
+export type CacheLayout = { root: string; indexes: string; registries: string };
+
+export function cacheLayout(root: string): CacheLayout {
+  return { root, indexes: join(root, "index"), registries: join(root, "registries") };
+}
+
 /**
  * Removes what the cache dir keeps for sources that are gone: the index and the rollup of a transcript
  * that was archived or deleted (a reset renames it; its session lives on under a new id), the copy of a
@@ -17,12 +24,12 @@ const STAMP = "pruned";
  * a store that is only unmounted for a while loses its cache, which costs a rebuild, never a wrong
  * answer. Returns how many files and rollups were removed.
  */
-export function pruneCache(cacheDir: string, now = Date.now()): number {
-  const stamp = join(cacheDir, STAMP);
+export function pruneCache(cache: CacheLayout, now = Date.now()): number {
+  const stamp = join(cache.root, STAMP);
   try {
     if (now - statSync(stamp).mtimeMs < PRUNE_EVERY_MS) return 0;
   } catch {
-    if (!existsSync(cacheDir)) return 0; // nothing cached yet
+    if (!existsSync(cache.root)) return 0; // nothing cached yet
   }
   try {
     writeFileSync(stamp, "", { mode: 0o600 }); // first: a failing sweep is not retried by every process
@@ -31,9 +38,9 @@ export function pruneCache(cacheDir: string, now = Date.now()): number {
     return 0; // a cache dir that cannot be written is left alone
   }
   return (
-    pruneFiles(join(cacheDir, "index"), (header) => sourceOfIndex(header.id), now) +
-    pruneFiles(join(cacheDir, "registries"), (header) => header.registry, now) +
-    pruneRollups(join(cacheDir, "index"))
+    pruneFiles(cache.indexes, (header) => sourceOfIndex(header.id), now) +
+    pruneFiles(cache.registries, (header) => header.registry, now) +
+    pruneRollups(cache.indexes)
   );
 }
 
