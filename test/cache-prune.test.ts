@@ -5,10 +5,10 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createAppContext } from "../src/app/context.js";
 import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query.js";
-import { cacheLayout, PRUNE_EVERY_MS, pruneCache } from "../src/sources/cache-prune.js";
+import { cacheLayout, PRUNE_CHECK_EVERY_MS, PRUNE_EVERY_MS, pruneCache } from "../src/sources/cache-prune.js";
 import { readFirstLine } from "../src/sources/cache-file.js";
 import { flushIndexes } from "../src/sources/index/index-store.js";
 import { conversation } from "./helpers/pi-lines.js";
@@ -99,6 +99,40 @@ describe("pruning the cache dir", () => {
     tmp("z.json.3.tmp", 120);
     expect(pruneCache(cacheLayout(cache), tomorrow + 3600_000)).toBe(0); // looked through an hour ago
     expect(pruneCache(cacheLayout(cache), tomorrow + PRUNE_EVERY_MS + 1)).toBe(2); // a day later: both temporary files are stale
+  });
+
+  it("prunes in a process that runs for days too, and writes nothing it pruned back", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const entry = (id: string) => ({ sessionId: id, updatedAt: T0 });
+      kept.registry("main", { "agent:main:a": entry("a"), "agent:main:b": entry("b") });
+      const a = kept.transcript("main", "a.jsonl", conversation("a", T0, 400));
+      const b = kept.transcript("main", "b.jsonl", conversation("b", T0, 400));
+      const server = context(kept); // one context for the whole test, as a running MCP server keeps
+      const count = async () => (await querySessionsEvents(server, { groupBy: ["type"] })).groups?.reduce((sum, g) => sum + g.count, 0);
+      const both = await count();
+      flushIndexes();
+      expect(cached()).toMatchObject({ indexes: [`file:${a}`, `file:${b}`], rollups: [`file:${a}`, `file:${b}`] });
+
+      renameSync(b, `${b}.reset.${T0}`); // b is reset
+      await count();
+      expect(cached()).toMatchObject({ indexes: [`file:${a}`, `file:${b}`] }); // not a day yet
+
+      vi.setSystemTime(Date.now() + PRUNE_EVERY_MS + PRUNE_CHECK_EVERY_MS);
+      const onlyA = await count();
+      expect(onlyA).toBeLessThan(both!);
+      expect(cached()).toMatchObject({ indexes: [`file:${a}`], rollups: [`file:${a}`] });
+
+      // a new session is counted: the server writes its index and rollup, and not b's again
+      kept.registry("main", { "agent:main:a": entry("a"), "agent:main:c": entry("c") });
+      const c = kept.transcript("main", "c.jsonl", conversation("c", T0, 400));
+      vi.setSystemTime(Date.now() + 60_000); // (the clock stands still otherwise: the listing would be reused)
+      expect(await count()).toBeGreaterThan(onlyA!);
+      flushIndexes();
+      expect(cached()).toMatchObject({ indexes: [`file:${a}`, `file:${c}`], rollups: [`file:${a}`, `file:${c}`] });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("makes nothing where no cache dir is yet", () => {

@@ -4,7 +4,7 @@ import { CursorCodec } from "../engine/cursor.js";
 import { ClearanceSchema, ScopeSchema, type Principal } from "../engine/principal.js";
 import { createRedactor } from "../engine/redact.js";
 import type { QueryContext } from "../engine/run-query.js";
-import { cacheLayout, pruneCache } from "../sources/cache-prune.js";
+import { cacheLayout, cachePruner } from "../sources/cache-prune.js";
 import { IndexStore } from "../sources/index/index-store.js";
 import { openStore, type Store } from "../sources/open-store.js";
 import { loadConfigFile } from "./config-file.js";
@@ -49,8 +49,10 @@ export function resolvePrincipal(options: AppOptions, env: NodeJS.ProcessEnv = p
 export function createAppContext(options: AppOptions, env: NodeJS.ProcessEnv = process.env): AppContext {
   const config = loadConfigFile(options.config);
   const cache = cacheLayout(cacheDir(env));
-  pruneCache(cache); // (at most once a day: a stat otherwise)
   const indexes = new IndexStore(cache.indexes);
+  // at most once a day, checked now and on use (a server runs for days): a stat otherwise
+  const prune = cachePruner(cache, (gone) => indexes.forget(gone));
+  prune();
   const store = openStore(options.store ?? env.SESSION_EVENTS_STORE, {
     env,
     clawjsAgent: config.clawjsAgentId,
@@ -59,8 +61,14 @@ export function createAppContext(options: AppOptions, env: NodeJS.ProcessEnv = p
   });
   return {
     store,
-    listSessions: async () => (await store.list()).sessions,
-    sessionsNamed: (ref) => store.named(ref),
+    listSessions: async () => {
+      prune();
+      return (await store.list()).sessions;
+    },
+    sessionsNamed: (ref) => {
+      prune();
+      return store.named(ref);
+    },
     principal: resolvePrincipal(options, env),
     policy: {
       rules: config.confidential,

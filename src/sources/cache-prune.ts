@@ -24,7 +24,7 @@ export function cacheLayout(root: string): CacheLayout {
  * a store that is only unmounted for a while loses its cache, which costs a rebuild, never a wrong
  * answer. Returns how many files and rollups were removed.
  */
-export function pruneCache(cache: CacheLayout, now = Date.now()): number {
+export function pruneCache(cache: CacheLayout, now = Date.now(), forget?: (gone: (id: string) => boolean) => void): number {
   const stamp = join(cache.root, STAMP);
   try {
     if (now - statSync(stamp).mtimeMs < PRUNE_EVERY_MS) return 0;
@@ -37,11 +37,35 @@ export function pruneCache(cache: CacheLayout, now = Date.now()): number {
   } catch {
     return 0; // a cache dir that cannot be written is left alone
   }
+  forget?.(isSourceGone); // first: what a process holds in memory is not written back after the sweep
   return (
     pruneFiles(cache.indexes, (header) => sourceOfIndex(header.id), now) +
     pruneFiles(cache.registries, (header) => header.registry, now) +
     pruneRollups(cache.indexes)
   );
+}
+
+/** How often a long-running process looks at the stamp (a stat) to see whether a prune is due. */
+export const PRUNE_CHECK_EVERY_MS = 3600_000;
+
+/**
+ * Prunes from a process that runs for days (an MCP server) as well as at startup: each call looks at
+ * the stamp at most once an hour, and a due prune first has `forget` drop what the process holds of
+ * the sources that are gone.
+ */
+export function cachePruner(cache: CacheLayout, forget: (gone: (id: string) => boolean) => void): (now?: number) => void {
+  let checkedAt = Number.NEGATIVE_INFINITY;
+  return (now = Date.now()) => {
+    if (now - checkedAt < PRUNE_CHECK_EVERY_MS) return;
+    checkedAt = now;
+    pruneCache(cache, now, forget);
+  };
+}
+
+/** Whether the source of an index id (a transcript file, or its agent database) is gone. */
+function isSourceGone(id: string): boolean {
+  const source = sourceOfIndex(id);
+  return source !== undefined && !existsSync(source);
 }
 
 /** The file an index id stands for: a transcript file, or the agent database holding the transcript. */

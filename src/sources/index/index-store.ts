@@ -240,6 +240,22 @@ export class IndexStore {
     this.runs.delete(id);
   }
 
+  /**
+   * Forgets what it holds of transcripts that are gone (indexes, rollups, kept lines, resume points):
+   * a long-running process would otherwise write their indexes and rollups back after a prune.
+   */
+  forget(gone: (id: string) => boolean): void {
+    for (const id of [...this.memory.keys()].filter(gone)) {
+      this.memoryBytes -= this.memory.get(id)!.bytes;
+      this.memory.delete(id);
+      this.dirty.delete(id);
+      this.sheddable.delete(id);
+    }
+    for (const id of [...this.runs.keys()].filter(gone)) this.dropRun(id);
+    for (const id of [...this.resumes.keys()].filter(gone)) this.resumes.delete(id);
+    this.rollups?.forget(gone);
+  }
+
   /** Remembers a resume point (the last few per transcript). */
   addResume(id: string, resume: Resume): void {
     const list = (this.resumes.get(id) ?? []).filter((r) => r.at !== resume.at);

@@ -57,6 +57,11 @@ export class Rollups {
     this.changed = true;
   }
 
+  /** Drops the rollups of these transcripts (without counting as a change: they are dropped from the file too). */
+  forget(gone: (id: string) => boolean): void {
+    for (const id of [...this.byId.keys()]) if (gone(id)) this.byId.delete(id);
+  }
+
   /**
    * The file's lines, one by one (thousands of rollups are never joined into one string); with the
    * file's current rollups, those of transcripts this one does not hold too (another process, or a
