@@ -10,7 +10,7 @@ import { createAppContext } from "../src/app/context.js";
 import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query.js";
 import { cacheLayout, PRUNE_CHECK_EVERY_MS, PRUNE_EVERY_MS, pruneCache } from "../src/sources/cache-prune.js";
 import { readFirstLine } from "../src/sources/cache-file.js";
-import { flushIndexes } from "../src/sources/index/index-store.js";
+import { flushIndexes, ROLLUPS_VERSION } from "../src/sources/index/index-store.js";
 import { conversation } from "./helpers/pi-lines.js";
 import { TempStateDir } from "./helpers/temp-store.js";
 
@@ -37,7 +37,7 @@ function cached(): { indexes: string[]; registries: string[]; rollups: string[] 
     readdirSync(join(cache, dir))
       .filter((name) => name.endsWith(".json"))
       .map((name) => JSON.parse(readFirstLine(join(cache, dir, name))) as Record<string, string>);
-  const rollupFile = readdirSync(join(cache, "index")).find((name) => name.startsWith("rollups-"));
+  const rollupFile = readdirSync(join(cache, "index")).find((name) => name === `rollups-v${ROLLUPS_VERSION}.jsonl`);
   const rollupLines = rollupFile ? readFileSync(join(cache, "index", rollupFile), "utf8").split("\n").filter(Boolean) : [];
   return {
     indexes: headers("index").map((h) => h.id!).sort(),
@@ -86,14 +86,16 @@ describe("pruning the cache dir", () => {
     };
     tmp("x.json.2.tmp", 10); // may still be being written
     tmp("y.json.1.tmp", 120); // left by a process that died
+    writeFileSync(join(cache, "index", "rollups-v4.jsonl"), `${JSON.stringify([`file:${a}`, "1:2:3"])}\t{}\n`); // an older format's
 
     expect(pruneCache(cacheLayout(cache))).toBe(0); // the contexts above looked through it moments ago
     expect(cached()).toEqual({ ...all, rollups: all.indexes });
     const removed = pruneCache(cacheLayout(cache), tomorrow);
-    expect(removed).toBe(6); // 2 indexes, 2 rollups, 1 registry copy, 1 stale temporary file
+    expect(removed).toBe(7); // 2 indexes, 2 rollups, 1 registry copy, 1 stale temporary file, the older rollups file
     expect(cached()).toEqual({ indexes: [`file:${a}`], registries: [registryOf(kept)], rollups: [`file:${a}`] });
     expect(existsSync(join(cache, "index", "x.json.2.tmp"))).toBe(true);
     expect(existsSync(join(cache, "index", "y.json.1.tmp"))).toBe(false);
+    expect(existsSync(join(cache, "index", "rollups-v4.jsonl"))).toBe(false);
 
     expect(await walk(kept, "agent:main:a")).toEqual(before);
     tmp("z.json.3.tmp", 120);

@@ -300,6 +300,51 @@ describe("what a query costs (bytes read, no timing)", () => {
     }
   });
 
+  it("answers queries that run while a long count reads, as each is answered alone", async () => {
+    const entries: Record<string, Record<string, unknown>> = {};
+    const turns = 3_000;
+    for (let i = 0; i < 5; i++) {
+      store.transcript("main", `s${i}.jsonl`, longSession(`s${i}`, turns, T0 + i * 7_000, 7 + i));
+      entries[`agent:main:s${i}`] = { sessionId: `s${i}`, updatedAt: T0 + (turns + 1) * 60_000 };
+    }
+    store.registry("main", entries);
+    // A count of the whole store (~10 MB, nothing indexed yet) gives the event loop a turn every few MB
+    // of reading; queries asked meanwhile run in those turns, reading the ends of the transcripts the
+    // count is still indexing, in both directions, for various types, and taking the same kept lines.
+    const late = T0 + (turns - 40) * 60_000;
+    const asks: Array<{ one?: string } & Partial<SessionsEventsInput>> = [
+      { groupBy: ["tool"] },
+      { since: late },
+      { since: late, order: "desc", types: ["tool_error", "tool_call"] },
+      { since: late, maxFieldChars: 5, types: ["message"] },
+      { one: "agent:main:s2", since: late },
+      { one: "agent:main:s3", order: "desc", since: late },
+      { groupBy: ["type"], since: late },
+    ];
+    const answered: number[] = []; // which query each page answered was for, in the order they were done
+    const answer = async (ctx: QueryContext, { one, ...ask }: (typeof asks)[number], i = -1): Promise<Page[]> => {
+      const pages: Page[] = [];
+      let cursor: string | undefined;
+      do {
+        const input = { ...ask, limit: 50, cursor };
+        const page = one ? await querySessionEvents(ctx, { ...input, sessionKey: one }) : await querySessionsEvents(ctx, input);
+        pages.push(page);
+        answered.push(i);
+        cursor = page.hasMore && !ask.groupBy ? page.nextCursor : undefined;
+      } while (cursor);
+      return pages;
+    };
+    const shared = context(16 * 1024, undefined);
+    await shared.listSessions(); // (listed already, as a running server usually is: each query then goes on in turn)
+    const together = await Promise.all(asks.map((ask, i) => answer(shared, ask, i)));
+    expect(answered.indexOf(0)).toBeGreaterThanOrEqual(asks.length - 1); // every other query had a page answered while the count read
+    for (const [i, ask] of asks.entries()) {
+      const alone = await answer(context(16 * 1024, undefined), ask);
+      expect(together[i]!.length).toBeGreaterThan(ask.groupBy ? 0 : 1);
+      expect(together[i]).toEqual(alone);
+    }
+  });
+
   it("keeps no query alive through the events it leaves for the next page", async () => {
     store.transcript("main", "long.jsonl", longSession("long", 200));
     store.registry("main", { "agent:main:long": { sessionId: "long", updatedAt: T0 + 300 * 60_000 } });

@@ -19,7 +19,13 @@ export type AggregateSpec = {
   maxGroups: number;
 };
 
-export type Aggregated = { groups: Group[]; totalGroups: number; hidden: number };
+export type Aggregated = {
+  groups: Group[];
+  totalGroups: number;
+  hidden: number;
+  /** Lines in the window that yielded nothing: as many however much of it was read or summarized. */
+  skippedLines: number;
+};
 
 type Parts = { type: EventType; tool: string | null; model: string | null; timestamp: number };
 
@@ -31,7 +37,12 @@ type Parts = { type: EventType; tool: string | null; model: string | null; times
 export async function aggregateEvents(spec: AggregateSpec): Promise<Aggregated> {
   const groups = new Map<string, { key: Record<string, string | null>; stats: EventStats }>();
   let hidden = 0;
+  let skippedLines = 0;
   const { since, until } = spec.window;
+  // (a skipped line is in the window where the event before it is, as on a page of events)
+  const skippedLine = (ts: number) => {
+    if ((since === undefined || ts >= since) && (until === undefined || ts < until)) skippedLines++;
+  };
   // summaries know types, not roles: a filter on message roles has to look at the events
   const summariesUsable = !spec.types?.byRole;
   // whole-transcript totals carry no hours
@@ -53,12 +64,13 @@ export async function aggregateEvents(spec: AggregateSpec): Promise<Aggregated> 
       const lastActivity = session.activity();
       if (lastActivity !== undefined && lastActivity < since) continue;
     }
-    const options = { stats: spec.stats, types: spec.types?.types };
+    const options = { stats: spec.stats, types: spec.types?.types, skippedLine };
     // an unchanged transcript's totals are ready: no reading, not even an await
     const ready = summariesUsable && rollupUsable && wholeHistory ? session.countedWhole(options) : undefined;
     const items = ready ?? (summariesUsable ? session.eventsForCounting(options, spec.window, rollupUsable) : session.events(options));
     for await (const item of items) {
       if ("summary" in item) {
+        skippedLines += item.skipped;
         for (const [key, stats] of Object.entries(item.summary)) {
           const parts = parseStatsKey(key);
           if (spec.types && !spec.types.types.has(parts.type)) continue;
@@ -81,7 +93,7 @@ export async function aggregateEvents(spec: AggregateSpec): Promise<Aggregated> 
   }
 
   const all = [...groups.values()].sort((a, b) => b.stats[0]! - a.stats[0]! || JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)));
-  return { groups: all.slice(0, spec.maxGroups).map(toGroup), totalGroups: all.length, hidden };
+  return { groups: all.slice(0, spec.maxGroups).map(toGroup), totalGroups: all.length, hidden, skippedLines };
 }
 
 function groupKey(dims: readonly GroupKey[], session: SessionInfo, parts: Parts): Record<string, string | null> {

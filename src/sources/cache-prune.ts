@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readFirstLine, replaceCacheFile } from "./cache-file.js";
+import { ROLLUPS_VERSION } from "./index/index-store.js";
 
 /** How often a cache dir is looked through for files whose source is gone. */
 export const PRUNE_EVERY_MS = 24 * 3600_000;
@@ -96,11 +97,20 @@ function pruneFiles(dir: string, sourceOf: (header: Record<string, unknown>) => 
   return removed;
 }
 
-/** Drops the rollups of transcripts that are gone from the rollups files (one line each: `[id, version]`, a tab, the rollup). */
+/**
+ * Drops the rollups of transcripts that are gone from the rollups files (one line each: `[id, version]`,
+ * a tab, the rollup), and the files of older rollup formats whole (no reader of this version reads them).
+ */
 function pruneRollups(dir: string): number {
   let removed = 0;
-  for (const name of namesIn(dir).filter((n) => /^rollups-v\d+\.jsonl$/.test(n))) {
+  for (const name of namesIn(dir)) {
+    const version = /^rollups-v(\d+)\.jsonl$/.exec(name)?.[1];
+    if (version === undefined) continue;
     const path = join(dir, name);
+    if (Number(version) < ROLLUPS_VERSION) {
+      removed += remove(path);
+      continue;
+    }
     let lines: string[];
     try {
       lines = readFileSync(path, "utf8").split("\n");

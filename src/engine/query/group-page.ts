@@ -39,6 +39,6 @@ export async function groupPage(
     hiddenByVisibility: result.hidden,
     truncatedEvents: 0,
     redactedEvents: 0,
-    skippedLines: stats.skippedLines,
+    skippedLines: result.skippedLines,
   };
 }

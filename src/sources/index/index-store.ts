@@ -57,7 +57,9 @@ export const MAX_RUN_BYTES = 2 * 1024 * 1024;
 const MAX_CACHED_RUN_BYTES = 8 * 1024 * 1024;
 
 const RESUME_POINTS_PER_TRANSCRIPT = 8;
-const ROLLUPS_FILE = "rollups-v4.jsonl";
+/** Where rollups are kept (a new version when their format changes: older files are left to pruning). */
+export const ROLLUPS_VERSION = 5;
+const ROLLUPS_FILE = `rollups-v${ROLLUPS_VERSION}.jsonl`;
 /** Changes are written once none came for this long, or at the latest this long after the first. */
 const FLUSH_MS = 200;
 const FLUSH_AT_LATEST_MS = 5000;
@@ -286,7 +288,8 @@ export class IndexStore {
     const stats: Record<string, EventStats> = {};
     for (const [key, sum] of sums) stats[key] = sum.result();
     const { seq, lastTs } = index.endState;
-    this.loadRollups().set(index.id, { version, endState: { seq, lastTs, pending: [] }, stats });
+    const skipped = index.intervals.reduce((sum, interval) => sum + interval.skipped.length, 0);
+    this.loadRollups().set(index.id, { version, endState: { seq, lastTs, pending: [] }, stats, skipped });
     this.scheduleFlush();
   }
 

@@ -237,8 +237,8 @@ export async function* eventsBackward(r: Read): AsyncGenerator<SourceEvent> {
   }
 }
 
-/** For counting: a stretch's summary, in place of its events. */
-export type SummaryChunk = { summary: Record<string, EventStats> };
+/** For counting: a stretch's summary, in place of its events, and how many of its lines yielded nothing. */
+export type SummaryChunk = { summary: Record<string, EventStats>; skipped: number };
 
 /**
  * A transcript's events for counting: stretches wholly inside the window come as their summaries
@@ -269,8 +269,12 @@ export async function* eventsForCounting(
     if (interval.at >= index.end) break; // the open interval holds nothing indexed yet
     const inside = interval.state.lastTs >= since && interval.lastTs < until;
     const outside = interval.lastTs < since || interval.state.lastTs >= until;
-    if (outside || !holdsAny(interval, types)) continue;
-    if (inside && interval.groups) yield { summary: interval.groups };
+    if (outside) continue; // (its skipped lines are outside the window too)
+    if (!holdsAny(interval, types)) {
+      reportSkipped(index, i, r.options);
+      continue;
+    }
+    if (inside && interval.groups) yield { summary: interval.groups, skipped: interval.skipped.length };
     else yield* readRange(r, new LineProcessor(r.identity, r.options, interval.state), interval.at, intervalEnd(index, i));
   }
   yield* pastTheIndex(r, index, new LineProcessor(r.identity, r.options, index.endState));
@@ -284,7 +288,7 @@ export function wholeFromRollup(r: Read, version: string): Array<SourceEvent | S
   const rollup = r.indexes.rollup(r.read.id, version);
   if (!rollup) return undefined;
   const end = r.registryEnd ? new LineProcessor(r.identity, r.options, rollup.endState).finish(r.registryEnd, async () => false) : [];
-  return [{ summary: rollup.stats }, ...end];
+  return [{ summary: rollup.stats, skipped: rollup.skipped }, ...end];
 }
 
 /** The events of the lines in [from, to), each with its resume point (recorded for the next read, when asked). */

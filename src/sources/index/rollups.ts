@@ -3,7 +3,13 @@ import type { NormalizerState } from "../transcript/normalize.js";
 import type { EventStats } from "./event-stats.js";
 
 /** A whole transcript's totals (no hours) while it is unchanged: counts of it need not open it. */
-export type Rollup = { version: string; endState: NormalizerState; stats: Record<string, EventStats> };
+export type Rollup = {
+  version: string;
+  endState: NormalizerState;
+  stats: Record<string, EventStats>;
+  /** Its lines that yielded nothing (unreadable or of unknown kind). */
+  skipped: number;
+};
 
 /**
  * Every indexed transcript's rollup, each kept as its JSON text and parsed when a count asks for it:
@@ -42,7 +48,8 @@ export class Rollups {
     const saved = this.byId.get(id);
     if (saved?.version !== version) return undefined;
     try {
-      return { version, ...(JSON.parse(saved.json) as Omit<Rollup, "version">) };
+      const rollup = { version, ...(JSON.parse(saved.json) as Omit<Rollup, "version">) };
+      return typeof rollup.skipped === "number" ? rollup : undefined;
     } catch {
       return undefined;
     }
