@@ -4,7 +4,7 @@ import type { TypePredicate } from "../contract/type-filter.js";
 import { addEvent, durationQuantiles, eventTool, mergeStats, newStats, parseStatsKey, viewStats, type EventStats } from "../sources/index/event-stats.js";
 import type { ReadStats, SessionInfo, SourceEvent } from "../sources/session.js";
 import { clearanceAllows } from "./principal.js";
-import type { TimeWindow } from "./time.js";
+import { inWindow, type TimeWindow } from "./time.js";
 import { classify, type ConfidentialRule } from "./visibility.js";
 
 export type AggregateSpec = {
@@ -41,7 +41,7 @@ export async function aggregateEvents(spec: AggregateSpec): Promise<Aggregated> 
   const { since, until } = spec.window;
   // (a skipped line is in the window where the event before it is, as on a page of events)
   const skippedLine = (ts: number) => {
-    if ((since === undefined || ts >= since) && (until === undefined || ts < until)) skippedLines++;
+    if (inWindow(spec.window, ts)) skippedLines++;
   };
   // summaries know types, not roles: a filter on message roles has to look at the events
   const summariesUsable = !spec.types?.byRole;
@@ -80,7 +80,7 @@ export async function aggregateEvents(spec: AggregateSpec): Promise<Aggregated> 
         continue;
       }
       const event = item;
-      if ((since !== undefined && event.timestamp < since) || (until !== undefined && event.timestamp >= until)) continue;
+      if (!inWindow(spec.window, event.timestamp)) continue;
       if (spec.types && !spec.types.matches(event)) continue;
       if (!clearanceAllows(spec.clearance, classify(event, spec.rules))) {
         hidden++;

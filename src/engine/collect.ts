@@ -3,7 +3,7 @@ import type { TypePredicate } from "../contract/type-filter.js";
 import type { ReadStats, SessionInfo, SourceEvent, TranscriptEnd } from "../sources/session.js";
 import { comparePositions, type Position } from "./cursor.js";
 import { clearanceAllows } from "./principal.js";
-import type { TimeWindow } from "./time.js";
+import { inWindow, type TimeWindow } from "./time.js";
 import { ListMemo } from "./list-memo.js";
 import { TopK } from "./top-k.js";
 import { classify, type ConfidentialRule } from "./visibility.js";
@@ -115,7 +115,7 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
     const skippedLine = (ts: number, seq: number) => {
       // a skipped line counts where the window holds the event before it: how far a read strays
       // outside the window depends on where the index's stretches begin, the count must not
-      if ((since !== undefined && ts < since) || (until !== undefined && ts >= until)) return;
+      if (!inWindow(spec.window, ts)) return;
       const at = { ts, key: session.key, sid: session.sessionId, seq: seq + 0.5 };
       if (!spec.after || before(spec.after, at) < 0) skipped.push(at);
     };

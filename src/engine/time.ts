@@ -13,6 +13,11 @@ const ACCEPTED =
 
 export type TimeWindow = { since?: number; until?: number };
 
+/** Whether a time falls in a window (`since` inclusive, `until` exclusive). */
+export function inWindow({ since, until }: TimeWindow, ts: number): boolean {
+  return (since === undefined || ts >= since) && (until === undefined || ts < until);
+}
+
 /** Parses one `since`/`until` value into epoch ms; relative durations count back from `now`. */
 export function parseTimeBound(name: string, value: string | number, now: number): number {
   const bad = (why = "is not a time") =>
