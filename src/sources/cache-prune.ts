@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readFirstLine, replaceCacheFile } from "./cache-file.js";
 import { ROLLUPS_VERSION } from "./index/index-store.js";
+import { Rollups } from "./index/rollups.js";
 
 /** How often a cache dir is looked through for files whose source is gone. */
 export const PRUNE_EVERY_MS = 24 * 3600_000;
@@ -98,8 +99,8 @@ function pruneFiles(dir: string, sourceOf: (header: Record<string, unknown>) => 
 }
 
 /**
- * Drops the rollups of transcripts that are gone from the rollups files (one line each: `[id, version]`,
- * a tab, the rollup), and the files of older rollup formats whole (no reader of this version reads them).
+ * Drops the rollups of transcripts that are gone (and damaged lines) from the rollups files, and the
+ * files of older rollup formats whole (no reader of this version reads them).
  */
 function pruneRollups(dir: string): number {
   let removed = 0;
@@ -111,23 +112,9 @@ function pruneRollups(dir: string): number {
       removed += remove(path);
       continue;
     }
-    let lines: string[];
-    try {
-      lines = readFileSync(path, "utf8").split("\n");
-    } catch {
-      continue;
-    }
-    const kept = lines.filter((line) => {
-      if (line === "") return false;
-      try {
-        const source = sourceOfIndex((JSON.parse(line.slice(0, line.indexOf("\t"))) as unknown[])[0]);
-        return source === undefined || existsSync(source);
-      } catch {
-        return false; // a damaged line is rebuilt when its transcript is next counted
-      }
-    });
-    const dropped = lines.filter((line) => line !== "").length - kept.length;
-    if (dropped > 0 && replaceCacheFile(path, kept.map((line) => `${line}\n`))) removed += dropped;
+    const rollups = Rollups.read(path);
+    const dropped = rollups.forget(isSourceGone) + rollups.damaged;
+    if (dropped > 0 && replaceCacheFile(path, rollups.lines())) removed += dropped;
   }
   return removed;
 }

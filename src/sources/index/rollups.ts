@@ -20,6 +20,8 @@ export class Rollups {
   private readonly byId = new Map<string, { version: string; json: string }>();
   /** Whether a rollup was set since `lines()` was last read. */
   changed = false;
+  /** Lines of the file read that were not rollups (damaged, or cut short by a crash). */
+  damaged = 0;
 
   /** The rollups saved at `path` (none when it is missing or unreadable: they are rebuilt as transcripts are read). */
   static read(path: string | undefined): Rollups {
@@ -32,13 +34,18 @@ export class Rollups {
       return rollups;
     }
     for (const line of text.split("\n")) {
+      if (line === "") continue;
       const tab = line.indexOf("\t"); // JSON strings escape tabs: the first one ends [id, version]
       try {
         const [id, version] = JSON.parse(line.slice(0, tab)) as unknown[];
-        if (tab > 0 && typeof id === "string" && typeof version === "string") rollups.byId.set(id, { version, json: line.slice(tab + 1) });
+        if (tab > 0 && typeof id === "string" && typeof version === "string") {
+          rollups.byId.set(id, { version, json: line.slice(tab + 1) });
+          continue;
+        }
       } catch {
-        // a damaged line: that transcript's rollup is rebuilt when it is next read whole
+        // (below)
       }
+      rollups.damaged++; // that transcript's rollup is rebuilt when it is next read whole
     }
     return rollups;
   }
@@ -64,9 +71,11 @@ export class Rollups {
     this.changed = true;
   }
 
-  /** Drops the rollups of these transcripts (without counting as a change: they are dropped from the file too). */
-  forget(gone: (id: string) => boolean): void {
-    for (const id of [...this.byId.keys()]) if (gone(id)) this.byId.delete(id);
+  /** Drops the rollups of these transcripts (without counting as a change: they are dropped from the file too); how many. */
+  forget(gone: (id: string) => boolean): number {
+    let dropped = 0;
+    for (const id of [...this.byId.keys()]) if (gone(id) && this.byId.delete(id)) dropped++;
+    return dropped;
   }
 
   /**
