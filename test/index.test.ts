@@ -59,17 +59,21 @@ function context(intervalBytes: number, indexDir: string | undefined = cache): Q
   };
 }
 
-async function walk(ctx: QueryContext, input: SessionEventsInput): Promise<Page[]> {
+/** Every page of a query, following nextCursor from the first. */
+async function walkPages(next: (cursor: string | undefined) => Promise<Page>): Promise<Page[]> {
   const pages: Page[] = [];
   let cursor: string | undefined;
   for (let i = 0; i < 10_000; i++) {
-    const page = await querySessionEvents(ctx, { ...input, cursor });
+    const page = await next(cursor);
     pages.push(page);
     if (!page.hasMore) return pages;
     cursor = page.nextCursor;
   }
   throw new Error("walk did not end");
 }
+
+const walk = (ctx: QueryContext, input: SessionEventsInput) => walkPages((cursor) => querySessionEvents(ctx, { ...input, cursor }));
+const walkMany = (ctx: QueryContext, input: SessionsEventsInput) => walkPages((cursor) => querySessionsEvents(ctx, { ...input, cursor }));
 
 /** The reference: every event of the transcript read plainly from the start, no index involved. */
 async function reference(path: string): Promise<SourceEvent[]> {
@@ -248,13 +252,7 @@ describe("what a query costs (bytes read, no timing)", () => {
         const ctx = context(intervalBytes, undefined);
         if (since !== undefined) await querySessionsEvents(ctx, { order: "desc", limit: 1 }); // indexes every session
         const before = ctx.workDone.bytesRead;
-        let pages = 0;
-        let cursor: string | undefined;
-        do {
-          const page = await querySessionsEvents(ctx, { limit: 50, cursor, since });
-          cursor = page.hasMore ? page.nextCursor : undefined;
-          pages++;
-        } while (cursor);
+        const pages = (await walkMany(ctx, { limit: 50, since })).length;
         expect(pages).toBeGreaterThan(since === undefined ? 100 : 50);
         // (the second half, and what a seek reads before it: up to a stretch per session)
         const most = since === undefined ? size * 1.1 : size / 2 + 6 * Math.min(intervalBytes, size / 6) + size * 0.1;
@@ -287,14 +285,7 @@ describe("what a query costs (bytes read, no timing)", () => {
       }
     }
     for (const [i, ask] of asks.entries()) {
-      const alone = context(16 * 1024, undefined);
-      const own: Page[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await querySessionsEvents(alone, { ...ask, limit: 30, cursor });
-        own.push(page);
-        cursor = page.hasMore ? page.nextCursor : undefined;
-      } while (cursor);
+      const own = await walkMany(context(16 * 1024, undefined), { ...ask, limit: 30 });
       expect(pages[i]!.length).toBeGreaterThan(20);
       expect(pages[i]).toEqual(own);
     }
@@ -322,18 +313,13 @@ describe("what a query costs (bytes read, no timing)", () => {
       { groupBy: ["type"], since: late },
     ];
     const answered: number[] = []; // which query each page answered was for, in the order they were done
-    const answer = async (ctx: QueryContext, { one, ...ask }: (typeof asks)[number], i = -1): Promise<Page[]> => {
-      const pages: Page[] = [];
-      let cursor: string | undefined;
-      do {
+    const answer = (ctx: QueryContext, { one, ...ask }: (typeof asks)[number], i = -1) =>
+      walkPages(async (cursor) => {
         const input = { ...ask, limit: 50, cursor };
         const page = one ? await querySessionEvents(ctx, { ...input, sessionKey: one }) : await querySessionsEvents(ctx, input);
-        pages.push(page);
         answered.push(i);
-        cursor = page.hasMore && !ask.groupBy ? page.nextCursor : undefined;
-      } while (cursor);
-      return pages;
-    };
+        return page;
+      });
     const shared = context(16 * 1024, undefined);
     await shared.listSessions(); // (listed already, as a running server usually is: each query then goes on in turn)
     const together = await Promise.all(asks.map((ask, i) => answer(shared, ask, i)));
