@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import ndjson from "ndjson";
 import { readLines } from "../src/sources/transcript/line-reader.js";
+import { withTurns } from "../src/sources/transcript/turns.js";
 import { markdownTable, timeRuns } from "./stats.js";
 
 function sampleLine(i: number): string {
@@ -59,7 +60,7 @@ async function withReadline(path: string): Promise<number> {
 
 async function withLineReader(path: string): Promise<number> {
   let count = 0;
-  for await (const line of readLines(path)) {
+  for await (const line of withTurns(readLines(path))) {
     JSON.parse(line.text);
     count++;
   }

@@ -13,6 +13,7 @@ import { PageEventShaper } from "../src/engine/page-events.js";
 import { classify } from "../src/engine/visibility.js";
 import { positionOf } from "../src/engine/collect.js";
 import { readLines } from "../src/sources/transcript/line-reader.js";
+import { withTurns } from "../src/sources/transcript/turns.js";
 import { TranscriptNormalizer } from "../src/sources/transcript/normalize.js";
 import { newReadStats } from "../src/sources/session.js";
 import { listTranscripts } from "./transcripts.js";
@@ -150,7 +151,7 @@ export async function normalizeFile(path: string, since: number): Promise<{ line
   let events = 0;
   let recentEvents = 0;
   const toolErrors: Record<string, number> = {};
-  for await (const line of readLines(path)) {
+  for await (const line of withTurns(readLines(path))) {
     lines++;
     let value: unknown;
     try {

@@ -218,7 +218,7 @@ describe("reading transcripts", () => {
       [3, "message", T0 + 2],
     ]);
     expect(texts(events)).toEqual(["one", "two"]);
-    expect(stats).toEqual({ linesRead: 5, skippedLines: 2, bytesRead: statSync(path).size });
+    expect(stats).toEqual({ linesRead: 5, skippedLines: 2, sessionsRead: 0, bytesRead: statSync(path).size });
   });
 
   it("gives the events of a last line that is whole JSON but has no newline yet", async () => {

@@ -14,6 +14,7 @@ import { openStore } from "../src/sources/open-store.js";
 import { newReadStats, type ReadOptions, type ReadStats, type SourceEvent } from "../src/sources/session.js";
 import { FileRead } from "../src/sources/transcript/file-read.js";
 import { readLines } from "../src/sources/transcript/line-reader.js";
+import { withTurns } from "../src/sources/transcript/turns.js";
 import { transcriptEvents } from "../src/sources/transcript/transcript-events.js";
 import { assistantLine, header, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
 import { TempStateDir } from "./helpers/temp-store.js";
@@ -79,7 +80,7 @@ const walkMany = (ctx: QueryContext, input: SessionsEventsInput) => walkPages((c
 async function reference(path: string): Promise<SourceEvent[]> {
   const out: SourceEvent[] = [];
   const lines = (async function* () {
-    for await (const line of readLines(path)) yield { text: line.text, bytes: line.end - line.offset, complete: line.complete };
+    for await (const line of withTurns(readLines(path))) yield { text: line.text, bytes: line.end - line.offset, complete: line.complete };
   })();
   for await (const event of transcriptEvents(lines, { agent: "main", session: "agent:main:long", sessionId: "long", source: "openclaw-files" }, undefined, { stats: newReadStats() })) out.push(event);
   return out;

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { CUT_KEEPS_MORE_THAN_CHARS, lengthBeforeCut } from "../src/contract/cut-mark.js";
 import { KEEP_LITERAL_BYTES, readLines, type Line, type ReadLinesOptions } from "../src/sources/transcript/line-reader.js";
+import { withTurns } from "../src/sources/transcript/turns.js";
 
 let dir: string;
 beforeEach(() => {
@@ -20,7 +21,7 @@ function write(content: string | Buffer, name = "f.jsonl"): string {
 
 async function all(path: string, options?: ReadLinesOptions): Promise<Line[]> {
   const out: Line[] = [];
-  for await (const line of readLines(path, options)) out.push(line);
+  for await (const line of withTurns(readLines(path, options))) out.push(line);
   return out;
 }
 

@@ -210,7 +210,7 @@ describe("junk lines", () => {
     const out: SourceEvent[] = [];
     for await (const e of transcriptEvents(gen(), identity, undefined, { stats })) out.push(e);
     expect(out.map((e) => e.payload.text)).toEqual(["ok"]);
-    expect(stats).toEqual({ linesRead: 6, bytesRead: 324, skippedLines: 5 });
+    expect(stats).toEqual({ linesRead: 6, bytesRead: 324, sessionsRead: 0, skippedLines: 5 });
   });
 
   it("survives blocks and fields of the wrong type in an otherwise valid message", () => {

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { AppContext } from "../src/app/context.js";
 import type { Page } from "../src/contract/page.js";
 import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query.js";
+import { newReadStats } from "../src/sources/session.js";
 import { contextFor } from "./helpers/context.js";
 import { assistantLine, conversation, header, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
 import { TempStateDir } from "./helpers/temp-store.js";
@@ -224,5 +226,144 @@ describe("a line still being written", () => {
     expect(page.events).toHaveLength(22);
     expect(page.notes).toEqual([]);
     expect(page.skippedLines).toBe(1);
+  });
+});
+
+describe("a walk over many sessions", () => {
+  /** Six sessions at different paces, interleaved in time: tool calls (hidden at public clearance), unreadable lines, one ended. */
+  function seedManySessions(): void {
+    const entries: Record<string, Record<string, unknown>> = {};
+    for (let s = 0; s < 6; s++) {
+      const id = `s${s}`;
+      const start = T0 + s * 137;
+      const step = 700 + s * 450; // some sessions busy, some slow
+      const lines: Array<Record<string, unknown> | string> = [header(id, start)];
+      for (let i = 0; i < 8; i++) {
+        const ts = start + 1000 + i * step;
+        lines.push(userLine(ts, `q ${s}.${i}`));
+        lines.push(assistantLine(ts + 100, [toolCall(`c${s}${i}`, "read", { path: `/f${i}` })]));
+        if ((s + i) % 5 === 0) lines.push("{not json");
+        lines.push(toolResultLine(ts + 200, `c${s}${i}`, "read", `contents ${i}`));
+        lines.push(assistantLine(ts + 300, [text(`a ${s}.${i}`)]));
+      }
+      store.transcript("main", `${id}.jsonl`, lines);
+      entries[`agent:main:s${s}`] = s === 2 ? { sessionId: id, updatedAt: T0, status: "done", endedAt: start + 1000 + 7 * step + 400 } : { sessionId: id, updatedAt: T0 };
+    }
+    store.registry("main", entries);
+  }
+
+  async function withPinnedListing(ctx: AppContext): Promise<AppContext> {
+    const listing = await ctx.listSessions();
+    return { ...ctx, listSessions: async () => listing };
+  }
+
+  /** What a page says, less its cursor (sealed with a fresh nonce every time). */
+  const gist = (page: Page) => ({ ...page, nextCursor: undefined, events: page.events.map((e) => `${e.id} ${e.type}`) });
+
+  it("gives, page by page, what each call gives on its own, though later pages pass over sessions earlier pages read", async () => {
+    seedManySessions();
+    const inputs = [
+      { sessionKey: "agent:main:*", limit: 4 },
+      { sessionKey: "agent:main:*", limit: 3, types: ["message"], since: T0 + 4000 },
+      { sessionKey: "agent:main:*", limit: 5, until: T0 + 9000 },
+    ];
+    for (const input of inputs) {
+      // one context and one listing for the whole walk, as a server keeps it while the store is
+      // unchanged (the files here were written just now, and their reads would make it list again)
+      const ctx = await withPinnedListing(contextFor(store.root, { clearance: "public" }));
+      const walked = await walk((cursor) => querySessionsEvents(ctx, { ...input, cursor }));
+      // each page again, on a context of its own (nothing learned), from the same cursor
+      const alone: Page[] = [];
+      let cursor: string | undefined;
+      for (let i = 0; i < walked.length; i++) {
+        alone.push(await querySessionsEvents(contextFor(store.root, { clearance: "public" }), { ...input, cursor }));
+        cursor = walked[i]!.nextCursor;
+      }
+      expect(walked.map(gist)).toEqual(alone.map(gist));
+      expect(walked.length).toBeGreaterThan(5);
+      if (input === inputs[0]) expect(walked.some((p) => p.hiddenByVisibility > 0) && walked.some((p) => p.skippedLines > 0)).toBe(true);
+    }
+  });
+
+  it("reads, on each later page, only the sessions whose next event can make it", async () => {
+    // twelve sessions, one event a second each, interleaved: a page of one event has one session's next
+    // event on it and another's after it; the other ten are known to come later
+    const entries: Record<string, Record<string, unknown>> = {};
+    for (let s = 0; s < 12; s++) {
+      entries[`agent:main:s${s}`] = { sessionId: `s${s}`, updatedAt: T0 };
+      store.transcript("main", `s${s}.jsonl`, [header(`s${s}`, T0 + s * 10), ...Array.from({ length: 6 }, (_, i) => userLine(T0 + 1000 * (i + 1) + s * 10, `${s}.${i}`))]);
+    }
+    store.registry("main", entries);
+    const input = { sessionKey: "agent:main:*", limit: 1 };
+    const ctx = { ...(await withPinnedListing(contextFor(store.root))), workDone: newReadStats() };
+    const walked = await walk((cursor) => querySessionsEvents(ctx, { ...input, cursor }), 200);
+    // each page again on a context of its own, which knows nothing of where the sessions' next events are
+    const alone = newReadStats();
+    let cursor: string | undefined;
+    for (const page of walked) {
+      await querySessionsEvents({ ...contextFor(store.root), workDone: alone }, { ...input, cursor });
+      cursor = page.nextCursor;
+    }
+    expect(walked.flatMap((p) => p.events)).toHaveLength(12 * 7);
+    // alone, a page reads every session (to its first event after the cursor); in the walk, a page reads
+    // about two, and the sessions read to their end (which may grow: they are looked at again)
+    expect(alone.sessionsRead).toBeGreaterThan(11 * walked.length);
+    expect(ctx.workDone.sessionsRead).toBeLessThan(alone.sessionsRead / 2);
+  });
+
+  it("counts the hidden events and skipped lines of a session it passes over", async () => {
+    // a's tool events (hidden at public clearance) and its unreadable line each sit between two of b's
+    // events, while a's next visible event is well past them: pages there pass a over
+    store.registry("main", { "agent:main:a": { sessionId: "a", updatedAt: T0 }, "agent:main:b": { sessionId: "b", updatedAt: T0 } });
+    store.transcript("main", "a.jsonl", [
+      header("a", T0),
+      userLine(T0 + 1000, "q"),
+      assistantLine(T0 + 2000, [toolCall("c1", "read", { path: "/f" })]),
+      toolResultLine(T0 + 3000, "c1", "read", "contents"),
+      assistantLine(T0 + 5000, [text("a")]),
+      "{not json",
+      userLine(T0 + 7000, "q2"),
+    ]);
+    store.transcript("main", "b.jsonl", [header("b", T0 + 100), ...[1500, 2500, 3500, 4500, 5500, 6500].map((t) => userLine(T0 + t, `b ${t}`))]);
+    const input = { sessionKey: "agent:main:*", limit: 1 };
+    const ctx = await withPinnedListing(contextFor(store.root, { clearance: "public" }));
+    const walked = await walk((cursor) => querySessionsEvents(ctx, { ...input, cursor }));
+    const alone: Page[] = [];
+    let cursor: string | undefined;
+    for (const page of walked) {
+      alone.push(await querySessionsEvents(contextFor(store.root, { clearance: "public" }), { ...input, cursor }));
+      cursor = page.nextCursor;
+    }
+    expect(walked.map(gist)).toEqual(alone.map(gist));
+    expect(walked.reduce((n, p) => n + p.hiddenByVisibility, 0)).toBe(2);
+    expect(walked.reduce((n, p) => n + p.skippedLines, 0)).toBe(1);
+  });
+
+  it("misses nothing when transcripts grow while the pages keep one listing", async () => {
+    seedManySessions();
+    // a server keeps its listing until the file system says the store changed: with it pinned, every
+    // page works from one listing however the transcripts grow meanwhile
+    const pinned = await withPinnedListing(contextFor(store.root, { clearance: "public" }));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0, grown = 0; page < 200; page++) {
+      const result = await querySessionsEvents(pinned, { sessionKey: "agent:main:*", limit: 3, cursor });
+      seen.push(...result.events.map((e) => e.id));
+      if (page % 3 === 2 && grown < 6) {
+        // later than everything so far: a session read to its end, one still being read, one mid-write
+        const ts = T0 + 60_000 + grown * 1000;
+        store.append("main", `s${grown % 6}.jsonl`, [userLine(ts, `late ${grown}`), assistantLine(ts + 1, [text(`late answer ${grown}`)])]);
+        if (grown === 3) store.appendRaw("main", "s5.jsonl", JSON.stringify(userLine(ts + 2, "half")).slice(0, 30));
+        if (grown === 4) store.appendRaw("main", "s5.jsonl", `${JSON.stringify(userLine(ts + 2, "half")).slice(30)}\n`);
+        grown++;
+      }
+      cursor = result.nextCursor;
+      if (!result.hasMore && grown >= 6) break;
+    }
+    const fresh = contextFor(store.root, { clearance: "public" });
+    const all = (await walk((c) => querySessionsEvents(fresh, { sessionKey: "agent:main:*", limit: 500, cursor: c }))).flatMap((p) => p.events);
+    expect(seen).toEqual(all.map((e) => e.id));
+    expect(all.filter((e) => String(e.payload.text ?? e.payload.content ?? "").startsWith("late")).length).toBe(12);
+    expect(all.some((e) => e.payload.text === "half")).toBe(true);
   });
 });

@@ -67,6 +67,7 @@ export async function aggregateEvents(spec: AggregateSpec): Promise<Aggregated> 
     const options = { stats: spec.stats, types: spec.types?.types, skippedLine };
     // an unchanged transcript's totals are ready: no reading, not even an await
     const ready = summariesUsable && rollupUsable && wholeHistory ? session.countedWhole(options) : undefined;
+    if (!ready) spec.stats.sessionsRead++;
     const items = ready ?? (summariesUsable ? session.eventsForCounting(options, spec.window, rollupUsable) : session.events(options));
     for await (const item of items) {
       if ("summary" in item) {

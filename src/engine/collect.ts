@@ -5,6 +5,7 @@ import { comparePositions, type Position } from "./cursor.js";
 import { clearanceAllows } from "./principal.js";
 import { inWindow, type TimeWindow } from "./time.js";
 import { ListMemo } from "./list-memo.js";
+import type { SessionPeeks } from "./peeks.js";
 import { TopK } from "./top-k.js";
 import { classify, type ConfidentialRule } from "./visibility.js";
 
@@ -29,6 +30,8 @@ export type CollectSpec = {
   now: number;
   /** Bytes an ascending page may read before it stops at the next session and says so (work cap). */
   scanBudgetBytes?: number;
+  /** What earlier pages of this ascending query learned of where each session's next event is. */
+  peeks?: SessionPeeks;
 };
 
 export type Ranked = { position: Position; event: SourceEvent; visibility: Visibility };
@@ -90,10 +93,12 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
   // A session's last activity (file or row time) bounds its events' times for data written live;
   // data stamped in the future defeats that, and shows itself by bounds beyond now.
   const bounds = [since, asc ? spec.after?.ts : undefined].filter((b): b is number => b !== undefined && b <= spec.now);
-  const ordered = activeSince(spec.sessions, spec.order, bounds.length > 0 ? Math.max(...bounds) : undefined);
+  const active = activeSince(spec.sessions, spec.order, bounds.length > 0 ? Math.max(...bounds) : undefined);
+  const peeks = asc ? spec.peeks : undefined;
+  const ordered = peeks ? byNextEvent(active, peeks, spec.after) : active;
   let outOfBudget = false;
   for (let n = 0; n < ordered.length; n++) {
-    const { session, lastActivity } = ordered[n]!;
+    const { session, lastActivity, next } = ordered[n]!;
     if (asc && spec.scanBudgetBytes !== undefined && spec.stats.bytesRead > spec.scanBudgetBytes) {
       // out of budget: stop before the sessions not read yet, at the earliest point they could hold an event
       const frontier = await earliestUnread(ordered.slice(n).map((o) => o.session), spec.after, since);
@@ -105,19 +110,33 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
     }
     const worstTs = best.worst?.position.ts;
     if (!asc && lastActivity !== undefined && worstTs !== undefined && worstTs <= spec.now && lastActivity < worstTs) continue;
+    // the session's next event (or skipped line) is known to come at or after the page's cut-off: pass
+    // it over, as reading it would stop right there
+    if (next && best.worst && before(next, best.worst.position) >= 0) continue;
+    spec.stats.sessionsRead++;
+    const learned = peeks?.record(session, spec.after);
+    let lineBeingWritten = false;
     const pending = (ts: number, seq: number) => {
+      lineBeingWritten = true;
       const at = { ts, key: session.key, sid: session.sessionId, seq };
       if (asc && (!holdBack || comparePositions(at, holdBack) < 0)) holdBack = at;
     };
     const reachedEnd = (end: TranscriptEnd) => {
       if (asc) ends.push({ end, pending: () => pending(end.lastTimestamp, end.nextSeq) });
+      // later events (lines written since, the registry's session_end) come at or after the end's last
+      // time and next seq; nothing more is learned after it
+      if (!lineBeingWritten) learned?.add({ ts: end.lastTimestamp, key: session.key, sid: session.sessionId, seq: end.nextSeq - 0.5 });
+      learned?.stop();
     };
     const skippedLine = (ts: number, seq: number) => {
       // a skipped line counts where the window holds the event before it: how far a read strays
       // outside the window depends on where the index's stretches begin, the count must not
       if (!inWindow(spec.window, ts)) return;
       const at = { ts, key: session.key, sid: session.sessionId, seq: seq + 0.5 };
-      if (!spec.after || before(spec.after, at) < 0) skipped.push(at);
+      if (!spec.after || before(spec.after, at) < 0) {
+        skipped.push(at);
+        learned?.add(at);
+      }
     };
     const events = session.events({
       stats: spec.stats,
@@ -146,10 +165,12 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
       }
       if (spec.after && before(spec.after, position) >= 0) continue;
       if (until !== undefined && event.timestamp >= until) {
+        learned?.add(position); // (no event after it is in the window)
         if (asc) break;
         continue;
       }
       if (spec.types && !spec.types.matches(event)) continue;
+      learned?.add(position);
       const worst = best.worst;
       if (worst && before(position, worst.position) >= 0) break;
       const visibility = classify(event, spec.rules);
@@ -160,7 +181,7 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
       best.push({ position, event, visibility });
     }
   }
-  const grown = await Promise.all(ends.map(({ end }) => end.grown()));
+  const grown = ends.map(({ end }) => end.grown());
   ends.forEach((e, i) => grown[i] && e.pending());
   const ranked = best.sorted();
   if (!holdBack) return { ranked, hidden, heldBack: 0, skipped, outOfBudget };
@@ -213,7 +234,23 @@ function skipAfterFor(session: SessionInfo, until: number | undefined, after: Po
   };
 }
 
-type Active = { session: SessionInfo; lastActivity: number | undefined };
+type Active = { session: SessionInfo; lastActivity: number | undefined; next?: Position };
+
+/**
+ * Ascending pages visit the sessions whose next event is known in the order of it, so the page's
+ * cut-off tightens as early as it can and the sessions after it are passed over; then the others.
+ */
+function byNextEvent(active: readonly Active[], peeks: SessionPeeks, after: Position | undefined): Active[] {
+  const known: Active[] = [];
+  const unknown: Active[] = [];
+  for (const a of active) {
+    const next = peeks.nextAfter(a.session, after);
+    if (next) known.push({ ...a, next });
+    else unknown.push(a);
+  }
+  known.sort((a, b) => comparePositions(a.next!, b.next!));
+  return known.concat(unknown);
+}
 
 const activityOf = (a: Active) => a.lastActivity ?? Number.MAX_SAFE_INTEGER;
 

@@ -7,6 +7,7 @@ import { collectEvents } from "./collect.js";
 import { fingerprintOf, type CursorState } from "./cursor.js";
 import { QueryError } from "./errors.js";
 import { PageEventShaper } from "./page-events.js";
+import { peeksFor } from "./peeks.js";
 import { sessionsInScope } from "./principal.js";
 import { addWork, DEFAULT_LIMIT, MAX_LIMIT, type Envelope, type QueryContext } from "./query/context.js";
 import { fetchEvent } from "./query/fetch-event.js";
@@ -132,6 +133,7 @@ async function eventPage(ctx: QueryContext, sessions: readonly SessionInfo[], in
     rules: ctx.policy.rules,
     stats,
     measure: (item) => shaper.shaped(item).bytes,
+    peeks: order === "asc" ? peeksFor(sessions, JSON.stringify([fingerprint, window.since ?? null, window.until ?? null])) : undefined,
     now: ctx.now(),
     pageBytes: ctx.policy.pageBytes,
     scanBudgetBytes: ctx.policy.scanBudgetBytes,

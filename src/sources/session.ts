@@ -2,6 +2,7 @@ import type { EventType, SessionEvent, Visibility } from "../contract/event.js";
 import type { SummaryChunk } from "./index/indexed-events.js";
 import type { EventDetail } from "./transcript/normalize.js";
 import type { RawLine } from "./transcript/transcript-events.js";
+import type { Turn } from "./transcript/turns.js";
 
 export const STORE_KINDS = ["openclaw-files", "openclaw-sqlite", "clawjs"] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
@@ -28,13 +29,15 @@ export type ReadStats = {
   bytesRead: number;
   linesRead: number;
   skippedLines: number;
+  /** Sessions a query started reading (each session entered on each page counts). */
+  sessionsRead: number;
 };
 
 export function newReadStats(): ReadStats {
-  return { bytesRead: 0, linesRead: 0, skippedLines: 0 };
+  return { bytesRead: 0, linesRead: 0, skippedLines: 0, sessionsRead: 0 };
 }
 
-export type TranscriptEnd = { lastTimestamp: number; nextSeq: number; grown(): Promise<boolean> };
+export type TranscriptEnd = { lastTimestamp: number; nextSeq: number; grown(): boolean };
 
 export type ReadOptions = {
   stats: ReadStats;
@@ -133,25 +136,24 @@ export type SessionListing = { sessions: SessionInfo[]; warnings: string[] };
 
 /**
  * Access to one transcript's raw lines by position (byte offset in a file, row seq in a database),
- * enough to read any stretch of it and to index it.
+ * enough to read any stretch of it and to index it. Synchronous, as both stores can answer at once;
+ * a long read yields TURN where the event loop is due a turn (see transcript/turns.ts).
  */
 export interface TranscriptRead {
   /** Stable for the same transcript: where its index is kept. */
   readonly id: string;
   /** Lines from `from` (a line start) up to `to` (exclusive), or to the current end; `whole`: see ReadOptions.wholeLines. */
-  lines(from?: number, to?: number, whole?: boolean): AsyncIterable<RawLine>;
+  lines(from?: number, to?: number, whole?: boolean): Iterable<RawLine | Turn>;
   /** Whether the transcript has grown past the furthest position read so far. */
-  grown(): Promise<boolean>;
+  grown(): boolean;
   /** Counts the lines before `next` as read (their events came from a cache instead). */
   readThrough(next: number): void;
   /** The current end position. */
-  end(): Promise<number>;
+  end(): number;
   /** A digest of the content before `at`: equal digests mean the prefix is the one indexed before. */
-  fingerprint(at: number): Promise<string>;
+  fingerprint(at: number): string;
   /** A cheap stamp of the whole transcript's current state (file size and time, last row): equal means unchanged. */
-  version(): Promise<string>;
-  /** The same, at once (both stores can answer it without waiting). */
-  versionSync(): string;
+  version(): string;
   /** The raw text of the first line, if any (a cheap look at where the transcript starts). */
-  firstLine(): Promise<string | undefined>;
+  firstLine(): string | undefined;
 }

@@ -44,4 +44,5 @@ export function addWork(ctx: QueryContext, stats: ReadStats): void {
   ctx.workDone.bytesRead += stats.bytesRead;
   ctx.workDone.linesRead += stats.linesRead;
   ctx.workDone.skippedLines += stats.skippedLines;
+  ctx.workDone.sessionsRead += stats.sessionsRead;
 }

@@ -11,6 +11,7 @@ import { jsonBytes, PageEventShaper, type ShapePolicy } from "../page-events.js"
 import { hasWildcard } from "../patterns.js";
 import { canonicalCaller, clearanceAllows, namedBy, sameKey, sessionsInScope } from "../principal.js";
 import type { QueryContext } from "../run-query.js";
+import { addWork } from "../query/context.js";
 import { sessionsOfOne, visibleNamed } from "../one-session.js";
 import { shapeValue } from "../shape.js";
 import { parseTimeBound } from "../time.js";
@@ -94,11 +95,7 @@ export async function querySessionState(ctx: QueryContext, input: SessionStateIn
     }
     projection.apply(stateEventFrom(shapeForState(shaper, event, visibility), event, at, shapeSummary));
   }
-  if (ctx.workDone) {
-    ctx.workDone.bytesRead += stats.bytesRead;
-    ctx.workDone.linesRead += stats.linesRead;
-    ctx.workDone.skippedLines += stats.skippedLines;
-  }
+  addWork(ctx, stats);
 
   const view = projection.view(input.lastMessages ?? LAST_MESSAGES.default);
   const notes = [...view.notes];
@@ -188,6 +185,7 @@ function positionOf(event: SourceEvent): Position {
  * session id, then seq): one transcript as it is read, several merged as they are read.
  */
 async function* mergedEvents(sessions: readonly SessionInfo[], options: ReadOptions): AsyncGenerator<SourceEvent> {
+  options.stats.sessionsRead += sessions.length;
   if (sessions.length === 1) {
     yield* sessions[0]!.events(options);
     return;

@@ -95,15 +95,15 @@ export class IndexStore {
   ) {}
 
   /** The index of a transcript, valid for its current content (possibly empty); `end`: its end, if just found. */
-  async load(read: TranscriptRead, end?: number): Promise<TranscriptIndex> {
-    end ??= await read.end();
+  load(read: TranscriptRead, end?: number): TranscriptIndex {
+    end ??= read.end();
     const entry = this.memory.get(read.id) ?? this.fromDisk(read.id);
     if (entry) {
       if (entry.checkedAtEnd === end && entry.index.end <= end) {
         this.remember(read.id, entry);
         return entry.index;
       }
-      if (entry.index.end <= end && (entry.index.end === 0 || (await read.fingerprint(entry.index.end)) === entry.index.print)) {
+      if (entry.index.end <= end && (entry.index.end === 0 || read.fingerprint(entry.index.end) === entry.index.print)) {
         this.remember(read.id, { ...entry, checkedAtEnd: end });
         return entry.index;
       }

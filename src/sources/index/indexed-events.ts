@@ -1,6 +1,7 @@
 import type { ReadOptions, SourceEvent, TranscriptRead } from "../session.js";
 import type { NormalizerState } from "../transcript/normalize.js";
 import { LineProcessor, type RawLine, type RegistryEnd, type TranscriptIdentity } from "../transcript/transcript-events.js";
+import { TURN, type Turn } from "../transcript/turns.js";
 import type { EventStats } from "./event-stats.js";
 import { MAX_RUN_BYTES, type CachedRun, type IndexStore } from "./index-store.js";
 import {
@@ -26,11 +27,12 @@ type Read = {
  * A transcript's events through its index, oldest first. Reading starts as late as `skipBefore`
  * allows (at an interval, or where an earlier page stopped), skips intervals without any wanted type
  * (still reporting their skipped lines), and goes on past the indexed end to the transcript's end,
- * extending the index as it goes. Each event carries the point a later page can resume at.
+ * extending the index as it goes. Each event carries the point a later page can resume at. Like the
+ * reads under it, synchronous, with TURN where the event loop is due a turn.
  */
-export async function* eventsForward(r: Read, fromLastInterval = false): AsyncGenerator<SourceEvent> {
-  const end = await r.read.end();
-  const index = await r.indexes.load(r.read, end);
+export function* eventsForward(r: Read, fromLastInterval = false): Generator<SourceEvent | Turn> {
+  const end = r.read.end();
+  const index = r.indexes.load(r.read, end);
   const types = r.options.types;
   let i = fromLastInterval ? index.intervals.length - 1 : startInterval(index, r.options.skipBefore);
   const resume = fromLastInterval ? undefined : bestResume(r, index, i);
@@ -66,7 +68,7 @@ function validRun(run: CachedRun | undefined, index: TranscriptIndex): CachedRun
 }
 
 /** Reads on from `from` (inside interval i), passing over intervals without wanted types. */
-async function* readOn(
+function* readOn(
   r: Read,
   index: TranscriptIndex,
   start: number,
@@ -76,7 +78,7 @@ async function* readOn(
   recorder: RunRecorder,
   /** The transcript's end when the index was loaded. */
   seenEnd: number,
-): AsyncGenerator<SourceEvent> {
+): Generator<SourceEvent | Turn> {
   let i = start;
   let from = startFrom;
   let processor = startProcessor;
@@ -169,14 +171,14 @@ class RunRecorder {
  * The lines past the indexed end, to the transcript's end: read, and added to the index. A count
  * also keeps the whole transcript's rollup once the index reaches its end.
  */
-async function* pastTheIndex(
+function* pastTheIndex(
   r: Read,
   index: TranscriptIndex,
   processor: LineProcessor,
   seenEnd?: number,
   /** Records the lines read here too: a page that stops in them leaves them for the next page. */
   recorder?: RunRecorder,
-): AsyncGenerator<SourceEvent> {
+): Generator<SourceEvent | Turn> {
   // made for the first line past the end (most reads find none: a copy of the index's tail is not free)
   let extender: IndexExtender | undefined;
   try {
@@ -185,7 +187,11 @@ async function* pastTheIndex(
     // after any read that reached the end.
     if (seenEnd === index.end) r.read.readThrough(index.end);
     else {
-      for await (const line of r.read.lines(index.end, undefined, r.options.wholeLines)) {
+      for (const line of r.read.lines(index.end, undefined, r.options.wholeLines)) {
+        if (line === TURN) {
+          yield TURN;
+          continue;
+        }
         extender ??= new IndexExtender(index, r.indexes.intervalBytes);
         yield* extendWith(r, line, processor, extender, recorder);
       }
@@ -195,13 +201,13 @@ async function* pastTheIndex(
   } finally {
     if (extender?.extended) {
       const extended = extender.result(() => processor.normalizer.snapshot(), "");
-      extended.print = await r.read.fingerprint(extended.end);
+      extended.print = r.read.fingerprint(extended.end);
       // a rollup only for an index that reaches the transcript's end (no half line after it)
-      const end = await r.read.end();
-      const version = r.counting && end === extended.end ? await r.read.version() : undefined;
+      const end = r.read.end();
+      const version = r.counting && end === extended.end ? r.read.version() : undefined;
       r.indexes.save(extended, version, end);
-    } else if (r.counting && index.end > 0 && (await r.read.end()) === index.end) {
-      r.indexes.ensureRollup(index, await r.read.version());
+    } else if (r.counting && index.end > 0 && r.read.end() === index.end) {
+      r.indexes.ensureRollup(index, r.read.version());
     }
   }
 }
@@ -210,17 +216,21 @@ async function* pastTheIndex(
  * The same events newest first: the index is first brought up to the transcript's end, then each
  * interval not excluded by `skipAfter` is read (forward, from its saved state) and given back reversed.
  */
-export async function* eventsBackward(r: Read): AsyncGenerator<SourceEvent> {
-  for await (const _ of eventsForward({ ...r, options: { stats: r.options.stats } }, true)) {
+export function* eventsBackward(r: Read): Generator<SourceEvent | Turn> {
+  for (const item of eventsForward({ ...r, options: { stats: r.options.stats } }, true)) {
     // catching the index up to the end; these events are read again below in reverse
+    if (item === TURN) yield TURN;
   }
-  const index = await r.indexes.load(r.read);
+  const index = r.indexes.load(r.read);
   const types = r.options.types;
   const after = r.options.skipAfter;
   const tail = new LineProcessor(r.identity, r.options, index.endState);
   const newest: SourceEvent[] = [];
-  for await (const line of r.read.lines(index.end, undefined, r.options.wholeLines)) newest.push(...tail.line(line));
-  newest.push(...tail.finish(r.registryEnd, async () => false));
+  for (const line of r.read.lines(index.end, undefined, r.options.wholeLines)) {
+    if (line === TURN) yield TURN;
+    else newest.push(...tail.line(line));
+  }
+  newest.push(...tail.finish(r.registryEnd, () => false));
   yield* newest.reverse();
   for (let i = index.intervals.length - 1; i >= 0; i--) {
     const { state } = index.intervals[i]!;
@@ -232,7 +242,10 @@ export async function* eventsBackward(r: Read): AsyncGenerator<SourceEvent> {
     }
     const processor = new LineProcessor(r.identity, r.options, state);
     const events: SourceEvent[] = [];
-    for await (const event of readRange(r, processor, index.intervals[i]!.at, intervalEnd(index, i))) events.push(event);
+    for (const event of readRange(r, processor, index.intervals[i]!.at, intervalEnd(index, i))) {
+      if (event === TURN) yield TURN;
+      else events.push(event);
+    }
     yield* events.reverse();
   }
 }
@@ -246,20 +259,20 @@ export type SummaryChunk = { summary: Record<string, EventStats>; skipped: numbe
  * and so is what lies past the indexed end (which extends the index, so the next count reads less).
  * With no window at all, an unchanged transcript's rollup stands for everything.
  */
-export async function* eventsForCounting(
+export function* eventsForCounting(
   r: Read,
   window: { since?: number; until?: number },
   rollupUsable: boolean,
-): AsyncGenerator<SourceEvent | SummaryChunk> {
+): Generator<SourceEvent | SummaryChunk | Turn> {
   r = { ...r, counting: true };
   if (rollupUsable && window.since === undefined && window.until === undefined) {
-    const whole = wholeFromRollup(r, await r.read.version());
+    const whole = wholeFromRollup(r, r.read.version());
     if (whole) {
       yield* whole;
       return;
     }
   }
-  const index = await r.indexes.load(r.read);
+  const index = r.indexes.load(r.read);
   r.indexes.withGroups(index); // without them (their file was replaced meanwhile) each interval is read instead
   const types = r.options.types;
   const since = window.since ?? Number.NEGATIVE_INFINITY;
@@ -287,13 +300,17 @@ export async function* eventsForCounting(
 export function wholeFromRollup(r: Read, version: string): Array<SourceEvent | SummaryChunk> | undefined {
   const rollup = r.indexes.rollup(r.read.id, version);
   if (!rollup) return undefined;
-  const end = r.registryEnd ? new LineProcessor(r.identity, r.options, rollup.endState).finish(r.registryEnd, async () => false) : [];
+  const end = r.registryEnd ? new LineProcessor(r.identity, r.options, rollup.endState).finish(r.registryEnd, () => false) : [];
   return [{ summary: rollup.stats, skipped: rollup.skipped }, ...end];
 }
 
 /** The events of the lines in [from, to), each with its resume point (recorded for the next read, when asked). */
-async function* readRange(r: Read, processor: LineProcessor, from: number, to: number, recorder?: RunRecorder): AsyncGenerator<SourceEvent> {
-  for await (const line of r.read.lines(from, to, r.options.wholeLines)) {
+function* readRange(r: Read, processor: LineProcessor, from: number, to: number, recorder?: RunRecorder): Generator<SourceEvent | Turn> {
+  for (const line of r.read.lines(from, to, r.options.wholeLines)) {
+    if (line === TURN) {
+      yield TURN;
+      continue;
+    }
     const recording = recorder?.continues(line) ?? false;
     if (!recording) recorder?.stop(processor);
     const { events, skipped } = processLine(r, line, processor);
@@ -328,8 +345,8 @@ function processLine(r: Read, line: RawLine, processor: LineProcessor): { events
 
 /**
  * The events a reader wants: a count asks for its types only (the index has seen them all). Every
- * event passed on costs a trip through several async generators, and a count of one type over a
- * whole store would otherwise pass on hundreds of times more events than it counts.
+ * event passed on costs a trip through several generators and an async one, and a count of one type
+ * over a whole store would otherwise pass on hundreds of times more events than it counts.
  */
 function wanted(r: Read, events: SourceEvent[]): SourceEvent[] {
   const types = r.options.types;

@@ -3,6 +3,7 @@ import type { ReadOptions, SessionInfo, StoreKind, TranscriptRead } from "../ses
 import { eventsBackward, eventsForCounting, eventsForward, wholeFromRollup } from "../index/indexed-events.js";
 import type { IndexStore } from "../index/index-store.js";
 import type { RegistryEnd } from "../transcript/transcript-events.js";
+import { withTurns } from "../transcript/turns.js";
 import { asNumber, asString, parseInstant, type Json } from "../transcript/values.js";
 
 /** Clock and file-system time can disagree a little; a session is only skipped by time beyond this. */
@@ -152,7 +153,7 @@ class RegistrySession implements SessionInfo {
   }
 
   async earliest(): Promise<number | undefined> {
-    const text = await this.input.open().firstLine();
+    const text = this.input.open().firstLine();
     if (text === undefined) return undefined;
     try {
       const line = JSON.parse(text) as Record<string, unknown>;
@@ -165,16 +166,16 @@ class RegistrySession implements SessionInfo {
 
   events(options: ReadOptions) {
     const read = this.reading(options);
-    return options.direction === "backward" ? eventsBackward(read) : eventsForward(read);
+    return withTurns(options.direction === "backward" ? eventsBackward(read) : eventsForward(read));
   }
 
   eventsForCounting(options: ReadOptions, window: { since?: number; until?: number }, rollupUsable: boolean) {
-    return eventsForCounting(this.reading(options), window, rollupUsable);
+    return withTurns(eventsForCounting(this.reading(options), window, rollupUsable));
   }
 
   countedWhole(options: ReadOptions) {
     const read = this.reading(options);
-    return wholeFromRollup(read, read.read.versionSync());
+    return wholeFromRollup(read, read.read.version());
   }
 
   private reading(options: ReadOptions) {

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { dirname } from "node:path";
 import type { SessionInfo, SessionListing, SessionSource, TranscriptRead } from "../session.js";
 import type { RawLine } from "../transcript/transcript-events.js";
+import { TURN, turnDue, withoutTurns, type Turn } from "../transcript/turns.js";
 import { asObject, asString, type Json } from "../transcript/values.js";
 import { openAgentDb, tableColumns, type AgentDb } from "./agent-db.js";
 import { agentDatabasePath, agentIds, usesSqlite } from "./agents.js";
@@ -191,7 +192,7 @@ class DatabaseRead implements TranscriptRead {
     this.id = `sqlite:${path}#${sessionId}`;
   }
 
-  async *lines(from = Number.MIN_SAFE_INTEGER, to = Number.MAX_SAFE_INTEGER): AsyncGenerator<RawLine> {
+  *lines(from = Number.MIN_SAFE_INTEGER, to = Number.MAX_SAFE_INTEGER): Generator<RawLine | Turn> {
     const db = openAgentDb(this.path);
     try {
       const batch = db.prepare(
@@ -203,7 +204,9 @@ class DatabaseRead implements TranscriptRead {
         for (const row of rows) {
           this.lastSeq = Math.max(this.lastSeq, row.seq);
           const text = typeof row.event_json === "string" ? row.event_json : "";
-          yield { text, bytes: Buffer.byteLength(text) + 1, at: row.seq, next: row.seq + 1 };
+          const bytes = Buffer.byteLength(text) + 1;
+          yield { text, bytes, at: row.seq, next: row.seq + 1 };
+          if (turnDue(bytes)) yield TURN;
         }
         if (rows.length < BATCH_ROWS) return;
         next = rows[rows.length - 1]!.seq + 1;
@@ -217,19 +220,15 @@ class DatabaseRead implements TranscriptRead {
     this.lastSeq = Math.max(this.lastSeq, next - 1);
   }
 
-  async grown(): Promise<boolean> {
-    return (await this.end()) > this.lastSeq + 1;
+  grown(): boolean {
+    return this.end() > this.lastSeq + 1;
   }
 
-  async end(): Promise<number> {
-    return Number(this.versionSync());
+  end(): number {
+    return Number(this.version());
   }
 
-  async version(): Promise<string> {
-    return this.versionSync();
-  }
-
-  versionSync(): string {
+  version(): string {
     return String(
       this.query((db) => {
         const row = db.prepare("SELECT MAX(seq) AS seq FROM transcript_events WHERE session_id = ?").get(this.sessionId) as { seq: number | null };
@@ -238,12 +237,12 @@ class DatabaseRead implements TranscriptRead {
     );
   }
 
-  async firstLine(): Promise<string | undefined> {
-    for await (const line of this.lines()) return line.text;
+  firstLine(): string | undefined {
+    for (const line of withoutTurns(this.lines())) return line.text;
     return undefined;
   }
 
-  async fingerprint(at: number): Promise<string> {
+  fingerprint(at: number): string {
     return this.query((db) => {
       const first = db.prepare("SELECT seq, event_json FROM transcript_events WHERE session_id = ? ORDER BY seq LIMIT 1").get(this.sessionId);
       const last = db

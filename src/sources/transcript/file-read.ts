@@ -4,6 +4,7 @@ import { confinedRealPath, type ListingFs } from "../paths.js";
 import type { TranscriptRead } from "../session.js";
 import { readLines } from "./line-reader.js";
 import type { RawLine } from "./transcript-events.js";
+import { TURN, withoutTurns, type Turn } from "./turns.js";
 
 /** A file modified this recently may be in the middle of a write. */
 const RECENT_WRITE_MS = 30_000;
@@ -23,12 +24,16 @@ export class FileRead implements TranscriptRead {
     this.id = `file:${path}`;
   }
 
-  async *lines(from = 0, to?: number, whole = false): AsyncGenerator<RawLine> {
+  *lines(from = 0, to?: number, whole = false): Generator<RawLine | Turn> {
     const real = this.resolve();
     if (!real) return; // missing, or a link that leads out of its directory
-    for await (const line of readLines(real, { start: from, end: to, wholeLines: whole })) {
+    for (const line of readLines(real, { start: from, end: to, wholeLines: whole })) {
+      if (line === TURN) {
+        yield TURN;
+        continue;
+      }
       this.furthest = Math.max(this.furthest, line.end);
-      const writtenRecently = !line.complete && (await this.modifiedWithin(RECENT_WRITE_MS));
+      const writtenRecently = !line.complete && this.modifiedWithin(RECENT_WRITE_MS);
       yield {
         text: line.text,
         bytes: line.end - line.offset,
@@ -45,30 +50,26 @@ export class FileRead implements TranscriptRead {
     this.furthest = Math.max(this.furthest, next);
   }
 
-  async grown(): Promise<boolean> {
-    return (await this.end()) > this.furthest;
+  grown(): boolean {
+    return this.end() > this.furthest;
   }
 
-  async end(): Promise<number> {
+  end(): number {
     return this.stat()?.size ?? 0;
   }
 
-  async version(): Promise<string> {
-    return this.versionSync();
-  }
-
-  versionSync(): string {
+  version(): string {
     const real = this.resolve();
     const info = real && this.listing ? this.listing.stat(real) : this.stat();
     return info ? `${info.ino}:${info.size}:${info.mtimeMs}` : "missing";
   }
 
-  async firstLine(): Promise<string | undefined> {
-    for await (const line of this.lines(0)) return line.text;
+  firstLine(): string | undefined {
+    for (const line of withoutTurns(this.lines(0))) return line.text;
     return undefined;
   }
 
-  async fingerprint(at: number): Promise<string> {
+  fingerprint(at: number): string {
     const real = this.resolve();
     if (!real) return "missing";
     // synchronous, like the line reader: two 64-byte reads of a page-cached file take microseconds,
@@ -105,7 +106,7 @@ export class FileRead implements TranscriptRead {
     }
   }
 
-  private async modifiedWithin(ms: number): Promise<boolean> {
+  private modifiedWithin(ms: number): boolean {
     const info = this.stat();
     return info !== undefined && Date.now() - info.mtimeMs <= ms;
   }

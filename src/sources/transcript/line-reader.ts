@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { setImmediate as nextTurn } from "node:timers/promises";
 import { LongLiteralCutter } from "./long-literals.js";
+import { TURN, turnDue, type Turn } from "./turns.js";
 
 /** One line of a JSONL file, with its byte range (end is just past the newline). */
 export type Line = {
@@ -44,23 +44,14 @@ const NEWLINE = 0x0a;
 const FIRST_CHUNK_BYTES = 32 * 1024;
 
 /**
- * After this many bytes read (by all reads together: a count reads thousands of small files) the
- * event loop gets a turn, so a long scan does not hold up other work (a server's other requests, a
- * cancellation, timers). A few ms of reading and parsing: a small query asked of a server during a
- * whole-store count waits for a few such stretches (30-70 ms here, against 45-220 ms with 4 MiB),
- * while a scan of 1 GB takes a thousand turns of microseconds each (no slower, measured).
- */
-const YIELD_EVERY_BYTES = 1024 * 1024;
-let readSinceTurn = 0;
-
-/**
  * Streams the lines of a file with their byte offsets, holding at most one chunk plus one line in
  * memory. It reads the file as it is when opened (later appends are left for the next read) and
  * opens it read-only, so it never changes the store or blocks its writer. Reads are synchronous:
  * for page-cached transcripts a read takes microseconds, far less than a trip through the thread
- * pool, and a query reads many small stretches of many files.
+ * pool, and a query reads many small stretches of many files. So it is a synchronous generator, which
+ * yields TURN whenever the event loop is due a turn (see turns.ts).
  */
-export async function* readLines(path: string, options: ReadLinesOptions = {}): AsyncGenerator<Line> {
+export function* readLines(path: string, options: ReadLinesOptions = {}): Generator<Line | Turn> {
   const chunkBytes = options.chunkBytes ?? 256 * 1024;
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const cut = options.cut ?? { linesOver: CUT_LINES_OVER, keepBytes: KEEP_LITERAL_BYTES };
@@ -80,11 +71,7 @@ export async function* readLines(path: string, options: ReadLinesOptions = {}): 
     while (position < size) {
       const bytesRead = readSync(fd, chunk, 0, Math.min(chunk.length, size - position), position);
       if (bytesRead === 0) break;
-      readSinceTurn += bytesRead;
-      if (readSinceTurn >= YIELD_EVERY_BYTES) {
-        readSinceTurn = 0;
-        await nextTurn();
-      }
+      if (turnDue(bytesRead)) yield TURN;
       let from = 0;
       while (from < bytesRead) {
         const newline = chunk.indexOf(NEWLINE, from);

@@ -63,12 +63,12 @@ export function stampEvent(draft: EventDraft, identity: TranscriptIdentity): Sou
  * line that is whole JSON but lacks its newline is read: a JSON object cannot parse while cut short.
  */
 export async function* transcriptEvents(
-  lines: AsyncIterable<RawLine>,
+  lines: AsyncIterable<RawLine> | Iterable<RawLine>,
   identity: TranscriptIdentity,
   registryEnd: RegistryEnd | undefined,
   options: LineOptions,
   /** Whether the transcript has grown past what `lines` read (checked only if the read got to the end). */
-  grown: () => Promise<boolean> = async () => false,
+  grown: () => boolean = () => false,
 ): AsyncGenerator<SourceEvent> {
   const processor = new LineProcessor(identity, options);
   for await (const line of lines) yield* processor.line(line);
@@ -121,7 +121,7 @@ export class LineProcessor {
   }
 
   /** After the last line: the registry's session_end (unless a line is still being written), and the end report. */
-  finish(registryEnd: RegistryEnd | undefined, grown: () => Promise<boolean>): SourceEvent[] {
+  finish(registryEnd: RegistryEnd | undefined, grown: () => boolean): SourceEvent[] {
     const normalizer = this.normalizer;
     // while a line is still being written the session has not really ended: its end comes after that line
     const end = registryEnd && !this.pending ? normalizer.sessionEnd(registryEnd) : undefined;
