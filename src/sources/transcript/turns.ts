@@ -17,7 +17,7 @@ export type Turn = typeof TURN;
  * whole-store count waits for a few such stretches (30-70 ms here, against 45-220 ms with 4 MiB),
  * while a scan of 1 GB takes a thousand turns of microseconds each (no slower, measured).
  */
-export const YIELD_EVERY_BYTES = 1024 * 1024;
+const YIELD_EVERY_BYTES = 1024 * 1024;
 let readSinceTurn = 0;
 
 /** Counts bytes read; true when the event loop is due a turn (the reader then yields TURN). */
