@@ -5,7 +5,8 @@
 import type { SessionEvent, Visibility } from "../../contract/event.js";
 import { LAST_MESSAGES, type SessionState, type SessionStateInput, type SpawnedChild } from "../../contract/session-state.js";
 import { newReadStats, type ReadOptions, type SessionInfo, type SourceEvent } from "../../sources/session.js";
-import { comparePositions, type Position } from "../cursor.js";
+import { positionOf } from "../collect.js";
+import { comparePositions } from "../cursor.js";
 import { QueryError } from "../errors.js";
 import { jsonBytes, PageEventShaper, type ShapePolicy } from "../page-events.js";
 import { hasWildcard } from "../patterns.js";
@@ -174,10 +175,6 @@ function withStatus(child: Omit<SpawnedChild, "status" | "endedAt">, visible: re
     status: session.status ?? "unknown",
     ...(session.endedAt !== undefined ? { endedAt: new Date(session.endedAt).toISOString() } : {}),
   };
-}
-
-function positionOf(event: SourceEvent): Position {
-  return { ts: event.timestamp, key: event.session, sid: event.sessionId, seq: event.seq };
 }
 
 /**
