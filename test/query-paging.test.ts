@@ -257,6 +257,13 @@ describe("a walk over many sessions", () => {
     return { ...ctx, listSessions: async () => listing };
   }
 
+  /** Asks for each page of a walk again, from the cursor the walk had before it (the first without one). */
+  async function eachPageAlone(walked: readonly Page[], ask: (cursor?: string) => Promise<Page>): Promise<Page[]> {
+    const pages: Page[] = [];
+    for (let i = 0; i < walked.length; i++) pages.push(await ask(i === 0 ? undefined : walked[i - 1]!.nextCursor));
+    return pages;
+  }
+
   /** What a page says, less its cursor (sealed with a fresh nonce every time). */
   const gist = (page: Page) => ({ ...page, nextCursor: undefined, events: page.events.map((e) => `${e.id} ${e.type}`) });
 
@@ -273,12 +280,7 @@ describe("a walk over many sessions", () => {
       const ctx = await withPinnedListing(contextFor(store.root, { clearance: "public" }));
       const walked = await walk((cursor) => querySessionsEvents(ctx, { ...input, cursor }));
       // each page again, on a context of its own (nothing learned), from the same cursor
-      const alone: Page[] = [];
-      let cursor: string | undefined;
-      for (let i = 0; i < walked.length; i++) {
-        alone.push(await querySessionsEvents(contextFor(store.root, { clearance: "public" }), { ...input, cursor }));
-        cursor = walked[i]!.nextCursor;
-      }
+      const alone = await eachPageAlone(walked, (cursor) => querySessionsEvents(contextFor(store.root, { clearance: "public" }), { ...input, cursor }));
       expect(walked.map(gist)).toEqual(alone.map(gist));
       expect(walked.length).toBeGreaterThan(5);
       if (input === inputs[0]) expect(walked.some((p) => p.hiddenByVisibility > 0) && walked.some((p) => p.skippedLines > 0)).toBe(true);
@@ -299,11 +301,7 @@ describe("a walk over many sessions", () => {
     const walked = await walk((cursor) => querySessionsEvents(ctx, { ...input, cursor }), 200);
     // each page again on a context of its own, which knows nothing of where the sessions' next events are
     const alone = newReadStats();
-    let cursor: string | undefined;
-    for (const page of walked) {
-      await querySessionsEvents({ ...contextFor(store.root), workDone: alone }, { ...input, cursor });
-      cursor = page.nextCursor;
-    }
+    await eachPageAlone(walked, (cursor) => querySessionsEvents({ ...contextFor(store.root), workDone: alone }, { ...input, cursor }));
     expect(walked.flatMap((p) => p.events)).toHaveLength(12 * 7);
     // alone, a page reads every session (to its first event after the cursor); in the walk, a page reads
     // about two, and the sessions read to their end (which may grow: they are looked at again)
@@ -328,12 +326,7 @@ describe("a walk over many sessions", () => {
     const input = { sessionKey: "agent:main:*", limit: 1 };
     const ctx = await withPinnedListing(contextFor(store.root, { clearance: "public" }));
     const walked = await walk((cursor) => querySessionsEvents(ctx, { ...input, cursor }));
-    const alone: Page[] = [];
-    let cursor: string | undefined;
-    for (const page of walked) {
-      alone.push(await querySessionsEvents(contextFor(store.root, { clearance: "public" }), { ...input, cursor }));
-      cursor = page.nextCursor;
-    }
+    const alone = await eachPageAlone(walked, (cursor) => querySessionsEvents(contextFor(store.root, { clearance: "public" }), { ...input, cursor }));
     expect(walked.map(gist)).toEqual(alone.map(gist));
     expect(walked.reduce((n, p) => n + p.hiddenByVisibility, 0)).toBe(2);
     expect(walked.reduce((n, p) => n + p.skippedLines, 0)).toBe(1);
