@@ -3,7 +3,8 @@
  * reports its own peak RSS. Ours is measured three ways: **cold** (a new process, an empty
  * SESSION_EVENTS_CACHE_DIR: the first query after install), **restarted** (a new process, the cache dir
  * a cold run left: the first query after a restart) and **server** (the same query repeated in one
- * process: a running MCP server answering again). The OS page cache is warm for everyone alike: the
+ * process, the store changed before each repeat: a running MCP server answering again over a live
+ * store, which lists it again). The OS page cache is warm for everyone alike: the
  * store fits in RAM, every contestant reads the same files, and they are read before every run
  * (warmPageCache). A query is repeated up to `runs` times within a time budget; a run that hits the
  * deadline is not repeated.
@@ -145,7 +146,8 @@ export type OursMeasurement = { cold: Measurement; restarted: Measurement; serve
 /**
  * Ours three ways. The first cold run leaves its cache dir for the restarted runs; further cold runs
  * each get an empty one. Then one process runs the query `runs + 1` times: its first run starts that
- * "server", the others are the server measurement (peak RSS: that process over all its runs).
+ * "server", the others, each after a change in the store (so not answered from the listing and what an
+ * earlier run learned through it), are the server measurement (peak RSS: that process over all its runs).
  */
 export async function measureOurs(label: string, spec: Omit<QuerySpec, "cacheDir" | "deadlineMs">, plan: HarnessPlan): Promise<OursMeasurement> {
   const killAfter = plan.deadlineMs + KILL_GRACE_MS;
@@ -161,7 +163,10 @@ export async function measureOurs(label: string, spec: Omit<QuerySpec, "cacheDir
   let server: ChildRuns | undefined;
   if (!first.error && !first.timedOut) {
     warmPageCache(plan.warmDirs);
-    server = await runChildRuns({ ...spec, cacheDir: freshCacheDir(plan), deadlineMs: plan.deadlineMs, repeat: plan.runs + 1 }, killAfter * (plan.runs + 1));
+    server = await runChildRuns(
+      { ...spec, cacheDir: freshCacheDir(plan), deadlineMs: plan.deadlineMs, repeat: plan.runs + 1, changeStoreBetweenRuns: true },
+      killAfter * (plan.runs + 1),
+    );
   }
   if (server) plan.log(`  ${label} ours server: ${server.runs.map((r) => r.toFixed(0)).join(", ")} ms, ${server.maxRssMb?.toFixed(0) ?? "?"} MB${server.error ? ` (${server.error})` : ""}`);
   const serverRuns: Outcome[] = server ? server.runs.slice(1).map((ms) => ({ ms, maxRssMb: server.maxRssMb, result: server.result, ...(server.error ? { error: server.error } : {}), ...(server.timedOut ? { timedOut: true } : {}) })) : [];

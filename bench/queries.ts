@@ -32,6 +32,12 @@ export type QuerySpec = {
   deadlineMs: number;
   /** How many times the child runs the query over one app context (default 1): run 1 is the process's first query, the rest repeats. */
   repeat?: number;
+  /**
+   * Before each repeat, something in the store changes (a file comes and goes in its agents dir), as in
+   * a live store between two queries: the server lists the store again, and drops what hangs off the
+   * listing (lookups by key, where each session's next event is); indexes and registry copies stay.
+   */
+  changeStoreBetweenRuns?: boolean;
 };
 
 /** `app` gives the process's one app context (made on first use), as a running server has. */
