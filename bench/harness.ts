@@ -2,12 +2,12 @@
  * Timing for the store benchmarks. Every measured query runs in a child process (run-one.ts), so each
  * reports its own peak RSS. Ours is measured three ways: **cold** (a new process, an empty
  * SESSION_EVENTS_CACHE_DIR: the first query after install), **restarted** (a new process, the cache dir
- * a cold run left: the first query after a restart) and **server** (the same query repeated in one
- * process, the store changed before each repeat: a running MCP server answering again over a live
- * store, which lists it again). The OS page cache is warm for everyone alike: the
- * store fits in RAM, every contestant reads the same files, and they are read before every run
- * (warmPageCache). A query is repeated up to `runs` times within a time budget; a run that hits the
- * deadline is not repeated.
+ * a cold run left: the first query after a restart) and **server** (a process on that cache dir that
+ * has answered the query before, the store changed since: a running MCP server answering again over a
+ * live store, which lists it again). The OS page cache is warm for everyone alike: the store fits in
+ * RAM, every contestant reads the same files, and they are read before every run (warmPageCache). What
+ * is compared is measured together, in rounds (measureTogether); each is run up to `runs` times within
+ * a time budget, and a run that hits the deadline is not repeated.
  */
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync } from "node:fs";
@@ -111,19 +111,41 @@ export function warmPageCache(dirs: readonly string[]): void {
   for (const dir of dirs) if (existsSync(dir)) visit(dir);
 }
 
-async function repeat(label: string, plan: HarnessPlan, once: () => Promise<Outcome>, first?: Outcome): Promise<Outcome[]> {
-  const runs: Outcome[] = first ? [first] : [];
-  let spent = runs.reduce((sum, r) => sum + r.ms, 0);
-  while (runs.length < plan.runs) {
-    const last = runs[runs.length - 1];
-    if (last && (last.error || last.timedOut || spent + last.ms > plan.budgetMs)) break;
-    warmPageCache(plan.warmDirs);
-    const outcome = await once();
-    runs.push(outcome);
-    spent += outcome.ms;
-    plan.log(`  ${label} #${runs.length}: ${outcome.ms.toFixed(0)} ms${outcome.maxRssMb ? `, ${outcome.maxRssMb.toFixed(0)} MB` : ""}${outcome.error ? ` (${outcome.error})` : ""}`);
+/** One thing measured (ours one way, or a baseline): each call of `once` runs it once. */
+export type Contestant = { label: string; once(): Promise<Outcome>; runs: Outcome[] };
+
+function contestant(label: string, once: () => Promise<Outcome>, runs: Outcome[] = []): Contestant {
+  return { label, once, runs };
+}
+
+/** A contestant is done after `runs` runs, or once one failed or timed out, or the next would pass the budget. */
+function done(c: Contestant, plan: HarnessPlan): boolean {
+  const last = c.runs[c.runs.length - 1];
+  const spent = c.runs.reduce((sum, r) => sum + r.ms, 0);
+  return c.runs.length >= plan.runs || (last !== undefined && (!!last.error || !!last.timedOut || spent + last.ms > plan.budgetMs));
+}
+
+/**
+ * Measures contestants together, in rounds: each round runs every contestant not done yet once, in
+ * turn, with the store's files read into the OS page cache before each run. This machine is shared and
+ * drifts (a stretch of minutes can run everything 30% slower), so contestants whose times are compared
+ * are measured side by side rather than one after the other: a slow stretch falls on all of them.
+ */
+export async function measureTogether(contestants: ReadonlyArray<Contestant | undefined>, plan: HarnessPlan): Promise<void> {
+  const all = contestants.filter((c): c is Contestant => c !== undefined);
+  for (let pending = all.filter((c) => !done(c, plan)); pending.length > 0; pending = all.filter((c) => !done(c, plan))) {
+    for (const c of pending) {
+      warmPageCache(plan.warmDirs);
+      const outcome = await c.once();
+      c.runs.push(outcome);
+      plan.log(`  ${c.label} #${c.runs.length}: ${outcome.ms.toFixed(0)} ms${outcome.maxRssMb ? `, ${outcome.maxRssMb.toFixed(0)} MB` : ""}${outcome.error ? ` (${outcome.error})` : ""}`);
+    }
   }
-  return runs;
+}
+
+/** The measurement of a contestant's runs (undefined for none). */
+export function measured(c: Contestant | undefined): Measurement | undefined {
+  return c && summarize(c.runs);
 }
 
 function freshCacheDir(plan: HarnessPlan): string {
@@ -142,41 +164,54 @@ export function removeCacheDirs(plan: HarnessPlan): void {
 }
 
 export type OursMeasurement = { cold: Measurement; restarted: Measurement; server: Measurement };
+export type OursContestants = { cold: Contestant; restarted?: Contestant; server?: Contestant };
+
+/** Queries a server process answers; the last is the one measured (the first is a restarted run). */
+export const SERVER_QUERIES = 3;
 
 /**
- * Ours three ways. The first cold run leaves its cache dir for the restarted runs; further cold runs
- * each get an empty one. Then one process runs the query `runs + 1` times: its first run starts that
- * "server", the others, each after a change in the store (so not answered from the listing and what an
- * earlier run learned through it), are the server measurement (peak RSS: that process over all its runs).
+ * Ours three ways, to be measured together with what they are compared with. The first cold run is
+ * made here and leaves its cache dir for the restarted runs and the servers; further cold runs each get
+ * an empty one. Each server run is a process started on that cache dir that answers the query
+ * SERVER_QUERIES times, the store changed before each repeat; the last answer is the measurement
+ * (peak RSS: the process's over all its runs).
  */
-export async function measureOurs(label: string, spec: Omit<QuerySpec, "cacheDir" | "deadlineMs">, plan: HarnessPlan): Promise<OursMeasurement> {
+export async function oursContestants(label: string, spec: Omit<QuerySpec, "cacheDir" | "deadlineMs">, plan: HarnessPlan): Promise<OursContestants> {
   const killAfter = plan.deadlineMs + KILL_GRACE_MS;
   const once = (cacheDir: string) => runChild({ ...spec, cacheDir, deadlineMs: plan.deadlineMs }, killAfter);
-  // cache dirs (each cold run and the server get a fresh one) stay until removeCacheDirs, after all measurements
+  // cache dirs stay until removeCacheDirs, after all measurements
   const warmDir = freshCacheDir(plan);
   warmPageCache(plan.warmDirs);
   const first = await once(warmDir);
   plan.log(`  ${label} ours cold #1: ${first.ms.toFixed(0)} ms, ${first.maxRssMb?.toFixed(0) ?? "?"} MB${first.error ? ` (${first.error})` : ""}`);
+  const cold = contestant(`${label} ours cold`, () => once(freshCacheDir(plan)), [first]);
   // after a cold run that timed out, restarted runs still show what the cache it left is worth
-  const restarted = first.error && !first.timedOut ? [] : await repeat(`${label} ours restarted`, plan, () => once(warmDir));
-  const cold = await repeat(`${label} ours cold`, plan, () => once(freshCacheDir(plan)), first);
-  let server: ChildRuns | undefined;
-  if (!first.error && !first.timedOut) {
-    warmPageCache(plan.warmDirs);
-    server = await runChildRuns(
-      { ...spec, cacheDir: freshCacheDir(plan), deadlineMs: plan.deadlineMs, repeat: plan.runs + 1, changeStoreBetweenRuns: true },
-      killAfter * (plan.runs + 1),
-    );
-  }
-  if (server) plan.log(`  ${label} ours server: ${server.runs.map((r) => r.toFixed(0)).join(", ")} ms, ${server.maxRssMb?.toFixed(0) ?? "?"} MB${server.error ? ` (${server.error})` : ""}`);
-  const serverRuns: Outcome[] = server ? server.runs.slice(1).map((ms) => ({ ms, maxRssMb: server.maxRssMb, result: server.result, ...(server.error ? { error: server.error } : {}), ...(server.timedOut ? { timedOut: true } : {}) })) : [];
-  return { cold: summarize(cold), restarted: summarize(restarted), server: summarize(serverRuns) };
+  if (first.error && !first.timedOut) return { cold };
+  const restarted = contestant(`${label} ours restarted`, () => once(warmDir));
+  if (first.timedOut) return { cold, restarted };
+  const repeat = SERVER_QUERIES;
+  const server = contestant(`${label} ours server`, async () => {
+    const r = await runChildRuns({ ...spec, cacheDir: warmDir, deadlineMs: plan.deadlineMs, repeat, changeStoreBetweenRuns: true }, killAfter * repeat);
+    const ms = r.runs.length === repeat ? r.runs[repeat - 1]! : NaN;
+    const error = r.error ?? (r.timedOut || r.runs.length === repeat ? undefined : `answered ${r.runs.length} of ${repeat} queries`);
+    return { ms, maxRssMb: r.maxRssMb, result: r.result, ...(error ? { error } : {}), ...(r.timedOut ? { timedOut: true } : {}) };
+  });
+  return { cold, restarted, server };
+}
+
+export function oursMeasurement(o: OursContestants): OursMeasurement {
+  return { cold: summarize(o.cold.runs), restarted: summarize(o.restarted?.runs ?? []), server: summarize(o.server?.runs ?? []) };
+}
+
+/** The contestants of ours, for measureTogether. */
+export function oursList(o: OursContestants): Contestant[] {
+  return [o.cold, o.restarted, o.server].filter((c): c is Contestant => c !== undefined);
 }
 
 /** A naive baseline query (no cache involved). */
-export async function measureNaive(label: string, spec: Omit<QuerySpec, "cacheDir" | "deadlineMs">, plan: HarnessPlan): Promise<Measurement> {
+export function naiveContestant(label: string, spec: Omit<QuerySpec, "cacheDir" | "deadlineMs">, plan: HarnessPlan): Contestant {
   const full: QuerySpec = { ...spec, cacheDir: plan.cacheRoot, deadlineMs: plan.deadlineMs };
-  return summarize(await repeat(`${label} naive`, plan, () => runChild(full, plan.deadlineMs + KILL_GRACE_MS)));
+  return contestant(`${label} naive`, () => runChild(full, plan.deadlineMs + KILL_GRACE_MS));
 }
 
 /** One run of an external tool job: wall time over its invocations, peak RSS via /usr/bin/time. */
@@ -221,6 +256,6 @@ export async function runExternal(job: ExternalJob, killAfterMs: number): Promis
   return { ms: performance.now() - started, result: collector.result(), ...(maxRssMb !== undefined ? { maxRssMb } : {}) };
 }
 
-export async function measureExternal(label: string, job: ExternalJob, plan: HarnessPlan): Promise<Measurement> {
-  return summarize(await repeat(`${label} ${job.tool}`, plan, () => runExternal(job, plan.deadlineMs + KILL_GRACE_MS)));
+export function externalContestant(label: string, job: ExternalJob, plan: HarnessPlan): Contestant {
+  return contestant(`${label} ${job.tool}`, () => runExternal(job, plan.deadlineMs + KILL_GRACE_MS));
 }

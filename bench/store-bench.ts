@@ -7,7 +7,20 @@ import { join } from "node:path";
 import { MiB } from "./gen-plan.js";
 import { jqFullPass, jqRecent, jqToolErrors, rgRecent, rgToolErrors, toolVersion, type ExternalJob } from "./baselines.js";
 import { generateStore, type SessionFacts, type StoreManifest } from "./generate-store.js";
-import { measureExternal, measureNaive, measureOurs, removeCacheDirs, type HarnessPlan, type Measurement, type OursMeasurement } from "./harness.js";
+import {
+  externalContestant,
+  measured,
+  measureTogether,
+  naiveContestant,
+  oursContestants,
+  oursList,
+  oursMeasurement,
+  removeCacheDirs,
+  SERVER_QUERIES,
+  type HarnessPlan,
+  type Measurement,
+  type OursMeasurement,
+} from "./harness.js";
 import { DEFAULT_HEAP_GROWTH_PERCENT } from "../src/app/heap.js";
 import { buildFatRegistryStore } from "./fat-registry.js";
 import { buildHugeLineStore } from "./huge-line.js";
@@ -51,7 +64,7 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   const files = listTranscripts(dir);
   const jq = toolVersion("jq");
   const rg = toolVersion("rg");
-  const external = async (label: string, job: ExternalJob | undefined) => (job && (job.tool === "jq" ? jq : rg) ? measureExternal(label, job, plan) : undefined);
+  const external = (label: string, job: ExternalJob) => ((job.tool === "jq" ? jq : rg) ? externalContestant(label, job, plan) : undefined);
   const base: Spec = { query: "", store: dir, since: m.since };
   const rows: Row[] = [];
   const notes: string[] = [];
@@ -60,8 +73,11 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   {
     const small = m.smallSession;
     cfg.log("Q0 ...");
-    const ours = await measureOurs("Q0", { ...base, query: "ours.first-page", sessionKey: small.key }, plan);
-    const naive = await measureNaive("Q0", { ...base, query: "naive.full-pass", path: small.path }, plan);
+    const oursC = await oursContestants("Q0", { ...base, query: "ours.first-page", sessionKey: small.key }, plan);
+    const naiveC = naiveContestant("Q0", { ...base, query: "naive.full-pass", path: small.path }, plan);
+    await measureTogether([...oursList(oursC), naiveC], plan);
+    const ours = oursMeasurement(oursC);
+    const naive = measured(naiveC);
     rows.push({
       query: `Q0 fixed cost: session_events on a small session (${(small.bytes / 1024).toFixed(0)} KiB), limit 50`,
       ours,
@@ -83,8 +99,11 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
     const fat = buildFatRegistryStore(join(cfg.dataDir, "fat-registry"), dir, m.smallSession, FAT_REGISTRY_SESSIONS);
     const spec: Spec = { query: "ours.first-page", store: fat.dir, since: m.since, sessionKey: fat.key };
     plan.warmDirs = [fat.dir];
-    const ours = await measureOurs("Q0 fat registry", spec, plan);
-    const naive = await measureNaive("Q0 fat registry", { ...spec, query: "naive.lookup" }, plan);
+    const oursC = await oursContestants("Q0 fat registry", spec, plan);
+    const naiveC = naiveContestant("Q0 fat registry", { ...spec, query: "naive.lookup" }, plan);
+    await measureTogether([...oursList(oursC), naiveC], plan);
+    const ours = oursMeasurement(oursC);
+    const naive = measured(naiveC);
     plan.warmDirs = [dir];
     rows.push({
       query: `Q0 with real-sized registry entries: the same first page, in a store of ${fat.sessions} sessions whose sessions.json (${(fat.registryBytes / MiB).toFixed(1)} MiB) holds a skills snapshot and a prompt report per entry (bench/fat-registry.ts)`,
@@ -97,13 +116,23 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
     });
   }
 
-  // Q1: the first page of the last hour of one session, big and medium
-  const tailRow = async (label: string, s: SessionFacts) => {
-    cfg.log(`${label} ...`);
-    const ours = await measureOurs(label, { ...base, query: "ours.tail", sessionKey: s.key }, plan);
-    const naive = await measureNaive(label, { ...base, query: "naive.recent", path: s.path }, plan);
-    const jqM = await external(label, jqRecent([s.path], m.since));
-    const rgM = await external(label, rgRecent([s.path], m.since));
+  // Q1: the first page of the last hour of one session, big and medium (measured together: they are compared)
+  cfg.log("Q1 ...");
+  const tailContestants = async (label: string, s: SessionFacts) => ({
+    label,
+    s,
+    ours: await oursContestants(label, { ...base, query: "ours.tail", sessionKey: s.key }, plan),
+    naive: naiveContestant(label, { ...base, query: "naive.recent", path: s.path }, plan),
+    jq: external(label, jqRecent([s.path], m.since)),
+    rg: external(label, rgRecent([s.path], m.since)),
+  });
+  const tails = [await tailContestants("Q1 big", m.bigSession), await tailContestants("Q1 medium", m.mediumSession)];
+  await measureTogether(tails.flatMap((t) => [...oursList(t.ours), t.naive, t.jq, t.rg]), plan);
+  const [q1Big, q1Medium] = tails.map(({ label, s, ...c }) => {
+    const ours = oursMeasurement(c.ours);
+    const naive = measured(c.naive);
+    const jqM = measured(c.jq);
+    const rgM = measured(c.rg);
     const want = Math.min(50, s.recentEvents);
     const lines = linesCheck(s.recentLines);
     rows.push({
@@ -125,18 +154,21 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
       ],
     });
     return ours;
-  };
-  const q1Big = await tailRow("Q1 big", m.bigSession);
-  const q1Medium = await tailRow("Q1 medium", m.mediumSession);
+  });
   notes.push(`Q1 big ÷ medium (ours): ${threeWays(q1Big, q1Medium)} for a transcript ${(m.bigSession.bytes / m.mediumSession.bytes).toFixed(0)}x larger with about the same last hour (${m.bigSession.recentEvents} vs ${m.mediumSession.recentEvents} events).`);
 
   // Q2: every session's last hour, every page
   {
     cfg.log("Q2 ...");
-    const ours = await measureOurs("Q2", { ...base, query: "ours.recent" }, plan);
-    const naive = await measureNaive("Q2", { ...base, query: "naive.recent" }, plan);
-    const jqM = await external("Q2", jqRecent(files, m.since));
-    const rgM = await external("Q2", rgRecent(files, m.since));
+    const oursC = await oursContestants("Q2", { ...base, query: "ours.recent" }, plan);
+    const naiveC = naiveContestant("Q2", { ...base, query: "naive.recent" }, plan);
+    const jqC = external("Q2", jqRecent(files, m.since));
+    const rgC = external("Q2", rgRecent(files, m.since));
+    await measureTogether([...oursList(oursC), naiveC, jqC, rgC], plan);
+    const ours = oursMeasurement(oursC);
+    const naive = measured(naiveC);
+    const jqM = measured(jqC);
+    const rgM = measured(rgC);
     const lines = linesCheck(m.recentLines);
     rows.push({
       query: `Q2: sessions_events "*" since 1h, limit 500, all pages (${files.length} transcripts)`,
@@ -159,10 +191,16 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   // Q3: tool errors by tool over the whole store
   {
     cfg.log("Q3 ...");
-    const ours = await measureOurs("Q3", { ...base, query: "ours.tool-errors" }, plan);
-    const naive = await measureNaive("Q3", { ...base, query: "naive.tool-errors" }, plan);
-    const jqM = await external("Q3", jqToolErrors(files));
-    const rgM = await external("Q3", rgToolErrors(files));
+    const oursC = await oursContestants("Q3", { ...base, query: "ours.tool-errors" }, plan);
+    const scanC = await oursContestants("Q3 one scan", { ...base, query: "ours.store-pass" }, plan);
+    const naiveC = naiveContestant("Q3", { ...base, query: "naive.tool-errors" }, plan);
+    const jqC = external("Q3", jqToolErrors(files));
+    const rgC = external("Q3", rgToolErrors(files));
+    await measureTogether([...oursList(oursC), ...oursList(scanC), naiveC, jqC, rgC], plan);
+    const ours = oursMeasurement(oursC);
+    const naive = measured(naiveC);
+    const jqM = measured(jqC);
+    const rgM = measured(rgC);
     const byTool = (name: string, x: Measurement | undefined) =>
       check(name, x, (r) => {
         const got = r.byTool as Counts;
@@ -182,7 +220,7 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
       ],
     });
     notes.push(`Q3 ours ÷ rg -c: ${threeWays(ours, rgM)}; jq ÷ ours: ${threeWays(jqM, ours)}.`);
-    const scan = await measureOurs("Q3 one scan", { ...base, query: "ours.store-pass" }, plan);
+    const scan = oursMeasurement(scanC);
     rows.push({
       query: "Q3 floor: one pass of our reader + normalizer over every transcript (no cache)",
       ours: scan,
@@ -194,11 +232,17 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   {
     cfg.log("Q4 ...");
     const big = m.bigSession;
-    const walk = await measureOurs("Q4 walk", { ...base, query: "ours.walk-session", sessionKey: big.key }, plan);
-    const pass = await measureOurs("Q4 full pass", { ...base, query: "ours.full-pass", path: big.path }, plan);
-    const shaped = await measureOurs("Q4 shaped pass", { ...base, query: "ours.shaped-pass", sessionKey: big.key }, plan);
-    const naive = await measureNaive("Q4", { ...base, query: "naive.full-pass", path: big.path }, plan);
-    const jqM = await external("Q4", jqFullPass(big.path));
+    const walkC = await oursContestants("Q4 walk", { ...base, query: "ours.walk-session", sessionKey: big.key }, plan);
+    const passC = await oursContestants("Q4 full pass", { ...base, query: "ours.full-pass", path: big.path }, plan);
+    const shapedC = await oursContestants("Q4 shaped pass", { ...base, query: "ours.shaped-pass", sessionKey: big.key }, plan);
+    const naiveC = naiveContestant("Q4", { ...base, query: "naive.full-pass", path: big.path }, plan);
+    const jqC = external("Q4", jqFullPass(big.path));
+    await measureTogether([...[walkC, passC, shapedC].flatMap(oursList), naiveC, jqC], plan);
+    const walk = oursMeasurement(walkC);
+    const pass = oursMeasurement(passC);
+    const shaped = oursMeasurement(shapedC);
+    const naive = measured(naiveC);
+    const jqM = measured(jqC);
     rows.push({
       query: `Q4: session_events big session, limit 500, every page`,
       ours: walk,
@@ -237,8 +281,11 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
     const huge = buildHugeLineStore(join(cfg.dataDir, `huge-line-${cfg.hugeLineMb}mb`), m.smallSession, cfg.hugeLineMb, cfg.seed);
     const spec: Spec = { query: "ours.huge-line", store: huge.dir, since: m.since, sessionKey: huge.key };
     plan.warmDirs = [huge.dir];
-    const ours = await measureOurs("huge line", spec, plan);
-    const naive = await measureNaive("huge line", { ...spec, query: "naive.full-pass", path: huge.path }, plan);
+    const oursC = await oursContestants("huge line", spec, plan);
+    const naiveC = naiveContestant("huge line", { ...spec, query: "naive.full-pass", path: huge.path }, plan);
+    await measureTogether([...oursList(oursC), naiveC], plan);
+    const ours = oursMeasurement(oursC);
+    const naive = measured(naiveC);
     rows.push({
       query: `A ${(huge.lineBytes / MiB).toFixed(0)} MiB single line (tool result) in a small session: session_events desc, limit 50`,
       ours,
@@ -285,7 +332,7 @@ function render(m: StoreManifest, rows: Row[], notes: string[], cfg: StoreBenchC
     "",
     storeTable,
     "",
-    `Ours is measured three ways, each in child Node processes started as the CLI starts (heap growth limited to ${DEFAULT_HEAP_GROWTH_PERCENT}% past live data, see README; the naive baseline keeps Node's defaults; peak RSS is the process's): **cold** = a new process and a fresh, empty SESSION_EVENTS_CACHE_DIR (the first query after install); **restarted** = a new process with the cache dir the first cold run left (the first query after a restart); **server** = the same query repeated in one process, as a running MCP server answers it again, with the store changed before each repeat as a live store is between queries (a file comes and goes in its agents dir: the server lists the store again, with what it keeps of the listing, such as lookups by key and where each session's next event is, made anew; its indexes and registry copies stay in memory) (RSS: that process's peak over all its runs). The OS page cache is warm for all (the store's files are read before every run); cache dirs are removed only after all measurements (deleting thousands of index files just before a cold run slowed that run's own file creation several times over on this machine's file system). "1h" is the hour before the store was generated (passed as epoch ms, so a reused store answers the same). Median of up to ${cfg.runs} runs (n shows fewer, within a ${(cfg.budgetMs / 1000).toFixed(0)} s budget per cell); page walks stop after ${(cfg.deadlineMs / 1000).toFixed(0)} s. naive = Node readFileSync + split + JSON.parse of every line; jq: ${versions.jq ?? "not installed (skipped)"}; rg: ${versions.rg ?? "not installed (skipped)"}. Baselines count lines (Q1, Q2) where ours counts events.`,
+    `Ours is measured three ways, each in child Node processes started as the CLI starts (heap growth limited to ${DEFAULT_HEAP_GROWTH_PERCENT}% past live data, see README; the naive baseline keeps Node's defaults; peak RSS is the process's): **cold** = a new process and a fresh, empty SESSION_EVENTS_CACHE_DIR (the first query after install); **restarted** = a new process with the cache dir the first cold run left (the first query after a restart); **server** = a process started on that cache dir answers the query ${SERVER_QUERIES} times, the store changed before each repeat, and the last answer is timed: a running MCP server answering again over a live store (a file comes and goes in the store's agents dir, so the server lists the store again and makes anew what it keeps of the listing, such as lookups by key and where each session's next event is; its indexes and registry copies stay in memory; RSS: that process's peak over all its runs). What a row's ratios compare (ours each way and the baselines; Q1 big and medium; the Q4 rows; Q3 and its floor) is measured together, in rounds that run each once in turn, so that a slow stretch of this shared machine (runs of minutes 30–50% slower were seen) falls on all of them alike. The OS page cache is warm for all (the store's files are read before every run); cache dirs are removed only after all measurements (deleting thousands of index files just before a cold run slowed that run's own file creation several times over on this machine's file system). "1h" is the hour before the store was generated (passed as epoch ms, so a reused store answers the same). Median of up to ${cfg.runs} runs (n shows fewer, within a ${(cfg.budgetMs / 1000).toFixed(0)} s budget per cell); page walks stop after ${(cfg.deadlineMs / 1000).toFixed(0)} s. naive = Node readFileSync + split + JSON.parse of every line; jq: ${versions.jq ?? "not installed (skipped)"}; rg: ${versions.rg ?? "not installed (skipped)"}. Baselines count lines (Q1, Q2) where ours counts events.`,
     "",
     markdownTable(ROW_HEADERS, rows.map((r) => rowCells(r, cfg.runs, cfg.deadlineMs))),
     "",
