@@ -17,8 +17,10 @@ import {
   oursMeasurement,
   removeCacheDirs,
   SERVER_QUERIES,
+  type Contestant,
   type HarnessPlan,
   type Measurement,
+  type OursContestants,
   type OursMeasurement,
 } from "./harness.js";
 import { DEFAULT_HEAP_GROWTH_PERCENT } from "../src/app/heap.js";
@@ -64,7 +66,14 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   const files = listTranscripts(dir);
   const jq = toolVersion("jq");
   const rg = toolVersion("rg");
-  const external = (label: string, job: ExternalJob) => ((job.tool === "jq" ? jq : rg) ? externalContestant(label, job, plan) : undefined);
+  const external = (label: string, job: ExternalJob | undefined) => (job && (job.tool === "jq" ? jq : rg) ? externalContestant(label, job, plan) : undefined);
+  /** One row's contestants: ours, and the baselines given (jq and rg when installed). */
+  const rowContestants = async (label: string, ours: Spec, naive?: Spec, jobs: { jq?: ExternalJob; rg?: ExternalJob } = {}): Promise<RowContestants> => ({
+    ours: await oursContestants(label, ours, plan),
+    naive: naive && naiveContestant(label, naive, plan),
+    jq: external(label, jobs.jq),
+    rg: external(label, jobs.rg),
+  });
   const base: Spec = { query: "", store: dir, since: m.since };
   const rows: Row[] = [];
   const notes: string[] = [];
@@ -73,11 +82,9 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   {
     const small = m.smallSession;
     cfg.log("Q0 ...");
-    const oursC = await oursContestants("Q0", { ...base, query: "ours.first-page", sessionKey: small.key }, plan);
-    const naiveC = naiveContestant("Q0", { ...base, query: "naive.full-pass", path: small.path }, plan);
-    await measureTogether([...oursList(oursC), naiveC], plan);
-    const ours = oursMeasurement(oursC);
-    const naive = measured(naiveC);
+    const row = await rowContestants("Q0", { ...base, query: "ours.first-page", sessionKey: small.key }, { ...base, query: "naive.full-pass", path: small.path });
+    await measureTogether(everyone(row), plan);
+    const { ours, naive } = measuredRow(row);
     rows.push({
       query: `Q0 fixed cost: session_events on a small session (${(small.bytes / 1024).toFixed(0)} KiB), limit 50`,
       ours,
@@ -99,11 +106,9 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
     const fat = buildFatRegistryStore(join(cfg.dataDir, "fat-registry"), dir, m.smallSession, FAT_REGISTRY_SESSIONS);
     const spec: Spec = { query: "ours.first-page", store: fat.dir, since: m.since, sessionKey: fat.key };
     plan.warmDirs = [fat.dir];
-    const oursC = await oursContestants("Q0 fat registry", spec, plan);
-    const naiveC = naiveContestant("Q0 fat registry", { ...spec, query: "naive.lookup" }, plan);
-    await measureTogether([...oursList(oursC), naiveC], plan);
-    const ours = oursMeasurement(oursC);
-    const naive = measured(naiveC);
+    const row = await rowContestants("Q0 fat registry", spec, { ...spec, query: "naive.lookup" });
+    await measureTogether(everyone(row), plan);
+    const { ours, naive } = measuredRow(row);
     plan.warmDirs = [dir];
     rows.push({
       query: `Q0 with real-sized registry entries: the same first page, in a store of ${fat.sessions} sessions whose sessions.json (${(fat.registryBytes / MiB).toFixed(1)} MiB) holds a skills snapshot and a prompt report per entry (bench/fat-registry.ts)`,
@@ -121,18 +126,15 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   const tailContestants = async (label: string, s: SessionFacts) => ({
     label,
     s,
-    ours: await oursContestants(label, { ...base, query: "ours.tail", sessionKey: s.key }, plan),
-    naive: naiveContestant(label, { ...base, query: "naive.recent", path: s.path }, plan),
-    jq: external(label, jqRecent([s.path], m.since)),
-    rg: external(label, rgRecent([s.path], m.since)),
+    row: await rowContestants(label, { ...base, query: "ours.tail", sessionKey: s.key }, { ...base, query: "naive.recent", path: s.path }, {
+      jq: jqRecent([s.path], m.since),
+      rg: rgRecent([s.path], m.since),
+    }),
   });
   const tails = [await tailContestants("Q1 big", m.bigSession), await tailContestants("Q1 medium", m.mediumSession)];
-  await measureTogether(tails.flatMap((t) => [...oursList(t.ours), t.naive, t.jq, t.rg]), plan);
-  const [q1Big, q1Medium] = tails.map(({ label, s, ...c }) => {
-    const ours = oursMeasurement(c.ours);
-    const naive = measured(c.naive);
-    const jqM = measured(c.jq);
-    const rgM = measured(c.rg);
+  await measureTogether(tails.flatMap((t) => everyone(t.row)), plan);
+  const [q1Big, q1Medium] = tails.map(({ label, s, row }) => {
+    const { ours, naive, jq: jqM, rg: rgM } = measuredRow(row);
     const want = Math.min(50, s.recentEvents);
     const lines = linesCheck(s.recentLines);
     rows.push({
@@ -160,15 +162,9 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   // Q2: every session's last hour, every page
   {
     cfg.log("Q2 ...");
-    const oursC = await oursContestants("Q2", { ...base, query: "ours.recent" }, plan);
-    const naiveC = naiveContestant("Q2", { ...base, query: "naive.recent" }, plan);
-    const jqC = external("Q2", jqRecent(files, m.since));
-    const rgC = external("Q2", rgRecent(files, m.since));
-    await measureTogether([...oursList(oursC), naiveC, jqC, rgC], plan);
-    const ours = oursMeasurement(oursC);
-    const naive = measured(naiveC);
-    const jqM = measured(jqC);
-    const rgM = measured(rgC);
+    const row = await rowContestants("Q2", { ...base, query: "ours.recent" }, { ...base, query: "naive.recent" }, { jq: jqRecent(files, m.since), rg: rgRecent(files, m.since) });
+    await measureTogether(everyone(row), plan);
+    const { ours, naive, jq: jqM, rg: rgM } = measuredRow(row);
     const lines = linesCheck(m.recentLines);
     rows.push({
       query: `Q2: sessions_events "*" since 1h, limit 500, all pages (${files.length} transcripts)`,
@@ -191,16 +187,10 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   // Q3: tool errors by tool over the whole store
   {
     cfg.log("Q3 ...");
-    const oursC = await oursContestants("Q3", { ...base, query: "ours.tool-errors" }, plan);
-    const scanC = await oursContestants("Q3 one scan", { ...base, query: "ours.store-pass" }, plan);
-    const naiveC = naiveContestant("Q3", { ...base, query: "naive.tool-errors" }, plan);
-    const jqC = external("Q3", jqToolErrors(files));
-    const rgC = external("Q3", rgToolErrors(files));
-    await measureTogether([...oursList(oursC), ...oursList(scanC), naiveC, jqC, rgC], plan);
-    const ours = oursMeasurement(oursC);
-    const naive = measured(naiveC);
-    const jqM = measured(jqC);
-    const rgM = measured(rgC);
+    const row = await rowContestants("Q3", { ...base, query: "ours.tool-errors" }, { ...base, query: "naive.tool-errors" }, { jq: jqToolErrors(files), rg: rgToolErrors(files) });
+    const scanRow = await rowContestants("Q3 one scan", { ...base, query: "ours.store-pass" });
+    await measureTogether([...everyone(row), ...everyone(scanRow)], plan);
+    const { ours, naive, jq: jqM, rg: rgM } = measuredRow(row);
     const byTool = (name: string, x: Measurement | undefined) =>
       check(name, x, (r) => {
         const got = r.byTool as Counts;
@@ -220,7 +210,7 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
       ],
     });
     notes.push(`Q3 ours ÷ rg -c: ${threeWays(ours, rgM)}; jq ÷ ours: ${threeWays(jqM, ours)}.`);
-    const scan = oursMeasurement(scanC);
+    const scan = measuredRow(scanRow).ours;
     rows.push({
       query: "Q3 floor: one pass of our reader + normalizer over every transcript (no cache)",
       ours: scan,
@@ -232,17 +222,15 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   {
     cfg.log("Q4 ...");
     const big = m.bigSession;
-    const walkC = await oursContestants("Q4 walk", { ...base, query: "ours.walk-session", sessionKey: big.key }, plan);
-    const passC = await oursContestants("Q4 full pass", { ...base, query: "ours.full-pass", path: big.path }, plan);
-    const shapedC = await oursContestants("Q4 shaped pass", { ...base, query: "ours.shaped-pass", sessionKey: big.key }, plan);
-    const naiveC = naiveContestant("Q4", { ...base, query: "naive.full-pass", path: big.path }, plan);
-    const jqC = external("Q4", jqFullPass(big.path));
-    await measureTogether([...[walkC, passC, shapedC].flatMap(oursList), naiveC, jqC], plan);
-    const walk = oursMeasurement(walkC);
-    const pass = oursMeasurement(passC);
-    const shaped = oursMeasurement(shapedC);
-    const naive = measured(naiveC);
-    const jqM = measured(jqC);
+    const walkRow = await rowContestants("Q4 walk", { ...base, query: "ours.walk-session", sessionKey: big.key });
+    const passRow = await rowContestants("Q4 full pass", { ...base, query: "ours.full-pass", path: big.path }, { ...base, query: "naive.full-pass", path: big.path }, {
+      jq: jqFullPass(big.path),
+    });
+    const shapedRow = await rowContestants("Q4 shaped pass", { ...base, query: "ours.shaped-pass", sessionKey: big.key });
+    await measureTogether([walkRow, passRow, shapedRow].flatMap(everyone), plan);
+    const walk = measuredRow(walkRow).ours;
+    const { ours: pass, naive, jq: jqM } = measuredRow(passRow);
+    const shaped = measuredRow(shapedRow).ours;
     rows.push({
       query: `Q4: session_events big session, limit 500, every page`,
       ours: walk,
@@ -281,11 +269,9 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
     const huge = buildHugeLineStore(join(cfg.dataDir, `huge-line-${cfg.hugeLineMb}mb`), m.smallSession, cfg.hugeLineMb, cfg.seed);
     const spec: Spec = { query: "ours.huge-line", store: huge.dir, since: m.since, sessionKey: huge.key };
     plan.warmDirs = [huge.dir];
-    const oursC = await oursContestants("huge line", spec, plan);
-    const naiveC = naiveContestant("huge line", { ...spec, query: "naive.full-pass", path: huge.path }, plan);
-    await measureTogether([...oursList(oursC), naiveC], plan);
-    const ours = oursMeasurement(oursC);
-    const naive = measured(naiveC);
+    const row = await rowContestants("huge line", spec, { ...spec, query: "naive.full-pass", path: huge.path });
+    await measureTogether(everyone(row), plan);
+    const { ours, naive } = measuredRow(row);
     rows.push({
       query: `A ${(huge.lineBytes / MiB).toFixed(0)} MiB single line (tool result) in a small session: session_events desc, limit 50`,
       ours,
@@ -298,6 +284,17 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   }
   removeCacheDirs(plan);
   return render(m, rows, notes, cfg, { jq, rg });
+}
+
+/** What one row measures: ours three ways, and the baselines it has. */
+type RowContestants = { ours: OursContestants; naive?: Contestant; jq?: Contestant; rg?: Contestant };
+
+function everyone(row: RowContestants): Array<Contestant | undefined> {
+  return [...oursList(row.ours), row.naive, row.jq, row.rg];
+}
+
+function measuredRow(row: RowContestants) {
+  return { ours: oursMeasurement(row.ours), naive: measured(row.naive), jq: measured(row.jq), rg: measured(row.rg) };
 }
 
 type Ways = OursMeasurement | Measurement | undefined;
