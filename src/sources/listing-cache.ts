@@ -12,9 +12,11 @@ const MAX_NAMED = 64;
 
 type Named = { sessions: SessionInfo[] | undefined; at: number };
 
-function modifiedBefore(path: string, time: number): boolean {
+/** Whether a file last changed (content or metadata, but not its access time) before `time`. */
+function changedBefore(path: string, time: number): boolean {
   try {
-    return statSync(path).mtimeMs < time;
+    // the change time, not the modification time: a tool can put the latter back after an edit
+    return statSync(path).ctimeMs < time;
   } catch {
     return false;
   }
@@ -92,9 +94,9 @@ export class ListingCache {
     try {
       const watcher = watch(dir, { persistent: false }, (event, name) => {
         // reading a file can bump its access time, which is reported as a change: only a newer
-        // modification (or a file coming or going) changes the listing
+        // change (or a file coming or going) changes the listing
         const path = name && join(dir, name.toString());
-        const unchangedSince = (time: number) => event === "change" && path && modifiedBefore(path, time - CLOCK_SLACK_MS);
+        const unchangedSince = (time: number) => event === "change" && path && changedBefore(path, time - CLOCK_SLACK_MS);
         if (!unchangedSince(this.listedAt)) this.listing = undefined;
         if (!unchangedSince(this.namedSince)) this.forgetNamed();
       });

@@ -17,9 +17,9 @@ export function isSafeFileName(name: string): boolean {
 export type RealRoots = Map<string, string>;
 
 /** What a listing keeps of a file's metadata (a whole Stats, with its four Dates, for each of thousands of files would be most of a listing). */
-export type FileFacts = { ino: number; size: number; mtimeMs: number };
+export type FileFacts = { ino: number; size: number; mtimeMs: number; ctimeMs: number };
 
-const factsOf = ({ ino, size, mtimeMs }: Stats): FileFacts => ({ ino, size, mtimeMs });
+const factsOf = ({ ino, size, mtimeMs, ctimeMs }: Stats): FileFacts => ({ ino, size, mtimeMs, ctimeMs });
 
 /** File metadata looked up once per listing: a query asks the same file's time and size more than once. */
 export class ListingFs {

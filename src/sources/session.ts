@@ -135,6 +135,13 @@ export interface SessionSource {
 export type SessionListing = { sessions: SessionInfo[]; warnings: string[] };
 
 /**
+ * A transcript as it is now: its end; `holder`, what holds it (a file's inode: a file put in its place
+ * has another); `changed`, when that last changed (a file's modification and change times). Appending
+ * moves the end; a rewrite that keeps the end leaves `changed` to tell.
+ */
+export type TranscriptStamp = { end: number; holder: string; changed: string };
+
+/**
  * Access to one transcript's raw lines by position (byte offset in a file, row seq in a database),
  * enough to read any stretch of it and to index it. Synchronous, as both stores can answer at once;
  * a long read yields TURN where the event loop is due a turn (see transcript/turns.ts).
@@ -150,6 +157,8 @@ export interface TranscriptRead {
   readThrough(next: number): void;
   /** The current end position. */
   end(): number;
+  /** Where the transcript ends now, and what holds it and when that last changed (a fresh look). */
+  stamp(): TranscriptStamp;
   /** A digest of the content before `at`: equal digests mean the prefix is the one indexed before. */
   fingerprint(at: number): string;
   /** A cheap stamp of the whole transcript's current state (file size and time, last row): equal means unchanged. */

@@ -1,32 +1,37 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cacheFileName, readFirstLine, replaceCacheFile } from "../cache-file.js";
-import type { SourceEvent, TranscriptRead } from "../session.js";
+import type { SourceEvent, TranscriptRead, TranscriptStamp } from "../session.js";
 import type { NormalizerState } from "../transcript/normalize.js";
 import { StatsSum, wholeStatsKey, type EventStats } from "./event-stats.js";
 import { Rollups, type Rollup } from "./rollups.js";
-import { DEFAULT_INTERVAL_BYTES, emptyIndex, type TranscriptIndex } from "./transcript-index.js";
+import { DEFAULT_INTERVAL_BYTES, emptyIndex, INDEX_VERSION, type TranscriptIndex } from "./transcript-index.js";
 
 /** The second line of an index file: the closed intervals' groups, for the index of the first line (by its end and print). */
 type SavedGroups = { end: number; print: string; groups: Array<Record<string, EventStats>> };
+
+/** The first line of an index file: the index, and the transcript as it was when last found to match it. */
+type SavedIndex = TranscriptIndex & { checked: TranscriptStamp };
 
 /**
  * An index as its cache file: one line for seeking (the intervals without their groups, but for the
  * last, still open one), then one line with the closed intervals' groups.
  */
-function serialize(index: TranscriptIndex): { seek: string; groups: string } {
+function serialize(index: TranscriptIndex, checked: TranscriptStamp): { seek: string; groups: string } {
   const closed = index.intervals.length - 1;
-  const seek = { ...index, groupsIn: undefined, intervals: index.intervals.map((interval, i) => (i < closed ? { ...interval, groups: undefined } : interval)) };
+  const intervals = index.intervals.map((interval, i) => (i < closed ? { ...interval, groups: undefined } : interval));
+  const seek: SavedIndex = { ...index, groupsIn: undefined, intervals, checked };
   const groups: SavedGroups = { end: index.end, print: index.print, groups: index.intervals.slice(0, closed).map((interval) => interval.groups ?? {}) };
   return { seek: JSON.stringify(seek), groups: JSON.stringify(groups) };
 }
 
 /**
- * `bytes`: about what the index takes in memory, as JSON; `writtenEnd`: the end of the copy on disk
- * (-1: none); `seekBytes`: set while the file holds this very index, the JSON size of its seek line
- * (what the entry shrinks to when its summaries are left on disk).
+ * `checked`: the transcript as it was when its prefix was last found to be the one indexed; `bytes`:
+ * about what the index takes in memory, as JSON; `writtenEnd`: the end of the copy on disk (-1: none);
+ * `seekBytes`: set while the file holds this very index, the JSON size of its seek line (what the entry
+ * shrinks to when its summaries are left on disk).
  */
-type Entry = { index: TranscriptIndex; checkedAtEnd: number; bytes: number; writtenEnd: number; seekBytes?: number };
+type Entry = { index: TranscriptIndex; checked: TranscriptStamp; bytes: number; writtenEnd: number; seekBytes?: number };
 
 /** Stores with indexes or rollups not yet written; one exit hook writes them all (a CLI run ends before the timer). */
 const unflushed = new Set<IndexStore>();
@@ -69,7 +74,7 @@ const GUESSED_INTERVAL_JSON_BYTES = 2048;
 /**
  * Transcript indexes, kept in memory (most recently used, within a byte budget) and on disk under the
  * user's cache dir, never inside a store. An index is trusted only while the transcript's content up
- * to the indexed end is unchanged (same fingerprint); a rewritten transcript is indexed again.
+ * to the indexed end is unchanged; a rewritten transcript is indexed again (see `load`).
  */
 export class IndexStore {
   private readonly memory = new Map<string, Entry>();
@@ -94,17 +99,25 @@ export class IndexStore {
     private readonly memoryBudget = 4 * 1024 * 1024,
   ) {}
 
-  /** The index of a transcript, valid for its current content (possibly empty); `end`: its end, if just found. */
-  load(read: TranscriptRead, end?: number): TranscriptIndex {
-    end ??= read.end();
+  /**
+   * The index of a transcript, valid for its current content (possibly empty); `now`: its stamp, if
+   * just taken. A transcript unchanged since it was last checked keeps its index. One whose end moved
+   * in the same file was appended to, or cut back to a line's end, if its content up to the indexed end
+   * still has the same fingerprint (its head and the bytes before that end). Anything else is a rewrite:
+   * another file in its place, or the same end with another change time (an edit that kept the size,
+   * such as a scrubbed secret, which no fingerprint of a few bytes would catch).
+   */
+  load(read: TranscriptRead, now: TranscriptStamp = read.stamp()): TranscriptIndex {
     const entry = this.memory.get(read.id) ?? this.fromDisk(read.id);
-    if (entry) {
-      if (entry.checkedAtEnd === end && entry.index.end <= end) {
+    if (entry && entry.index.end <= now.end) {
+      const { checked } = entry;
+      if (checked.holder === now.holder && checked.end === now.end && checked.changed === now.changed) {
         this.remember(read.id, entry);
         return entry.index;
       }
-      if (entry.index.end <= end && (entry.index.end === 0 || read.fingerprint(entry.index.end) === entry.index.print)) {
-        this.remember(read.id, { ...entry, checkedAtEnd: end });
+      const moved = checked.holder === now.holder && checked.end !== now.end;
+      if (moved && (entry.index.end === 0 || read.fingerprint(entry.index.end) === entry.index.print)) {
+        this.remember(read.id, { ...entry, checked: now });
         return entry.index;
       }
     }
@@ -112,23 +125,23 @@ export class IndexStore {
     this.resumes.delete(read.id);
     this.dropRun(read.id);
     const fresh = emptyIndex(read.id);
-    this.remember(read.id, { index: fresh, checkedAtEnd: end, bytes: 256, writtenEnd: -1 });
+    this.remember(read.id, { index: fresh, checked: now, bytes: 256, writtenEnd: -1 });
     return fresh;
   }
 
   /**
    * Keeps an extended index, unless another read extended the same one further meanwhile. With the
    * transcript's version (given when the index reaches its very end) its rollup is kept too.
-   * `checkedAtEnd`: the transcript's end when its prefix was just read (and fingerprinted) for this
-   * index, so the next load at that end need not fingerprint it again.
+   * `checked`: the transcript as it was when its prefix was just read (and fingerprinted) for this
+   * index, so the next load that finds it so need not fingerprint it again.
    */
-  save(index: TranscriptIndex, version?: string, checkedAtEnd = -1): void {
+  save(index: TranscriptIndex, checked: TranscriptStamp, version?: string): void {
     const current = this.memory.get(index.id);
     if (current && current.index.end > index.end) return;
     const writtenEnd = current?.writtenEnd ?? -1;
     const perInterval = current && current.index.intervals.length > 0 ? current.bytes / current.index.intervals.length : GUESSED_INTERVAL_JSON_BYTES;
     // (what one interval took stays the guess: scaling the last guess by its own growth would compound)
-    const entry: Entry = { index, checkedAtEnd, bytes: Math.round(perInterval * index.intervals.length), writtenEnd };
+    const entry: Entry = { index, checked, bytes: Math.round(perInterval * index.intervals.length), writtenEnd };
     this.remember(index.id, entry);
     if (version !== undefined) this.setRollup(index, version);
     // a walk extends the index page by page: writing it whole each time would cost time quadratic in
@@ -145,7 +158,7 @@ export class IndexStore {
     const { index } = entry;
     this.dirty.delete(index.id);
     if (!this.withGroups(index)) return; // the file they were in was replaced: its writer's copy stands
-    const { seek, groups } = serialize(index);
+    const { seek, groups } = serialize(index, entry.checked);
     entry.writtenEnd = index.end;
     this.resize(entry, seek.length + groups.length);
     // a transcript within one interval is read whole faster than its index file is written and read back
@@ -337,11 +350,11 @@ export class IndexStore {
     if (!existsSync(path)) return undefined;
     try {
       const json = readFirstLine(path, 256 * 1024);
-      const index = JSON.parse(json) as TranscriptIndex;
-      const valid = index.v === 4 && index.id === id && Array.isArray(index.intervals) && index.intervals.length > 0 && index.intervals.at(-1)!.groups;
+      const { checked, ...index } = JSON.parse(json) as SavedIndex;
+      const valid = index.v === INDEX_VERSION && index.id === id && index.intervals?.length > 0 && index.intervals.at(-1)!.groups && isStamp(checked);
       if (!valid) return undefined;
       index.groupsIn = { end: index.end, print: index.print };
-      return { index, checkedAtEnd: -1, bytes: json.length, writtenEnd: index.end, seekBytes: json.length };
+      return { index, checked, bytes: json.length, writtenEnd: index.end, seekBytes: json.length };
     } catch {
       return undefined;
     }
@@ -367,4 +380,9 @@ export class IndexStore {
   private pathOf(id: string): string {
     return join(this.dir!, cacheFileName(id));
   }
+}
+
+function isStamp(value: unknown): value is TranscriptStamp {
+  const stamp = value as TranscriptStamp | undefined;
+  return typeof stamp?.end === "number" && typeof stamp.holder === "string" && typeof stamp.changed === "string";
 }

@@ -31,8 +31,9 @@ type Read = {
  * reads under it, synchronous, with TURN where the event loop is due a turn.
  */
 export function* eventsForward(r: Read, fromLastInterval = false): Generator<SourceEvent | Turn> {
-  const end = r.read.end();
-  const index = r.indexes.load(r.read, end);
+  const now = r.read.stamp();
+  const end = now.end;
+  const index = r.indexes.load(r.read, now);
   const types = r.options.types;
   let i = fromLastInterval ? index.intervals.length - 1 : startInterval(index, r.options.skipBefore);
   const resume = fromLastInterval ? undefined : bestResume(r, index, i);
@@ -203,9 +204,9 @@ function* pastTheIndex(
       const extended = extender.result(() => processor.normalizer.snapshot(), "");
       extended.print = r.read.fingerprint(extended.end);
       // a rollup only for an index that reaches the transcript's end (no half line after it)
-      const end = r.read.end();
-      const version = r.counting && end === extended.end ? r.read.version() : undefined;
-      r.indexes.save(extended, version, end);
+      const now = r.read.stamp();
+      const version = r.counting && now.end === extended.end ? r.read.version() : undefined;
+      r.indexes.save(extended, now, version);
     } else if (r.counting && index.end > 0 && r.read.end() === index.end) {
       r.indexes.ensureRollup(index, r.read.version());
     }

@@ -44,7 +44,7 @@ export type Checkpoint = { at: number; state: NormalizerState };
  * is the transcript's fingerprint at `end`, to tell growth (extend) from a rewrite (rebuild).
  */
 export type TranscriptIndex = {
-  v: 4;
+  v: typeof INDEX_VERSION;
   id: string;
   end: number;
   print: string;
@@ -53,6 +53,9 @@ export type TranscriptIndex = {
   /** In memory only: the cache file (by its end and print) the closed intervals' groups are still in. */
   groupsIn?: { end: number; print: string };
 };
+
+/** The index format (5: its file also says what the transcript was like when last checked; older files are read again). */
+export const INDEX_VERSION = 5;
 
 const INITIAL_STATE: NormalizerState = { seq: 0, lastTs: 0, pending: [] };
 
@@ -63,7 +66,7 @@ function cloneGroups(groups: Record<string, EventStats> = {}): Record<string, Ev
 }
 
 export function emptyIndex(id: string): TranscriptIndex {
-  return { v: 4, id, end: 0, print: "", endState: INITIAL_STATE, intervals: [newInterval(0, INITIAL_STATE)] };
+  return { v: INDEX_VERSION, id, end: 0, print: "", endState: INITIAL_STATE, intervals: [newInterval(0, INITIAL_STATE)] };
 }
 
 /** An interval still being added to: it always has its groups. */
@@ -182,7 +185,7 @@ export class IndexExtender {
 
   result(stateAtEnd: () => NormalizerState, print: string): TranscriptIndex {
     return {
-      v: 4,
+      v: INDEX_VERSION,
       id: this.base.id,
       end: this.end,
       print,

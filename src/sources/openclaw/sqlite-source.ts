@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { dirname } from "node:path";
-import type { SessionInfo, SessionListing, SessionSource, TranscriptRead } from "../session.js";
+import type { SessionInfo, SessionListing, SessionSource, TranscriptRead, TranscriptStamp } from "../session.js";
 import type { RawLine } from "../transcript/transcript-events.js";
 import { TURN, turnDue, withoutTurns, type Turn } from "../transcript/turns.js";
 import { asObject, asString, type Json } from "../transcript/values.js";
@@ -226,6 +226,11 @@ class DatabaseRead implements TranscriptRead {
 
   end(): number {
     return Number(this.version());
+  }
+
+  stamp(): TranscriptStamp {
+    // rows are only ever added: the end alone tells
+    return { end: this.end(), holder: this.path, changed: "" };
   }
 
   version(): string {

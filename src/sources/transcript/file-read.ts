@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { confinedRealPath, type ListingFs } from "../paths.js";
-import type { TranscriptRead } from "../session.js";
+import type { TranscriptRead, TranscriptStamp } from "../session.js";
 import { readLines } from "./line-reader.js";
 import type { RawLine } from "./transcript-events.js";
 import { TURN, withoutTurns, type Turn } from "./turns.js";
@@ -58,10 +58,16 @@ export class FileRead implements TranscriptRead {
     return this.stat()?.size ?? 0;
   }
 
+  stamp(): TranscriptStamp {
+    const info = this.stat();
+    // (the change time too: a tool that restores the modification time after an edit cannot restore it)
+    return info ? { end: info.size, holder: String(info.ino), changed: `${info.mtimeMs}:${info.ctimeMs}` } : { end: 0, holder: "missing", changed: "" };
+  }
+
   version(): string {
     const real = this.resolve();
     const info = real && this.listing ? this.listing.stat(real) : this.stat();
-    return info ? `${info.ino}:${info.size}:${info.mtimeMs}` : "missing";
+    return info ? `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}` : "missing";
   }
 
   firstLine(): string | undefined {
@@ -96,7 +102,7 @@ export class FileRead implements TranscriptRead {
     return this.real;
   }
 
-  private stat(): { size: number; ino: number; mtimeMs: number } | undefined {
+  private stat(): { size: number; ino: number; mtimeMs: number; ctimeMs: number } | undefined {
     const real = this.resolve();
     if (!real) return undefined;
     try {

@@ -1,0 +1,136 @@
+import { mkdtempSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createAppContext, type AppContext } from "../src/app/context.js";
+import type { Page } from "../src/contract/page.js";
+import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query.js";
+import { flushIndexes } from "../src/sources/index/index-store.js";
+import { newReadStats } from "../src/sources/session.js";
+import { assistantLine, header, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
+import { TempStateDir } from "./helpers/temp-store.js";
+
+/**
+ * Transcripts are appended to, but a person may still edit one: scrub a leaked key with `sed -i`, or
+ * fix a line in an editor. An edit that keeps the file's size leaves the head and the indexed end as
+ * they were, so the fingerprint alone cannot tell; what the index and the lines kept in memory say
+ * must not outlive the content they were read from, in a running server or in the next process.
+ */
+
+const T0 = Date.parse("2026-03-03T03:00:00Z");
+const KEY = "agent:main:main";
+const SECRET = "sk-live-0123456789abcdef";
+const SCRUBBED = "sk-live-****************";
+let store: TempStateDir;
+let cacheDirs: string[];
+
+beforeEach(() => {
+  store = new TempStateDir();
+  cacheDirs = [];
+});
+afterEach(() => {
+  store.remove();
+  for (const dir of cacheDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** An app context as the server makes it, over its own cache dir (a new one, or one an earlier "process" left). */
+function app(cacheDir = mkdtempSync(join(tmpdir(), "rewrite-cache-"))): AppContext & { cacheDir: string } {
+  cacheDirs.push(cacheDir);
+  const ctx = createAppContext({ store: store.root, clearance: "confidential" }, { SESSION_EVENTS_CACHE_DIR: cacheDir, SESSION_EVENTS_CURSOR_SECRET: "rewrite-secret" });
+  return { ...ctx, cacheDir };
+}
+
+/** Turns a minute apart (user, a tool call, its result), long enough for an index of several intervals. */
+function session(turns: number): Array<Record<string, unknown>> {
+  const lines: Array<Record<string, unknown>> = [header("s1", T0)];
+  for (let i = 0; i < turns; i++) {
+    const t = T0 + (i + 1) * 60_000;
+    lines.push(userLine(t, `question ${i} ${"q".repeat(200)}`));
+    lines.push(assistantLine(t + 1000, [text(`answer ${i}`), toolCall(`c${i}`, "exec", { n: i })], { stopReason: "toolUse" }));
+    const output = i === Math.floor(turns / 2) ? `export KEY=${SECRET}` : `output ${i} ${"o".repeat(300)}`;
+    lines.push(toolResultLine(t + 2000, `c${i}`, "exec", output, false));
+  }
+  return lines;
+}
+
+async function allPages(ctx: AppContext): Promise<Page["events"]> {
+  const events: Page["events"] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await querySessionEvents(ctx, { sessionKey: KEY, limit: 200, cursor });
+    events.push(...page.events);
+    if (!page.hasMore) return events;
+    cursor = page.nextCursor;
+  }
+}
+
+/** What a query gives: every event's payload, the last hour's first page, and the counts by type. */
+async function answers(ctx: AppContext) {
+  const events = await allPages(ctx);
+  const lastHour = await querySessionEvents(ctx, { sessionKey: KEY, since: T0 + 600 * 60_000, limit: 20 });
+  const newest = await querySessionEvents(ctx, { sessionKey: KEY, order: "desc", types: ["tool_result", "tool_error"], limit: 400 });
+  const everywhere = await querySessionsEvents(ctx, { sessionKey: "*", since: T0 + 340 * 60_000, until: T0 + 360 * 60_000, limit: 100 });
+  const counts = await querySessionsEvents(ctx, { groupBy: ["type"] });
+  const brief = (page: Page) => page.events.map((e) => `${e.seq} ${e.type} ${JSON.stringify(e.payload)}`);
+  return {
+    payloads: events.map((e) => `${e.seq} ${e.type} ${JSON.stringify(e.payload)}`),
+    lastHour: lastHour.events.map((e) => `${e.seq} ${e.type}`),
+    newest: brief(newest),
+    everywhere: brief(everywhere),
+    counts: Object.fromEntries((counts.groups ?? []).map((g) => [String(g.key.type), g.count])),
+  };
+}
+
+describe("a transcript appended to", () => {
+  it("keeps its index, in a running server and in the next process (only what is new is read)", async () => {
+    const lines = session(720);
+    const path = store.transcript("main", "s1.jsonl", lines.slice(0, 1 + 3 * 700));
+    store.registry("main", { [KEY]: { sessionId: "s1", updatedAt: T0 + 721 * 60_000 } });
+    const running = app();
+    await allPages(running); // indexes it all
+    store.append("main", "s1.jsonl", lines.slice(1 + 3 * 700));
+    flushIndexes();
+    const size = statSync(path).size;
+    for (const ctx of [running, app(running.cacheDir)]) {
+      const workDone = newReadStats();
+      const page = await querySessionEvents({ ...ctx, workDone }, { sessionKey: KEY, since: T0 + 705 * 60_000, limit: 50 });
+      expect(page.events[0]!.seq).toBe(1 + 4 * 704 + 1); // the session start, then four events a turn
+      expect(workDone.bytesRead).toBeGreaterThan(0);
+      expect(workDone.bytesRead).toBeLessThan(size / 10);
+    }
+  });
+});
+
+describe("a transcript rewritten to the same size", () => {
+  for (const how of ["in place", "by rename", "in place, its modification time put back"] as const) {
+    it(`is read anew, ${how}, by a running server and by the next process`, async () => {
+      const path = store.transcript("main", "s1.jsonl", session(700));
+      const written = new Date(T0 + 701 * 60_000); // whole seconds: a time that can be put back exactly
+      utimesSync(path, written, written);
+      store.registry("main", { [KEY]: { sessionId: "s1", updatedAt: written.getTime() } });
+      expect(statSync(path).size).toBeGreaterThan(4 * 128 * 1024); // several index intervals
+
+      const running = app();
+      const before = await answers(running);
+      expect(before.payloads.join("\n")).toContain(SECRET);
+      expect(before.counts.tool_error).toBeUndefined();
+      flushIndexes(); // the index files a next process finds
+
+      // the key scrubbed, and one result turned into an error: `"isError":false` -> `"isError": true`
+      const original = readFileSync(path, "utf8");
+      const edited = original.replace(SECRET, SCRUBBED).replace('"isError":false', '"isError": true');
+      expect(edited.length).toBe(original.length);
+      if (how === "by rename") {
+        writeFileSync(`${path}.tmp`, edited);
+        renameSync(`${path}.tmp`, path);
+      } else writeFileSync(path, edited);
+      if (how === "in place, its modification time put back") utimesSync(path, written, written);
+
+      const truth = await answers(app()); // nothing cached
+      expect(truth.payloads.join("\n")).not.toContain(SECRET);
+      expect(truth.counts.tool_error).toBe(1);
+      expect(await answers(running)).toEqual(truth);
+      expect(await answers(app(running.cacheDir))).toEqual(truth);
+    });
+  }
+});
