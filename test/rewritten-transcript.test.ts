@@ -1,14 +1,12 @@
-import { mkdtempSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createAppContext, type AppContext } from "../src/app/context.js";
+import { appendFileSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import type { AppContext } from "../src/app/context.js";
 import type { Page } from "../src/contract/page.js";
 import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query.js";
 import { flushIndexes } from "../src/sources/index/index-store.js";
 import { newReadStats } from "../src/sources/session.js";
 import { assistantLine, header, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
-import { TempStateDir } from "./helpers/temp-store.js";
+import { allPages, storeWithCaches } from "./helpers/cache-dirs.js";
 
 /**
  * Transcripts are appended to, but a person may still edit one: scrub a leaked key with `sed -i`, or
@@ -21,24 +19,8 @@ const T0 = Date.parse("2026-03-03T03:00:00Z");
 const KEY = "agent:main:main";
 const SECRET = "sk-live-0123456789abcdef";
 const SCRUBBED = "sk-live-****************";
-let store: TempStateDir;
-let cacheDirs: string[];
-
-beforeEach(() => {
-  store = new TempStateDir();
-  cacheDirs = [];
-});
-afterEach(() => {
-  store.remove();
-  for (const dir of cacheDirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** An app context as the server makes it, over its own cache dir (a new one, or one an earlier "process" left). */
-function app(cacheDir = mkdtempSync(join(tmpdir(), "rewrite-cache-"))): AppContext & { cacheDir: string } {
-  cacheDirs.push(cacheDir);
-  const ctx = createAppContext({ store: store.root, clearance: "confidential" }, { SESSION_EVENTS_CACHE_DIR: cacheDir, SESSION_EVENTS_CURSOR_SECRET: "rewrite-secret" });
-  return { ...ctx, cacheDir };
-}
+const fixture = storeWithCaches();
+const app = fixture.app;
 
 /** Turns a minute apart (user, a tool call, its result), long enough for an index of several intervals. */
 function session(turns: number): Array<Record<string, unknown>> {
@@ -53,20 +35,9 @@ function session(turns: number): Array<Record<string, unknown>> {
   return lines;
 }
 
-async function allPages(ctx: AppContext): Promise<Page["events"]> {
-  const events: Page["events"] = [];
-  let cursor: string | undefined;
-  for (;;) {
-    const page = await querySessionEvents(ctx, { sessionKey: KEY, limit: 200, cursor });
-    events.push(...page.events);
-    if (!page.hasMore) return events;
-    cursor = page.nextCursor;
-  }
-}
-
-/** What a query gives: every event's payload, the last hour's first page, and the counts by type. */
+/** What users ask: every event, the last hour, the newest results, a window over every session, counts by type. */
 async function answers(ctx: AppContext) {
-  const events = await allPages(ctx);
+  const events = await allPages(ctx, KEY, 200);
   const lastHour = await querySessionEvents(ctx, { sessionKey: KEY, since: T0 + 600 * 60_000, limit: 20 });
   const newest = await querySessionEvents(ctx, { sessionKey: KEY, order: "desc", types: ["tool_result", "tool_error"], limit: 400 });
   const everywhere = await querySessionsEvents(ctx, { sessionKey: "*", since: T0 + 340 * 60_000, until: T0 + 360 * 60_000, limit: 100 });
@@ -84,11 +55,11 @@ async function answers(ctx: AppContext) {
 describe("a transcript appended to", () => {
   it("keeps its index, in a running server and in the next process (only what is new is read)", async () => {
     const lines = session(720);
-    const path = store.transcript("main", "s1.jsonl", lines.slice(0, 1 + 3 * 700));
-    store.registry("main", { [KEY]: { sessionId: "s1", updatedAt: T0 + 721 * 60_000 } });
+    const path = fixture.store.transcript("main", "s1.jsonl", lines.slice(0, 1 + 3 * 700));
+    fixture.store.registry("main", { [KEY]: { sessionId: "s1", updatedAt: T0 + 721 * 60_000 } });
     const running = app();
-    await allPages(running); // indexes it all
-    store.append("main", "s1.jsonl", lines.slice(1 + 3 * 700));
+    await allPages(running, KEY, 200); // indexes it all
+    fixture.store.append("main", "s1.jsonl", lines.slice(1 + 3 * 700));
     flushIndexes();
     const size = statSync(path).size;
     for (const ctx of [running, app(running.cacheDir)]) {
@@ -104,10 +75,10 @@ describe("a transcript appended to", () => {
 describe("a transcript rewritten to the same size", () => {
   for (const how of ["in place", "by rename", "in place, its modification time put back"] as const) {
     it(`is read anew, ${how}, by a running server and by the next process`, async () => {
-      const path = store.transcript("main", "s1.jsonl", session(700));
+      const path = fixture.store.transcript("main", "s1.jsonl", session(700));
       const written = new Date(T0 + 701 * 60_000); // whole seconds: a time that can be put back exactly
       utimesSync(path, written, written);
-      store.registry("main", { [KEY]: { sessionId: "s1", updatedAt: written.getTime() } });
+      fixture.store.registry("main", { [KEY]: { sessionId: "s1", updatedAt: written.getTime() } });
       expect(statSync(path).size).toBeGreaterThan(4 * 128 * 1024); // several index intervals
 
       const running = app();
@@ -134,3 +105,24 @@ describe("a transcript rewritten to the same size", () => {
     });
   }
 });
+
+describe("an edit in place while the agent appends", () => {
+  it("gives a walk's next page the text the file now holds (not the lines the server kept for it)", async () => {
+    const path = fixture.store.transcript("main", "s1.jsonl", session(300));
+    fixture.store.registry("main", { [KEY]: { sessionId: "s1", updatedAt: T0 + 301 * 60_000 } });
+    const running = app();
+    // the session's start and 10 turns of 4 events: the server read on to the 11th turn's question to
+    // know there is more, and keeps that line for the next page
+    const first = await querySessionEvents(running, { sessionKey: KEY, limit: 41 });
+    expect(first.events.at(-1)!.payload.toolCallId).toBe("c9");
+    // that question asked again in capitals (the same size), and a line appended
+    const question = '"question 10 ';
+    writeFileSync(path, readFileSync(path, "utf8").replace(question, question.toUpperCase()));
+    appendFileSync(path, `${JSON.stringify(userLine(T0 + 302 * 60_000, "one more"))}\n`);
+    const second = await querySessionEvents(running, { sessionKey: KEY, limit: 100, cursor: first.nextCursor });
+    const texts = second.events.map((e) => String(e.payload.text ?? ""));
+    expect(texts.some((t) => t.startsWith(question.slice(1).toUpperCase()))).toBe(true);
+    expect(texts.some((t) => t.startsWith(question.slice(1)))).toBe(false);
+  });
+});
+

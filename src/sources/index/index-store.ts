@@ -117,6 +117,9 @@ export class IndexStore {
       }
       const moved = checked.holder === now.holder && checked.end !== now.end;
       if (moved && (entry.index.end === 0 || read.fingerprint(entry.index.end) === entry.index.print)) {
+        // (an append, most likely; but the lines kept for the next page are read again, in case it was
+        // also an edit in place: no event's text then outlives the file's)
+        this.dropRun(read.id);
         this.remember(read.id, { ...entry, checked: now });
         return entry.index;
       }
