@@ -6,7 +6,9 @@ import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query
 import { flushIndexes } from "../src/sources/index/index-store.js";
 import { newReadStats } from "../src/sources/session.js";
 import { assistantLine, header, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
+import { AgentDatabaseWriter } from "../scripts/agent-database.js";
 import { allPages, storeWithCaches } from "./helpers/cache-dirs.js";
+import { agentDatabasePathIn } from "./helpers/fixture-sessions.js";
 
 /**
  * Transcripts are appended to, but a person may still edit one: scrub a leaked key with `sed -i`, or
@@ -123,6 +125,32 @@ describe("an edit in place while the agent appends", () => {
     const texts = second.events.map((e) => String(e.payload.text ?? ""));
     expect(texts.some((t) => t.startsWith(question.slice(1).toUpperCase()))).toBe(true);
     expect(texts.some((t) => t.startsWith(question.slice(1)))).toBe(false);
+  });
+});
+
+describe("an agent database put in place of another", () => {
+  it("is read anew, though the session holds as many rows as before", async () => {
+    const path = agentDatabasePathIn(fixture.store, "main");
+    const writeDatabase = (file: string, edit: (line: string, i: number) => string) => {
+      const db = new AgentDatabaseWriter(file);
+      db.node({ key: KEY, entry: { sessionId: "s1", updatedAt: T0 + 701 * 60_000 } });
+      db.append("s1", session(700).map((line, i) => edit(JSON.stringify(line), i)));
+      db.close();
+    };
+    writeDatabase(path, (line) => line);
+    const running = app();
+    const before = await answers(running);
+    expect(before.payloads.join("\n")).toContain(SECRET);
+    flushIndexes();
+    // a copy restored over it: the key scrubbed, a result turned into an error, as many rows
+    const result = 3 + 3 * 100; // turn 100's tool result
+    writeDatabase(`${path}.restored`, (line, i) => line.replace(SECRET, SCRUBBED).replace('"isError":false', i === result ? '"isError":true' : "$&"));
+    renameSync(`${path}.restored`, path);
+    const truth = await answers(app());
+    expect(truth.payloads.join("\n")).not.toContain(SECRET);
+    expect(truth.counts.tool_error).toBe(1);
+    expect(await answers(running)).toEqual(truth);
+    expect(await answers(app(running.cacheDir))).toEqual(truth);
   });
 });
 

@@ -113,8 +113,9 @@ function apply(path: string, t: Transcript, change: Change): void {
 const texts = (all: string[]) => all.map((event) => event.replace(/^(\S+) \d+ /, "$1 ")).sort();
 
 /** What a user asks of a session and of the store, reduced to what must come out the same. */
+const brief = (events: Page["events"]) => events.map((e) => `${e.session} ${e.seq} ${e.type} ${JSON.stringify(e.payload)}`);
+
 async function answers(ctx: AppContext, t: Transcript) {
-  const brief = (events: Page["events"]) => events.map((e) => `${e.session} ${e.seq} ${e.type} ${JSON.stringify(e.payload)}`);
   const window = { since: T0 + Math.floor(t.turns * 0.8) * 60_000 };
   const counts = async (input: Parameters<typeof querySessionsEvents>[1]) =>
     Object.fromEntries(((await querySessionsEvents(ctx, input)).groups ?? []).map((g) => [`${g.key.session} ${g.key.type}`, g.count]));
@@ -142,9 +143,16 @@ describe("the cache, while a transcript changes under it", () => {
         await answers(running, t); // indexes it, keeps lines and rollups
         let unseen: Change[] = []; // the changes made since the caches were last asked
         let unseenEdit = false; // the cache may have missed an edit, and does until the file is replaced
+        // a walk the running server began before the changes, to be followed to its end after them
+        let walk = await querySessionEvents(running, { sessionKey: KEY, limit: 150 });
         const look = async () => {
           await sleep(30); // the running server's watcher hears of the change
           const truth = await answers(app(), t);
+          // its cursor works whatever changed; with only lines added, it gives each event exactly once
+          const walked = brief([...walk.events, ...(await allPages(running, KEY, 150, walk.nextCursor))]);
+          if (!unseenEdit && unseen.every((change) => change.kind === "append" || change.kind === "tear" || change.kind === "touch")) {
+            expect(walked, JSON.stringify(unseen)).toEqual(truth.all);
+          }
           // What the cache cannot tell (README): an edit in place that keeps its size, and an append, both
           // since the last query, look like an append alone. Then only the events' text is promised.
           if (unseen.length > 1 && unseen.some((change) => change.kind === "edit" && !change.byRename)) unseenEdit = true;
@@ -153,6 +161,7 @@ describe("the cache, while a transcript changes under it", () => {
           flushIndexes();
           expect(promised(await answers(app(running.cacheDir), t)), JSON.stringify(unseen)).toEqual(promised(truth));
           unseen = [];
+          walk = await querySessionEvents(running, { sessionKey: KEY, limit: 150 });
         };
         for (const [i, [step, looked]] of steps.entries()) {
           apply(path, t, step);

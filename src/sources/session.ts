@@ -161,7 +161,7 @@ export interface TranscriptRead {
   stamp(): TranscriptStamp;
   /** A digest of the content before `at`: equal digests mean the prefix is the one indexed before. */
   fingerprint(at: number): string;
-  /** A cheap stamp of the whole transcript's current state (file size and time, last row): equal means unchanged. */
+  /** A cheap stamp of the whole transcript's current state (a file's inode, size and times; a database's inode and last row): equal means unchanged. */
   version(): string;
   /** The raw text of the first line, if any (a cheap look at where the transcript starts). */
   firstLine(): string | undefined;

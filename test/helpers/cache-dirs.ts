@@ -40,10 +40,10 @@ export function storeWithCaches(): { readonly store: TempStateDir; app(cacheDir?
   };
 }
 
-/** Every event of one session, following nextCursor from the first page. */
-export async function allPages(ctx: AppContext, sessionKey: string, limit: number): Promise<Page["events"]> {
+/** Every event of one session, following nextCursor from the first page (or from `cursor`). */
+export async function allPages(ctx: AppContext, sessionKey: string, limit: number, from?: string): Promise<Page["events"]> {
   const events: Page["events"] = [];
-  let cursor: string | undefined;
+  let cursor = from;
   for (let i = 0; i < 10_000; i++) {
     const page = await querySessionEvents(ctx, { sessionKey, limit, cursor });
     events.push(...page.events);

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { SessionInfo, SessionListing, SessionSource, TranscriptRead, TranscriptStamp } from "../session.js";
 import type { RawLine } from "../transcript/transcript-events.js";
@@ -225,21 +226,29 @@ class DatabaseRead implements TranscriptRead {
   }
 
   end(): number {
-    return Number(this.version());
+    return this.query((db) => {
+      const row = db.prepare("SELECT MAX(seq) AS seq FROM transcript_events WHERE session_id = ?").get(this.sessionId) as { seq: number | null };
+      return row.seq === null ? 0 : row.seq + 1;
+    });
   }
 
   stamp(): TranscriptStamp {
-    // rows are only ever added: the end alone tells
-    return { end: this.end(), holder: this.path, changed: "" };
+    // rows are only ever added, so the end tells what changed, but for another database put in place of
+    // this one (a restored copy)
+    return { end: this.end(), holder: this.holder(), changed: "" };
   }
 
   version(): string {
-    return String(
-      this.query((db) => {
-        const row = db.prepare("SELECT MAX(seq) AS seq FROM transcript_events WHERE session_id = ?").get(this.sessionId) as { seq: number | null };
-        return row.seq === null ? 0 : row.seq + 1;
-      }),
-    );
+    return `${this.holder()}:${this.end()}`;
+  }
+
+  /** The database file's inode ("missing" when it is gone). */
+  private holder(): string {
+    try {
+      return String(statSync(this.path).ino);
+    } catch {
+      return "missing";
+    }
   }
 
   firstLine(): string | undefined {
