@@ -108,6 +108,23 @@ describe("a transcript rewritten to the same size", () => {
   }
 });
 
+describe("an edit in place during a transcript's first read", () => {
+  it("is seen by the next query (the index is checked against the file as it was when the read began)", async () => {
+    const path = fixture.store.transcript("main", "s1.jsonl", session(700));
+    fixture.store.registry("main", { [KEY]: { sessionId: "s1", updatedAt: T0 + 701 * 60_000 } });
+    const running = app();
+    const [session1] = await running.listSessions();
+    const read = session1!.events({ stats: newReadStats() })[Symbol.asyncIterator]();
+    for (let i = 0; i < 100; i++) await read.next(); // the read is under way, its index not yet saved
+    const original = readFileSync(path, "utf8");
+    writeFileSync(path, original.replace(SECRET, SCRUBBED).replace('"isError":false', '"isError": true'));
+    while (!(await read.next()).done); // it reads on to the end (partly the old file, partly the new) and saves its index
+    const truth = await answers(app());
+    expect(truth.counts.tool_error).toBe(1);
+    expect(await answers(running)).toEqual(truth);
+  });
+});
+
 describe("an edit in place while the agent appends", () => {
   it("gives a walk's next page the text the file now holds (not the lines the server kept for it)", async () => {
     const path = fixture.store.transcript("main", "s1.jsonl", session(300));

@@ -1,4 +1,4 @@
-import type { ReadOptions, SourceEvent, TranscriptRead } from "../session.js";
+import type { ReadOptions, SourceEvent, TranscriptRead, TranscriptStamp } from "../session.js";
 import type { NormalizerState } from "../transcript/normalize.js";
 import { LineProcessor, type RawLine, type RegistryEnd, type TranscriptIdentity } from "../transcript/transcript-events.js";
 import { TURN, type Turn } from "../transcript/turns.js";
@@ -32,7 +32,6 @@ type Read = {
  */
 export function* eventsForward(r: Read, fromLastInterval = false): Generator<SourceEvent | Turn> {
   const now = r.read.stamp();
-  const end = now.end;
   const index = r.indexes.load(r.read, now);
   const types = r.options.types;
   let i = fromLastInterval ? index.intervals.length - 1 : startInterval(index, r.options.skipBefore);
@@ -58,7 +57,7 @@ export function* eventsForward(r: Read, fromLastInterval = false): Generator<Sou
     i = intervalOf(index, from);
   }
   try {
-    yield* readOn(r, index, i, from, processor, types, recorder, end);
+    yield* readOn(r, index, i, from, processor, types, recorder, now);
   } finally {
     recorder.save(processor);
   }
@@ -77,8 +76,8 @@ function* readOn(
   startProcessor: LineProcessor,
   types: ReadOptions["types"],
   recorder: RunRecorder,
-  /** The transcript's end when the index was loaded. */
-  seenEnd: number,
+  /** The transcript when the index was loaded. */
+  seen: TranscriptStamp,
 ): Generator<SourceEvent | Turn> {
   let i = start;
   let from = startFrom;
@@ -100,7 +99,7 @@ function* readOn(
     from = index.intervals[i]!.at;
   }
   if (from < index.end) yield* readRange(r, processor, from, index.end, recorder);
-  yield* pastTheIndex(r, index, processor, seenEnd, recorder);
+  yield* pastTheIndex(r, index, processor, seen, recorder);
 }
 
 /** The interval a position falls in. */
@@ -176,7 +175,8 @@ function* pastTheIndex(
   r: Read,
   index: TranscriptIndex,
   processor: LineProcessor,
-  seenEnd?: number,
+  /** The transcript as it was before this read began (what the index extended here is checked against next). */
+  seen: TranscriptStamp,
   /** Records the lines read here too: a page that stops in them leaves them for the next page. */
   recorder?: RunRecorder,
 ): Generator<SourceEvent | Turn> {
@@ -186,7 +186,7 @@ function* pastTheIndex(
     // A transcript that ended at the index's end a moment ago is not opened again to find nothing (most
     // reads of a walk's pages): a line written since shows as growth once the read is done, as it does
     // after any read that reached the end.
-    if (seenEnd === index.end) r.read.readThrough(index.end);
+    if (seen.end === index.end) r.read.readThrough(index.end);
     else {
       for (const line of r.read.lines(index.end, undefined, r.options.wholeLines)) {
         if (line === TURN) {
@@ -204,9 +204,9 @@ function* pastTheIndex(
       const extended = extender.result(() => processor.normalizer.snapshot(), "");
       extended.print = r.read.fingerprint(extended.end);
       // a rollup only for an index that reaches the transcript's end (no half line after it)
-      const now = r.read.stamp();
-      const version = r.counting && now.end === extended.end ? r.read.version() : undefined;
-      r.indexes.save(extended, now, version);
+      const version = r.counting && r.read.end() === extended.end ? r.read.version() : undefined;
+      // (checked as it was before the read: a rewrite during a long first read shows as a change next time)
+      r.indexes.save(extended, seen, version);
     } else if (r.counting && index.end > 0 && r.read.end() === index.end) {
       r.indexes.ensureRollup(index, r.read.version());
     }
@@ -273,7 +273,8 @@ export function* eventsForCounting(
       return;
     }
   }
-  const index = r.indexes.load(r.read);
+  const seen = r.read.stamp();
+  const index = r.indexes.load(r.read, seen);
   r.indexes.withGroups(index); // without them (their file was replaced meanwhile) each interval is read instead
   const types = r.options.types;
   const since = window.since ?? Number.NEGATIVE_INFINITY;
@@ -291,7 +292,7 @@ export function* eventsForCounting(
     if (inside && interval.groups) yield { summary: interval.groups, skipped: interval.skipped.length };
     else yield* readRange(r, new LineProcessor(r.identity, r.options, interval.state), interval.at, intervalEnd(index, i));
   }
-  yield* pastTheIndex(r, index, new LineProcessor(r.identity, r.options, index.endState));
+  yield* pastTheIndex(r, index, new LineProcessor(r.identity, r.options, index.endState), seen);
 }
 
 /**
