@@ -8,7 +8,7 @@ import { createInterface } from "node:readline";
 import ndjson from "ndjson";
 import { readLines } from "../src/sources/transcript/line-reader.js";
 import { withTurns } from "../src/sources/transcript/turns.js";
-import { markdownTable, timeRuns } from "./stats.js";
+import { markdownTable, median, timeRuns } from "./stats.js";
 
 function sampleLine(i: number): string {
   const ts = new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString();
@@ -74,18 +74,22 @@ export async function benchLineReaders(dir: string, targetBytes: number, runs: n
     ["node:readline + JSON.parse", withReadline],
     ["line-reader.ts (byte offsets) + JSON.parse", withLineReader],
   ];
-  const rows: string[][] = [];
-  let baseline = 0;
   for (const [name, read] of readers) {
     const count = await read(file.path);
     if (count !== file.lines) throw new Error(`${name} read ${count} lines, expected ${file.lines}`);
-    const timing = await timeRuns(runs, () => read(file.path));
-    if (!baseline) baseline = timing.medianMs;
-    const mbps = file.bytes / 1e6 / (timing.medianMs / 1000);
-    rows.push([name, timing.medianMs.toFixed(0), mbps.toFixed(0), `${(baseline / timing.medianMs).toFixed(2)}x`]);
   }
+  // in rounds, each reader once in turn, so a slow stretch of the machine falls on all of them alike
+  const times = readers.map((): number[] => []);
+  for (let round = 0; round < runs; round++) {
+    for (const [i, [, read]] of readers.entries()) times[i]!.push((await timeRuns(1, () => read(file.path))).medianMs);
+  }
+  const medians = times.map(median);
+  const rows = readers.map(([name], i) => {
+    const mbps = file.bytes / 1e6 / (medians[i]! / 1000);
+    return [name, medians[i]!.toFixed(0), mbps.toFixed(0), `${(medians[0]! / medians[i]!).toFixed(2)}x`];
+  });
   return [
-    `Line readers on one ${(file.bytes / 1e6).toFixed(0)} MB JSONL file (${file.lines} lines), median of ${runs} runs:`,
+    `Line readers on one ${(file.bytes / 1e6).toFixed(0)} MB JSONL file (${file.lines} lines), median of ${runs} runs, in rounds (each reader once in turn):`,
     "",
     markdownTable(["reader", "median ms", "MB/s", "speed vs ndjson"], rows),
   ].join("\n");
