@@ -1,10 +1,12 @@
 import { appendFileSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { AppContext } from "../src/app/context.js";
 import type { Page } from "../src/contract/page.js";
 import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query.js";
-import { flushIndexes } from "../src/sources/index/index-store.js";
+import { flushIndexes, IndexStore } from "../src/sources/index/index-store.js";
 import { newReadStats } from "../src/sources/session.js";
+import { FileRead } from "../src/sources/transcript/file-read.js";
 import { assistantLine, header, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
 import { AgentDatabaseWriter } from "../scripts/agent-database.js";
 import { allPages, storeWithCaches } from "./helpers/cache-dirs.js";
@@ -168,6 +170,33 @@ describe("an agent database put in place of another", () => {
     expect(truth.counts.tool_error).toBe(1);
     expect(await answers(running)).toEqual(truth);
     expect(await answers(app(running.cacheDir))).toEqual(truth);
+  });
+});
+
+describe("a file system that gives a file another inode number each time it is looked at", () => {
+  /** A transcript read as such a file system shows it. */
+  class NewInodeEachLook extends FileRead {
+    private looks = 0;
+    override stamp() {
+      const stamp = super.stamp();
+      return { ...stamp, holder: `${stamp.holder}-${this.looks++}` };
+    }
+  }
+
+  it("keeps an unchanged transcript's index, and still reads anew one put in its place", async () => {
+    const path = fixture.store.transcript("main", "s1.jsonl", session(700));
+    fixture.store.registry("main", { [KEY]: { sessionId: "s1", updatedAt: T0 + 701 * 60_000 } });
+    const { cacheDir } = app();
+    await allPages(app(cacheDir), KEY, 200); // indexes it
+    flushIndexes();
+    const load = () => new IndexStore(join(cacheDir, "index")).load(new NewInodeEachLook(dirname(path), path));
+    const kept = load();
+    expect(kept.end).toBe(statSync(path).size);
+    expect(kept.intervals.length).toBeGreaterThan(1);
+    // the very same bytes, saved by rename: another file, whatever its inode number says
+    writeFileSync(`${path}.tmp`, readFileSync(path));
+    renameSync(`${path}.tmp`, path);
+    expect(load().end).toBe(0);
   });
 });
 
