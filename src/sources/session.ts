@@ -137,9 +137,10 @@ export type SessionListing = { sessions: SessionInfo[]; warnings: string[] };
 /**
  * A transcript as it is now: its end; `holder`, what holds it (a file's inode: a file put in its place
  * has another); `changed`, when that last changed (a file's modification and change times). Appending
- * moves the end; a rewrite that keeps the end leaves `changed` to tell.
+ * moves the end; a rewrite that keeps the end leaves `changed` to tell. `changedTells`: `changed` alone
+ * tells this file from any other (times finer than a second: no file put in its place can have them).
  */
-export type TranscriptStamp = { end: number; holder: string; changed: string };
+export type TranscriptStamp = { end: number; holder: string; changed: string; changedTells?: boolean };
 
 /**
  * Access to one transcript's raw lines by position (byte offset in a file, row seq in a database),

@@ -111,9 +111,9 @@ export class IndexStore {
     const entry = this.memory.get(read.id) ?? this.fromDisk(read.id);
     if (entry && entry.index.end <= now.end) {
       const { checked } = entry;
-      // (a file's times tell it too: one put in its place cannot have them, and some file systems give
-      // a file a new inode number when it is looked at again)
-      const sameHolder = checked.holder === now.holder || now.changed !== "";
+      // (fine-grained times tell a file too, and some file systems give a file a new inode number when
+      // it is looked at again)
+      const sameHolder = checked.holder === now.holder || now.changedTells === true;
       if (sameHolder && checked.end === now.end && checked.changed === now.changed) {
         this.remember(read.id, entry);
         return entry.index;

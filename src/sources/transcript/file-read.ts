@@ -60,8 +60,10 @@ export class FileRead implements TranscriptRead {
 
   stamp(): TranscriptStamp {
     const info = this.stat();
+    if (!info) return { end: 0, holder: "missing", changed: "" };
     // (the change time too: a tool that restores the modification time after an edit cannot restore it)
-    return info ? { end: info.size, holder: String(info.ino), changed: `${info.mtimeMs}:${info.ctimeMs}` } : { end: 0, holder: "missing", changed: "" };
+    const changedTells = info.mtimeMs % 1000 !== 0 && info.ctimeMs % 1000 !== 0;
+    return { end: info.size, holder: String(info.ino), changed: `${info.mtimeMs}:${info.ctimeMs}`, changedTells };
   }
 
   version(): string {
