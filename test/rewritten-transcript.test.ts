@@ -46,12 +46,12 @@ async function answers(ctx: AppContext) {
   const newest = await querySessionEvents(ctx, { sessionKey: KEY, order: "desc", types: ["tool_result", "tool_error"], limit: 400 });
   const everywhere = await querySessionsEvents(ctx, { sessionKey: "*", since: T0 + 340 * 60_000, until: T0 + 360 * 60_000, limit: 100 });
   const counts = await querySessionsEvents(ctx, { groupBy: ["type"] });
-  const brief = (page: Page) => page.events.map((e) => `${e.seq} ${e.type} ${JSON.stringify(e.payload)}`);
+  const brief = (of: Page["events"]) => of.map((e) => `${e.seq} ${e.type} ${JSON.stringify(e.payload)}`);
   return {
-    payloads: events.map((e) => `${e.seq} ${e.type} ${JSON.stringify(e.payload)}`),
+    payloads: brief(events),
     lastHour: lastHour.events.map((e) => `${e.seq} ${e.type}`),
-    newest: brief(newest),
-    everywhere: brief(everywhere),
+    newest: brief(newest.events),
+    everywhere: brief(everywhere.events),
     counts: Object.fromEntries((counts.groups ?? []).map((g) => [String(g.key.type), g.count])),
   };
 }
@@ -187,8 +187,9 @@ describe("a file system that gives a file another inode number each time it is l
   it("keeps an unchanged transcript's index, and still reads anew one put in its place", async () => {
     const path = fixture.store.transcript("main", "s1.jsonl", session(700));
     fixture.store.registry("main", { [KEY]: { sessionId: "s1", updatedAt: T0 + 701 * 60_000 } });
-    const { cacheDir } = app();
-    await allPages(app(cacheDir), KEY, 200); // indexes it
+    const first = app();
+    await allPages(first, KEY, 200); // indexes it
+    const { cacheDir } = first;
     flushIndexes();
     const load = (coarse = false) => {
       const read = new NewInodeEachLook(dirname(path), path);
