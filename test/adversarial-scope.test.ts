@@ -4,8 +4,6 @@
  * and world B (only the sessions the caller may see), and the two answers (page or error, cursor
  * included) must be identical, byte for byte. Then cursors: minted elsewhere, or tampered with.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,6 +17,7 @@ import { cleanEnv, connectServer, ensureBuilt, type Connected } from "./helpers/
 import { contextFor } from "./helpers/context.js";
 import { assistantLine, header, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
 import { TempStateDir } from "./helpers/temp-store.js";
+import { removeCacheDir, tempCacheDir } from "./helpers/temp-cache.js";
 
 const T0 = Date.parse("2026-07-01T10:00:00Z");
 const NOW = T0 + 3_600_000;
@@ -366,7 +365,7 @@ describe("over MCP stdio (built server)", () => {
 
   beforeAll(async () => {
     ensureBuilt();
-    cache = mkdtempSync(join(tmpdir(), "adv-scope-cache-"));
+    cache = tempCacheDir("adv-scope-cache");
     server = await connectServer(["--store", worldA.root, "--caller", "agent:main:subagent:child", "--scope", "self"], cleanEnv({
       SESSION_EVENTS_CACHE_DIR: cache,
       SESSION_EVENTS_CURSOR_SECRET: "mcp-secret-0123456789",
@@ -374,7 +373,7 @@ describe("over MCP stdio (built server)", () => {
   }, 180_000);
   afterAll(async () => {
     await server?.close();
-    rmSync(cache, { recursive: true, force: true });
+    removeCacheDir(cache);
   });
 
   it("an invisible key, id or spawnedBy gets the very isError text a nonexistent one gets", async () => {

@@ -2,8 +2,7 @@
  * The cache dir forgets sources that are gone (sources/cache-prune.ts): indexes, rollups and registry
  * copies of transcripts and stores removed since, once a day; what is still in use stays and answers.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createAppContext } from "../src/app/context.js";
@@ -13,6 +12,7 @@ import { readFirstLine } from "../src/sources/cache-file.js";
 import { flushIndexes, ROLLUPS_VERSION } from "../src/sources/index/index-store.js";
 import { conversation } from "./helpers/pi-lines.js";
 import { TempStateDir } from "./helpers/temp-store.js";
+import { removeCacheDir, tempCacheDir } from "./helpers/temp-cache.js";
 
 const T0 = Date.parse("2026-04-01T08:00:00Z");
 let kept: TempStateDir;
@@ -22,10 +22,11 @@ let cache: string;
 beforeEach(() => {
   kept = new TempStateDir();
   gone = new TempStateDir();
-  cache = mkdtempSync(join(tmpdir(), "prune-cache-"));
+  cache = tempCacheDir("prune-cache");
 });
 afterEach(() => {
-  for (const dir of [kept.root, gone.root, cache]) rmSync(dir, { recursive: true, force: true });
+  for (const dir of [kept.root, gone.root]) rmSync(dir, { recursive: true, force: true });
+  removeCacheDir(cache);
 });
 
 const context = (store: TempStateDir) =>

@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { SessionEvent } from "../src/contract/event.js";
@@ -13,6 +12,7 @@ import { openStore } from "../src/sources/open-store.js";
 import { newReadStats, type ReadStats } from "../src/sources/session.js";
 import { assistantLine, header, modelChangeLine, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
 import { TempStateDir } from "./helpers/temp-store.js";
+import { removeCacheDir, tempCacheDir } from "./helpers/temp-cache.js";
 
 const T0 = Date.parse("2026-03-10T22:00:00Z");
 let store: TempStateDir;
@@ -20,7 +20,7 @@ let cache: string;
 
 beforeEach(() => {
   store = new TempStateDir();
-  cache = mkdtempSync(join(tmpdir(), "group-cache-"));
+  cache = tempCacheDir("group-cache");
   const tools = ["exec", "read", "web_fetch"];
   for (const [n, id] of ["a", "b", "c"].entries()) {
     const lines: Array<Record<string, unknown> | string> = [header(id, T0 + n * 1000)];
@@ -43,7 +43,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   store.remove();
-  rmSync(cache, { recursive: true, force: true });
+  removeCacheDir(cache);
 });
 
 function context(

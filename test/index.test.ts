@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, statSync, writeFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { dirname, join } from "node:path";
@@ -18,6 +17,7 @@ import { withTurns } from "../src/sources/transcript/turns.js";
 import { transcriptEvents } from "../src/sources/transcript/transcript-events.js";
 import { assistantLine, header, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
 import { TempStateDir } from "./helpers/temp-store.js";
+import { removeCacheDir, tempCacheDir } from "./helpers/temp-cache.js";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");
 const HOUR = 3_600_000;
@@ -26,11 +26,11 @@ let cache: string;
 
 beforeEach(() => {
   store = new TempStateDir();
-  cache = mkdtempSync(join(tmpdir(), "index-cache-"));
+  cache = tempCacheDir("index-cache");
 });
 afterEach(() => {
   store.remove();
-  rmSync(cache, { recursive: true, force: true });
+  removeCacheDir(cache);
 });
 
 /** A long session: turns a minute apart, each a user line, an assistant tool call and its result (every `errorEvery`th an error). */
@@ -123,7 +123,7 @@ describe("the transcript index", () => {
     store.registry("main", { "agent:main:long": { sessionId: "long", updatedAt: T0 + 700 * 60_000 } });
     const [upToUntil, descSince] = [queries[4]!, queries[5]!];
     const skippedPerPage = (pages: Page[]) => pages.map((p) => p.skippedLines);
-    const freshDir = mkdtempSync(join(tmpdir(), "index-fresh-"));
+    const freshDir = tempCacheDir("index-fresh");
     try {
       const expected = await walk(context(1 << 30, freshDir), descSince);
       // an index of small stretches that stops partway (a walk up to `until`), written to the cache when the walk ends ...
@@ -134,7 +134,7 @@ describe("the transcript index", () => {
       expect(skippedPerPage(mixed)).toEqual(skippedPerPage(expected));
       expect(mixed.flatMap((p) => p.events.map((e) => e.id))).toEqual(expected.flatMap((p) => p.events.map((e) => e.id)));
     } finally {
-      rmSync(freshDir, { recursive: true, force: true });
+      removeCacheDir(freshDir);
     }
   });
 

@@ -1,6 +1,5 @@
 import fc from "fast-check";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { IndexStore } from "../src/sources/index/index-store.js";
@@ -11,6 +10,7 @@ import { transcriptPathOf } from "../src/sources/openclaw/transcript-files.js";
 import type { SessionInfo } from "../src/sources/session.js";
 import { conversation } from "./helpers/pi-lines.js";
 import { TempStateDir } from "./helpers/temp-store.js";
+import { removeCacheDir, tempCacheDir } from "./helpers/temp-cache.js";
 
 /** Registry copies (registry-file.ts): slim entries, kept in the cache dir for the next process. */
 
@@ -83,13 +83,13 @@ describe("RegistryFileReader with a cache dir", () => {
   ];
   beforeEach(() => {
     store = new TempStateDir();
-    cache = mkdtempSync(join(tmpdir(), "session-events-copies-"));
+    cache = tempCacheDir("session-events-copies");
     path = join(store.sessionsDir("main"), "sessions.json");
     store.registry("main", registry);
   });
   afterEach(() => {
     store.remove();
-    rmSync(cache, { recursive: true, force: true });
+    removeCacheDir(cache);
   });
 
   it("leaves a slim copy in the cache dir (not in the store) that the next process reads instead of the registry", async () => {

@@ -3,13 +3,12 @@
  * the quick start work, every store kind is in them, and test/global/store-integrity.ts proves
  * afterwards that none of it wrote a byte or created a file there.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query.js";
 import { cleanEnv, connectServer, ensureBuilt, PROJECT_ROOT, runCli } from "./helpers/built-server.js";
 import { contextFor } from "./helpers/context.js";
+import { removeCacheDir, tempCacheDir } from "./helpers/temp-cache.js";
 
 const STATE = join(PROJECT_ROOT, "examples", "openclaw-state");
 const WORKSPACE = join(PROJECT_ROOT, "examples", "clawjs-workspace");
@@ -17,9 +16,9 @@ let cacheDir: string;
 
 beforeAll(() => {
   ensureBuilt();
-  cacheDir = mkdtempSync(join(tmpdir(), "sample-cache-"));
+  cacheDir = tempCacheDir("sample-cache");
 }, 180_000);
-afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
+afterAll(() => removeCacheDir(cacheDir));
 
 describe("the sample stores", () => {
   it("hold every store kind, an earlier generation, a spawn tree, and the odd lines a real store has", async () => {

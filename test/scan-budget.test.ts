@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { SessionsEventsInput } from "../src/contract/query-input.js";
@@ -11,6 +10,7 @@ import { openStore } from "../src/sources/open-store.js";
 import { newReadStats, type ReadStats } from "../src/sources/session.js";
 import { conversation } from "./helpers/pi-lines.js";
 import { TempStateDir } from "./helpers/temp-store.js";
+import { removeCacheDir, tempCacheDir } from "./helpers/temp-cache.js";
 
 const T0 = Date.parse("2026-05-05T05:00:00Z");
 let store: TempStateDir;
@@ -18,11 +18,11 @@ let cache: string;
 
 beforeEach(() => {
   store = new TempStateDir();
-  cache = mkdtempSync(join(tmpdir(), "budget-cache-"));
+  cache = tempCacheDir("budget-cache");
 });
 afterEach(() => {
   store.remove();
-  rmSync(cache, { recursive: true, force: true });
+  removeCacheDir(cache);
 });
 
 function context(scanBudgetBytes: number | undefined): QueryContext & { workDone: ReadStats } {

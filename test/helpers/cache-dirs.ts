@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, beforeEach } from "vitest";
 import { createAppContext, type AppContext } from "../../src/app/context.js";
 import type { Page } from "../../src/contract/page.js";
 import { querySessionEvents } from "../../src/engine/run-query.js";
+import { removeCacheDir, tempCacheDir } from "./temp-cache.js";
 import { TempStateDir } from "./temp-store.js";
 
 export type AppOnCache = AppContext & { cacheDir: string };
@@ -22,13 +20,13 @@ export function storeWithCaches(): { readonly store: TempStateDir; app(cacheDir?
   });
   afterEach(() => {
     store.remove();
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    for (const dir of dirs.splice(0)) removeCacheDir(dir);
   });
   return {
     get store() {
       return store;
     },
-    app(cacheDir = mkdtempSync(join(tmpdir(), "cache-dirs-"))) {
+    app(cacheDir = tempCacheDir("cache-dirs")) {
       dirs.push(cacheDir);
       const env = { SESSION_EVENTS_CACHE_DIR: cacheDir, SESSION_EVENTS_CURSOR_SECRET: "cache-dirs-secret" };
       return { ...createAppContext({ store: store.root, clearance: "confidential" }, env), cacheDir };

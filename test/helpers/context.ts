@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { afterAll } from "vitest";
 import { createAppContext, type AppContext, type AppOptions } from "../../src/app/context.js";
+import { removeCacheDir, tempCacheDir } from "./temp-cache.js";
 
-/** One cache dir per test process (indexes, never the user's own cache), removed when the process ends. */
-const CACHE_DIR = mkdtempSync(join(tmpdir(), "session-events-cache-"));
-process.once("exit", () => rmSync(CACHE_DIR, { recursive: true, force: true }));
+/** One cache dir per test file (indexes, never the user's own cache), removed after its tests. */
+const CACHE_DIR = tempCacheDir("session-events-cache");
+afterAll(() => removeCacheDir(CACHE_DIR));
 
 /** A real context over a real store, with a fixed cursor key and an optional fixed clock. */
 export function contextFor(store: string | string[], options: Omit<AppOptions, "store"> & { now?: number } = {}): AppContext {
