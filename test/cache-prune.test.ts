@@ -2,7 +2,7 @@
  * The cache dir forgets sources that are gone (sources/cache-prune.ts): indexes, rollups and registry
  * copies of transcripts and stores removed since, once a day; what is still in use stays and answers.
  */
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createAppContext } from "../src/app/context.js";
@@ -136,6 +136,20 @@ describe("pruning the cache dir", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it("counts a cache dir made within the day as looked through when it was made (no stamp yet)", () => {
+    const dir = join(cache, "made-now");
+    mkdirSync(join(dir, "index"), { recursive: true });
+    writeFileSync(join(dir, "index", "stale.json.1.tmp"), "half");
+    const old = (Date.now() - 2 * 3600_000) / 1000;
+    utimesSync(join(dir, "index", "stale.json.1.tmp"), old, old);
+    const made = statSync(dir).birthtimeMs;
+    if (made === 0) return; // a file system without birth times: the dir is looked through at once, as before
+    expect(pruneCache(cacheLayout(dir), made + 3600_000)).toBe(0);
+    expect(statSync(join(dir, "pruned")).mtimeMs).toBeCloseTo(made, -1); // stamped as of the dir's making: the next process takes the stamp
+    expect(existsSync(join(dir, "index", "stale.json.1.tmp"))).toBe(true);
+    expect(pruneCache(cacheLayout(dir), made + PRUNE_EVERY_MS + 1)).toBe(1); // a day after its making, as for a stamp
   });
 
   it("makes nothing where no cache dir is yet", () => {

@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { limitHeapGrowth } from "../app/heap.js";
 import { QueryError } from "../engine/errors.js";
 import { PACKAGE_VERSION } from "../version.js";
+import { indexCommand } from "./commands/index-command.js";
 import { mcpCommand } from "./commands/mcp.js";
 import { queryCommand } from "./commands/query.js";
 import { sessionsCommand } from "./commands/sessions.js";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   program.addCommand(queryCommand());
   program.addCommand(sessionsCommand());
   program.addCommand(stateCommand());
+  program.addCommand(indexCommand());
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -28,23 +28,47 @@ export function cacheLayout(root: string): CacheLayout {
  */
 export function pruneCache(cache: CacheLayout, now = Date.now(), forget?: (gone: (id: string) => boolean) => void): number {
   const stamp = join(cache.root, STAMP);
-  try {
-    if (now - statSync(stamp).mtimeMs < PRUNE_EVERY_MS) return 0;
-  } catch {
-    if (!existsSync(cache.root)) return 0; // nothing cached yet
+  const last = lastPruned(cache.root, stamp);
+  if (last === "no cache dir") return 0; // nothing cached yet
+  if (last !== undefined && now - last.at < PRUNE_EVERY_MS) {
+    if (!last.stamped) writeStamp(stamp, last.at);
+    return 0;
   }
-  try {
-    writeFileSync(stamp, "", { mode: 0o600 }); // first: a failing sweep is not retried by every process
-    utimesSync(stamp, now / 1000, now / 1000);
-  } catch {
-    return 0; // a cache dir that cannot be written is left alone
-  }
+  if (!writeStamp(stamp, now)) return 0; // first: a failing sweep is not retried by every process
   forget?.(isSourceGone); // first: what a process holds in memory is not written back after the sweep
   return (
     pruneFiles(cache.indexes, (header) => sourceOfIndex(header.id), now) +
     pruneFiles(cache.registries, (header) => header.registry, now) +
     pruneRollups(cache.indexes)
   );
+}
+
+/**
+ * When the cache dir was last looked through: the stamp's time; without a stamp, when the dir was made
+ * (a dir made within the day holds nothing a day old, and the process after the one that made it,
+ * say the first query after `session-events index`, need not read every file in it).
+ */
+function lastPruned(root: string, stamp: string): { at: number; stamped: boolean } | "no cache dir" | undefined {
+  try {
+    return { at: statSync(stamp).mtimeMs, stamped: true };
+  } catch {
+    try {
+      const made = statSync(root).birthtimeMs; // 0 where the file system does not keep it
+      return made > 0 ? { at: made, stamped: false } : undefined;
+    } catch {
+      return "no cache dir";
+    }
+  }
+}
+
+function writeStamp(stamp: string, at: number): boolean {
+  try {
+    writeFileSync(stamp, "", { mode: 0o600 });
+    utimesSync(stamp, at / 1000, at / 1000);
+    return true;
+  } catch {
+    return false; // a cache dir that cannot be written is left alone
+  }
 }
 
 /** How often a long-running process looks at the stamp (a stat) to see whether a prune is due. */

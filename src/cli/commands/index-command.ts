@@ -1,0 +1,35 @@
+import { Command, Option } from "commander";
+import { cacheDir, createAppContext } from "../../app/context.js";
+import { sessionsInScope } from "../../engine/principal.js";
+import { warmIndexes } from "../../engine/warm-indexes.js";
+import { flushIndexes } from "../../sources/index/index-store.js";
+import { appOptions, withAppOptions } from "../shared-options.js";
+
+export function indexCommand(): Command {
+  return withAppOptions(
+    new Command("index")
+      .description(
+        "Index every transcript now (into the cache dir, never the store), so that no later query reads one from its start. Run after install or from a timer; unchanged transcripts cost a stat.",
+      )
+      .addOption(new Option("--generations <which>", "current (default) or all: also the keys' earlier transcripts").choices(["current", "all"]))
+      .option("--json", "print the result as JSON"),
+  ).action(async (flags: { generations?: "current" | "all"; json?: boolean }, command: Command) => {
+    const ctx = createAppContext(appOptions(command.optsWithGlobals()));
+    const started = performance.now();
+    const listing = await ctx.store.list();
+    for (const warning of listing.warnings) console.error(`warning: ${warning}`);
+    const sessions = sessionsInScope(listing.sessions, ctx.principal).filter((s) => flags.generations === "all" || s.generation === "current");
+    const result = await warmIndexes(sessions);
+    flushIndexes();
+    const seconds = (performance.now() - started) / 1000;
+    const summary = { sessions: result.sessions, read: result.read, bytesRead: result.stats.bytesRead, seconds: Number(seconds.toFixed(2)), cacheDir: cacheDir() };
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      return;
+    }
+    const mib = (result.stats.bytesRead / 1024 / 1024).toFixed(1);
+    process.stdout.write(
+      `${result.sessions} session(s) in ${ctx.store.description}: ${result.read} read (${mib} MiB), the rest already indexed; ${seconds.toFixed(1)} s. Indexes in ${summary.cacheDir}\n`,
+    );
+  });
+}
