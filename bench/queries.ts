@@ -2,7 +2,8 @@
  * The benchmark's queries against this project, in-process (run-one.ts runs each in a child process,
  * possibly several times over one app context, as a running server would): Q0 a small session's first
  * page, Q1 tail of one session, Q2 last hour of every session, Q3 tool errors by tool, Q4 a walk over
- * every page of one session and the full passes it is compared with, and the 50 MB single-line check.
+ * every page of one session and the full passes it is compared with, `session-events index` over the
+ * whole store, and the 50 MB single-line check.
  * Each returns a small JSON result the harness checks against the generator's ground truth.
  */
 import { createAppContext, type AppContext } from "../src/app/context.js";
@@ -11,6 +12,7 @@ import type { SessionEventsInput, SessionsEventsInput } from "../src/contract/qu
 import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query.js";
 import { PageEventShaper } from "../src/engine/page-events.js";
 import { classify } from "../src/engine/visibility.js";
+import { warmIndexes } from "../src/engine/warm-indexes.js";
 import { positionOf } from "../src/engine/collect.js";
 import { readLines } from "../src/sources/transcript/line-reader.js";
 import { withTurns } from "../src/sources/transcript/turns.js";
@@ -235,6 +237,14 @@ async function hugeLine(spec: QuerySpec, app: () => AppContext): Promise<unknown
   };
 }
 
+/** `session-events index` over the whole store: every transcript read the first time, a stat each after. */
+async function indexStore(_spec: QuerySpec, app: () => AppContext): Promise<unknown> {
+  const ctx = app();
+  const sessions = (await ctx.store.list()).sessions.filter((s) => s.generation === "current");
+  const result = await warmIndexes(sessions);
+  return { sessions: result.sessions };
+}
+
 export const OUR_QUERIES: Record<string, QueryFn> = {
   "ours.first-page": firstPage,
   "ours.tail": tail,
@@ -245,4 +255,5 @@ export const OUR_QUERIES: Record<string, QueryFn> = {
   "ours.shaped-pass": shapedPass,
   "ours.store-pass": storePass,
   "ours.huge-line": hugeLine,
+  "ours.index": indexStore,
 };

@@ -218,6 +218,19 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
     });
   }
 
+  // `session-events index`: the first read of every transcript, paid ahead of any query
+  {
+    cfg.log("index ...");
+    const row = await rowContestants("index", { ...base, query: "ours.index" });
+    await measureTogether(everyone(row), plan);
+    const { ours } = measuredRow(row);
+    rows.push({
+      query: "index: `session-events index` over the whole store (cold: every transcript read and indexed; restarted and server: nothing changed since, a stat each)",
+      ours,
+      checks: [check("ours", oursAnswer(ours), (r) => [num(r.sessions) === m.sessions, `${String(r.sessions)} sessions (truth ${m.sessions})`])],
+    });
+  }
+
   // Q4: every page of the big session, against one full pass over it
   {
     cfg.log("Q4 ...");
