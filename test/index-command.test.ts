@@ -3,7 +3,7 @@
  * transcript into the cache dir, so the next process's first query seeks instead of reading a
  * transcript from its start; a second run reads nothing; the store is not touched.
  */
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { querySessionEvents } from "../src/engine/run-query.js";
@@ -78,5 +78,17 @@ describe("session-events index", () => {
     const missing = await runCli(["index", "--store", join(store.root, "nowhere")], env);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/nowhere/);
+  });
+
+  it("says so when the cache dir cannot be written, rather than report indexes it could not keep", async () => {
+    const { store } = caches;
+    store.registry("main", { "agent:main:a": { sessionId: "a", updatedAt: T0 } });
+    store.transcript("main", "a.jsonl", conversation("a", T0, 50));
+    const blocked = join(caches.app().cacheDir, "a-file");
+    writeFileSync(blocked, "not a dir");
+    const result = await runCli(["index", "--store", store.root], cleanEnv({ SESSION_EVENTS_CACHE_DIR: blocked }));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain(`cannot write indexes to ${join(blocked, "index")} (ENOTDIR)`);
   });
 });
