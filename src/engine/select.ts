@@ -19,7 +19,7 @@ function callerKey(principal: Principal, what: string): string {
 export type Generations = "current" | "all";
 
 /** Earlier transcript generations only when asked for. */
-function inGenerations(session: SessionInfo, generations: Generations | undefined): boolean {
+export function inGenerations(session: SessionInfo, generations: Generations | undefined): boolean {
   return generations === "all" || session.generation === "current";
 }
 

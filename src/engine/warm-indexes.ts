@@ -14,10 +14,10 @@ export type WarmResult = {
  * reading a transcript from its start (an event's seq is its position from the start, so the first
  * query to touch a transcript otherwise pays that read). An unchanged, indexed transcript costs a stat.
  */
-export async function warmIndexes(sessions: readonly SessionInfo[], progress?: (done: number) => void): Promise<WarmResult> {
+export async function warmIndexes(sessions: readonly SessionInfo[]): Promise<WarmResult> {
   const stats = newReadStats();
   let read = 0;
-  for (const [i, session] of sessions.entries()) {
+  for (const session of sessions) {
     const options = { stats };
     if (!session.countedWhole(options)) {
       read++;
@@ -25,7 +25,6 @@ export async function warmIndexes(sessions: readonly SessionInfo[], progress?: (
         // drained for its side effect: the index and totals it leaves
       }
     }
-    progress?.(i + 1);
   }
   return { sessions: sessions.length, read, stats };
 }

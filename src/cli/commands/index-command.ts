@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import { accessSync, constants, mkdirSync } from "node:fs";
 import { cacheDir, createAppContext } from "../../app/context.js";
 import { sessionsInScope } from "../../engine/principal.js";
+import { inGenerations } from "../../engine/select.js";
 import { warmIndexes } from "../../engine/warm-indexes.js";
 import { cacheLayout } from "../../sources/cache-prune.js";
 import { flushIndexes } from "../../sources/index/index-store.js";
@@ -18,7 +19,8 @@ export function indexCommand(): Command {
   ).action(async (flags: { generations?: "current" | "all"; json?: boolean }, command: Command) => {
     const ctx = createAppContext(appOptions(command.optsWithGlobals()));
     // queries go on without a cache they cannot write; this command is for nothing then
-    const indexDir = cacheLayout(cacheDir()).indexes;
+    const dir = cacheDir();
+    const indexDir = cacheLayout(dir).indexes;
     try {
       mkdirSync(indexDir, { recursive: true, mode: 0o700 });
       accessSync(indexDir, constants.W_OK);
@@ -28,18 +30,18 @@ export function indexCommand(): Command {
     const started = performance.now();
     const listing = await ctx.store.list();
     for (const warning of listing.warnings) console.error(`warning: ${warning}`);
-    const sessions = sessionsInScope(listing.sessions, ctx.principal).filter((s) => flags.generations === "all" || s.generation === "current");
+    const sessions = sessionsInScope(listing.sessions, ctx.principal).filter((s) => inGenerations(s, flags.generations));
     const result = await warmIndexes(sessions);
     flushIndexes();
     const seconds = (performance.now() - started) / 1000;
-    const summary = { sessions: result.sessions, read: result.read, bytesRead: result.stats.bytesRead, seconds: Number(seconds.toFixed(2)), cacheDir: cacheDir() };
+    const summary = { sessions: result.sessions, read: result.read, bytesRead: result.stats.bytesRead, seconds: Number(seconds.toFixed(2)), cacheDir: dir };
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       return;
     }
     const mib = (result.stats.bytesRead / 1024 / 1024).toFixed(1);
     process.stdout.write(
-      `${result.sessions} session(s) in ${ctx.store.description}: ${result.read} read (${mib} MiB), the rest already indexed; ${seconds.toFixed(1)} s. Indexes in ${summary.cacheDir}\n`,
+      `${result.sessions} session(s) in ${ctx.store.description}: ${result.read} read (${mib} MiB), the rest already indexed; ${seconds.toFixed(1)} s. Indexes in ${dir}\n`,
     );
   });
 }

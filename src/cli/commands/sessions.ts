@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { createAppContext } from "../../app/context.js";
 import { sessionsInScope } from "../../engine/principal.js";
+import { inGenerations } from "../../engine/select.js";
 import type { SessionInfo } from "../../sources/session.js";
 import { shortTime, table } from "../format.js";
 import { appOptions, withAppOptions } from "../shared-options.js";
@@ -34,7 +35,7 @@ export function sessionsCommand(): Command {
     const redact = (text: string | undefined) =>
       text === undefined || ctx.principal.clearance === "confidential" ? text : ctx.policy.redactor(text).text;
     const sessions = sessionsInScope(listing.sessions, ctx.principal)
-      .filter((s) => flags.generations === "all" || s.generation === "current")
+      .filter((s) => inGenerations(s, flags.generations === "all" ? "all" : "current"))
       .sort((a, b) => (b.updatedAt ?? 0) - (a.updatedAt ?? 0));
     for (const warning of listing.warnings) console.error(`warning: ${warning}`);
     if (flags.json) {
