@@ -11,6 +11,7 @@ import type { Page } from "../src/contract/page.js";
 import type { SessionEventsInput, SessionsEventsInput } from "../src/contract/query-input.js";
 import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query.js";
 import { PageEventShaper } from "../src/engine/page-events.js";
+import { inGenerations } from "../src/engine/select.js";
 import { classify } from "../src/engine/visibility.js";
 import { warmIndexes } from "../src/engine/warm-indexes.js";
 import { positionOf } from "../src/engine/collect.js";
@@ -240,7 +241,7 @@ async function hugeLine(spec: QuerySpec, app: () => AppContext): Promise<unknown
 /** `session-events index` over the whole store: every transcript read the first time, a stat each after. */
 async function indexStore(_spec: QuerySpec, app: () => AppContext): Promise<unknown> {
   const ctx = app();
-  const sessions = (await ctx.store.list()).sessions.filter((s) => s.generation === "current");
+  const sessions = (await ctx.store.list()).sessions.filter((s) => inGenerations(s, "current"));
   const result = await warmIndexes(sessions);
   return { sessions: result.sessions };
 }
