@@ -136,40 +136,42 @@ describe("timestamps", () => {
     expect(feed([msLine])[0]!.timestamp).toBe(T0 + 7);
   });
 
-  it("raises a time that goes backwards to the previous event's and keeps the line's own in meta.lineTimestamp", async () => {
+  it("keeps a line's own time when it goes backwards, and sorts it by the running maximum (orderTs)", async () => {
     const { events: out } = await events([
       header("s", T0),
       userLine(T0 + 5000, "later"),
       assistantLine(T0 + 1000, [text("clock went back"), toolCall("c", "read", {})]),
       userLine(T0 + 6000, "on time"),
     ]);
-    expect(out.map((e) => [e.seq, e.timestamp, e.type, e.meta])).toEqual([
-      [1, T0, "session_start", { source: "openclaw-files" }],
-      [2, T0 + 5000, "message", { source: "openclaw-files" }],
-      [3, T0 + 5000, "message", { source: "openclaw-files", lineTimestamp: T0 + 1000 }],
-      [4, T0 + 5000, "tool_call", { source: "openclaw-files", lineTimestamp: T0 + 1000 }],
-      [5, T0 + 6000, "message", { source: "openclaw-files" }],
+    expect(out.map((e) => [e.seq, e.timestamp, e.orderTs, e.type, e.meta])).toEqual([
+      [1, T0, T0, "session_start", { source: "openclaw-files" }],
+      [2, T0 + 5000, T0 + 5000, "message", { source: "openclaw-files" }],
+      [3, T0 + 1000, T0 + 5000, "message", { source: "openclaw-files" }],
+      [4, T0 + 1000, T0 + 5000, "tool_call", { source: "openclaw-files" }],
+      [5, T0 + 6000, T0 + 6000, "message", { source: "openclaw-files" }],
     ]);
   });
 
   it("gives a line without a usable timestamp the previous event's time", () => {
     const drafts = feed([userLine(T0, "a"), { role: "user", content: "no time" }, { role: "user", content: "bad time", timestamp: "not a date" }]);
     expect(drafts.map((d) => d.timestamp)).toEqual([T0, T0, T0]);
-    expect(drafts[1]).not.toHaveProperty("lineTimestamp");
+    const stepped = feed([userLine(T0, "a"), userLine(T0 - 5, "back"), { role: "user", content: "no time" }]);
+    expect(stepped.map((d) => [d.timestamp, d.orderTs])).toEqual([[T0, T0], [T0 - 5, T0], [T0 - 5, T0]]);
   });
 
   it("stampEvent sets id, identity and meta from a draft", () => {
-    const draft: EventDraft = { seq: 7, timestamp: T0 + 10, lineTimestamp: T0, type: "message", payload: { role: "user", text: "x" } };
+    const draft: EventDraft = { seq: 7, timestamp: T0, orderTs: T0 + 10, type: "message", payload: { role: "user", text: "x" } };
     expect(stampEvent(draft, identity)).toEqual({
       id: "sid-1:7",
       seq: 7,
-      timestamp: T0 + 10,
+      timestamp: T0,
+      orderTs: T0 + 10,
       agent: "main",
       session: "agent:main:main",
       sessionId: "sid-1",
       type: "message",
       payload: { role: "user", text: "x" },
-      meta: { source: "openclaw-files", lineTimestamp: T0 },
+      meta: { source: "openclaw-files" },
     });
   });
 });
@@ -191,7 +193,7 @@ describe("junk lines", () => {
     n.line(userLine(T0, "first"));
     for (const value of junk) expect(n.line(value)).toEqual([]);
     expect(n.skipped).toBe(junk.length);
-    expect(n.line(userLine(T0 + 1, "next"))).toEqual([{ seq: 2, timestamp: T0 + 1, type: "message", payload: { role: "user", text: "next" } }]);
+    expect(n.line(userLine(T0 + 1, "next"))).toEqual([{ seq: 2, timestamp: T0 + 1, orderTs: T0 + 1, type: "message", payload: { role: "user", text: "next" } }]);
   });
 
   it("counts unparsable text, blank lines and oversized lines as skipped in transcriptEvents", async () => {
@@ -233,7 +235,8 @@ describe("sessionEnd", () => {
     const normalizer = new TranscriptNormalizer();
     feed([userLine(T0, "first run"), userLine(T0 + 3_600_000, "resumed an hour later")], normalizer);
     expect(normalizer.sessionEnd({ status: "done", endedAt: T0 + 1000 })).toBeUndefined();
-    expect(normalizer.sessionEnd({ status: "done", endedAt: T0 + 3_600_000 - 30_000 })?.timestamp).toBe(T0 + 3_600_000);
+    const end = normalizer.sessionEnd({ status: "done", endedAt: T0 + 3_600_000 - 30_000 });
+    expect([end?.timestamp, end?.orderTs]).toEqual([T0 + 3_600_000 - 30_000, T0 + 3_600_000]);
   });
 
 
@@ -244,6 +247,7 @@ describe("sessionEnd", () => {
       expect(n.sessionEnd({ status, endedAt: T0 + 500, updatedAt: T0 + 900, runtimeMs: 499 })).toEqual({
         seq: 3,
         timestamp: T0 + 500,
+        orderTs: T0 + 500,
         type: "session_end",
         payload: { status, runtimeMs: 499 },
       });
@@ -264,15 +268,15 @@ describe("sessionEnd", () => {
     expect(feed([userLine(T0 + 2, "b")], n)[0]!.seq).toBe(2);
   });
 
-  it("comes last in transcriptEvents, never before the last event's time", async () => {
+  it("comes last in transcriptEvents, at endedAt, sorting after the last event", async () => {
     const { events: out } = await events([header("s", T0), userLine(T0 + 100, "a")], { status: "failed", endedAt: T0 + 50 });
-    expect(out.map((e) => [e.seq, e.type, e.timestamp])).toEqual([
-      [1, "session_start", T0],
-      [2, "message", T0 + 100],
-      [3, "session_end", T0 + 100],
+    expect(out.map((e) => [e.seq, e.type, e.timestamp, e.orderTs])).toEqual([
+      [1, "session_start", T0, T0],
+      [2, "message", T0 + 100, T0 + 100],
+      [3, "session_end", T0 + 50, T0 + 100],
     ]);
     expect(out[2]!.payload).toEqual({ status: "failed" });
-    expect(out[2]!.meta).toEqual({ source: "openclaw-files", lineTimestamp: T0 + 50 });
+    expect(out[2]!.meta).toEqual({ source: "openclaw-files" });
     expect(out[2]!.id).toBe("sid-1:3");
   });
 });

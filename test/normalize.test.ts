@@ -18,10 +18,12 @@ import {
 const T0 = Date.parse("2026-04-01T12:00:00Z");
 const USAGE = { input: 10, output: 5, cacheRead: 0, cacheWrite: 0, totalTokens: 15, cost: 0.001 };
 
-function feed(lines: unknown[], normalizer = new TranscriptNormalizer()): EventDraft[] {
-  return lines.flatMap((line) => normalizer.line(line));
+/** Drafts as fed; `orderTs` is shown only where it differs from the own time (where times stepped back). */
+type Fed = Omit<EventDraft, "orderTs"> & { orderTs?: number };
+function feed(lines: unknown[], normalizer = new TranscriptNormalizer()): Fed[] {
+  return lines.flatMap((line) => normalizer.line(line)).map(({ orderTs, ...d }) => (orderTs === d.timestamp ? d : { ...d, orderTs }));
 }
-const types = (drafts: EventDraft[]) => drafts.map((d) => d.type);
+const types = (drafts: Fed[]) => drafts.map((d) => d.type);
 
 function line(type: string, ts: number, fields: Record<string, unknown>) {
   return { type, id: "0000abcd", parentId: null, timestamp: at(ts), ...fields };

@@ -55,7 +55,7 @@ export type Collected = {
 };
 
 export function positionOf(event: SourceEvent): Position {
-  return { ts: event.timestamp, key: event.session, sid: event.sessionId, seq: event.seq };
+  return { ts: event.orderTs ?? event.timestamp, key: event.session, sid: event.sessionId, seq: event.seq };
 }
 
 /** Compares positions in the order of a query: negative when `a` comes first. */
@@ -66,7 +66,8 @@ export function orderComparator(order: Order): (a: Position, b: Position) => num
 /**
  * Finds the first `want` events of the selected sessions after a cursor position, in the query's
  * order, holding no more than about 2 × want events in memory. Each session's events come in the
- * query's order (time never runs backwards within a session), so a session is left as soon as its
+ * query's order (positions sort by a session's running maximum of time, which never runs backwards
+ * within it, though its events' own times may), so a session is left as soon as its
  * events can no longer make the page; sessions whose activity ended before the window are not opened,
  * and an indexed session is entered at the window or the cursor rather than read from its start.
  */
@@ -143,7 +144,8 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
       direction: asc ? "forward" : "backward",
       skipBefore: asc ? skipBeforeFor(session, since, spec.after) : undefined,
       windowStart: asc ? since : undefined,
-      skipAfter: asc ? undefined : skipAfterFor(session, until, spec.after),
+      skipAfter: asc ? undefined : skipAfterFor(session, spec.after),
+      window: spec.window,
       types: spec.types?.types,
       pending,
       reachedEnd,
@@ -154,9 +156,10 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
     let enteredWindow = false;
     for await (const event of events) {
       const position = positionOf(event);
+      // the window is by each event's own time; a session's order time bounds its earlier events' times
       if (since !== undefined && event.timestamp < since) {
-        if (asc) continue;
-        break;
+        if (!asc && position.ts < since) break;
+        continue;
       }
       if (asc && !enteredWindow) {
         // later pages (and later polls) of this window can start reading this session right here
@@ -164,11 +167,7 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
         if (since !== undefined) event.resumePoint?.save();
       }
       if (spec.after && before(spec.after, position) >= 0) continue;
-      if (until !== undefined && event.timestamp >= until) {
-        learned?.add(position); // (no event after it is in the window)
-        if (asc) break;
-        continue;
-      }
+      if (until !== undefined && event.timestamp >= until) continue; // (a later event's own time may step back into it)
       if (spec.types && !spec.types.matches(event)) continue;
       learned?.add(position);
       const worst = best.worst;
@@ -224,12 +223,11 @@ function skipBeforeFor(session: SessionInfo, since: number | undefined, after: P
   };
 }
 
-/** What a descending read may skip: events at or after the window's end, or at or after the cursor. */
-function skipAfterFor(session: SessionInfo, until: number | undefined, after: Position | undefined) {
+/** What a descending read may skip: events at or after the cursor (the window's end is by own times: see `window`). */
+function skipAfterFor(session: SessionInfo, after: Position | undefined) {
   const sameSession = after !== undefined && after.key === session.key && after.sid === session.sessionId;
-  const bounds = [until, after?.ts].filter((t): t is number => t !== undefined);
   return {
-    timestamp: bounds.length > 0 ? Math.min(...bounds) : undefined,
+    timestamp: after?.ts,
     seq: sameSession ? Math.ceil(after.seq) : undefined,
   };
 }

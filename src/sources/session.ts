@@ -9,6 +9,11 @@ export type StoreKind = (typeof STORE_KINDS)[number];
 
 /** An event as a source yields it: the engine adds `time`, decides visibility and shapes the payload. */
 export type SourceEvent = Omit<SessionEvent, "time" | "visibility" | "truncated" | "redacted"> & {
+  /**
+   * Where the event sorts among other sessions' events: the running maximum of its transcript's times
+   * up to it (a transcript's own times may step back; this never does). `timestamp` when absent.
+   */
+  orderTs?: number;
   /** The source's own classification (NATS events carry one); rules may still raise it. */
   visibility?: Visibility;
   /** Where a later read can resume to see this event again (just before its line); kept when saved. */
@@ -70,6 +75,8 @@ export type ReadOptions = {
    * the long strings of a huge line as it reads it (marked as contract/cut-mark.ts says).
    */
   wholeLines?: boolean;
+  /** A hint: only events whose own time is in this window are wanted; stretches without any may be skipped. */
+  window?: { since?: number; until?: number };
   /** A hint: only these types are wanted; stretches of the transcript without any may be skipped. */
   types?: ReadonlySet<EventType>;
   /** "backward": newest first. */

@@ -7,6 +7,7 @@
  */
 import type { SessionEvent } from "../../contract/event.js";
 import type { ContextMessage, SessionState, SpawnedChild } from "../../contract/session-state.js";
+import { usageTotal } from "../../contract/usage.js";
 
 /** One event as the projection takes it: shaped for the caller like a page event, plus what projections need. */
 export type StateEvent = {
@@ -183,7 +184,7 @@ export class SessionProjection {
         const tokensOut = num(usage.output);
         this.tokens.input += tokensIn;
         this.tokens.output += tokensOut;
-        this.tokens.total += num(usage.totalTokens) || tokensIn + tokensOut;
+        this.tokens.total += usageTotal(usage);
         this.cost += num(usage.cost);
       }
       const model = str(p.model);

@@ -84,7 +84,7 @@ export async function querySessionState(ctx: QueryContext, input: SessionStateIn
   const events = mergedEvents(selected, { stats, pending: () => (pendingLine = true) });
   for await (const event of events) {
     const at = single ? event.seq : position + 1;
-    if ((input.atSeq !== undefined && at > input.atSeq) || (atMs !== undefined && event.timestamp > atMs)) {
+    if ((input.atSeq !== undefined && at > input.atSeq) || (atMs !== undefined && (event.orderTs ?? event.timestamp) > atMs)) {
       atEnd = false;
       break;
     }

@@ -1,4 +1,5 @@
 import type { EventType } from "../../contract/event.js";
+import { usageTotal } from "../../contract/usage.js";
 import type { SourceEvent } from "../session.js";
 
 /**
@@ -93,7 +94,7 @@ export function addEvent(stats: EventStats, event: SourceEvent): void {
     stats[MSGS]!++;
     stats[TI]! += num(usage.input);
     stats[TO]! += num(usage.output);
-    stats[TT]! += num(usage.totalTokens) || num(usage.input) + num(usage.output);
+    stats[TT]! += usageTotal(usage as Record<string, unknown>);
     stats[COST]! += num(usage.cost);
   }
   const duration = event.payload.durationMs;

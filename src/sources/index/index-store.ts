@@ -63,7 +63,7 @@ const MAX_CACHED_RUN_BYTES = 8 * 1024 * 1024;
 
 const RESUME_POINTS_PER_TRANSCRIPT = 8;
 /** Where rollups are kept (a new version when their format changes: older files are left to pruning). */
-export const ROLLUPS_VERSION = 5;
+export const ROLLUPS_VERSION = 6;
 const ROLLUPS_FILE = `rollups-v${ROLLUPS_VERSION}.jsonl`;
 /** Changes are written once none came for this long, or at the latest this long after the first. */
 const FLUSH_MS = 200;

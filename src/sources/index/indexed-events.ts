@@ -6,9 +6,11 @@ import type { EventStats } from "./event-stats.js";
 import { MAX_RUN_BYTES, type CachedRun, type IndexStore } from "./index-store.js";
 import {
   holdsAny,
+  holdsWanted,
   IndexExtender,
   intervalEnd,
   startInterval,
+  overlapsWindow,
   stateAfter,
   type TranscriptIndex,
 } from "./transcript-index.js";
@@ -84,7 +86,7 @@ function* readOn(
   let processor = startProcessor;
   const last = index.intervals.length - 1;
   while (i < last) {
-    if (from === index.intervals[i]!.at && !holdsAny(index.intervals[i]!, types)) {
+    if (from === index.intervals[i]!.at && !holdsWanted(index.intervals[i]!, r.options)) {
       recorder.stop(processor); // the run of lines is no longer contiguous
       reportSkipped(index, i, r.options);
       processor = new LineProcessor(r.identity, r.options, stateAfter(index, i));
@@ -93,7 +95,7 @@ function* readOn(
       continue;
     }
     let j = i;
-    while (j + 1 < last && holdsAny(index.intervals[j + 1]!, types)) j++;
+    while (j + 1 < last && holdsWanted(index.intervals[j + 1]!, r.options)) j++;
     yield* readRange(r, processor, from, intervalEnd(index, j), recorder);
     i = j + 1;
     from = index.intervals[i]!.at;
@@ -237,7 +239,7 @@ export function* eventsBackward(r: Read): Generator<SourceEvent | Turn> {
     const { state } = index.intervals[i]!;
     // every event of this interval comes after its starting state: past the cursor or window, skip it
     const allLater = after && ((after.timestamp !== undefined && state.lastTs > after.timestamp) || (after.seq !== undefined && state.seq >= after.seq));
-    if (allLater || !holdsAny(index.intervals[i]!, types)) {
+    if (allLater || !holdsWanted(index.intervals[i]!, r.options)) {
       reportSkipped(index, i, r.options);
       continue;
     }
@@ -279,12 +281,14 @@ export function* eventsForCounting(
   const types = r.options.types;
   const since = window.since ?? Number.NEGATIVE_INFINITY;
   const until = window.until ?? Number.POSITIVE_INFINITY;
+  const windowed = window.since !== undefined || window.until !== undefined;
   for (let i = 0; i < index.intervals.length; i++) {
     const interval = index.intervals[i]!;
     if (interval.at >= index.end) break; // the open interval holds nothing indexed yet
-    const inside = interval.state.lastTs >= since && interval.lastTs < until;
-    const outside = interval.lastTs < since || interval.state.lastTs >= until;
-    if (outside) continue; // (its skipped lines are outside the window too)
+    // by the events' own times, which may step back: an interval's range of them decides
+    const own = interval.own;
+    const inside = !windowed || (own !== undefined && own[0] >= since && own[1] < until);
+    if (windowed && !overlapsWindow(interval, window)) continue; // (its skipped lines are outside the window too)
     if (!holdsAny(interval, types)) {
       reportSkipped(index, i, r.options);
       continue;

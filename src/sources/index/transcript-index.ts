@@ -15,8 +15,10 @@ export type Interval = {
   state: NormalizerState;
   bytes: number;
   events: number;
-  /** Effective time of its last event (the state's time when it has none). */
+  /** Order time (running maximum) after its last event (the state's when it has none). */
   lastTs: number;
+  /** The least and greatest own time of its events (absent when it has none): own times may step back. */
+  own?: [number, number];
   /** Events by type (to skip intervals a query has no use for). */
   counts: Record<string, number>;
   /**
@@ -54,8 +56,11 @@ export type TranscriptIndex = {
   groupsIn?: { end: number; print: string };
 };
 
-/** The index format (5: its file also says what the transcript was like when last checked; older files are read again). */
-export const INDEX_VERSION = 5;
+/**
+ * The index format (6: events keep their lines' own times, and each interval the range of them; older
+ * files, whose times were moved forward, are read again).
+ */
+export const INDEX_VERSION = 6;
 
 const INITIAL_STATE: NormalizerState = { seq: 0, lastTs: 0, pending: [] };
 
@@ -81,6 +86,19 @@ export function holdsAny(interval: Interval, types: ReadonlySet<EventType> | und
   if (!types) return true;
   for (const type of types) if (interval.counts[type]) return true;
   return false;
+}
+
+/** Whether an interval may hold an event whose own time is in the window (no window: always). */
+export function overlapsWindow(interval: Interval, window: { since?: number; until?: number } | undefined): boolean {
+  if (!window) return true;
+  if (!interval.own) return false; // (no events)
+  const [min, max] = interval.own;
+  return (window.since === undefined || max >= window.since) && (window.until === undefined || min < window.until);
+}
+
+/** Whether a read with these hints needs the interval's events (its types and its window). */
+export function holdsWanted(interval: Interval, hints: { types?: ReadonlySet<EventType>; window?: { since?: number; until?: number } }): boolean {
+  return holdsAny(interval, hints.types) && overlapsWindow(interval, hints.window);
 }
 
 /** Where interval i ends: the next one's start, or the index end. */
@@ -133,7 +151,7 @@ export class IndexExtender {
     this.intervals = base.intervals.slice(0, -1);
     const last = base.intervals[base.intervals.length - 1]!;
     // (the last interval always has its groups)
-    const copied = { ...last, counts: { ...last.counts }, groups: cloneGroups(last.groups), skipped: [...last.skipped] };
+    const copied = { ...last, counts: { ...last.counts }, groups: cloneGroups(last.groups), skipped: [...last.skipped], own: last.own && ([...last.own] as [number, number]) };
     this.open = last.checkpoints ? { ...copied, checkpoints: [...last.checkpoints] } : copied;
     this.end = base.end;
     this.endState = base.endState;
@@ -169,7 +187,11 @@ export class IndexExtender {
       open.counts[event.type] = (open.counts[event.type] ?? 0) + 1;
       const key = statsKey(event.type, eventTool(event), event.model, event.timestamp);
       addEvent((open.groups[key] ??= newStats()), event);
-      open.lastTs = event.timestamp;
+      open.lastTs = event.orderTs ?? event.timestamp;
+      const own = open.own;
+      if (!own) open.own = [event.timestamp, event.timestamp];
+      else if (event.timestamp < own[0]) own[0] = event.timestamp;
+      else if (event.timestamp > own[1]) own[1] = event.timestamp;
     }
     if (skipped) open.skipped.push(skipped);
     this.end = next;

@@ -5,15 +5,22 @@ import { asNumber, asObject, asString, defined, parseInstant, type Json } from "
 /** An event as a transcript line yields it, before the source stamps its identity on it. */
 export type EventDraft = {
   seq: number;
-  /** Effective time: the line's time, never earlier than the event before it (so order and windows agree). */
+  /** The line's own time (never moved: real transcripts are not in time order); else the event before's. */
   timestamp: number;
-  /** The line's own time, when it was earlier than the event before it and so was raised. */
-  lineTimestamp?: number;
+  /**
+   * The running maximum of the transcript's times up to this event: where it sorts among other
+   * sessions' events (it never runs backwards within a transcript, so pages and indexes can seek by it).
+   */
+  orderTs: number;
   type: EventType;
   payload: Json;
 };
 
-export type EventDetail = { entryId?: string; summary?: string };
+/**
+ * What projections need beyond the payloads: the line's entry id and parent (a pi transcript is a
+ * tree; `parentId` null for a root, absent on lines without one), a compaction's summary.
+ */
+export type EventDetail = { entryId?: string; parentId?: string | null; summary?: string };
 
 type ModelRef = { provider?: string; model: string };
 type PendingCall = { ts: number; name?: string; spawn?: Json };
@@ -21,7 +28,10 @@ type PendingCall = { ts: number; name?: string; spawn?: Json };
 /** Everything a transcript's later lines depend on; plain JSON so a reader can resume from a checkpoint. */
 export type NormalizerState = {
   seq: number;
+  /** The running maximum of the events' times so far (their order time). */
   lastTs: number;
+  /** The last event's own time (what a line without a usable time takes); lastTs when absent. */
+  lastOwnTs?: number;
   model?: ModelRef;
   pending: Array<[string, PendingCall]>;
 };
@@ -29,6 +39,12 @@ export type NormalizerState = {
 const MAX_PENDING_CALLS = 2048;
 const SPAWN_TOOL = "sessions_spawn";
 const ENDED_STATUSES = new Set(["done", "failed", "killed", "timeout"]);
+/** `details.status` values OpenClaw counts as a failed tool call (most real failures have isError false). */
+const FAILED_TOOL_STATUSES = new Set(["error", "timeout"]);
+/** Assistant lines the gateway writes itself: they name no model the session runs on. */
+const GATEWAY_PROVIDERS = new Set(["openclaw", "clawdbot"]);
+const GATEWAY_MODELS = new Set(["gateway-injected", "delivery-mirror"]);
+const PROMPT_ERROR = "openclaw:prompt-error";
 /** A recorded end this long before the transcript's last event is stale (the session went on). */
 const END_SLACK_MS = 60_000;
 
@@ -39,6 +55,7 @@ const END_SLACK_MS = 60_000;
 export class TranscriptNormalizer {
   private seq: number;
   private lastTs: number;
+  private lastOwnTs: number;
   private model: ModelRef | undefined;
   private readonly pending: Map<string, PendingCall>;
   /** Lines that yielded nothing because they were of no known kind. */
@@ -49,6 +66,7 @@ export class TranscriptNormalizer {
   constructor(state?: NormalizerState) {
     this.seq = state?.seq ?? 0;
     this.lastTs = state?.lastTs ?? 0;
+    this.lastOwnTs = state?.lastOwnTs ?? this.lastTs;
     this.model = state?.model;
     this.pending = new Map(state?.pending ?? []);
   }
@@ -57,6 +75,7 @@ export class TranscriptNormalizer {
     return {
       seq: this.seq,
       lastTs: this.lastTs,
+      ...(this.lastOwnTs !== this.lastTs ? { lastOwnTs: this.lastOwnTs } : {}),
       ...(this.model ? { model: { ...this.model } } : {}),
       pending: [...this.pending],
     };
@@ -66,8 +85,14 @@ export class TranscriptNormalizer {
     return this.seq;
   }
 
+  /** The running maximum of the times read so far: every later event sorts at or after it. */
   get lastTimestamp(): number {
     return this.lastTs;
+  }
+
+  /** The last event's own time. */
+  get lastOwnTimestamp(): number {
+    return this.lastOwnTs;
   }
 
   /** The model in effect after the lines read so far. */
@@ -78,9 +103,8 @@ export class TranscriptNormalizer {
   /** The events of one parsed line, in contract order. */
   line(value: unknown): EventDraft[] {
     const line = asObject(value);
-    const drafts: Array<Omit<EventDraft, "seq" | "timestamp">> = [];
-    const lineTs = line ? lineTime(line) : undefined;
-    const ts = Math.max(lineTs ?? this.lastTs, this.lastTs);
+    const drafts: Drafts = [];
+    const ts = (line ? lineTime(line) : undefined) ?? this.lastOwnTs;
     if (line) {
       try {
         this.collect(line, ts, drafts);
@@ -92,17 +116,16 @@ export class TranscriptNormalizer {
       if (!line || !isKnownQuietLine(line)) this.skipped++;
       return [];
     }
-    this.lastTs = ts;
-    const entryId = line ? asString(line.id) : undefined;
-    const summary = line?.type === "compaction" ? asString(line.summary) : undefined;
-    this.lastDetail = entryId !== undefined || summary !== undefined ? defined({ entryId, summary }) : undefined;
-    const raised = lineTs !== undefined && lineTs < ts;
+    this.lastOwnTs = ts;
+    if (ts > this.lastTs) this.lastTs = ts;
+    const orderTs = this.lastTs;
+    this.lastDetail = line ? lineDetail(line) : undefined;
     // (the drafts are this line's own: completed in place, not copied, as every event of a scan passes here)
     const events = drafts as EventDraft[];
     for (const draft of events) {
       draft.seq = ++this.seq;
       draft.timestamp = ts;
-      if (raised) draft.lineTimestamp = lineTs;
+      draft.orderTs = orderTs;
     }
     return events;
   }
@@ -117,14 +140,14 @@ export class TranscriptNormalizer {
     if (this.lastTs - at > END_SLACK_MS) return undefined;
     return {
       seq: this.seq + 1,
-      timestamp: Math.max(at, this.lastTs),
-      ...(at < this.lastTs ? { lineTimestamp: at } : {}),
+      timestamp: at,
+      orderTs: Math.max(at, this.lastTs),
       type: "session_end",
       payload: defined({ status: entry.status, runtimeMs: entry.runtimeMs }),
     };
   }
 
-  private collect(line: Json, ts: number, out: Array<Omit<EventDraft, "seq" | "timestamp">>): void {
+  private collect(line: Json, ts: number, out: Drafts): void {
     const type = line.type;
     if (type === undefined && typeof line.role === "string") return this.message(line, ts, out); // unwrapped legacy line
     switch (type) {
@@ -144,6 +167,8 @@ export class TranscriptNormalizer {
             tokensBefore: asNumber(line.tokensBefore),
             summaryChars: asString(line.summary)?.length ?? 0,
             firstKeptEntryId: asString(line.firstKeptEntryId),
+            // pi v1 kept a line index instead of an entry id
+            firstKeptEntryIndex: line.firstKeptEntryId === undefined ? asNumber(line.firstKeptEntryIndex) : undefined,
           }),
         });
         return;
@@ -159,14 +184,29 @@ export class TranscriptNormalizer {
       case "session_info":
         out.push({ type: "state_change", payload: { key: "name", value: line.name ?? null } });
         return;
-      case "custom":
+      case "leaf":
+        out.push({ type: "state_change", payload: { key: "leaf", value: asString(line.targetId) ?? null } });
+        return;
+      case "reset":
+        out.push({ type: "state_change", payload: { key: "reset", value: line.reason ?? null } });
+        return;
+      case "metadata":
+        out.push({ type: "custom", payload: { kind: "metadata" } });
+        return;
+      case "custom": {
+        const data = asObject(line.data);
         if (line.customType === "model-snapshot") {
-          const data = asObject(line.data);
           this.switchModel(asString(data?.provider), asString(data?.modelId), "snapshot", out);
+          return;
+        }
+        if (line.customType === PROMPT_ERROR) {
+          const message = asString(data?.error) ?? "unknown error";
+          out.push({ type: "error", payload: defined({ message, provider: asString(data?.provider), model: asString(data?.model), runId: asString(data?.runId) }) });
           return;
         }
         out.push({ type: "custom", payload: { kind: asString(line.customType) ?? "custom" } });
         return;
+      }
       case "custom_message":
         out.push({ type: "custom", payload: { kind: asString(line.customType) ?? "custom_message" } });
         return;
@@ -176,13 +216,13 @@ export class TranscriptNormalizer {
     }
   }
 
-  private message(message: Json, ts: number, out: Array<Omit<EventDraft, "seq" | "timestamp">>): void {
+  private message(message: Json, ts: number, out: Drafts): void {
     const role = asString(message.role);
     if (!role) return;
     const content = message.content;
     if (role === "assistant") return this.assistant(message, ts, out);
     if (role === "toolResult" || role === "tool") {
-      this.toolResult(asString(message.toolCallId), asString(message.toolName), contentText(content), message.isError === true, ts, out);
+      this.toolResult(asString(message.toolCallId), asString(message.toolName), contentText(content), isFailedResult(message), ts, out);
       return;
     }
     const legacyResults = role === "user" ? toolResultBlocks(content) : [];
@@ -193,10 +233,11 @@ export class TranscriptNormalizer {
     out.push({ type: "message", payload: { role, text: messageText(message) } });
   }
 
-  private assistant(message: Json, ts: number, out: Array<Omit<EventDraft, "seq" | "timestamp">>): void {
+  private assistant(message: Json, ts: number, out: Drafts): void {
     const provider = asString(message.provider);
     const model = asString(message.model);
-    if (provider !== "openclaw") this.switchModel(provider, model, "fallback", out);
+    const fromGateway = (provider !== undefined && GATEWAY_PROVIDERS.has(provider)) || (model !== undefined && GATEWAY_MODELS.has(model));
+    if (!fromGateway) this.switchModel(provider, model, "fallback", out);
     const stopReason = asString(message.stopReason);
     out.push({
       type: "message",
@@ -225,14 +266,15 @@ export class TranscriptNormalizer {
     text: string,
     isError: boolean,
     ts: number,
-    out: Array<Omit<EventDraft, "seq" | "timestamp">>,
+    out: Drafts,
   ): void {
     const call = toolCallId !== undefined ? this.pending.get(toolCallId) : undefined;
     if (call) this.pending.delete(toolCallId!);
     const toolName = toolNameInLine ?? call?.name;
     out.push({
       type: isError ? "tool_error" : "tool_result",
-      payload: defined({ toolCallId, toolName, text, durationMs: call ? ts - call.ts : undefined }),
+      // (the lines' own times: a result stamped before its call has no duration)
+      payload: defined({ toolCallId, toolName, text, durationMs: call && ts >= call.ts ? ts - call.ts : undefined }),
     });
     if (!isError && toolName === SPAWN_TOOL) {
       const accepted = parseJsonObject(text);
@@ -247,7 +289,7 @@ export class TranscriptNormalizer {
     provider: string | undefined,
     model: string | undefined,
     reason: "model_change" | "snapshot" | "fallback",
-    out: Array<Omit<EventDraft, "seq" | "timestamp">>,
+    out: Drafts,
   ): void {
     if (!model) return;
     const current = this.model;
@@ -265,6 +307,23 @@ export class TranscriptNormalizer {
     }
     this.pending.set(id, call);
   }
+}
+
+type Drafts = Array<Omit<EventDraft, "seq" | "timestamp" | "orderTs">>;
+
+/** OpenClaw's rule: a result failed when isError is set or its details say error or timeout. */
+function isFailedResult(message: Json): boolean {
+  if (message.isError === true) return true;
+  const status = asString(asObject(message.details)?.status);
+  return status !== undefined && FAILED_TOOL_STATUSES.has(status);
+}
+
+function lineDetail(line: Json): EventDetail | undefined {
+  const entryId = asString(line.id);
+  const parentId = line.parentId === null ? null : asString(line.parentId);
+  const summary = line.type === "compaction" ? asString(line.summary) : undefined;
+  if (entryId === undefined && parentId === undefined && summary === undefined) return undefined;
+  return defined({ entryId, parentId, summary });
 }
 
 function lineTime(line: Json): number | undefined {

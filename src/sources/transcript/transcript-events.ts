@@ -42,18 +42,17 @@ function isWriteUnderWay(line: RawLine, lastTimestamp: number, now: number): boo
 }
 
 export function stampEvent(draft: EventDraft, identity: TranscriptIdentity): SourceEvent {
-  const meta: SourceEvent["meta"] = { source: identity.source };
-  if (draft.lineTimestamp !== undefined) meta.lineTimestamp = draft.lineTimestamp;
   return {
     id: `${identity.sessionId}:${draft.seq}`,
     seq: draft.seq,
     timestamp: draft.timestamp,
+    orderTs: draft.orderTs,
     agent: identity.agent,
     session: identity.session,
     sessionId: identity.sessionId,
     type: draft.type,
     payload: draft.payload,
-    meta,
+    meta: { source: identity.source },
   };
 }
 
