@@ -51,6 +51,7 @@ describe.skipIf(!HAVE_REALDATA)("real transcripts", () => {
       expect(after.every((e) => e.timestamp >= iso(cut))).toBe(true);
       // the header and lines 995-1003 lie after the cut; everything else before it
       expect(after[0]!.type).toBe("session_start");
+      expect(before[0]!.seq).toBe(2); // the first message, before its header
       expect(before.map((e) => e.seq)).toEqual(whole.filter((e) => e.timestamp < iso(cut)).map((e) => e.seq));
       // descending, the same split
       const ctx = contextFor(realStore("pi-v1"), { clearance: "confidential" });
