@@ -22,7 +22,7 @@ export function setAfterWalCheckForTests(hook: (() => void) | undefined): void {
  *   or journal beside it, which a plain read-only open of a WAL database would do.
  * The gateway can close (checkpointing and removing its -wal and -shm) between that look and our first
  * read, and SQLite would then create both again, empty. So on close, a -wal/-shm that was not there
- * before the open (another inode) is removed, when it is empty and no process holds a lock on it
+ * before the open (another inode or birth time) is removed, when it is empty and no process holds a lock on it
  * (/proc/locks): only then is it surely ours, not a gateway's that has just started. Where /proc/locks
  * cannot be read, such files are left as they are (never remove what may be someone else's).
  * Callers open, read in short statements, and close: a long read transaction would hold back the
@@ -54,8 +54,8 @@ export function openAgentDb(path: string): AgentDb {
 function removeWhatWeCreated(path: string, before: { wal?: string; shm?: string }): void {
   const wal = statOf(`${path}-wal`);
   const shm = statOf(`${path}-shm`);
-  const newWal = wal !== undefined && `${wal.dev}:${wal.ino}` !== before.wal;
-  const newShm = shm !== undefined && `${shm.dev}:${shm.ino}` !== before.shm;
+  const newWal = wal !== undefined && identity(wal) !== before.wal;
+  const newShm = shm !== undefined && identity(shm) !== before.shm;
   if (!newWal && !newShm) return;
   if (wal && (!newWal || wal.size !== 0)) return; // a -wal with frames, or the one we saw live, is a gateway's
   if (shm && !newShm) return;
@@ -85,7 +85,14 @@ function lockedInodes(): Set<string> | undefined {
   }
 }
 
-function statOf(path: string): { dev: number; ino: number; size: number } | undefined {
+type FileInfo = { dev: number; ino: number; size: number; birthtimeMs: number };
+
+/** A file's identity: inode and birth time (a file removed and created again often gets the same inode). */
+function identity(info: FileInfo): string {
+  return `${info.dev}:${info.ino}:${info.birthtimeMs}`;
+}
+
+function statOf(path: string): FileInfo | undefined {
   try {
     return statSync(path);
   } catch {
@@ -95,7 +102,7 @@ function statOf(path: string): { dev: number; ino: number; size: number } | unde
 
 function inodeOf(path: string): string | undefined {
   const info = statOf(path);
-  return info ? `${info.dev}:${info.ino}` : undefined;
+  return info ? identity(info) : undefined;
 }
 
 /** Column names of a table (schemas differ between OpenClaw versions; missing tables give []). */
