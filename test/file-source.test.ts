@@ -181,7 +181,7 @@ describe("sessionFile resolution", () => {
 });
 
 describe("files that are not transcripts", () => {
-  it("never reads trajectories, checkpoints, reset/deleted archives, locks or sessions.json as transcripts", async () => {
+  it("never reads trajectories, checkpoints, locks or sessions.json as transcripts; reset/deleted archives only as earlier generations", async () => {
     const id = "5f0c1a2b-0000-4000-8000-000000000001";
     const bait = [header("bait", T0), userLine(T0 + 1, "SHOULD NOT APPEAR")];
     for (const name of [
@@ -199,7 +199,11 @@ describe("files that are not transcripts", () => {
     store.transcript("main", `${id}.jsonl`, [header(id, T0), userLine(T0 + 1, "real")]);
     store.registry("main", { "agent:main:main": { sessionId: id, updatedAt: T0 } });
     const { sessions } = await list();
-    expect(sessions.map((s) => s.key)).toEqual(["agent:main:main"]);
+    expect(sessions.map((s) => [s.key, s.generation])).toEqual([
+      ["agent:main:main", "current"],
+      ["agent:main:main", "earlier"],
+      ["agent:main:main", "earlier"],
+    ]);
     const { events } = await read(sessions[0]!);
     expect(texts(events)).toEqual(["real"]);
   });

@@ -4,22 +4,38 @@ import type { SessionEventsInput, SessionsEventsInput } from "../src/contract/qu
 import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query.js";
 import { contextFor } from "./helpers/context.js";
 import { FIXTURE_T0, richAgentFixture, writeFilesAgent, writeSqliteAgent } from "./helpers/fixture-sessions.js";
+import { zstdCli } from "./helpers/sqlite-variants.js";
 import { TempStateDir } from "./helpers/temp-store.js";
 
-/** The same logical sessions written as files and as SQLite must give the same pages, all but meta.source. */
+/**
+ * The same logical sessions written as files and as SQLite must give the same pages, all but
+ * meta.source; and so must SQLite in OpenClaw's older layout, and in the newer one with every line but
+ * the headers zstd-compressed and the cron window moved to the cold archive.
+ */
 
 let files: TempStateDir;
 let sqlite: TempStateDir;
+let packed: TempStateDir;
+let old: TempStateDir;
 
 beforeAll(() => {
   files = new TempStateDir();
   sqlite = new TempStateDir();
+  packed = new TempStateDir();
+  old = new TempStateDir();
   writeFilesAgent(files, "main", richAgentFixture());
   writeSqliteAgent(sqlite, "main", richAgentFixture());
+  writeSqliteAgent(old, "main", richAgentFixture(), { layout: "old" });
+  writeSqliteAgent(packed, "main", richAgentFixture(), {
+    layout: "newer",
+    pack: (writer) => {
+      writer.compressRows((_, seq) => seq > 0, zstdCli);
+      writer.coldArchive("s-cron", zstdCli);
+    },
+  });
 });
 afterAll(() => {
-  files.remove();
-  sqlite.remove();
+  for (const store of [files, sqlite, packed, old]) store.remove();
 });
 
 function withoutSource(page: Page): unknown {
@@ -67,20 +83,18 @@ describe("files and SQLite give the same events", () => {
     const who = principal.caller ? `${principal.caller} (${principal.scope ?? "tree"}, ${principal.clearance ?? "internal"})` : `operator (${principal.clearance ?? "internal"})`;
     it(`session_events as ${who}`, async () => {
       for (const input of single) {
-        const [a, b] = await Promise.all([
-          walk(files.root, principal, "one", input).catch((e: Error) => e.message),
-          walk(sqlite.root, principal, "one", input).catch((e: Error) => e.message),
-        ]);
-        expect(b, JSON.stringify(input)).toEqual(a);
+        const [a, ...others] = await Promise.all(
+          [files, sqlite, packed, old].map((store) => walk(store.root, principal, "one", input).catch((e: Error) => e.message)),
+        );
+        for (const b of others) expect(b, JSON.stringify(input)).toEqual(a);
       }
     });
     it(`sessions_events as ${who}`, async () => {
       for (const input of many) {
-        const [a, b] = await Promise.all([
-          walk(files.root, principal, "many", input).catch((e: Error) => e.message),
-          walk(sqlite.root, principal, "many", input).catch((e: Error) => e.message),
-        ]);
-        expect(b, JSON.stringify(input)).toEqual(a);
+        const [a, ...others] = await Promise.all(
+          [files, sqlite, packed, old].map((store) => walk(store.root, principal, "many", input).catch((e: Error) => e.message)),
+        );
+        for (const b of others) expect(b, JSON.stringify(input)).toEqual(a);
       }
     });
   }

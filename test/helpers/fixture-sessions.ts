@@ -63,8 +63,13 @@ export function agentDatabasePathIn(store: TempStateDir, agent: string): string 
 }
 
 /** The same sessions as an agent database: registry rows from the entries, one row per transcript line. */
-export function writeSqliteAgent(store: TempStateDir, agent: string, fixture: AgentFixture, options: { keepOpen?: boolean } = {}): AgentDatabaseWriter {
-  const writer = new AgentDatabaseWriter(agentDatabasePathIn(store, agent));
+export function writeSqliteAgent(
+  store: TempStateDir,
+  agent: string,
+  fixture: AgentFixture,
+  options: { keepOpen?: boolean; layout?: "reduced" | "newer" | "old"; pack?: (writer: AgentDatabaseWriter) => void } = {},
+): AgentDatabaseWriter {
+  const writer = new AgentDatabaseWriter(agentDatabasePathIn(store, agent), { layout: options.layout });
   for (const [key, entry] of Object.entries(fixture.registry)) {
     writer.node({ key, entry });
     const updatedAt = typeof entry.updatedAt === "number" ? entry.updatedAt : 0;
@@ -83,6 +88,7 @@ export function writeSqliteAgent(store: TempStateDir, agent: string, fixture: Ag
       },
     );
   }
+  options.pack?.(writer);
   if (!options.keepOpen) writer.close();
   return writer;
 }

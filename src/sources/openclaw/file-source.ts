@@ -9,14 +9,14 @@ import { asString, type Json } from "../transcript/values.js";
 import { agentIds } from "./agents.js";
 import { sessionFromEntry, storeKeysNaming } from "./registry-entry.js";
 import { RegistryFileReader } from "./registry-file.js";
-import { isSkippedSessionFile, sessionIdOfFile, transcriptPathOf } from "./transcript-files.js";
+import { archiveOfFile, isSkippedSessionFile, sessionIdOfFile, transcriptPathOf } from "./transcript-files.js";
 
 /** The OpenClaw file store (STORES.md §1a): `agents/<id>/sessions/sessions.json` plus JSONL transcripts. */
 export class OpenClawFileSource implements SessionSource {
   readonly kind = "openclaw-files" as const;
   private readonly registry: RegistryFileReader;
   /** Transcript file names per sessions dir, reused while the dir is unchanged (a dir's mtime moves when files come or go). */
-  private readonly listings = new Map<string, { mtimeMs: number; names: string[] }>();
+  private readonly listings = new Map<string, { mtimeMs: number; names: string[]; archives: string[] }>();
 
   private readonly skipAgent: (agent: string) => boolean;
   private readonly indexes: IndexStore;
@@ -71,11 +71,18 @@ export class OpenClawFileSource implements SessionSource {
       for (const name of filesClaimedBy(session)) claimed.add(name);
       sessions.push(session);
     }
-    for (const name of await this.transcriptFiles(sessionsDir)) {
+    const files = await this.transcriptFiles(sessionsDir);
+    for (const name of files.names) {
       if (claimed.has(name)) continue;
       const sessionId = sessionIdOfFile(name);
       sessions.push(this.session(agent, sessionsDir, join(sessionsDir, name), sessionId, undefined, undefined, fs));
     }
+    const keyOfId = new Map<string, string>();
+    for (const [storeKey, entry] of read?.entries ?? []) {
+      const id = asString(entry.sessionId);
+      if (id && !keyOfId.has(id)) keyOfId.set(id, storeKey);
+    }
+    for (const name of files.archives) sessions.push(this.archived(agent, sessionsDir, name, keyOfId, fs));
     return sessions;
   }
 
@@ -106,6 +113,9 @@ export class OpenClawFileSource implements SessionSource {
       const file = `${ref}.jsonl`;
       const claimed = named.some((s) => filesClaimedBy(s).includes(file));
       if (!claimed && isSafeFileName(file) && existsSync(join(sessionsDir, file))) return undefined;
+      // a reset or deleted transcript of `ref` (by id, or of a key it names): a listing has it
+      const archivedIds = new Set((await this.transcriptFiles(sessionsDir)).archives.map((name) => archiveOfFile(name)!.sessionId));
+      if (archivedIds.has(ref) || named.some((s) => archivedIds.has(s.sessionId))) return undefined;
       sessions.push(...named);
     }
     return sessions;
@@ -118,15 +128,39 @@ export class OpenClawFileSource implements SessionSource {
     return sessionId && path ? this.session(agent, sessionsDir, path, sessionId, storeKey, entry, fs) : undefined;
   }
 
-  private async transcriptFiles(dir: string): Promise<string[]> {
+  /**
+   * A reset or deleted transcript file: an earlier generation (read only under generations "all"). The
+   * file does not say whose it was: it is the key whose registry entry names its session id, if any,
+   * else a key of its own (`agent:<a>:unregistered:<id>`, as for any file the registry does not list).
+   */
+  private archived(agent: string, sessionsDir: string, name: string, keyOfId: Map<string, string>, fs: ListingFs): SessionInfo {
+    const { sessionId, archivedAt } = archiveOfFile(name)!;
+    const path = join(sessionsDir, name);
+    return sessionFromEntry({
+      agent,
+      storeKey: keyOfId.get(sessionId),
+      sessionId,
+      entry: { sessionId, updatedAt: archivedAt },
+      registered: false,
+      generation: "earlier",
+      source: this.kind,
+      location: path,
+      watchDir: sessionsDir,
+      lastWrite: () => fs.modifiedAt(sessionsDir, path),
+      open: () => new FileRead(sessionsDir, path, fs),
+      indexes: this.indexes,
+    });
+  }
+
+  /** The dir's transcript file names, and its reset/deleted archives'. */
+  private async transcriptFiles(dir: string): Promise<{ names: string[]; archives: string[] }> {
     const mtimeMs = await modifiedAt(dir);
     const cached = this.listings.get(dir);
-    if (cached && mtimeMs !== undefined && cached.mtimeMs === mtimeMs) return cached.names;
-    const names = (await readdir(dir).catch(() => [] as string[]))
-      .filter((name) => !isSkippedSessionFile(name) && isSafeFileName(name))
-      .sort();
-    if (mtimeMs !== undefined) this.listings.set(dir, { mtimeMs, names });
-    return names;
+    if (cached && mtimeMs !== undefined && cached.mtimeMs === mtimeMs) return cached;
+    const all = (await readdir(dir).catch(() => [] as string[])).filter((name) => isSafeFileName(name)).sort();
+    const listing = { mtimeMs: mtimeMs ?? 0, names: all.filter((name) => !isSkippedSessionFile(name)), archives: all.filter((name) => archiveOfFile(name)) };
+    if (mtimeMs !== undefined) this.listings.set(dir, listing);
+    return listing;
   }
 
   private session(

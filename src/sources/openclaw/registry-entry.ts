@@ -19,6 +19,8 @@ export type EntrySession = {
   location: string;
   watchDir?: string;
   generation?: "current" | "earlier";
+  /** Whether the registry lists this transcript (default: an entry is given); a file archive's entry is made up. */
+  registered?: boolean;
   /** Another time that bounds the session's last event (file mtime, last row time), looked up when asked. */
   lastWrite?: () => number | undefined;
   /** Whether the registry's status may end the session with session_end (ClawJS has no registry). */
@@ -116,7 +118,7 @@ class RegistrySession implements SessionInfo {
     this.generation = input.generation ?? "current";
     this.location = input.location;
     this.watchDir = input.watchDir;
-    this.registered = entry !== undefined;
+    this.registered = input.registered ?? entry !== undefined;
     if (entry) {
       this.registryEnd = {
         status: asString(entry.status),

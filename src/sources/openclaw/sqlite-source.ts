@@ -1,18 +1,15 @@
-import { createHash } from "node:crypto";
-import { statSync } from "node:fs";
 import { dirname } from "node:path";
-import type { SessionInfo, SessionListing, SessionSource, TranscriptRead, TranscriptStamp } from "../session.js";
-import type { RawLine } from "../transcript/transcript-events.js";
-import { TURN, turnDue, withoutTurns, type Turn } from "../transcript/turns.js";
+import type { SessionInfo, SessionListing, SessionSource, TranscriptRead } from "../session.js";
 import { asObject, asString, type Json } from "../transcript/values.js";
-import { openAgentDb, tableColumns, type AgentDb } from "./agent-db.js";
-import { agentDatabasePath, agentIds, usesSqlite } from "./agents.js";
+import { openAgentDb, type AgentDb } from "./agent-db.js";
+import { agentDatabasePath, agentIds, agentStore, type SqliteLayout } from "./agents.js";
 import { IndexStore } from "../index/index-store.js";
 import { sessionFromEntry, storeKeysNaming } from "./registry-entry.js";
+import { ArchiveRead, archiveRows, ColdRead, coldRows, type ArchiveRow, type ColdRow } from "./database-archives.js";
+import { DatabaseRead, lastRowTime } from "./transcript-rows.js";
 
 type Row = Record<string, unknown>;
 
-const BATCH_ROWS = 512;
 /** Ids that any JSON writer writes as they are (a substring test finds them in entry JSON). */
 const PLAIN_ID = /^[A-Za-z0-9._:-]+$/;
 
@@ -44,9 +41,15 @@ const WINDOW_FIELDS: Array<[string, string]> = [
   ["model", "model"],
 ];
 
+/** What an agent database holds besides its registry rows: archives, and windows gone cold. */
+type Extras = { archives: ArchiveRow[]; cold: Map<string, ColdRow>; withRows: (sessionId: string) => boolean };
+
 /**
  * The OpenClaw SQLite store (STORES.md §1b): per agent, `agent/openclaw-agent.sqlite` with the registry
- * in session_nodes, transcript generations in session_windows and lines in transcript_events.
+ * in session_nodes (older layout: session_entries), transcript generations in session_windows (older:
+ * sessions), lines in transcript_events (maybe zstd-compressed), and reset/deleted transcripts and
+ * cold windows in their archive tables. An agent whose database holds none of these is left to the
+ * file source (agentStore decides for both).
  */
 export class OpenClawSqliteSource implements SessionSource {
   readonly kind = "openclaw-sqlite" as const;
@@ -56,8 +59,9 @@ export class OpenClawSqliteSource implements SessionSource {
     private readonly indexes: IndexStore = new IndexStore(undefined),
   ) {}
 
+  /** Whether this source reads the agent (the file source then leaves it alone). */
   hasDatabase(agent: string): boolean {
-    return usesSqlite(this.root, agent);
+    return agentStore(this.root, agent).kind !== "files";
   }
 
   /**
@@ -69,13 +73,14 @@ export class OpenClawSqliteSource implements SessionSource {
   async named(ref: string): Promise<SessionInfo[] | undefined> {
     const sessions: SessionInfo[] = [];
     for (const agent of await agentIds(this.root)) {
-      if (!this.hasDatabase(agent)) continue;
-      if (!PLAIN_ID.test(ref)) return undefined;
+      const store = agentStore(this.root, agent);
+      if (store.kind === "files") continue;
+      if (store.kind === "unreadable" || !PLAIN_ID.test(ref)) return undefined;
       const path = agentDatabasePath(this.root, agent);
       let db: AgentDb | undefined;
       try {
         db = openAgentDb(path);
-        sessions.push(...this.agentSessionsNamed(db, agent, path, ref));
+        sessions.push(...this.agentSessionsNamed(db, store.layout, agent, path, ref));
       } catch {
         return undefined;
       } finally {
@@ -92,12 +97,22 @@ export class OpenClawSqliteSource implements SessionSource {
   async list(): Promise<SessionListing> {
     const listing: SessionListing = { sessions: [], warnings: [] };
     for (const agent of await agentIds(this.root)) {
-      if (!this.hasDatabase(agent)) continue;
+      const store = agentStore(this.root, agent);
+      if (store.kind === "files") continue;
       const path = agentDatabasePath(this.root, agent);
+      if (store.kind === "unreadable") {
+        listing.warnings.push(`agent ${agent}: cannot read ${path}: ${store.error}`);
+        continue;
+      }
       let db: AgentDb | undefined;
       try {
         db = openAgentDb(path);
-        listing.sessions.push(...this.agentSessions(db, agent, path));
+        const extras = this.extras(db, store.layout, path);
+        for (const cold of extras.cold.values()) if (cold.problem) listing.warnings.push(`agent ${agent}: ${cold.problem}`);
+        for (const archive of extras.archives) {
+          if (archive.tooLarge) listing.warnings.push(`agent ${agent}: archive of ${archive.sessionId} is too large to read`);
+        }
+        listing.sessions.push(...this.agentSessions(db, store.layout, agent, path, extras));
       } catch (error) {
         listing.warnings.push(`agent ${agent}: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
       } finally {
@@ -107,37 +122,59 @@ export class OpenClawSqliteSource implements SessionSource {
     return listing;
   }
 
-  private agentSessions(db: AgentDb, agent: string, path: string): SessionInfo[] {
-    const windows = tableColumns(db, "session_windows").has("session_key") ? (db.prepare("SELECT * FROM session_windows").all() as Row[]) : [];
-    return this.sessionsOf(agent, path, db.prepare("SELECT * FROM session_nodes").all() as Row[], windows);
+  private agentSessions(db: AgentDb, layout: SqliteLayout, agent: string, path: string, extras: Extras): SessionInfo[] {
+    const windows = layout.windows ? (db.prepare(`SELECT * FROM ${layout.windows}`).all() as Row[]) : [];
+    return this.sessionsOf(agent, path, layout, nodeRows(db, layout), windows, extras);
   }
 
   /**
    * What agentSessions gives of the rows `ref` may name: the nodes and windows of its keys and of its
    * id, and the nodes of those windows' keys (which tell whether a window is the current one).
    */
-  private agentSessionsNamed(db: AgentDb, agent: string, path: string, ref: string): SessionInfo[] {
+  private agentSessionsNamed(db: AgentDb, layout: SqliteLayout, agent: string, path: string, ref: string): SessionInfo[] {
     const keys = new Set(storeKeysNaming(agent, ref));
     const lower = (key: unknown) => (typeof key === "string" ? key.toLowerCase() : undefined);
+    const extras = this.extras(db, layout, path);
+    extras.archives = extras.archives.filter((a) => keys.has(a.sessionKey.toLowerCase()) || a.sessionId === ref);
     let windows: Row[] = [];
-    if (tableColumns(db, "session_windows").has("session_key")) {
-      const ids = (db.prepare("SELECT rowid AS id, session_key AS key, session_id AS sid FROM session_windows").all() as Row[])
+    if (layout.windows) {
+      const ids = (db.prepare(`SELECT rowid AS id, session_key AS key, session_id AS sid FROM ${layout.windows}`).all() as Row[])
         .filter((w) => keys.has(lower(w.key)!) || w.sid === ref)
         .map((w) => w.id);
-      windows = rowsById(db, "session_windows", ids);
+      windows = rowsById(db, layout.windows, ids);
     }
-    const windowKeys = new Set(windows.map((w) => lower(w.session_key)));
-    const byId = tableColumns(db, "session_nodes").has("current_session_id") ? "current_session_id = @ref" : "0";
-    const nodeIds = (db.prepare(`SELECT rowid AS id, session_key AS key, (instr(entry_json, @ref) > 0 OR ${byId}) AS maybe FROM session_nodes`).all({ ref }) as Row[])
+    const windowKeys = new Set([...windows.map((w) => lower(w.session_key)), ...extras.archives.map((a) => lower(a.sessionKey))]);
+    const nodeIds = (
+      db.prepare(`SELECT rowid AS id, session_key AS key, (instr(entry_json, @ref) > 0 OR ${layout.currentIdColumn} = @ref) AS maybe FROM ${layout.nodes}`).all({ ref }) as Row[]
+    )
       .filter((n) => keys.has(lower(n.key)!) || n.maybe === 1 || windowKeys.has(lower(n.key)))
       .map((n) => n.id);
-    return this.sessionsOf(agent, path, rowsById(db, "session_nodes", nodeIds), windows);
+    return this.sessionsOf(agent, path, layout, nodeRows(db, layout, nodeIds), windows, extras);
   }
 
-  /** The sessions of registry rows: one per node (its current transcript), one per window of an earlier one. */
-  private sessionsOf(agent: string, path: string, nodes: Row[], windows: Row[]): SessionInfo[] {
+  private extras(db: AgentDb, layout: SqliteLayout, path: string): Extras {
+    const archives = layout.archives ? archiveRows(db) : [];
+    const cold = layout.coldArchives ? coldRows(db, path) : new Map<string, ColdRow>();
+    const hasRows = db.prepare("SELECT EXISTS (SELECT 1 FROM transcript_events WHERE session_id = ?) AS has");
+    return { archives, cold, withRows: (sessionId) => (hasRows.get(sessionId) as { has: number }).has === 1 };
+  }
+
+  /**
+   * The sessions of registry rows: one per node (its current transcript), one per window of an earlier
+   * one, and one per archived transcript no row lists (earlier too). A transcript is read from where its
+   * rows are: transcript_events, else its cold archive, else its reset/deleted archive.
+   */
+  private sessionsOf(agent: string, path: string, layout: SqliteLayout, nodes: Row[], windows: Row[], extras: Extras): SessionInfo[] {
     const sessions: SessionInfo[] = [];
     const currentIds = new Map<string, string>();
+    const listed = new Set<string>();
+    const archived = new Map(extras.archives.map((a) => [a.sessionId, a]));
+    const reading = (sessionId: string): Reading => {
+      const cold = extras.cold.get(sessionId);
+      if (cold) return { cold };
+      const archive = archived.get(sessionId);
+      return archive && !extras.withRows(sessionId) ? { archive } : {};
+    };
     for (const node of nodes) {
       const storeKey = asString(node.session_key);
       if (!storeKey) continue;
@@ -145,26 +182,47 @@ export class OpenClawSqliteSource implements SessionSource {
       const sessionId = asString(entry.sessionId);
       if (!sessionId) continue;
       currentIds.set(storeKey.toLowerCase(), sessionId);
-      sessions.push(this.session(path, agent, storeKey, sessionId, entry, "current"));
+      listed.add(sessionId);
+      sessions.push(this.session(path, layout, agent, storeKey, sessionId, entry, "current", reading(sessionId)));
     }
     for (const window of windows) {
       const storeKey = asString(window.session_key);
       const sessionId = asString(window.session_id);
       if (!storeKey || !sessionId || currentIds.get(storeKey.toLowerCase()) === sessionId) continue;
+      listed.add(sessionId);
       const entry = withColumns({}, window, WINDOW_FIELDS);
-      sessions.push(this.session(path, agent, storeKey, sessionId, entry, "earlier"));
+      sessions.push(this.session(path, layout, agent, storeKey, sessionId, entry, "earlier", reading(sessionId)));
+    }
+    for (const archive of extras.archives) {
+      if (listed.has(archive.sessionId)) continue;
+      const entry: Json = { sessionId: archive.sessionId, ...(archive.createdAt !== undefined ? { updatedAt: archive.createdAt } : {}) };
+      sessions.push(this.session(path, layout, agent, archive.sessionKey, archive.sessionId, entry, "earlier", { archive }));
     }
     return sessions;
   }
 
   private session(
     path: string,
+    layout: SqliteLayout,
     agent: string,
     storeKey: string,
     sessionId: string,
     entry: Json,
     generation: "current" | "earlier",
+    from: Reading,
   ): SessionInfo {
+    let open: () => TranscriptRead;
+    let lastWrite: () => number | undefined;
+    if (from.cold) {
+      open = () => new ColdRead(path, sessionId);
+      lastWrite = () => from.cold!.archivedAt;
+    } else if (from.archive) {
+      open = () => new ArchiveRead(path, from.archive!);
+      lastWrite = () => from.archive!.createdAt;
+    } else {
+      open = () => new DatabaseRead(path, sessionId, layout.compressed);
+      lastWrite = () => lastRowTime(path, sessionId);
+    }
     return sessionFromEntry({
       agent,
       storeKey,
@@ -174,119 +232,21 @@ export class OpenClawSqliteSource implements SessionSource {
       generation,
       location: `${path}#${sessionId}`,
       watchDir: dirname(path),
-      lastWrite: () => lastRowTime(path, sessionId),
-      open: () => new DatabaseRead(path, sessionId),
+      lastWrite,
+      open,
       indexes: this.indexes,
     });
   }
 }
 
-/** A transcript's rows by seq, fetched in short batches so no read transaction stays open. */
-class DatabaseRead implements TranscriptRead {
-  readonly id: string;
-  private lastSeq = Number.MIN_SAFE_INTEGER;
+type Reading = { cold?: ColdRow; archive?: ArchiveRow };
 
-  constructor(
-    private readonly path: string,
-    private readonly sessionId: string,
-  ) {
-    this.id = `sqlite:${path}#${sessionId}`;
-  }
-
-  *lines(from = Number.MIN_SAFE_INTEGER, to = Number.MAX_SAFE_INTEGER): Generator<RawLine | Turn> {
-    const db = openAgentDb(this.path);
-    try {
-      const batch = db.prepare(
-        "SELECT seq, event_json FROM transcript_events WHERE session_id = ? AND seq >= ? AND seq < ? ORDER BY seq LIMIT ?",
-      );
-      let next = from;
-      for (;;) {
-        const rows = batch.all(this.sessionId, next, to, BATCH_ROWS) as Array<{ seq: number; event_json: unknown }>;
-        for (const row of rows) {
-          this.lastSeq = Math.max(this.lastSeq, row.seq);
-          const text = typeof row.event_json === "string" ? row.event_json : "";
-          const bytes = Buffer.byteLength(text) + 1;
-          yield { text, bytes, at: row.seq, next: row.seq + 1 };
-          if (turnDue(bytes)) yield TURN;
-        }
-        if (rows.length < BATCH_ROWS) return;
-        next = rows[rows.length - 1]!.seq + 1;
-      }
-    } finally {
-      db.close();
-    }
-  }
-
-  readThrough(next: number): void {
-    this.lastSeq = Math.max(this.lastSeq, next - 1);
-  }
-
-  grown(): boolean {
-    return this.end() > this.lastSeq + 1;
-  }
-
-  end(): number {
-    return this.query((db) => {
-      const row = db.prepare("SELECT MAX(seq) AS seq FROM transcript_events WHERE session_id = ?").get(this.sessionId) as { seq: number | null };
-      return row.seq === null ? 0 : row.seq + 1;
-    });
-  }
-
-  stamp(): TranscriptStamp {
-    // rows are only ever added, so the end tells what changed, but for another database put in place of
-    // this one (a restored copy)
-    return { end: this.end(), holder: this.holder(), changed: "" };
-  }
-
-  version(): string {
-    return `${this.holder()}:${this.end()}`;
-  }
-
-  /** The database file's inode ("missing" when it is gone). */
-  private holder(): string {
-    try {
-      return String(statSync(this.path).ino);
-    } catch {
-      return "missing";
-    }
-  }
-
-  firstLine(): string | undefined {
-    for (const line of withoutTurns(this.lines())) return line.text;
-    return undefined;
-  }
-
-  fingerprint(at: number): string {
-    return this.query((db) => {
-      const first = db.prepare("SELECT seq, event_json FROM transcript_events WHERE session_id = ? ORDER BY seq LIMIT 1").get(this.sessionId);
-      const last = db
-        .prepare("SELECT seq, event_json FROM transcript_events WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT 1")
-        .get(this.sessionId, at);
-      return createHash("sha1").update(JSON.stringify([first, last, at])).digest("base64url");
-    });
-  }
-
-  private query<T>(run: (db: AgentDb) => T): T {
-    const db = openAgentDb(this.path);
-    try {
-      return run(db);
-    } finally {
-      db.close();
-    }
-  }
-}
-
-/** When the transcript's last row was written (rows are stamped by the gateway as it inserts them). */
-function lastRowTime(path: string, sessionId: string): number | undefined {
-  const db = openAgentDb(path);
-  try {
-    const row = db.prepare("SELECT created_at AS t FROM transcript_events WHERE session_id = ? ORDER BY seq DESC LIMIT 1").get(sessionId) as
-      | { t?: number }
-      | undefined;
-    return typeof row?.t === "number" ? row.t : undefined;
-  } finally {
-    db.close();
-  }
+/** Registry rows (the older layout's session_entries name the current transcript `session_id`). */
+function nodeRows(db: AgentDb, layout: SqliteLayout, ids?: unknown[]): Row[] {
+  const select = `SELECT *, ${layout.currentIdColumn} AS current_session_id FROM ${layout.nodes}`;
+  if (ids === undefined) return db.prepare(select).all() as Row[];
+  if (ids.length === 0) return [];
+  return db.prepare(`${select} WHERE rowid IN (${ids.map(() => "?").join(",")}) ORDER BY rowid`).all(...ids) as Row[];
 }
 
 /** Rows of a table by rowid, in rowid order (as a whole-table scan gives them). */

@@ -13,6 +13,20 @@ export function isSkippedSessionFile(name: string): boolean {
   );
 }
 
+const ARCHIVE = /^(.+)\.jsonl\.(reset|deleted)\.([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}-[0-9]{2}-[0-9]{2}(?:\.[0-9]+)?Z|[0-9]{9,11})$/;
+
+/**
+ * A reset or deleted transcript (`<id>.jsonl.reset.<ts>`, `<id>.jsonl.deleted.<ts>`, STORES.md §1a):
+ * its session id, and when it was archived (`<ts>`: ISO with '-' for ':', or epoch seconds).
+ */
+export function archiveOfFile(name: string): { sessionId: string; reason: "reset" | "deleted"; archivedAt: number } | undefined {
+  const match = ARCHIVE.exec(name);
+  if (!match) return undefined;
+  const [, sessionId, reason, ts] = match as unknown as [string, string, "reset" | "deleted", string];
+  const archivedAt = /^[0-9]+$/.test(ts) ? Number(ts) * 1000 : Date.parse(ts.replace(/T(\d{2})-(\d{2})-(\d{2})/, "T$1:$2:$3"));
+  return Number.isFinite(archivedAt) ? { sessionId, reason, archivedAt } : undefined;
+}
+
 /** The session id a transcript file name stands for (`<id>.jsonl`, `<id>-topic-<thread>.jsonl`). */
 export function sessionIdOfFile(name: string): string {
   return name.slice(0, -".jsonl".length);
