@@ -260,6 +260,7 @@ describe("reading transcripts", () => {
         id: `${status}:6`,
         seq: 6,
         timestamp: T0 + 60_000,
+        orderTs: T0 + 60_000,
         agent: "main",
         session: `agent:main:${status}`,
         sessionId: status,
