@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createAppContext } from "../src/app/context.js";
 import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query.js";
-import { cacheLayout, PRUNE_CHECK_EVERY_MS, PRUNE_EVERY_MS, pruneCache } from "../src/sources/cache-prune.js";
+import { openCacheDir } from "../src/sources/cache-dir.js";
+import { unsealedText } from "../src/sources/cache-mac.js";
+import { PRUNE_CHECK_EVERY_MS, PRUNE_EVERY_MS, pruneCache } from "../src/sources/cache-prune.js";
 import { readFirstLine } from "../src/sources/cache-file.js";
 import { flushIndexes, ROLLUPS_VERSION } from "../src/sources/index/index-store.js";
 import { conversation } from "./helpers/pi-lines.js";
@@ -29,6 +31,8 @@ afterEach(() => {
   removeCacheDir(cache);
 });
 
+const opened = (dir: string) => openCacheDir(dir).cache!;
+
 const context = (store: TempStateDir) =>
   createAppContext({ store: store.root, clearance: "confidential" }, { SESSION_EVENTS_CACHE_DIR: cache, SESSION_EVENTS_CURSOR_SECRET: "prune-secret-0123456" });
 
@@ -37,13 +41,13 @@ function cached(): { indexes: string[]; registries: string[]; rollups: string[] 
   const headers = (dir: string) =>
     readdirSync(join(cache, dir))
       .filter((name) => name.endsWith(".json"))
-      .map((name) => JSON.parse(readFirstLine(join(cache, dir, name))) as Record<string, string>);
+      .map((name) => JSON.parse(unsealedText(readFirstLine(join(cache, dir, name)))) as Record<string, string>);
   const rollupFile = readdirSync(join(cache, "index")).find((name) => name === `rollups-v${ROLLUPS_VERSION}.jsonl`);
   const rollupLines = rollupFile ? readFileSync(join(cache, "index", rollupFile), "utf8").split("\n").filter(Boolean) : [];
   return {
     indexes: headers("index").map((h) => h.id!).sort(),
     registries: headers("registries").map((h) => h.registry!).sort(),
-    rollups: rollupLines.map((line) => (JSON.parse(line.slice(0, line.indexOf("\t"))) as string[])[0]!).sort(),
+    rollups: rollupLines.map(unsealedText).map((line) => (JSON.parse(line.slice(0, line.indexOf("\t"))) as string[])[0]!).sort(),
   };
 }
 
@@ -89,9 +93,9 @@ describe("pruning the cache dir", () => {
     tmp("y.json.1.tmp", 120); // left by a process that died
     writeFileSync(join(cache, "index", "rollups-v4.jsonl"), `${JSON.stringify([`file:${a}`, "1:2:3"])}\t{}\n`); // an older format's
 
-    expect(pruneCache(cacheLayout(cache))).toBe(0); // the contexts above looked through it moments ago
+    expect(pruneCache(opened(cache))).toBe(0); // the contexts above looked through it moments ago
     expect(cached()).toEqual({ ...all, rollups: all.indexes });
-    const removed = pruneCache(cacheLayout(cache), tomorrow);
+    const removed = pruneCache(opened(cache), tomorrow);
     expect(removed).toBe(7); // 2 indexes, 2 rollups, 1 registry copy, 1 stale temporary file, the older rollups file
     expect(cached()).toEqual({ indexes: [`file:${a}`], registries: [registryOf(kept)], rollups: [`file:${a}`] });
     expect(existsSync(join(cache, "index", "x.json.2.tmp"))).toBe(true);
@@ -100,8 +104,8 @@ describe("pruning the cache dir", () => {
 
     expect(await walk(kept, "agent:main:a")).toEqual(before);
     tmp("z.json.3.tmp", 120);
-    expect(pruneCache(cacheLayout(cache), tomorrow + 3600_000)).toBe(0); // looked through an hour ago
-    expect(pruneCache(cacheLayout(cache), tomorrow + PRUNE_EVERY_MS + 1)).toBe(2); // a day later: both temporary files are stale
+    expect(pruneCache(opened(cache), tomorrow + 3600_000)).toBe(0); // looked through an hour ago
+    expect(pruneCache(opened(cache), tomorrow + PRUNE_EVERY_MS + 1)).toBe(2); // a day later: both temporary files are stale
   });
 
   it("prunes in a process that runs for days too, and writes nothing it pruned back", async () => {
@@ -146,14 +150,9 @@ describe("pruning the cache dir", () => {
     utimesSync(join(dir, "index", "stale.json.1.tmp"), old, old);
     const made = statSync(dir).birthtimeMs;
     if (made === 0) return; // a file system without birth times: the dir is looked through at once, as before
-    expect(pruneCache(cacheLayout(dir), made + 3600_000)).toBe(0);
+    expect(pruneCache(opened(dir), made + 3600_000)).toBe(0);
     expect(statSync(join(dir, "pruned")).mtimeMs).toBeCloseTo(made, -1); // stamped as of the dir's making: the next process takes the stamp
     expect(existsSync(join(dir, "index", "stale.json.1.tmp"))).toBe(true);
-    expect(pruneCache(cacheLayout(dir), made + PRUNE_EVERY_MS + 1)).toBe(1); // a day after its making, as for a stamp
-  });
-
-  it("makes nothing where no cache dir is yet", () => {
-    expect(pruneCache(cacheLayout(join(cache, "not-made-yet")))).toBe(0);
-    expect(existsSync(join(cache, "not-made-yet"))).toBe(false);
+    expect(pruneCache(opened(dir), made + PRUNE_EVERY_MS + 1)).toBe(1); // a day after its making, as for a stamp
   });
 });

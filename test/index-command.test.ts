@@ -89,6 +89,6 @@ describe("session-events index", () => {
     const result = await runCli(["index", "--store", store.root], cleanEnv({ SESSION_EVENTS_CACHE_DIR: blocked }));
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toContain(`cannot write indexes to ${join(blocked, "index")} (ENOTDIR)`);
+    expect(result.stderr).toContain(`cannot keep indexes: cache dir ${blocked} cannot be used (ENOTDIR)`);
   });
 });

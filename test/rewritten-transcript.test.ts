@@ -1,4 +1,5 @@
 import { appendFileSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { openCacheDir } from "../src/sources/cache-dir.js";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { AppContext } from "../src/app/context.js";
@@ -194,7 +195,7 @@ describe("a file system that gives a file another inode number each time it is l
     const load = (coarse = false) => {
       const read = new NewInodeEachLook(dirname(path), path);
       read.coarse = coarse;
-      return new IndexStore(join(cacheDir, "index")).load(read);
+      return new IndexStore(openCacheDir(cacheDir).cache!.indexes).load(read);
     };
     const kept = load();
     expect(kept.end).toBe(statSync(path).size);

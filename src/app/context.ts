@@ -4,7 +4,8 @@ import { CursorCodec } from "../engine/cursor.js";
 import { ClearanceSchema, ScopeSchema, type Principal } from "../engine/principal.js";
 import { createRedactor } from "../engine/redact.js";
 import type { QueryContext } from "../engine/run-query.js";
-import { cacheLayout, cachePruner } from "../sources/cache-prune.js";
+import { openCacheDir, type CacheDirResult } from "../sources/cache-dir.js";
+import { cachePruner } from "../sources/cache-prune.js";
 import { IndexStore } from "../sources/index/index-store.js";
 import { openStore, type Store } from "../sources/open-store.js";
 import { loadConfigFile } from "./config-file.js";
@@ -20,7 +21,8 @@ export type AppOptions = {
   config?: string;
 };
 
-export type AppContext = QueryContext & { store: Store };
+/** `cache`: the cache dir in use, or why there is none. */
+export type AppContext = QueryContext & { store: Store; cache: CacheDirResult };
 
 export const DEFAULT_PAGE_BYTES = 48 * 1024;
 export const DEFAULT_MAX_FIELD_CHARS = 2000;
@@ -48,19 +50,24 @@ export function resolvePrincipal(options: AppOptions, env: NodeJS.ProcessEnv = p
 
 export function createAppContext(options: AppOptions, env: NodeJS.ProcessEnv = process.env): AppContext {
   const config = loadConfigFile(options.config);
-  const cache = cacheLayout(cacheDir(env));
-  const indexes = new IndexStore(cache.indexes);
+  const opened = openCacheDir(cacheDir(env));
+  const { cache } = opened;
+  if (!opened.cache && opened.refused) {
+    console.error(`[session-events] warning: ${opened.reason}; running without a cache (slower, and cursors last only this process unless a cursor secret is set).`);
+  }
+  const indexes = new IndexStore(cache?.indexes);
   // at most once a day, checked now and on use (a server runs for days): a stat otherwise
-  const prune = cachePruner(cache, (gone) => indexes.forget(gone));
+  const prune = cache ? cachePruner(cache, (gone) => indexes.forget(gone)) : () => undefined;
   prune();
   const store = openStore(options.store ?? env.SESSION_EVENTS_STORE, {
     env,
     clawjsAgent: config.clawjsAgentId,
     indexes,
-    registryCopies: cache.registries,
+    registryCopies: cache?.registries,
   });
   return {
     store,
+    cache: opened,
     listSessions: async () => {
       prune();
       return (await store.list()).sessions;
@@ -77,7 +84,7 @@ export function createAppContext(options: AppOptions, env: NodeJS.ProcessEnv = p
       maxFieldChars: config.maxFieldChars ?? DEFAULT_MAX_FIELD_CHARS,
       scanBudgetBytes: (config.scanBudgetMB ?? DEFAULT_SCAN_BUDGET_MB) * 1024 * 1024,
     },
-    cursors: new CursorCodec(cursorSecret(config.cursorSecret, cache.root, env)),
+    cursors: new CursorCodec(cursorSecret(config.cursorSecret, cache, env)),
     now: () => Date.now(),
   };
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Page } from "../contract/page.js";
 import type { SessionEventsInput, SessionsEventsInput } from "../contract/query-input.js";
 import { typePredicate } from "../contract/type-filter.js";
@@ -11,7 +12,7 @@ import { peeksFor } from "./peeks.js";
 import { sessionsInScope } from "./principal.js";
 import { addWork, DEFAULT_LIMIT, MAX_LIMIT, type Envelope, type QueryContext } from "./query/context.js";
 import { fetchEvent } from "./query/fetch-event.js";
-import { FOLLOW_POLL_MS, waitForChange } from "./query/follow.js";
+import { followWaiters, MIN_REREAD_MS } from "./query/follow.js";
 import { groupPage } from "./query/group-page.js";
 import { sessionsOfOne } from "./one-session.js";
 import { selectMany, selectOne } from "./select.js";
@@ -103,12 +104,27 @@ async function runQuery(
   if (waitMs === 0 || page.events.length > 0) return page;
   // follow: nothing after the cursor yet; look again whenever the stores change, until the wait is up
   const deadline = Date.now() + waitMs;
-  let current = sessions;
-  while (page.events.length === 0 && !call.signal?.aborted && Date.now() < deadline) {
-    const dirs = current.map((s) => s.watchDir).filter((d): d is string => d !== undefined);
-    await waitForChange(dirs, Math.min(FOLLOW_POLL_MS, deadline - Date.now()), call.signal);
-    current = await select();
-    page = await eventPage(ctx, current, input, prepare(ctx, current, input, String(selection.tool), selection));
+  const leave = followWaiters.enter();
+  if (!leave) {
+    page.notes.push(`${followWaiters.max} follows are already waiting on this server, the most it keeps: this one did not wait. Call again with nextCursor shortly.`);
+    return page;
+  }
+  try {
+    let current = sessions;
+    let readAt = Date.now();
+    while (page.events.length === 0 && !call.signal?.aborted && Date.now() < deadline) {
+      const dirs = current.map((s) => s.watchDir).filter((d): d is string => d !== undefined);
+      if (!(await followWaiters.waitForChange(dirs, deadline - Date.now(), call.signal))) break;
+      // (a transcript written line by line wakes every waiter on each line: read at most this often)
+      const gap = Math.min(readAt + MIN_REREAD_MS, deadline) - Date.now();
+      if (gap > 0) await sleep(gap);
+      if (call.signal?.aborted || Date.now() >= deadline) break;
+      readAt = Date.now();
+      current = await select();
+      page = await eventPage(ctx, current, input, prepare(ctx, current, input, String(selection.tool), selection));
+    }
+  } finally {
+    leave();
   }
   return page;
 }

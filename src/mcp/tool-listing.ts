@@ -18,6 +18,7 @@ function describeOnlyContext(): AppContext {
     policy: { rules: [], redactor: createRedactor(), pageBytes: 0, maxFieldChars: 0 },
     cursors: new CursorCodec(),
     now: () => 0,
+    cache: { cache: undefined, reason: "none", refused: false },
   };
 }
 

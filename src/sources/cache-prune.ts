@@ -1,6 +1,8 @@
-import { existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, futimesSync, lstatSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { readFirstLine, replaceCacheFile } from "./cache-file.js";
+import type { CacheDir } from "./cache-dir.js";
+import { newCacheFile, readFirstLine, replaceCacheFile } from "./cache-file.js";
+import { unsealedText, type CacheMac } from "./cache-mac.js";
 import { ROLLUPS_VERSION } from "./index/index-store.js";
 import { Rollups } from "./index/rollups.js";
 
@@ -9,13 +11,6 @@ export const PRUNE_EVERY_MS = 24 * 3600_000;
 /** A temporary file this old was left by a process that died while writing it. */
 const STALE_TMP_MS = 3600_000;
 const STAMP = "pruned";
-
-/** Where in the cache dir each kind of cache file is kept. */
-export type CacheLayout = { root: string; indexes: string; registries: string };
-
-export function cacheLayout(root: string): CacheLayout {
-  return { root, indexes: join(root, "index"), registries: join(root, "registries") };
-}
 
 /**
  * Removes what the cache dir keeps for sources that are gone: the index and the rollup of a transcript
@@ -26,7 +21,7 @@ export function cacheLayout(root: string): CacheLayout {
  * a store that is only unmounted for a while loses its cache, which costs a rebuild, never a wrong
  * answer. Returns how many files and rollups were removed.
  */
-export function pruneCache(cache: CacheLayout, now = Date.now(), forget?: (gone: (id: string) => boolean) => void): number {
+export function pruneCache(cache: CacheDir, now = Date.now(), forget?: (gone: (id: string) => boolean) => void): number {
   const stamp = join(cache.root, STAMP);
   const last = lastPruned(cache.root, stamp);
   if (last === "no cache dir") return 0; // nothing cached yet
@@ -37,9 +32,9 @@ export function pruneCache(cache: CacheLayout, now = Date.now(), forget?: (gone:
   if (!writeStamp(stamp, now)) return 0; // first: a failing sweep is not retried by every process
   forget?.(isSourceGone); // first: what a process holds in memory is not written back after the sweep
   return (
-    pruneFiles(cache.indexes, (header) => sourceOfIndex(header.id), now) +
-    pruneFiles(cache.registries, (header) => header.registry, now) +
-    pruneRollups(cache.indexes)
+    pruneFiles(cache.indexes.dir, (header) => sourceOfIndex(header.id), now) +
+    pruneFiles(cache.registries.dir, (header) => header.registry, now) +
+    pruneRollups(cache.indexes.dir, cache.indexes.mac)
   );
 }
 
@@ -50,7 +45,9 @@ export function pruneCache(cache: CacheLayout, now = Date.now(), forget?: (gone:
  */
 function lastPruned(root: string, stamp: string): { at: number; stamped: boolean } | "no cache dir" | undefined {
   try {
-    return { at: statSync(stamp).mtimeMs, stamped: true };
+    const info = lstatSync(stamp); // (a symlink or anything else planted there is replaced by the next stamp)
+    if (info.isFile()) return { at: info.mtimeMs, stamped: true };
+    throw new Error("not a stamp");
   } catch {
     try {
       const made = statSync(root).birthtimeMs; // 0 where the file system does not keep it
@@ -61,12 +58,20 @@ function lastPruned(root: string, stamp: string): { at: number; stamped: boolean
   }
 }
 
+/** Puts a new stamp file in place (made exclusively, then renamed over whatever had its name: nothing is written through a symlink). */
 function writeStamp(stamp: string, at: number): boolean {
+  let tmp: { fd: number; path: string } | undefined;
   try {
-    writeFileSync(stamp, "", { mode: 0o600 });
-    utimesSync(stamp, at / 1000, at / 1000);
+    tmp = newCacheFile(stamp);
+    try {
+      futimesSync(tmp.fd, at / 1000, at / 1000);
+    } finally {
+      closeSync(tmp.fd);
+    }
+    renameSync(tmp.path, stamp);
     return true;
   } catch {
+    if (tmp) rmSync(tmp.path, { force: true });
     return false; // a cache dir that cannot be written is left alone
   }
 }
@@ -79,7 +84,7 @@ export const PRUNE_CHECK_EVERY_MS = 3600_000;
  * the stamp at most once an hour, and a due prune first has `forget` drop what the process holds of
  * the sources that are gone.
  */
-export function cachePruner(cache: CacheLayout, forget: (gone: (id: string) => boolean) => void): (now?: number) => void {
+export function cachePruner(cache: CacheDir, forget: (gone: (id: string) => boolean) => void): (now?: number) => void {
   let checkedAt = Number.NEGATIVE_INFINITY;
   return (now = Date.now()) => {
     if (now - checkedAt < PRUNE_CHECK_EVERY_MS) return;
@@ -113,7 +118,8 @@ function pruneFiles(dir: string, sourceOf: (header: Record<string, unknown>) => 
         continue;
       }
       if (!name.endsWith(".json")) continue;
-      const source = sourceOf(JSON.parse(readFirstLine(path, 4096)) as Record<string, unknown>);
+      // (not authenticated: it only decides whether to delete one of our own cache files)
+      const source = sourceOf(JSON.parse(unsealedText(readFirstLine(path, 4096))) as Record<string, unknown>);
       if (typeof source === "string" && !existsSync(source)) removed += remove(path);
     } catch {
       // unreadable or replaced meanwhile: its reader treats it as missing already
@@ -126,7 +132,7 @@ function pruneFiles(dir: string, sourceOf: (header: Record<string, unknown>) => 
  * Drops the rollups of transcripts that are gone (and damaged lines) from the rollups files, and the
  * files of older rollup formats whole (no reader of this version reads them).
  */
-function pruneRollups(dir: string): number {
+function pruneRollups(dir: string, mac: CacheMac): number {
   let removed = 0;
   for (const name of namesIn(dir)) {
     const version = /^rollups-v(\d+)\.jsonl$/.exec(name)?.[1];
@@ -136,9 +142,9 @@ function pruneRollups(dir: string): number {
       removed += remove(path);
       continue;
     }
-    const rollups = Rollups.read(path);
+    const rollups = Rollups.read(path, mac);
     const dropped = rollups.forget(isSourceGone) + rollups.damaged;
-    if (dropped > 0 && replaceCacheFile(path, rollups.lines())) removed += dropped;
+    if (dropped > 0 && replaceCacheFile(path, rollups.lines(mac))) removed += dropped;
   }
   return removed;
 }

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import type { CacheArea } from "./cache-dir.js";
 import { CLAWJS_CONVERSATIONS, ClawJsSource } from "./clawjs/clawjs-source.js";
 import { IndexStore } from "./index/index-store.js";
 import { OpenClawFileSource } from "./openclaw/file-source.js";
@@ -27,7 +28,7 @@ export type StoreOptions = {
   /** Where transcript indexes live (default: in memory only). */
   indexes?: IndexStore;
   /** Where copies of session registries live (default: in memory only). */
-  registryCopies?: string;
+  registryCopies?: string | CacheArea;
 };
 
 const CLAWJS_PREFIX = "clawjs:";

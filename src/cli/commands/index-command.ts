@@ -1,10 +1,8 @@
 import { Command, Option } from "commander";
-import { accessSync, constants, mkdirSync } from "node:fs";
-import { cacheDir, createAppContext } from "../../app/context.js";
+import { createAppContext } from "../../app/context.js";
 import { sessionsInScope } from "../../engine/principal.js";
 import { inGenerations } from "../../engine/select.js";
 import { warmIndexes } from "../../engine/warm-indexes.js";
-import { cacheLayout } from "../../sources/cache-prune.js";
 import { flushIndexes } from "../../sources/index/index-store.js";
 import { appOptions, withAppOptions } from "../shared-options.js";
 
@@ -19,14 +17,8 @@ export function indexCommand(): Command {
   ).action(async (flags: { generations?: "current" | "all"; json?: boolean }, command: Command) => {
     const ctx = createAppContext(appOptions(command.optsWithGlobals()));
     // queries go on without a cache they cannot write; this command is for nothing then
-    const dir = cacheDir();
-    const indexDir = cacheLayout(dir).indexes;
-    try {
-      mkdirSync(indexDir, { recursive: true, mode: 0o700 });
-      accessSync(indexDir, constants.W_OK);
-    } catch (error) {
-      throw new Error(`cannot write indexes to ${indexDir} (${(error as NodeJS.ErrnoException).code ?? String(error)}). Set SESSION_EVENTS_CACHE_DIR to a dir this user can write.`);
-    }
+    if (!ctx.cache.cache) throw new Error(`cannot keep indexes: ${ctx.cache.reason}. Set SESSION_EVENTS_CACHE_DIR to a dir this user owns and can write.`);
+    const dir = ctx.cache.cache.root;
     const started = performance.now();
     const listing = await ctx.store.list();
     for (const warning of listing.warnings) console.error(`warning: ${warning}`);

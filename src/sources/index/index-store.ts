@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { cacheFileName, readFirstLine, replaceCacheFile } from "../cache-file.js";
+import { existsSync } from "node:fs";
+import { basename, join } from "node:path";
+import { asCacheArea, type CacheArea } from "../cache-dir.js";
+import { cacheFileName, readCacheFile, readFirstLine, replaceCacheFile } from "../cache-file.js";
 import type { SourceEvent, TranscriptRead, TranscriptStamp } from "../session.js";
 import type { NormalizerState } from "../transcript/normalize.js";
 import { StatsSum, wholeStatsKey, type EventStats } from "./event-stats.js";
@@ -89,15 +90,23 @@ export class IndexStore {
   private readonly sheddable = new Set<string>();
   /** Indexes extended in memory since they were last written. */
   private readonly dirty = new Set<string>();
+  /** Where indexes persist (undefined: in memory only), and what their files are sealed with. */
+  private readonly area: CacheArea | undefined;
 
   constructor(
-    /** Where indexes persist; undefined keeps them in memory only. */
-    private readonly dir: string | undefined,
+    /** Where indexes persist: a vetted cache folder, or a folder to use as a cache dir of its own; undefined keeps them in memory only. */
+    dir: string | CacheArea | undefined,
     /** Bytes of transcript per interval: the most a seek reads before the events it wants. */
     readonly intervalBytes = DEFAULT_INTERVAL_BYTES,
     /** About how much index (as JSON) to keep in memory. */
     private readonly memoryBudget = 4 * 1024 * 1024,
-  ) {}
+  ) {
+    this.area = asCacheArea(dir);
+  }
+
+  private get dir(): string | undefined {
+    return this.area?.dir;
+  }
 
   /**
    * The index of a transcript, valid for its current content (possibly empty); `now`: its stamp, if
@@ -168,7 +177,7 @@ export class IndexStore {
     entry.writtenEnd = index.end;
     this.resize(entry, seek.length + groups.length);
     // a transcript within one interval is read whole faster than its index file is written and read back
-    if (this.dir && index.intervals.length > 1 && replaceCacheFile(this.pathOf(index.id), [seek, "\n", groups])) {
+    if (this.area && index.intervals.length > 1 && replaceCacheFile(this.pathOf(index.id), this.sealed(index.id, seek, groups))) {
       entry.seekBytes = seek.length;
       this.sheddable.delete(index.id);
       this.sheddable.add(index.id);
@@ -209,8 +218,10 @@ export class IndexStore {
     let text: string;
     let saved: SavedGroups;
     try {
-      text = readFileSync(this.pathOf(index.id), "utf8");
-      saved = JSON.parse(text.slice(text.indexOf("\n") + 1)) as SavedGroups;
+      text = readCacheFile(this.pathOf(index.id)).toString("utf8");
+      const groups = this.area!.mac.open(this.lineContext(index.id, "groups"), text.slice(text.indexOf("\n") + 1));
+      if (groups === undefined) return false;
+      saved = JSON.parse(groups) as SavedGroups;
     } catch {
       return false;
     }
@@ -313,7 +324,7 @@ export class IndexStore {
   }
 
   private loadRollups(): Rollups {
-    this.rollups ??= Rollups.read(this.dir && join(this.dir, ROLLUPS_FILE));
+    this.rollups ??= Rollups.read(this.dir && join(this.dir, ROLLUPS_FILE), this.area?.mac);
     return this.rollups;
   }
 
@@ -342,9 +353,9 @@ export class IndexStore {
       if (entry) this.write(entry);
     }
     this.dirty.clear();
-    if (this.dir && this.rollups?.changed) {
-      const path = join(this.dir, ROLLUPS_FILE);
-      replaceCacheFile(path, this.rollups.lines(Rollups.read(path)));
+    if (this.area && this.rollups?.changed) {
+      const path = join(this.area.dir, ROLLUPS_FILE);
+      replaceCacheFile(path, this.rollups.lines(this.area.mac, Rollups.read(path, this.area.mac)));
     }
   }
 
@@ -355,7 +366,8 @@ export class IndexStore {
     // (a failed read throws an error with a stack: several times the cost of asking, on every first read)
     if (!existsSync(path)) return undefined;
     try {
-      const json = readFirstLine(path, 256 * 1024);
+      const json = this.area!.mac.open(this.lineContext(id, "seek"), readFirstLine(path, 256 * 1024));
+      if (json === undefined) return undefined; // not written by us (or damaged): indexed anew
       const { checked, ...index } = JSON.parse(json) as SavedIndex;
       const valid = index.v === INDEX_VERSION && index.id === id && index.intervals?.length > 0 && index.intervals.at(-1)!.groups && isStamp(checked);
       if (!valid) return undefined;
@@ -385,6 +397,17 @@ export class IndexStore {
 
   private pathOf(id: string): string {
     return join(this.dir!, cacheFileName(id));
+  }
+
+  /** An index file's two lines, each sealed with its MAC (the seek line is read alone, on every first load). */
+  private sealed(id: string, seek: string, groups: string): string[] {
+    const { mac } = this.area!;
+    return [mac.seal(this.lineContext(id, "seek"), seek), "\n", mac.seal(this.lineContext(id, "groups"), groups)];
+  }
+
+  /** What the MAC of an index file's line is bound to: its file and its place in it. */
+  private lineContext(id: string, line: "seek" | "groups"): string {
+    return `index ${basename(this.pathOf(id))} ${line}`;
   }
 }
 

@@ -1,6 +1,10 @@
-import { readFileSync } from "node:fs";
+import { readCacheFile } from "../cache-file.js";
+import type { CacheMac } from "../cache-mac.js";
 import type { NormalizerState } from "../transcript/normalize.js";
 import type { EventStats } from "./event-stats.js";
+
+/** What the MAC of a rollups line is bound to. */
+const ROLLUP_LINE = "rollup";
 
 /** A whole transcript's totals (no hours) while it is unchanged: counts of it need not open it. */
 export type Rollup = {
@@ -14,7 +18,7 @@ export type Rollup = {
 /**
  * Every indexed transcript's rollup, each kept as its JSON text and parsed when a count asks for it:
  * a store has thousands, and as objects they would take about three times their text. On disk, one
- * line per transcript: `[id, version]` as JSON, a tab, then the rollup's JSON.
+ * line per transcript, sealed (CacheMac): `[id, version]` as JSON, a tab, then the rollup's JSON.
  */
 export class Rollups {
   private readonly byId = new Map<string, { version: string; json: string }>();
@@ -23,18 +27,22 @@ export class Rollups {
   /** Lines of the file read that were not rollups (damaged, or cut short by a crash). */
   damaged = 0;
 
-  /** The rollups saved at `path` (none when it is missing or unreadable: they are rebuilt as transcripts are read). */
-  static read(path: string | undefined): Rollups {
+  /**
+   * The rollups saved at `path` (none when it is missing or unreadable: they are rebuilt as transcripts
+   * are read); a line whose MAC does not verify counts as damaged.
+   */
+  static read(path: string | undefined, mac: CacheMac | undefined): Rollups {
     const rollups = new Rollups();
-    if (!path) return rollups;
+    if (!path || !mac) return rollups;
     let text: string;
     try {
-      text = readFileSync(path, "utf8");
+      text = readCacheFile(path).toString("utf8");
     } catch {
       return rollups;
     }
-    for (const line of text.split("\n")) {
-      if (line === "") continue;
+    for (const sealed of text.split("\n")) {
+      if (sealed === "") continue;
+      const line = mac.open(ROLLUP_LINE, sealed) ?? "";
       const tab = line.indexOf("\t"); // JSON strings escape tabs: the first one ends [id, version]
       try {
         const [id, version] = JSON.parse(line.slice(0, tab)) as unknown[];
@@ -83,11 +91,12 @@ export class Rollups {
    * file's current rollups, those of transcripts this one does not hold too (another process, or a
    * reader of another store sharing the cache dir, wrote them since this one read the file).
    */
-  *lines(onDisk?: Rollups): Generator<string> {
+  *lines(mac: CacheMac, onDisk?: Rollups): Generator<string> {
     this.changed = false;
-    for (const [id, { version, json }] of this.byId) yield `${JSON.stringify([id, version])}\t${json}\n`;
+    const line = (id: string, version: string, json: string) => `${mac.seal(ROLLUP_LINE, `${JSON.stringify([id, version])}\t${json}`)}\n`;
+    for (const [id, { version, json }] of this.byId) yield line(id, version, json);
     for (const [id, { version, json }] of onDisk?.byId ?? []) {
-      if (!this.byId.has(id)) yield `${JSON.stringify([id, version])}\t${json}\n`;
+      if (!this.byId.has(id)) yield line(id, version, json);
     }
   }
 }

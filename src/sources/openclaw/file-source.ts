@@ -1,3 +1,4 @@
+import type { CacheArea } from "../cache-dir.js";
 import { existsSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
@@ -28,7 +29,7 @@ export class OpenClawFileSource implements SessionSource {
       skipAgent?: (agent: string) => boolean;
       indexes?: IndexStore;
       /** Where copies of the registries persist (default: in memory only). */
-      registryCopies?: string;
+      registryCopies?: string | CacheArea;
     } = {},
   ) {
     this.skipAgent = options.skipAgent ?? (() => false);

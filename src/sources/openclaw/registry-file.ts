@@ -1,7 +1,9 @@
 import { existsSync, readFileSync, statSync, type Stats } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { cacheFileName, readFirstLine, replaceCacheFile } from "../cache-file.js";
+import { asCacheArea, type CacheArea } from "../cache-dir.js";
+import { cacheFileName, readCacheFile, readFirstLine, replaceCacheFile } from "../cache-file.js";
+import { unsealedText } from "../cache-mac.js";
 import { asObject, type Json } from "../transcript/values.js";
 import { RegistryEntries, type Entry, type EntryQuery } from "./registry-entries.js";
 import { slimEntry } from "./registry-entry.js";
@@ -18,8 +20,11 @@ export type RegistryRead = {
   from: "registry" | "memory" | "cache";
 };
 
-/** The first line of a registry's copy in the cache dir (one line per slim entry follows). */
-type SavedHeader = { v: 2; registry: string; signature: string };
+/**
+ * The first line of a registry's copy in the cache dir, sealed with the MAC of the whole copy (header
+ * and the one line per slim entry that follows): a copy we did not write is never used.
+ */
+type SavedHeader = { v: 3; registry: string; signature: string };
 
 const RETRIES = 3;
 const RETRY_DELAY_MS = 15;
@@ -37,11 +42,15 @@ export class RegistryFileReader {
   private readonly lastGood = new Map<string, RegistryEntries>();
   /** A registry that stayed broken through the retries, by its signature: not retried until it changes. */
   private readonly broken = new Map<string, { signature: string; error: string }>();
+  /** Where copies of registries persist (never inside a store); undefined keeps them in memory only. */
+  private readonly area: CacheArea | undefined;
 
   constructor(
-    /** Where copies of registries persist (never inside a store); undefined keeps them in memory only. */
-    private readonly cacheDir?: string,
-  ) {}
+    /** A vetted cache folder, or a folder to use as a cache dir of its own. */
+    cacheDir?: string | CacheArea,
+  ) {
+    this.area = asCacheArea(cacheDir);
+  }
 
   async read(path: string): Promise<RegistryRead | undefined> {
     let lastError = "";
@@ -114,7 +123,7 @@ export class RegistryFileReader {
   }
 
   private copyPath(path: string): string | undefined {
-    return this.cacheDir && join(this.cacheDir, cacheFileName(path));
+    return this.area && join(this.area.dir, cacheFileName(path));
   }
 
   /**
@@ -128,12 +137,17 @@ export class RegistryFileReader {
     try {
       // the header alone first: a busy registry's copy is often stale, and then the rest is not wanted
       const headerLine = readFirstLine(file, 4096);
-      const header = JSON.parse(headerLine) as SavedHeader;
-      if (header.v !== 2 || header.registry !== path || typeof header.signature !== "string") return undefined;
+      const headerJson = unsealedText(headerLine);
+      const header = JSON.parse(headerJson) as SavedHeader;
+      if (header.v !== 3 || header.registry !== path || typeof header.signature !== "string") return undefined;
       if (signature !== undefined && header.signature !== signature) return undefined;
-      const text = readFileSync(file, "utf8");
+      const text = readCacheFile(file).toString("utf8");
       // (replaced by another process in between: its copy is of another version)
-      return text.startsWith(headerLine) ? RegistryEntries.saved(header.signature, text) : undefined;
+      if (!text.startsWith(headerLine)) return undefined;
+      const body = text.slice(headerLine.length);
+      const mac = headerLine.slice(0, headerLine.length - headerJson.length - 1);
+      if (!this.area!.mac.verifyWithRest(mac, copyContext(file), [headerJson], body)) return undefined;
+      return RegistryEntries.saved(header.signature, `${headerJson}${body}`);
     } catch {
       return undefined;
     }
@@ -142,9 +156,16 @@ export class RegistryFileReader {
   private save(path: string, entries: RegistryEntries): void {
     const file = this.copyPath(path);
     if (!file) return;
-    const header: SavedHeader = { v: 2, registry: path, signature: entries.signature };
-    replaceCacheFile(file, [JSON.stringify(header), ...RegistryEntries.savedLines(entries.all())]);
+    const header = JSON.stringify({ v: 3, registry: path, signature: entries.signature } satisfies SavedHeader);
+    // (the lines are made twice, to be hashed and then written, rather than all held at once)
+    const mac = this.area!.mac.digestWithRest(copyContext(file), [header], RegistryEntries.savedLines(entries.all()));
+    replaceCacheFile(file, [`${mac} ${header}`, ...RegistryEntries.savedLines(entries.all())]);
   }
+}
+
+/** What the MAC of a registry copy is bound to: its file. */
+function copyContext(file: string): string {
+  return `registry copy ${basename(file)}`;
 }
 
 /** What tells one version of a registry file from another, even one rewritten in place with its size and mtime put back. */
