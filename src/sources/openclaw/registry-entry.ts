@@ -159,7 +159,7 @@ class RegistrySession implements SessionInfo {
     if (text === undefined) return undefined;
     try {
       const line = JSON.parse(text) as Record<string, unknown>;
-      // the first line's time bounds every event's: times never run backwards within a transcript
+      // the first line's time bounds every event's order time (the running maximum of own times)
       return parseInstant(line.timestamp) ?? parseInstant((line.message as Record<string, unknown> | undefined)?.timestamp);
     } catch {
       return undefined;
