@@ -3,15 +3,17 @@
  * excerpts' lines, read where they are (../shared/realdata/stores), never copied into the project.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { AgentDatabaseWriter } from "../../scripts/agent-database.js";
 import { agentDatabasePathIn } from "./fixture-sessions.js";
 import type { TempStateDir } from "./temp-store.js";
 
-export const REAL_STORES = resolve("../shared/realdata/stores");
-export const HAVE_REAL = existsSync(REAL_STORES);
-export const SKIP_REAL = HAVE_REAL ? "" : `${REAL_STORES} is absent: the tests over real excerpts are skipped`;
+import { HAVE_REALDATA, REALDATA_SKIP_REASON, REALDATA_STORES } from "./realdata.js";
+
+export const REAL_STORES = REALDATA_STORES;
+export const HAVE_REAL = HAVE_REALDATA;
+export const SKIP_REAL = HAVE_REAL ? "" : REALDATA_SKIP_REASON;
 
 /** zstd level 1 through the CLI (Node 20 has no compressor); a clear message when the CLI is missing. */
 export function zstdCli(bytes: Buffer): Buffer {
