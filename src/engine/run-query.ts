@@ -7,6 +7,7 @@ import { collectEvents } from "./collect.js";
 import { fingerprintOf, type CursorState } from "./cursor.js";
 import { QueryError } from "./errors.js";
 import { PageEventShaper } from "./page-events.js";
+import { missingTranscriptNotes } from "./missing-transcripts.js";
 import { peeksFor } from "./peeks.js";
 import { sessionsInScope } from "./principal.js";
 import { addWork, DEFAULT_LIMIT, MAX_LIMIT, type Envelope, type QueryContext } from "./query/context.js";
@@ -75,6 +76,7 @@ function prepare(ctx: QueryContext, sessions: readonly SessionInfo[], input: Com
   const requested = input.limit ?? DEFAULT_LIMIT;
   const limit = Math.min(requested, MAX_LIMIT);
   const notes: string[] = [];
+  notes.push(...missingTranscriptNotes(sessions));
   if (requested > MAX_LIMIT) notes.push(`limit ${requested} was clamped to the maximum of ${MAX_LIMIT}.`);
   const envelope: Envelope = {
     order,

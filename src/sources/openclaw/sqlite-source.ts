@@ -9,6 +9,7 @@ import { openAgentDb, tableColumns, type AgentDb } from "./agent-db.js";
 import { agentDatabasePath, agentIds, usesSqlite } from "./agents.js";
 import { IndexStore } from "../index/index-store.js";
 import { sessionFromEntry, storeKeysNaming } from "./registry-entry.js";
+import { oneEntryPerTranscript, type EntryCandidate } from "./shared-transcripts.js";
 
 type Row = Record<string, unknown>;
 
@@ -119,24 +120,39 @@ export class OpenClawSqliteSource implements SessionSource {
   private agentSessionsNamed(db: AgentDb, agent: string, path: string, ref: string): SessionInfo[] {
     const keys = new Set(storeKeysNaming(agent, ref));
     const lower = (key: unknown) => (typeof key === "string" ? key.toLowerCase() : undefined);
-    let windows: Row[] = [];
-    if (tableColumns(db, "session_windows").has("session_key")) {
-      const ids = (db.prepare("SELECT rowid AS id, session_key AS key, session_id AS sid FROM session_windows").all() as Row[])
-        .filter((w) => keys.has(lower(w.key)!) || w.sid === ref)
-        .map((w) => w.id);
-      windows = rowsById(db, "session_windows", ids);
-    }
+    const windowRefs = tableColumns(db, "session_windows").has("session_key")
+      ? (db.prepare("SELECT rowid AS id, session_key AS key, session_id AS sid FROM session_windows").all() as Row[])
+      : [];
+    const windowIds = windowRefs.filter((w) => keys.has(lower(w.key)!) || w.sid === ref).map((w) => w.id);
+    let windows = rowsById(db, "session_windows", windowIds);
     const windowKeys = new Set(windows.map((w) => lower(w.session_key)));
-    const byId = tableColumns(db, "session_nodes").has("current_session_id") ? "current_session_id = @ref" : "0";
+    const hasIdColumn = tableColumns(db, "session_nodes").has("current_session_id");
+    const byId = hasIdColumn ? "current_session_id = @ref" : "0";
     const nodeIds = (db.prepare(`SELECT rowid AS id, session_key AS key, (instr(entry_json, @ref) > 0 OR ${byId}) AS maybe FROM session_nodes`).all({ ref }) as Row[])
       .filter((n) => keys.has(lower(n.key)!) || n.maybe === 1 || windowKeys.has(lower(n.key)))
       .map((n) => n.id);
-    return this.sessionsOf(agent, path, rowsById(db, "session_nodes", nodeIds), windows);
+    let nodes = rowsById(db, "session_nodes", nodeIds);
+    // the other keys naming the same transcripts, so that they group as a listing groups them
+    const ids = new Set<string>();
+    for (const n of nodes) ids.add(asString(withColumns(parseEntry(n.entry_json), n, PROMOTED).sessionId) ?? ref);
+    for (const w of windows) ids.add(asString(w.session_id) ?? ref);
+    ids.delete(ref);
+    const more = [...ids].flatMap((id) =>
+      (db.prepare(`SELECT rowid AS id FROM session_nodes WHERE ${hasIdColumn ? "current_session_id = @id OR " : ""}instr(entry_json, @id) > 0`).all({ id }) as Row[]).map((n) => n.id),
+    );
+    const extra = more.filter((id) => !nodeIds.includes(id));
+    if (extra.length > 0) nodes = rowsById(db, "session_nodes", [...nodeIds, ...extra]);
+    const extraWindows = windowRefs.filter((w) => ids.has(w.sid as string) && !windowIds.includes(w.id)).map((w) => w.id);
+    if (extraWindows.length > 0) windows = rowsById(db, "session_windows", [...windowIds, ...extraWindows]);
+    return this.sessionsOf(agent, path, nodes, windows);
   }
 
-  /** The sessions of registry rows: one per node (its current transcript), one per window of an earlier one. */
+  /**
+   * The sessions of registry rows: one per node (its current transcript), one per window of an earlier
+   * one; where several keys name one transcript, one session with the other keys as its aliases.
+   */
   private sessionsOf(agent: string, path: string, nodes: Row[], windows: Row[]): SessionInfo[] {
-    const sessions: SessionInfo[] = [];
+    const candidates: EntryCandidate[] = [];
     const currentIds = new Map<string, string>();
     for (const node of nodes) {
       const storeKey = asString(node.session_key);
@@ -145,16 +161,25 @@ export class OpenClawSqliteSource implements SessionSource {
       const sessionId = asString(entry.sessionId);
       if (!sessionId) continue;
       currentIds.set(storeKey.toLowerCase(), sessionId);
-      sessions.push(this.session(path, agent, storeKey, sessionId, entry, "current"));
+      candidates.push({ storeKey, sessionId, entry, generation: "current" });
     }
     for (const window of windows) {
       const storeKey = asString(window.session_key);
       const sessionId = asString(window.session_id);
       if (!storeKey || !sessionId || currentIds.get(storeKey.toLowerCase()) === sessionId) continue;
-      const entry = withColumns({}, window, WINDOW_FIELDS);
-      sessions.push(this.session(path, agent, storeKey, sessionId, entry, "earlier"));
+      candidates.push({ storeKey, sessionId, entry: withColumns({}, window, WINDOW_FIELDS), generation: "earlier" });
     }
-    return sessions;
+    // whether each transcript has rows is looked up for all of them at once, when first asked (once per listing)
+    let withRows: Set<string> | undefined;
+    const ids = candidates.map((c) => c.sessionId);
+    // (made from the id alone: a closure over the candidate would keep its whole entry)
+    const missing = (sessionId: string) => () => {
+      withRows ??= sessionIdsWithRows(path, ids);
+      return withRows.has(sessionId) ? undefined : `session id ${sessionId}`;
+    };
+    return oneEntryPerTranscript(candidates).map((c) =>
+      this.session(path, agent, c.storeKey, c.sessionId, c.entry, c.generation, c.aliases, missing(c.sessionId)),
+    );
   }
 
   private session(
@@ -164,12 +189,16 @@ export class OpenClawSqliteSource implements SessionSource {
     sessionId: string,
     entry: Json,
     generation: "current" | "earlier",
+    aliases: readonly EntryCandidate[],
+    missing: () => string | undefined,
   ): SessionInfo {
     return sessionFromEntry({
       agent,
       storeKey,
       sessionId,
       entry,
+      aliases,
+      missing,
       source: this.kind,
       generation,
       location: `${path}#${sessionId}`,
@@ -287,6 +316,24 @@ function lastRowTime(path: string, sessionId: string): number | undefined {
   } finally {
     db.close();
   }
+}
+
+/** Which of these transcripts have any row (a transcript without rows does not exist in the database). */
+function sessionIdsWithRows(path: string, sessionIds: readonly string[]): Set<string> {
+  const found = new Set<string>();
+  try {
+    const db = openAgentDb(path);
+    try {
+      const any = db.prepare("SELECT 1 FROM transcript_events WHERE session_id = ? LIMIT 1");
+      for (const id of sessionIds) if (any.get(id) !== undefined) found.add(id);
+    } finally {
+      db.close();
+    }
+  } catch {
+    // unreadable now: say nothing is missing rather than guess
+    return new Set(sessionIds);
+  }
+  return found;
 }
 
 /** Rows of a table by rowid, in rowid order (as a whole-table scan gives them). */
