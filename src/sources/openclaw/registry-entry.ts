@@ -204,7 +204,8 @@ class RegistrySession implements SessionInfo {
     return {
       read: this.input.open(),
       identity: { agent: this.agent, session: this.key, sessionId: this.sessionId, source: this.source },
-      registryEnd: this.input.hasRegistry === false ? undefined : this.registryEnd,
+      // a transcript that is not there has no events at all, not even the registry's end
+      registryEnd: this.input.hasRegistry === false || !this.registryEnd || this.missingTranscript() !== undefined ? undefined : this.registryEnd,
       options,
       indexes: this.input.indexes,
     };
