@@ -235,8 +235,11 @@ describe.each(KINDS)("one transcript, one set of events (%s)", (kind) => {
       const ctx = contextFor(root, { caller, scope, clearance: "confidential" });
       return [...new Set((await querySessionsEvents(ctx, { limit: 500 })).events.map((e) => e.sessionId))].sort();
     };
-    // main's tree holds the job key (spawned from main), so the shared transcript; not the run key's child
+    // main's tree holds the job key (spawned from main), so the shared transcript (still reported under
+    // the run key); not the run key's child
     expect(await visibleTo("agent:main:main", "tree")).toEqual(["s-main", "s-shared"]);
+    const viaAlias = await querySessionsEvents(contextFor(root, { caller: "agent:main:main", scope: "tree" }), { sessionKey: JOB });
+    expect(new Set(viaAlias.events.map((e) => e.session))).toEqual(new Set([RUN]));
     // the run key's tree holds its child; the job key's does not
     expect(await visibleTo(RUN, "tree")).toEqual(["s-child", "s-shared"]);
     expect(await visibleTo(JOB, "tree")).toEqual(["s-shared"]);
