@@ -246,7 +246,8 @@ describe("reading transcripts", () => {
   it("ends an ended session's events with session_end at endedAt, and a running one without", async () => {
     const entries: Record<string, Record<string, unknown>> = {};
     for (const status of ["done", "failed", "killed", "timeout", "running"]) {
-      entries[`agent:main:${status}`] = { sessionId: status, updatedAt: T0 + 90_000, status, startedAt: T0, endedAt: T0 + 60_000, runtimeMs: 60_000 };
+      // a spawned run: only runs end with their registry status (registry-rules.test.ts has the rest)
+      entries[`agent:main:${status}`] = { sessionId: status, updatedAt: T0 + 90_000, status, startedAt: T0, endedAt: T0 + 60_000, runtimeMs: 60_000, spawnedBy: "agent:main:main" };
       store.transcript("main", `${status}.jsonl`, conversation(status, T0, 2));
     }
     store.registry("main", entries);

@@ -1,6 +1,6 @@
 import type { SessionInfo } from "../sources/session.js";
 import { agentOfKey } from "../contract/session-keys.js";
-import { canonicalCaller, sessionsInScope, type Principal } from "./principal.js";
+import { canonicalCaller, keysOf, keysWithParents, sessionsInScope, type Principal } from "./principal.js";
 import type { QueryContext } from "./query/context.js";
 import { pickOne, selectOne, wantedOne, type Generations } from "./select.js";
 
@@ -58,7 +58,12 @@ async function visibleAmong(ctx: QueryContext, sessions: SessionInfo[]): Promise
   const visible: SessionInfo[] = [];
   const lookups = { left: MAX_ANCESTOR_LOOKUPS };
   for (const session of sessions) {
-    const inTree = await descendsFrom(ctx, session.key, principal, lookups);
+    // in the tree when any key naming its transcript is (as sessionsInScope judges it)
+    let inTree: boolean | undefined = false;
+    for (const key of keysOf(session)) {
+      inTree = await descendsFrom(ctx, key, principal, lookups);
+      if (inTree !== false) break;
+    }
     if (inTree === undefined) return undefined;
     if (inTree) visible.push(session);
   }
@@ -80,9 +85,9 @@ async function descendsFrom(ctx: QueryContext, key: string, principal: Principal
       if (lookups.left-- <= 0) return undefined;
       const named = await ctx.sessionsNamed!(child);
       if (!named) return undefined;
-      for (const s of named) {
-        const parent = s.parentKey?.toLowerCase();
-        if (s.key.toLowerCase() !== child || parent === undefined || seen.has(parent)) continue;
+      for (const { key, parentKey } of named.flatMap(keysWithParents)) {
+        const parent = parentKey?.toLowerCase();
+        if (key.toLowerCase() !== child || parent === undefined || seen.has(parent)) continue;
         seen.add(parent);
         next.push(parent);
       }

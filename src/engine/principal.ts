@@ -30,16 +30,31 @@ export function sameKey(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
-const lowerKeys = new WeakMap<SessionInfo, { key: string; storeKey: string }>();
+type LowerKeys = { key: string; storeKey: string; aliases: Array<{ key: string; storeKey: string }> };
 
-/** A session's keys lower-cased, once per session object (listings are reused between queries). */
-function lowerKeysOf(session: SessionInfo): { key: string; storeKey: string } {
+const lowerKeys = new WeakMap<SessionInfo, LowerKeys>();
+
+/** A session's keys (and its aliases' keys) lower-cased, once per session object (listings are reused between queries). */
+function lowerKeysOf(session: SessionInfo): LowerKeys {
   let keys = lowerKeys.get(session);
   if (!keys) {
-    keys = { key: session.key.toLowerCase(), storeKey: session.storeKey.toLowerCase() };
+    const aliases = (session.aliases ?? []).map((a) => ({ key: a.key.toLowerCase(), storeKey: a.storeKey.toLowerCase() }));
+    keys = { key: session.key.toLowerCase(), storeKey: session.storeKey.toLowerCase(), aliases };
     lowerKeys.set(session, keys);
   }
   return keys;
+}
+
+/** Every canonical key that names a session, lower-cased: its own, then its aliases'. */
+export function keysOf(session: SessionInfo): string[] {
+  const keys = lowerKeysOf(session);
+  return keys.aliases.length === 0 ? [keys.key] : [keys.key, ...keys.aliases.map((a) => a.key)];
+}
+
+/** Each key naming a session with that key's own parent: scope follows every key as if it were a session of its own. */
+export function keysWithParents(session: SessionInfo): Array<{ key: string; parentKey?: string }> {
+  const own = { key: session.key, parentKey: session.parentKey };
+  return session.aliases && session.aliases.length > 0 ? [own, ...session.aliases] : [own];
 }
 
 /**
@@ -49,9 +64,10 @@ function lowerKeysOf(session: SessionInfo): { key: string; storeKey: string } {
 export function namedBy(ref: string): (session: SessionInfo) => boolean {
   const asIs = ref.toLowerCase();
   const canonical = canonicalCaller(ref).toLowerCase();
+  const names = (k: { key: string; storeKey: string }) => k.key === asIs || k.storeKey === asIs || k.key === canonical;
   return (session) => {
     const keys = lowerKeysOf(session);
-    return keys.key === asIs || keys.storeKey === asIs || keys.key === canonical;
+    return names(keys) || (keys.aliases.length > 0 && keys.aliases.some(names));
   };
 }
 
@@ -75,14 +91,16 @@ function scopeOf(sessions: readonly SessionInfo[], principal: Principal): readon
   if (principal.caller === undefined || principal.scope === "all") return sessions;
   const caller = canonicalCaller(principal.caller);
   switch (principal.scope) {
+    // a session is in scope when any key naming its transcript is, each key judged by its own parent:
+    // an alias never lends its parent (or its place in a tree) to the session's other keys
     case "self":
-      return sessions.filter((s) => lowerKeysOf(s).key === caller.toLowerCase());
+      return sessions.filter((s) => keysOf(s).includes(caller.toLowerCase()));
     case "tree": {
       const tree = subtreeKeys(sessions, caller, true);
-      return sessions.filter((s) => tree.has(s.key.toLowerCase()));
+      return sessions.filter((s) => keysOf(s).some((key) => tree.has(key)));
     }
     case "agent": {
-      const own = (s: SessionInfo) => lowerKeysOf(s).key === caller.toLowerCase();
+      const own = (s: SessionInfo) => keysOf(s).includes(caller.toLowerCase());
       const agent = agentOfKey(caller) ?? sessions.find(own)?.agent;
       return sessions.filter((s) => own(s) || (agent !== undefined && s.agent === agent));
     }
@@ -101,11 +119,13 @@ export function subtreeKeys(
 ): Set<string> {
   const children = new Map<string, string[]>();
   for (const s of sessions) {
-    if (!s.parentKey) continue;
-    const parent = s.parentKey.toLowerCase();
-    const list = children.get(parent) ?? [];
-    list.push(s.key.toLowerCase());
-    children.set(parent, list);
+    for (const { key, parentKey } of keysWithParents(s)) {
+      if (!parentKey) continue;
+      const parent = parentKey.toLowerCase();
+      const list = children.get(parent) ?? [];
+      list.push(key.toLowerCase());
+      children.set(parent, list);
+    }
   }
   const rootKey = root.toLowerCase();
   const found = new Set<string>(includeRoot ? [rootKey] : []);

@@ -2,7 +2,7 @@ import type { SessionInfo } from "../sources/session.js";
 import { noSuchSession, QueryError } from "./errors.js";
 import { ListMemo } from "./list-memo.js";
 import { hasWildcard, matchesAnyPattern, matchesPattern } from "./patterns.js";
-import { canonicalCaller, namedBy, sameKey, subtreeKeys, type Principal } from "./principal.js";
+import { canonicalCaller, keysOf, namedBy, sameKey, subtreeKeys, type Principal } from "./principal.js";
 
 const CURRENT = "current";
 
@@ -35,8 +35,10 @@ function refLookup(sessions: readonly SessionInfo[]): Map<string, number[]> {
   };
   sessions.forEach((session, at) => {
     add(`id\n${session.sessionId}`, at);
-    add(`key\n${session.key.toLowerCase()}`, at);
-    add(`key\n${session.storeKey.toLowerCase()}`, at);
+    for (const named of [session, ...(session.aliases ?? [])]) {
+      add(`key\n${named.key.toLowerCase()}`, at);
+      add(`key\n${named.storeKey.toLowerCase()}`, at);
+    }
   });
   return lookup;
 }
@@ -108,28 +110,28 @@ export function selectMany(
 function chooseMany(visible: readonly SessionInfo[], selection: ManySelection, principal: Principal): SessionInfo[] {
   const raw = selection.sessionKey === undefined ? ["*"] : [selection.sessionKey].flat();
   const patterns = raw.map((p) => (sameKey(p, CURRENT) ? callerKey(principal, "sessionKey") : p));
+  const matches = (named: { key: string; storeKey: string }) => matchesAnyPattern(patterns, named.key) || matchesAnyPattern(patterns, named.storeKey);
   let chosen = visible.filter(
-    (s) =>
-      (inGenerations(s, selection.generations) && (matchesAnyPattern(patterns, s.key) || matchesAnyPattern(patterns, s.storeKey))) ||
-      patterns.includes(s.sessionId),
+    (s) => (inGenerations(s, selection.generations) && (matches(s) || (s.aliases?.some(matches) ?? false))) || patterns.includes(s.sessionId),
   );
   if (selection.agentId !== undefined) chosen = chosen.filter((s) => matchesPattern(selection.agentId!, s.agent));
   if (selection.spawnedBy !== undefined) {
-    const parent = parentKey(visible, selection.spawnedBy, principal);
+    const parents = parentKeys(visible, selection.spawnedBy, principal);
     // the family is followed through visible sessions only: one the caller may not see must not change the answer
-    const family = subtreeKeys(visible, parent, false, selection.descendants === true);
-    chosen = chosen.filter((s) => family.has(s.key.toLowerCase()));
+    const family = new Set(parents.flatMap((parent) => [...subtreeKeys(visible, parent, false, selection.descendants === true)]));
+    chosen = chosen.filter((s) => keysOf(s).some((key) => family.has(key)));
   } else if (selection.descendants !== undefined) {
     throw new QueryError("descendants only applies together with spawnedBy (e.g. spawnedBy: \"current\", descendants: true).");
   }
   return chosen;
 }
 
-function parentKey(visible: readonly SessionInfo[], ref: string, principal: Principal): string {
-  if (sameKey(ref, CURRENT)) return callerKey(principal, "spawnedBy");
+/** The keys of the session `ref` names as a parent: its own and its aliases' (one transcript spawned under any of them). */
+function parentKeys(visible: readonly SessionInfo[], ref: string, principal: Principal): string[] {
+  if (sameKey(ref, CURRENT)) return [callerKey(principal, "spawnedBy")];
   if (hasWildcard(ref)) throw new QueryError(`spawnedBy takes one session key, not a pattern (${JSON.stringify(ref)}).`);
   const named = namedBy(ref);
   const parent = visible.find((s) => named(s) || s.sessionId === ref);
   if (!parent) throw noSuchSession(ref);
-  return parent.key;
+  return keysOf(parent);
 }

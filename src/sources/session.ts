@@ -83,6 +83,16 @@ export type ReadOptions = {
   direction?: "forward" | "backward";
 };
 
+/** Another registry key naming the same transcript as a session (a cron job's key beside its run's key). */
+export type SessionAlias = {
+  /** Canonical key. */
+  key: string;
+  /** As the store holds it. */
+  storeKey: string;
+  /** Its own entry's parent (scope follows each key's own parent, as if the keys were separate). */
+  parentKey?: string;
+};
+
 /** One session as the registry knows it, with the means to read its events. */
 export type SessionInfo = {
   /** Canonical key, "agent:<agentId>:<rest>". */
@@ -96,6 +106,11 @@ export type SessionInfo = {
   generation: "current" | "earlier";
   /** The parent's key (spawnedBy, else parentSessionKey), canonical. */
   parentKey?: string;
+  /**
+   * The other registry keys that name this transcript: the session is reported once, under `key`, and a
+   * query naming any of them gets it (EVENTS.md "One transcript, one set of events").
+   */
+  aliases?: readonly SessionAlias[];
   updatedAt?: number;
   status?: string;
   startedAt?: number;
@@ -116,6 +131,11 @@ export type SessionInfo = {
   registered: boolean;
   /** Where the transcript is, for people: a file path or a database row reference. */
   location: string;
+  /**
+   * For a registry entry whose transcript does not exist: how a note names it (a file name, a session id);
+   * undefined when it exists. Looked up at most once per listing.
+   */
+  missingTranscript?(): string | undefined;
   /** A directory whose changes mean this session may have new events (for following). */
   watchDir?: string;
   /** Reads the session's events in seq order, ending with `session_end` when the registry says it ended. */

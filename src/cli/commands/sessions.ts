@@ -19,6 +19,8 @@ export function sessionRow(s: SessionInfo, redact: (text: string | undefined) =>
     label: redact(s.label) ?? null,
     displayName: redact(s.displayName) ?? null,
     location: s.location,
+    // the other registry keys naming this transcript (it is listed once, under `key`)
+    ...(s.aliases && s.aliases.length > 0 ? { aliases: s.aliases.map((a) => a.key) } : {}),
   };
 }
 

@@ -13,6 +13,7 @@ import { hasWildcard } from "../patterns.js";
 import { canonicalCaller, clearanceAllows, namedBy, sameKey, sessionsInScope } from "../principal.js";
 import type { QueryContext } from "../run-query.js";
 import { addWork } from "../query/context.js";
+import { missingTranscriptNotes } from "../missing-transcripts.js";
 import { sessionsOfOne, visibleNamed } from "../one-session.js";
 import { shapeValue } from "../shape.js";
 import { parseTimeBound } from "../time.js";
@@ -99,7 +100,7 @@ export async function querySessionState(ctx: QueryContext, input: SessionStateIn
   addWork(ctx, stats);
 
   const view = projection.view(input.lastMessages ?? LAST_MESSAGES.default);
-  const notes = [...view.notes];
+  const notes = [...missingTranscriptNotes(selected), ...view.notes];
   if (input.atSeq !== undefined && input.atSeq > position) {
     notes.push(`atSeq ${input.atSeq} is past the last event there is now (seq ${position}): this is the latest state.`);
   }

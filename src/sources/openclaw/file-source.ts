@@ -1,15 +1,17 @@
 import type { CacheArea } from "../cache-dir.js";
 import { existsSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { isSafeFileName, ListingFs } from "../paths.js";
 import type { SessionInfo, SessionListing, SessionSource } from "../session.js";
 import { IndexStore } from "../index/index-store.js";
 import { FileRead } from "../transcript/file-read.js";
 import { asString, type Json } from "../transcript/values.js";
 import { agentIds } from "./agents.js";
+import type { Entry, EntryQuery } from "./registry-entries.js";
 import { sessionFromEntry, storeKeysNaming } from "./registry-entry.js";
 import { RegistryFileReader } from "./registry-file.js";
+import { oneEntryPerTranscript, type EntryCandidate, type GroupedEntry } from "./shared-transcripts.js";
 import { archiveOfFile, isSkippedSessionFile, sessionIdOfFile, transcriptPathOf } from "./transcript-files.js";
 
 /** The OpenClaw file store (STORES.md §1a): `agents/<id>/sessions/sessions.json` plus JSONL transcripts. */
@@ -63,16 +65,22 @@ export class OpenClawFileSource implements SessionSource {
     const sessions: SessionInfo[] = [];
     // a transcript is the registry's when its file or its session id is (ids must stay unique)
     const claimed = new Set<string>();
+    const candidates: FileEntry[] = [];
     for (const [storeKey, entry] of read?.entries ?? []) {
-      const session = this.registered(agent, sessionsDir, storeKey, entry, fs);
-      if (!session) {
-        warnings.push(`agent ${agent}: registry entry ${JSON.stringify(storeKey)} has no usable sessionId`);
-        continue;
-      }
-      for (const name of filesClaimedBy(session)) claimed.add(name);
+      const candidate = fileEntry(sessionsDir, storeKey, entry);
+      if (candidate) candidates.push(candidate);
+      else warnings.push(`agent ${agent}: registry entry ${JSON.stringify(storeKey)} has no usable sessionId`);
+    }
+    // the transcripts the registry names that are not there: the dir is listed below anyway (no stat each)
+    let names: Set<string> | undefined;
+    const missing = (path: string) => (dirname(path) === sessionsDir && names ? !names.has(basename(path)) : fs.modifiedAt(sessionsDir, path) === undefined);
+    for (const group of oneEntryPerTranscript(candidates)) {
+      const session = this.registered(agent, sessionsDir, group, fs, missing);
+      for (const name of [group, ...group.aliases].flatMap((c) => filesClaimed(c.path, c.sessionId))) claimed.add(name);
       sessions.push(session);
     }
     const files = await this.transcriptFiles(sessionsDir);
+    names = new Set(files.names);
     for (const name of files.names) {
       if (claimed.has(name)) continue;
       const sessionId = sessionIdOfFile(name);
@@ -100,19 +108,14 @@ export class OpenClawFileSource implements SessionSource {
     for (const agent of await agentIds(this.root)) {
       if (this.skipAgent(agent)) continue;
       const sessionsDir = join(this.root, "agents", agent, "sessions");
-      const found = await this.registry
-        .lookup(join(sessionsDir, "sessions.json"), { storeKeys: storeKeysNaming(agent, ref), sessionId: ref })
-        .catch(() => null);
-      if (found === null || found?.stale) return undefined;
-      const named: SessionInfo[] = [];
-      for (const [storeKey, entry] of found?.entries ?? []) {
-        const session = this.registered(agent, sessionsDir, storeKey, entry, fs);
-        if (session) named.push(session);
-      }
+      const found = await this.entriesNamed(join(sessionsDir, "sessions.json"), storeKeysNaming(agent, ref), ref);
+      if (found === undefined) return undefined;
+      const candidates = found.map(([storeKey, entry]) => fileEntry(sessionsDir, storeKey, entry)).filter((c) => c !== undefined);
+      const named = oneEntryPerTranscript(candidates).map((group) => this.registered(agent, sessionsDir, group, fs));
       // a transcript file `ref` names is a session of its own unless an entry claims it, as a listing
       // decides: one found here may; else only a listing can tell
       const file = `${ref}.jsonl`;
-      const claimed = named.some((s) => filesClaimedBy(s).includes(file));
+      const claimed = candidates.some((c) => filesClaimed(c.path, c.sessionId).includes(file));
       if (!claimed && isSafeFileName(file) && existsSync(join(sessionsDir, file))) return undefined;
       // a reset or deleted transcript of `ref` (by id, or of a key it names): a listing has it
       const archivedIds = new Set((await this.transcriptFiles(sessionsDir)).archives.map((name) => archiveOfFile(name)!.sessionId));
@@ -122,11 +125,35 @@ export class OpenClawFileSource implements SessionSource {
     return sessions;
   }
 
-  /** The session a registry entry describes; undefined when it names no usable transcript. */
-  private registered(agent: string, sessionsDir: string, storeKey: string, entry: Json, fs: ListingFs): SessionInfo | undefined {
-    const sessionId = asString(entry.sessionId);
-    const path = transcriptPathOf(sessionsDir, entry);
-    return sessionId && path ? this.session(agent, sessionsDir, path, sessionId, storeKey, entry, fs) : undefined;
+  /**
+   * The entries whose store key is one of `storeKeys` or whose session id is `ref`, and every other entry
+   * naming one of their transcripts (so that they group as in a listing); undefined when the registry
+   * cannot be read as it is now.
+   */
+  private async entriesNamed(registryPath: string, storeKeys: string[], ref: string): Promise<Entry[] | undefined> {
+    const lookup = (query: EntryQuery) => this.registry.lookup(registryPath, query).catch(() => null);
+    const found = await lookup({ storeKeys, sessionId: ref });
+    if (found === null || found?.stale) return undefined;
+    const entries = found?.entries ?? [];
+    const ids = new Set(entries.map(([, entry]) => asString(entry.sessionId)));
+    ids.delete(undefined);
+    ids.delete(ref);
+    if (ids.size === 0) return entries;
+    // again with those ids: the entries in registry order, as a listing has them
+    const all = await lookup({ storeKeys, sessionId: ref, sessionIds: [...ids] as string[] });
+    return all === null || all?.stale ? undefined : (all?.entries ?? []);
+  }
+
+  /** The session a registry entry (with the others naming its transcript) describes. */
+  private registered(
+    agent: string,
+    sessionsDir: string,
+    group: GroupedEntry<FileEntry>,
+    fs: ListingFs,
+    missing = (path: string) => fs.modifiedAt(sessionsDir, path) === undefined,
+  ): SessionInfo {
+    const { path, sessionId, storeKey, entry, aliases } = group;
+    return this.session(agent, sessionsDir, path, sessionId, storeKey, entry, fs, aliases, () => (missing(path) ? basename(path) : undefined));
   }
 
   /**
@@ -172,12 +199,16 @@ export class OpenClawFileSource implements SessionSource {
     storeKey: string | undefined,
     entry: Json | undefined,
     fs: ListingFs,
+    aliases?: readonly FileEntry[],
+    missing?: () => string | undefined,
   ): SessionInfo {
     return sessionFromEntry({
       agent,
       storeKey,
       sessionId,
       entry,
+      aliases,
+      missing,
       source: this.kind,
       location: path,
       watchDir: sessionsDir,
@@ -190,9 +221,19 @@ export class OpenClawFileSource implements SessionSource {
 
 
 
+/** A registry entry with the transcript file it names. */
+type FileEntry = EntryCandidate & { path: string };
+
+/** The entry as a candidate session; undefined when it names no usable transcript. */
+function fileEntry(sessionsDir: string, storeKey: string, entry: Json): FileEntry | undefined {
+  const sessionId = asString(entry.sessionId);
+  const path = transcriptPathOf(sessionsDir, entry);
+  return sessionId && path ? { storeKey, sessionId, entry, generation: "current", path } : undefined;
+}
+
 /** The transcript file names a registered session keeps from being listed as sessions of their own (ids must stay unique). */
-function filesClaimedBy(session: SessionInfo): string[] {
-  return [basename(session.location), `${session.sessionId}.jsonl`];
+function filesClaimed(path: string, sessionId: string): string[] {
+  return [basename(path), `${sessionId}.jsonl`];
 }
 
 async function modifiedAt(path: string): Promise<number | undefined> {

@@ -1,7 +1,7 @@
 import { asString, type Json } from "../transcript/values.js";
 
-/** Which entries a lookup wants: those whose store key, lower-cased, is one of `storeKeys`, or whose sessionId is `sessionId`. */
-export type EntryQuery = { storeKeys: readonly string[]; sessionId: string };
+/** Which entries a lookup wants: those whose store key, lower-cased, is one of `storeKeys`, or whose sessionId is `sessionId` or one of `sessionIds`. */
+export type EntryQuery = { storeKeys: readonly string[]; sessionId: string; sessionIds?: readonly string[] };
 
 export type Entry = [storeKey: string, entry: Json];
 
@@ -60,14 +60,15 @@ export class RegistryEntries {
     // built once per version: a running server looks keys up in the same entries again and again
     this.byRef ??= refsOf([...this.all()]);
     const { entries, refs } = this.byRef;
-    const wanted = [...query.storeKeys.map((k) => `key\n${k}`), `id\n${query.sessionId}`];
+    const wanted = [...query.storeKeys.map((k) => `key\n${k}`), ...idsOf(query).map((id) => `id\n${id}`)];
     const positions = new Set(wanted.flatMap((ref) => refs.get(ref) ?? []));
     return [...positions].sort((a, b) => a - b).map((at) => entries[at]!);
   }
 
   private findInText(text: string, query: EntryQuery): Entry[] {
     // needles that can only match where the writer put them: a string's quotes are escaped inside strings
-    const needles = [...query.storeKeys.map((k) => `\n[${JSON.stringify(k)},`), `",{"sessionId":${JSON.stringify(query.sessionId)}`];
+    const ids = idsOf(query);
+    const needles = [...query.storeKeys.map((k) => `\n[${JSON.stringify(k)},`), ...ids.map((id) => `",{"sessionId":${JSON.stringify(id)}`)];
     const lineStarts = new Set<number>();
     for (const needle of needles) {
       for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
@@ -79,10 +80,15 @@ export class RegistryEntries {
       if (start === 0) continue; // the header
       const end = text.indexOf("\n", start);
       const [lower, storeKey, entry] = JSON.parse(text.slice(start, end < 0 ? undefined : end)) as [string, string, Json];
-      if (query.storeKeys.includes(lower) || asString(entry.sessionId) === query.sessionId) found.push([storeKey, entry]);
+      const sessionId = asString(entry.sessionId);
+      if (query.storeKeys.includes(lower) || (sessionId !== undefined && ids.includes(sessionId))) found.push([storeKey, entry]);
     }
     return found;
   }
+}
+
+function idsOf(query: EntryQuery): readonly string[] {
+  return query.sessionIds ? [query.sessionId, ...query.sessionIds] : [query.sessionId];
 }
 
 function refsOf(entries: Entry[]): { entries: Entry[]; refs: Map<string, number[]> } {

@@ -1,10 +1,11 @@
 import { canonicalKey, DEFAULT_AGENT } from "../../contract/session-keys.js";
-import type { ReadOptions, SessionInfo, StoreKind, TranscriptRead } from "../session.js";
+import type { ReadOptions, SessionAlias, SessionInfo, StoreKind, TranscriptRead } from "../session.js";
 import { eventsBackward, eventsForCounting, eventsForward, wholeFromRollup } from "../index/indexed-events.js";
 import type { IndexStore } from "../index/index-store.js";
 import type { RegistryEnd } from "../transcript/transcript-events.js";
 import { withTurns } from "../transcript/turns.js";
 import { asNumber, asString, parseInstant, type Json } from "../transcript/values.js";
+import { isRun } from "./shared-transcripts.js";
 
 /** Clock and file-system time can disagree a little; a session is only skipped by time beyond this. */
 export const ACTIVITY_SLACK_MS = 60_000;
@@ -25,6 +26,10 @@ export type EntrySession = {
   lastWrite?: () => number | undefined;
   /** Whether the registry's status may end the session with session_end (ClawJS has no registry). */
   hasRegistry?: boolean;
+  /** Other registry keys (with their entries) that name the same transcript; see oneEntryPerTranscript. */
+  aliases?: ReadonlyArray<{ storeKey: string; entry: Json }>;
+  /** For a registered session: how a note names its transcript when it does not exist, else undefined. */
+  missing?: () => string | undefined;
   /** Starts one read of the transcript. */
   open(): TranscriptRead;
   /** Where transcript indexes are kept. */
@@ -90,6 +95,7 @@ class RegistrySession implements SessionInfo {
   readonly source: StoreKind;
   readonly generation: "current" | "earlier";
   readonly parentKey?: string;
+  readonly aliases?: readonly SessionAlias[];
   readonly updatedAt?: number;
   readonly status?: string;
   readonly startedAt?: number;
@@ -105,11 +111,11 @@ class RegistrySession implements SessionInfo {
   private readonly registryEnd?: RegistryEnd;
   private readonly knownActivity: number | undefined;
   /** What reading takes; not the entry, which (from a database row) may hold far more than the fields above. */
-  private readonly input: Pick<EntrySession, "lastWrite" | "hasRegistry" | "open" | "indexes">;
+  private readonly input: Pick<EntrySession, "lastWrite" | "hasRegistry" | "open" | "indexes" | "missing">;
 
   constructor(input: EntrySession) {
     const { agent, storeKey, sessionId, entry } = input;
-    this.input = { lastWrite: input.lastWrite, hasRegistry: input.hasRegistry, open: input.open, indexes: input.indexes };
+    this.input = { lastWrite: input.lastWrite, hasRegistry: input.hasRegistry, open: input.open, indexes: input.indexes, missing: input.missing };
     this.key = storeKey !== undefined ? canonicalKey(agent, storeKey) : `agent:${agent}:unregistered:${sessionId}`;
     this.storeKey = storeKey ?? this.key;
     this.agent = agent;
@@ -119,19 +125,26 @@ class RegistrySession implements SessionInfo {
     this.location = input.location;
     this.watchDir = input.watchDir;
     this.registered = input.registered ?? entry !== undefined;
+    if (input.aliases && input.aliases.length > 0) {
+      this.aliases = input.aliases.map((alias) => ({
+        key: canonicalKey(agent, alias.storeKey),
+        storeKey: alias.storeKey,
+        ...(parentOf(agent, alias.entry) !== undefined ? { parentKey: parentOf(agent, alias.entry) } : {}),
+      }));
+    }
     if (entry) {
-      this.registryEnd = {
-        status: asString(entry.status),
-        endedAt: parseInstant(entry.endedAt),
-        updatedAt: parseInstant(entry.updatedAt),
-        runtimeMs: asNumber(entry.runtimeMs),
-      };
-      const parent = asString(entry.spawnedBy) ?? asString(entry.parentSessionKey);
-      if (parent) this.parentKey = canonicalKey(agent, parent);
-      this.status = this.registryEnd.status;
+      const status = asString(entry.status);
+      const endedAt = parseInstant(entry.endedAt);
+      const runtimeMs = asNumber(entry.runtimeMs);
+      // only a run ends with its status: a chat session's status and endedAt are its latest run's
+      if (storeKey !== undefined && isRun(agent, storeKey, entry)) {
+        this.registryEnd = { status, endedAt, updatedAt: parseInstant(entry.updatedAt), runtimeMs };
+      }
+      this.parentKey = parentOf(agent, entry);
+      this.status = status;
       this.startedAt = parseInstant(entry.startedAt) ?? parseInstant(entry.sessionStartedAt);
-      this.endedAt = this.registryEnd.endedAt;
-      this.runtimeMs = this.registryEnd.runtimeMs;
+      this.endedAt = endedAt;
+      this.runtimeMs = runtimeMs;
       this.label = asString(entry.label);
       this.displayName = asString(entry.displayName);
       this.channel = asString(entry.channel);
@@ -139,8 +152,17 @@ class RegistrySession implements SessionInfo {
     } else {
       this.status = "unregistered";
     }
-    this.knownActivity = maxOf(this.registryEnd?.updatedAt, this.registryEnd?.endedAt, parseInstant(entry?.lastActivityAt));
-    this.updatedAt = this.registryEnd?.updatedAt ?? this.knownActivity;
+    const updatedAt = parseInstant(entry?.updatedAt);
+    this.knownActivity = maxOf(updatedAt, this.endedAt, parseInstant(entry?.lastActivityAt));
+    this.updatedAt = updatedAt ?? this.knownActivity;
+  }
+
+  private missingName: string | undefined | null = null;
+
+  /** Looked up once per listing, as activity() is. */
+  missingTranscript(): string | undefined {
+    if (this.missingName === null) this.missingName = this.registered ? this.input.missing?.() : undefined;
+    return this.missingName;
   }
 
   private activityBound: number | undefined | null = null;
@@ -184,11 +206,17 @@ class RegistrySession implements SessionInfo {
     return {
       read: this.input.open(),
       identity: { agent: this.agent, session: this.key, sessionId: this.sessionId, source: this.source },
-      registryEnd: this.input.hasRegistry === false ? undefined : this.registryEnd,
+      // a transcript that is not there has no events at all, not even the registry's end
+      registryEnd: this.input.hasRegistry === false || !this.registryEnd || this.missingTranscript() !== undefined ? undefined : this.registryEnd,
       options,
       indexes: this.input.indexes,
     };
   }
+}
+
+function parentOf(agent: string, entry: Json): string | undefined {
+  const parent = asString(entry.spawnedBy) ?? asString(entry.parentSessionKey);
+  return parent ? canonicalKey(agent, parent) : undefined;
 }
 
 function maxOf(...times: Array<number | undefined>): number | undefined {

@@ -6,6 +6,7 @@ import { agentDatabasePath, agentIds, agentStore, type SqliteLayout } from "./ag
 import { IndexStore } from "../index/index-store.js";
 import { sessionFromEntry, storeKeysNaming } from "./registry-entry.js";
 import { ArchiveRead, archiveRows, ColdRead, coldRows, type ArchiveRow, type ColdRow } from "./database-archives.js";
+import { oneEntryPerTranscript, type EntryCandidate } from "./shared-transcripts.js";
 import { DatabaseRead, lastRowTime } from "./transcript-rows.js";
 
 type Row = Record<string, unknown>;
@@ -136,20 +137,28 @@ export class OpenClawSqliteSource implements SessionSource {
     const lower = (key: unknown) => (typeof key === "string" ? key.toLowerCase() : undefined);
     const extras = this.extras(db, layout, path);
     extras.archives = extras.archives.filter((a) => keys.has(a.sessionKey.toLowerCase()) || a.sessionId === ref);
-    let windows: Row[] = [];
-    if (layout.windows) {
-      const ids = (db.prepare(`SELECT rowid AS id, session_key AS key, session_id AS sid FROM ${layout.windows}`).all() as Row[])
-        .filter((w) => keys.has(lower(w.key)!) || w.sid === ref)
-        .map((w) => w.id);
-      windows = rowsById(db, layout.windows, ids);
-    }
+    const windowRefs = layout.windows ? (db.prepare(`SELECT rowid AS id, session_key AS key, session_id AS sid FROM ${layout.windows}`).all() as Row[]) : [];
+    const windowIds = windowRefs.filter((w) => keys.has(lower(w.key)!) || w.sid === ref).map((w) => w.id);
+    let windows = layout.windows ? rowsById(db, layout.windows, windowIds) : [];
     const windowKeys = new Set([...windows.map((w) => lower(w.session_key)), ...extras.archives.map((a) => lower(a.sessionKey))]);
     const nodeIds = (
       db.prepare(`SELECT rowid AS id, session_key AS key, (instr(entry_json, @ref) > 0 OR ${layout.currentIdColumn} = @ref) AS maybe FROM ${layout.nodes}`).all({ ref }) as Row[]
     )
       .filter((n) => keys.has(lower(n.key)!) || n.maybe === 1 || windowKeys.has(lower(n.key)))
       .map((n) => n.id);
-    return this.sessionsOf(agent, path, layout, nodeRows(db, layout, nodeIds), windows, extras);
+    let nodes = nodeRows(db, layout, nodeIds);
+    // the other keys naming the same transcripts, so that they group as a listing groups them
+    const ids = new Set<string>();
+    for (const n of nodes) ids.add(asString(withColumns(parseEntry(n.entry_json), n, PROMOTED).sessionId) ?? ref);
+    for (const w of windows) ids.add(asString(w.session_id) ?? ref);
+    ids.delete(ref);
+    const sameId = db.prepare(`SELECT rowid AS id FROM ${layout.nodes} WHERE ${layout.currentIdColumn} = @id OR instr(entry_json, @id) > 0`);
+    const more = [...ids].flatMap((id) => (sameId.all({ id }) as Row[]).map((n) => n.id));
+    const extra = more.filter((id) => !nodeIds.includes(id));
+    if (extra.length > 0) nodes = nodeRows(db, layout, [...nodeIds, ...extra]);
+    const extraWindows = windowRefs.filter((w) => ids.has(w.sid as string) && !windowIds.includes(w.id)).map((w) => w.id);
+    if (layout.windows && extraWindows.length > 0) windows = rowsById(db, layout.windows, [...windowIds, ...extraWindows]);
+    return this.sessionsOf(agent, path, layout, nodes, windows, extras);
   }
 
   private extras(db: AgentDb, layout: SqliteLayout, path: string): Extras {
@@ -161,11 +170,12 @@ export class OpenClawSqliteSource implements SessionSource {
 
   /**
    * The sessions of registry rows: one per node (its current transcript), one per window of an earlier
-   * one, and one per archived transcript no row lists (earlier too). A transcript is read from where its
+   * one, and one per archived transcript no row lists (earlier too); where several keys name one
+   * transcript, one session with the other keys as its aliases. A transcript is read from where its
    * rows are: transcript_events, else its cold archive, else its reset/deleted archive.
    */
   private sessionsOf(agent: string, path: string, layout: SqliteLayout, nodes: Row[], windows: Row[], extras: Extras): SessionInfo[] {
-    const sessions: SessionInfo[] = [];
+    const candidates: EntryCandidate[] = [];
     const currentIds = new Map<string, string>();
     const listed = new Set<string>();
     const archived = new Map(extras.archives.map((a) => [a.sessionId, a]));
@@ -183,22 +193,35 @@ export class OpenClawSqliteSource implements SessionSource {
       if (!sessionId) continue;
       currentIds.set(storeKey.toLowerCase(), sessionId);
       listed.add(sessionId);
-      sessions.push(this.session(path, layout, agent, storeKey, sessionId, entry, "current", reading(sessionId)));
+      candidates.push({ storeKey, sessionId, entry, generation: "current" });
     }
     for (const window of windows) {
       const storeKey = asString(window.session_key);
       const sessionId = asString(window.session_id);
       if (!storeKey || !sessionId || currentIds.get(storeKey.toLowerCase()) === sessionId) continue;
       listed.add(sessionId);
-      const entry = withColumns({}, window, WINDOW_FIELDS);
-      sessions.push(this.session(path, layout, agent, storeKey, sessionId, entry, "earlier", reading(sessionId)));
+      candidates.push({ storeKey, sessionId, entry: withColumns({}, window, WINDOW_FIELDS), generation: "earlier" });
     }
+    const fromArchive = new Set<string>();
     for (const archive of extras.archives) {
       if (listed.has(archive.sessionId)) continue;
       const entry: Json = { sessionId: archive.sessionId, ...(archive.createdAt !== undefined ? { updatedAt: archive.createdAt } : {}) };
-      sessions.push(this.session(path, layout, agent, archive.sessionKey, archive.sessionId, entry, "earlier", { archive }));
+      fromArchive.add(archive.sessionId);
+      candidates.push({ storeKey: archive.sessionKey, sessionId: archive.sessionId, entry, generation: "earlier" });
     }
-    return sessions;
+    // whether each transcript has rows is looked up for all of them at once, when first asked (once per listing)
+    let withRows: Set<string> | undefined;
+    const ids = candidates.map((c) => c.sessionId);
+    // (made from the id alone: a closure over the candidate would keep its whole entry)
+    const missing = (sessionId: string, from: Reading) => () => {
+      if (from.cold || from.archive) return undefined; // its rows are in the archive
+      withRows ??= sessionIdsWithRows(path, ids);
+      return withRows.has(sessionId) ? undefined : `session id ${sessionId}`;
+    };
+    return oneEntryPerTranscript(candidates).map((c) => {
+      const from = fromArchive.has(c.sessionId) ? { archive: archived.get(c.sessionId)! } : reading(c.sessionId);
+      return this.session(path, layout, agent, c.storeKey, c.sessionId, c.entry, c.generation, from, c.aliases, missing(c.sessionId, from));
+    });
   }
 
   private session(
@@ -210,6 +233,8 @@ export class OpenClawSqliteSource implements SessionSource {
     entry: Json,
     generation: "current" | "earlier",
     from: Reading,
+    aliases: readonly EntryCandidate[],
+    missing: () => string | undefined,
   ): SessionInfo {
     let open: () => TranscriptRead;
     let lastWrite: () => number | undefined;
@@ -228,6 +253,8 @@ export class OpenClawSqliteSource implements SessionSource {
       storeKey,
       sessionId,
       entry,
+      aliases,
+      missing,
       source: this.kind,
       generation,
       location: `${path}#${sessionId}`,
@@ -247,6 +274,24 @@ function nodeRows(db: AgentDb, layout: SqliteLayout, ids?: unknown[]): Row[] {
   if (ids === undefined) return db.prepare(select).all() as Row[];
   if (ids.length === 0) return [];
   return db.prepare(`${select} WHERE rowid IN (${ids.map(() => "?").join(",")}) ORDER BY rowid`).all(...ids) as Row[];
+}
+
+/** Which of these transcripts have any row (a transcript without rows does not exist in the database). */
+function sessionIdsWithRows(path: string, sessionIds: readonly string[]): Set<string> {
+  const found = new Set<string>();
+  try {
+    const db = openAgentDb(path);
+    try {
+      const any = db.prepare("SELECT 1 FROM transcript_events WHERE session_id = ? LIMIT 1");
+      for (const id of sessionIds) if (any.get(id) !== undefined) found.add(id);
+    } finally {
+      db.close();
+    }
+  } catch {
+    // unreadable now: say nothing is missing rather than guess
+    return new Set(sessionIds);
+  }
+  return found;
 }
 
 /** Rows of a table by rowid, in rowid order (as a whole-table scan gives them). */
