@@ -5,7 +5,7 @@
  */
 type SecretPattern = { kind: string; regex: RegExp; keepPrefix?: boolean };
 
-const PATTERNS: SecretPattern[] = [
+export const PATTERNS: SecretPattern[] = [
   { kind: "private_key", regex: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)/g },
   { kind: "aws_access_key_id", regex: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA)[0-9A-Z]{16}\b/g },
   { kind: "aws_secret_access_key", regex: /((?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key)["']?\s{0,8}[:=]\s{0,8}["']?)[A-Za-z0-9/+=]{40}/gi, keepPrefix: true },
@@ -66,13 +66,6 @@ const PATTERNS: SecretPattern[] = [
     keepPrefix: true,
   },
 ];
-
-/** Object keys whose string values are secrets whatever they look like. */
-const SENSITIVE_KEY = /(?:^pass|passphrase|password|passwd|pwd|secret|token|apikey|accesskey|privatekey|authorization|cookie|credentials?)$/;
-
-export function isSensitiveKey(key: string): boolean {
-  return SENSITIVE_KEY.test(key.toLowerCase().replace(/[-_\s]/g, ""));
-}
 
 export type Redactor = (text: string) => { text: string; redacted: boolean };
 
