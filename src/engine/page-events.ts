@@ -1,6 +1,7 @@
 import type { SessionEvent, Visibility } from "../contract/event.js";
 import type { SourceEvent } from "../sources/session.js";
 import type { Ranked } from "./collect.js";
+import { markRedacted } from "./answer-redaction.js";
 import type { Redactor } from "./redact.js";
 import { shapeValue, type ShapeOptions } from "./shape.js";
 import { INTERNAL_PAYLOAD_FIELDS } from "./visibility.js";
@@ -96,6 +97,7 @@ function toPageEvent(item: Ranked, policy: ShapePolicy, shape: Omit<ShapeOptions
     for (const field of internal) delete payload[field];
   }
   const shaped = shapeValue(payload, { ...shape, redactor: policy.redactor });
+  markRedacted(shaped.value, policy.redactor);
   const out: SessionEvent = {
     id: event.id,
     seq: event.seq,

@@ -103,7 +103,7 @@ export function shapeValue(input: unknown, options: ShapeOptions): Shaped {
 }
 
 /** Sets a property, also for the name "__proto__", which plain assignment would treat specially. */
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }

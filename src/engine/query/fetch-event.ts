@@ -4,6 +4,7 @@ import { newReadStats } from "../../sources/session.js";
 import { positionOf, type Ranked } from "../collect.js";
 import { QueryError } from "../errors.js";
 import { visibleWithId } from "../one-session.js";
+import { markRedacted, redactorFor } from "../answer-redaction.js";
 import { jsonBytes, PageEventShaper } from "../page-events.js";
 import { clearanceAllows } from "../principal.js";
 import { classify } from "../visibility.js";
@@ -48,7 +49,7 @@ export async function fetchEvent(
   if (!found) throw noSuchEvent(id);
 
   const shaper = new PageEventShaper({
-    redactor: ctx.principal.clearance === "confidential" ? undefined : ctx.policy.redactor,
+    redactor: redactorFor(ctx),
     stripInternal: ctx.principal.clearance === "public",
     maxFieldChars: Number.MAX_SAFE_INTEGER,
   });
