@@ -17,7 +17,7 @@ export type ShapePolicy = {
   fields?: readonly string[];
 };
 
-const DEFAULT_SHAPE = { maxDepth: 16, maxItems: 200 };
+export const DEFAULT_SHAPE = { maxDepth: 16, maxItems: 200 };
 
 /** Ever-smaller cuts for an event that does not fit the page on its own. */
 export const SHRINK_STEPS: Array<Omit<ShapeOptions, "redactor">> = [
