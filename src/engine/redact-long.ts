@@ -63,10 +63,12 @@ function safeCut(text: string, start: number, first: number, redactor: Redactor)
 /** A cut right after the last line break (else space) in the SEAM before `at`, else `at` itself. */
 function lineBreakBefore(text: string, at: number, floor: number): number {
   const from = Math.max(floor + 1, at - SEAM_CHARS);
-  const newline = text.lastIndexOf("\n", at);
-  if (newline >= from) return newline + 1;
-  const space = text.lastIndexOf(" ", at);
-  if (space >= from) return space + 1;
+  // (searched within the seam only: lastIndexOf on the whole text would scan back to its start)
+  const seam = text.slice(from, at + 1);
+  const newline = seam.lastIndexOf("\n");
+  if (newline >= 0) return from + newline + 1;
+  const space = seam.lastIndexOf(" ");
+  if (space >= 0) return from + space + 1;
   return at;
 }
 
