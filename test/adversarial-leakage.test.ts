@@ -61,7 +61,7 @@ beforeAll(() => {
   registry["agent:main:fields"] = { sessionId: "fields", updatedAt: T0 + 20_000 };
   store.transcript("main", "fields.jsonl", [
     header("fields", T0),
-    assistantLine(T0 + 1000, [toolCall("f1", "http", { url: "https://api.example.com", ...FIELD_SECRETS, nested: { auth: { password: FIELD_SECRETS.password } }, headers: [{ authorization: FIELD_SECRETS.authorization }] })]),
+    assistantLine(T0 + 1000, [toolCall("f1", "http", { url: "https://api.example.com", ...FIELD_SECRETS, nested: { login: { password: FIELD_SECRETS.password } }, headers: [{ authorization: FIELD_SECRETS.authorization }] })]),
   ]);
   registry["agent:main:markers"] = { sessionId: "markers", updatedAt: T0 + 20_000 };
   store.transcript("main", "markers.jsonl", [
@@ -164,7 +164,7 @@ describe("in-process tools", () => {
     const args = page.events[0]!.payload.args as Record<string, unknown>;
     for (const name of Object.keys(FIELD_SECRETS)) expect(args[name], name).toBe("[REDACTED:sensitive_field]");
     expect(args.url).toBe("https://api.example.com");
-    expect(args.nested).toEqual({ auth: { password: "[REDACTED:sensitive_field]" } });
+    expect(args.nested).toEqual({ login: { password: "[REDACTED:sensitive_field]" } });
     expect(args.headers).toEqual([{ authorization: "[REDACTED:sensitive_field]" }]);
   });
 

@@ -1,6 +1,7 @@
 import type { SessionEvent, Visibility } from "../contract/event.js";
 import type { SourceEvent } from "../sources/session.js";
 import type { Ranked } from "./collect.js";
+import { markRedacted } from "./answer-redaction.js";
 import type { Redactor } from "./redact.js";
 import { shapeValue, type ShapeOptions } from "./shape.js";
 import { INTERNAL_PAYLOAD_FIELDS } from "./visibility.js";
@@ -16,7 +17,7 @@ export type ShapePolicy = {
   fields?: readonly string[];
 };
 
-const DEFAULT_SHAPE = { maxDepth: 16, maxItems: 200 };
+export const DEFAULT_SHAPE = { maxDepth: 16, maxItems: 200 };
 
 /** Ever-smaller cuts for an event that does not fit the page on its own. */
 export const SHRINK_STEPS: Array<Omit<ShapeOptions, "redactor">> = [
@@ -96,6 +97,7 @@ function toPageEvent(item: Ranked, policy: ShapePolicy, shape: Omit<ShapeOptions
     for (const field of internal) delete payload[field];
   }
   const shaped = shapeValue(payload, { ...shape, redactor: policy.redactor });
+  markRedacted(shaped.value, policy.redactor);
   const out: SessionEvent = {
     id: event.id,
     seq: event.seq,

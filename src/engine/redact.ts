@@ -1,11 +1,13 @@
 /**
  * Credential-like strings, replaced by "[REDACTED:<kind>]" for callers below confidential clearance.
- * Every expression is linear (no nested unbounded quantifiers), so hostile text cannot stall a query.
+ * Every expression is linear, with a small constant, so hostile text cannot stall a query: no nested
+ * unbounded quantifiers, and no scan that starts again at every position of a long run (a pattern
+ * that would starts at a literal, e.g. "://", or only where a run begins, by a lookbehind).
  * Patterns with a context prefix keep the prefix (group 1) and replace only the secret.
  */
 type SecretPattern = { kind: string; regex: RegExp; keepPrefix?: boolean };
 
-const PATTERNS: SecretPattern[] = [
+export const PATTERNS: SecretPattern[] = [
   { kind: "private_key", regex: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)/g },
   { kind: "aws_access_key_id", regex: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA)[0-9A-Z]{16}\b/g },
   { kind: "aws_secret_access_key", regex: /((?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key)["']?\s{0,8}[:=]\s{0,8}["']?)[A-Za-z0-9/+=]{40}/gi, keepPrefix: true },
@@ -20,7 +22,7 @@ const PATTERNS: SecretPattern[] = [
   { kind: "openai_key", regex: /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g },
   { kind: "google_api_key", regex: /\bAIza[0-9A-Za-z_-]{35}/g },
   { kind: "google_oauth_token", regex: /\bya29\.[0-9A-Za-z_-]{20,}/g },
-  { kind: "jwt", regex: /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g },
+  { kind: "jwt", regex: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g },
   { kind: "bearer_token", regex: /(\bBearer\s{1,8})[A-Za-z0-9._~+/=-]{8,}/gi, keepPrefix: true },
   { kind: "basic_auth", regex: /(\bauthorization["']?\s{0,8}[:=]\s{0,8}["']?Basic\s{1,8})[A-Za-z0-9+/]{8,}={0,2}/gi, keepPrefix: true },
   // any other scheme ("Token x", "Digest ...", "SSWS x") or a bare credential after an Authorization header
@@ -30,7 +32,7 @@ const PATTERNS: SecretPattern[] = [
     keepPrefix: true,
   },
   { kind: "cookie_header", regex: /(\b(?:set-)?cookie["']?\s{0,8}:\s{0,8}["']?)(?!\[REDACTED)[^\s=;"',]{1,256}=[^\r\n"']{4,}/gi, keepPrefix: true },
-  { kind: "url_password", regex: /(\b[a-z][a-z0-9+.-]{1,20}:\/\/[^\s:@/]{0,256}:)[^\s@/]{1,256}(?=@)/gi, keepPrefix: true },
+  { kind: "url_password", regex: /(:\/\/[^\s:@/]{0,256}:)[^\s@/]{1,256}(?=@)/g, keepPrefix: true },
   { kind: "azure_storage_key", regex: /(\b(?:AccountKey|SharedAccessKey)\s{0,8}=\s{0,8})[A-Za-z0-9+/=]{20,}/gi, keepPrefix: true },
   { kind: "sas_signature", regex: /([?&]sig=)[A-Za-z0-9%+/=]{16,}/gi, keepPrefix: true },
   { kind: "sendgrid_key", regex: /\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g },
@@ -39,7 +41,7 @@ const PATTERNS: SecretPattern[] = [
   { kind: "huggingface_token", regex: /\bhf_[A-Za-z0-9]{30,}\b/g },
   // also inside Bot API URLs (".../bot<token>/sendMessage"), and ending in "-" or "_"
   { kind: "telegram_bot_token", regex: /(?<!\d)\d{8,10}:[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g },
-  { kind: "discord_bot_token", regex: /\b[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}(?![A-Za-z0-9_-])/g },
+  { kind: "discord_bot_token", regex: /(?<![A-Za-z0-9_-])[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}(?![A-Za-z0-9_-])/g },
   { kind: "twilio_key", regex: /\bSK[0-9a-fA-F]{32}\b/g },
   { kind: "mailgun_key", regex: /\bkey-[0-9a-zA-Z]{32}\b/g },
   { kind: "shopify_token", regex: /\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b/g },
@@ -62,17 +64,10 @@ const PATTERNS: SecretPattern[] = [
   { kind: "url_secret_param", regex: /([?&](?:access_token|token|api_key|apikey|key|secret|client_secret|password|auth|signature)=)[^&#\s"']{6,}/gi, keepPrefix: true },
   {
     kind: "assignment",
-    regex: /(\b[A-Za-z0-9_.-]{0,40}(?:password|passwd|pwd|secret[_-]?key(?:[_-]?base)?|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth[_-]?token|credentials?|(?<![a-z])pass(?:phrase)?)["']?\s{0,8}[:=]\s{0,8}["']?)[^\s"',;{}()[\]<>]{4,}/gi,
+    regex: /((?:password|passwd|pwd|secret[_-]?key(?:[_-]?base)?|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth[_-]?token|credentials?|(?<![a-z])pass(?:phrase)?)["']?\s{0,8}[:=]\s{0,8}["']?)[^\s"',;{}()[\]<>]{4,}/gi,
     keepPrefix: true,
   },
 ];
-
-/** Object keys whose string values are secrets whatever they look like. */
-const SENSITIVE_KEY = /(?:^pass|passphrase|password|passwd|pwd|secret|token|apikey|accesskey|privatekey|authorization|cookie|credentials?)$/;
-
-export function isSensitiveKey(key: string): boolean {
-  return SENSITIVE_KEY.test(key.toLowerCase().replace(/[-_\s]/g, ""));
-}
 
 export type Redactor = (text: string) => { text: string; redacted: boolean };
 

@@ -3,6 +3,7 @@ import type { Page } from "../contract/page.js";
 import type { SessionEventsInput, SessionsEventsInput } from "../contract/query-input.js";
 import { typePredicate } from "../contract/type-filter.js";
 import { newReadStats, type SessionInfo } from "../sources/session.js";
+import { redactAnswer, redactorFor } from "./answer-redaction.js";
 import { assemblePage } from "./assemble-page.js";
 import { collectEvents } from "./collect.js";
 import { fingerprintOf, type CursorState } from "./cursor.js";
@@ -27,6 +28,14 @@ type CommonInput = Omit<SessionEventsInput, "sessionKey" | "eventId" | "offset">
 export type CallOptions = { signal?: AbortSignal };
 
 export async function querySessionEvents(ctx: QueryContext, input: SessionEventsInput, call: CallOptions = {}): Promise<Page> {
+  return redactAnswer(await sessionEventsPage(ctx, input, call), redactorFor(ctx));
+}
+
+export async function querySessionsEvents(ctx: QueryContext, input: SessionsEventsInput, call: CallOptions = {}): Promise<Page> {
+  return redactAnswer(await sessionsEventsPage(ctx, input, call), redactorFor(ctx));
+}
+
+async function sessionEventsPage(ctx: QueryContext, input: SessionEventsInput, call: CallOptions): Promise<Page> {
   if (input.eventId !== undefined) {
     const { envelope } = prepare(ctx, [], input, "session_events");
     return fetchEvent(ctx, input.eventId, input.offset ?? 0, envelope);
@@ -37,7 +46,7 @@ export async function querySessionEvents(ctx: QueryContext, input: SessionEvents
   return runQuery(ctx, await sessionsOfOne(ctx, input.sessionKey, input.generations), select, selection, input, call);
 }
 
-export async function querySessionsEvents(ctx: QueryContext, input: SessionsEventsInput, call: CallOptions = {}): Promise<Page> {
+async function sessionsEventsPage(ctx: QueryContext, input: SessionsEventsInput, call: CallOptions): Promise<Page> {
   const select = async () => {
     const all = await ctx.listSessions();
     return selectMany(sessionsInScope(all, ctx.principal), input, ctx.principal);
@@ -135,7 +144,7 @@ async function eventPage(ctx: QueryContext, sessions: readonly SessionInfo[], in
   const { order, fingerprint, resumed, window, limit, envelope } = prepared;
   const stats = newReadStats();
   const shaper = new PageEventShaper({
-    redactor: ctx.principal.clearance === "confidential" ? undefined : ctx.policy.redactor,
+    redactor: redactorFor(ctx),
     stripInternal: ctx.principal.clearance === "public",
     maxFieldChars: input.maxFieldChars ?? ctx.policy.maxFieldChars,
     fields: input.fields,

@@ -1,5 +1,6 @@
 import { lengthBeforeCut, REDACT_MARGIN } from "../contract/cut-mark.js";
-import { isSensitiveKey, type Redactor } from "./redact.js";
+import type { Redactor } from "./redact.js";
+import { isSensitiveKey } from "./secret-names.js";
 
 export type ShapeOptions = {
   /** Redact credential-like strings (callers below confidential clearance). */
@@ -24,7 +25,7 @@ export function shapeValue(input: unknown, options: ShapeOptions): Shaped {
   const state = { truncated: false, redacted: false };
 
   const shapeString = (text: string, key: string | undefined): string => {
-    if (options.redactor && key !== undefined && text.length > 0 && isSensitiveKey(key)) {
+    if (options.redactor && key !== undefined && text.length > 0 && isSensitiveKey(key, text)) {
       state.redacted = true;
       return "[REDACTED:sensitive_field]";
     }
@@ -46,7 +47,7 @@ export function shapeValue(input: unknown, options: ShapeOptions): Shaped {
   const walk = (value: unknown, depth: number, key: string | undefined): unknown => {
     if (typeof value === "string") return shapeString(value, key);
     // whatever a field named like a secret holds (a list of keys, an object, a PIN as a number) is a secret
-    if (options.redactor && key !== undefined && value !== null && value !== undefined && typeof value !== "boolean" && isSensitiveKey(key)) {
+    if (options.redactor && key !== undefined && value !== null && value !== undefined && typeof value !== "boolean" && isSensitiveKey(key, value)) {
       state.redacted = true;
       return "[REDACTED:sensitive_field]";
     }
@@ -102,7 +103,7 @@ export function shapeValue(input: unknown, options: ShapeOptions): Shaped {
 }
 
 /** Sets a property, also for the name "__proto__", which plain assignment would treat specially. */
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }

@@ -122,6 +122,15 @@ export const FIELD_SECRETS: Record<string, string> = {
   cookie: "sessionid=plain-cookie-value-3356",
   client_secret: "plain-client-secret-6609",
   "X-Api-Key": "plain-header-key-5128",
+  // (were missed: the name check only matched the end of the name)
+  SECRET_KEY: "plain-django-secret-4471",
+  DB_PASS: "plain-db-pass-value-2290",
+  api_keys: "plain-api-keys-list-6617",
+  passwords: "plain-passwords-list-3385",
+  signingKey: "plain-signing-key-9043",
+  AUTH: "plain-auth-value-5572",
+  "x-auth": "plain-x-auth-header-1180",
+  session_key: "Zq8vR2mK7xW4pL9sT3nB6yH1",
 };
 
 /** Every window of `size` characters of a secret (the whole secret when shorter): none may show. */

@@ -1,12 +1,13 @@
 import { Command } from "commander";
 import { createAppContext } from "../../app/context.js";
+import { redactAnswer, redactorFor } from "../../engine/answer-redaction.js";
 import { sessionsInScope } from "../../engine/principal.js";
 import { inGenerations } from "../../engine/select.js";
 import type { SessionInfo } from "../../sources/session.js";
 import { shortTime, table } from "../format.js";
 import { appOptions, withAppOptions } from "../shared-options.js";
 
-export function sessionRow(s: SessionInfo, redact: (text: string | undefined) => string | undefined = (t) => t) {
+export function sessionRow(s: SessionInfo) {
   return {
     key: s.key,
     agent: s.agent,
@@ -16,8 +17,8 @@ export function sessionRow(s: SessionInfo, redact: (text: string | undefined) =>
     updatedAt: s.updatedAt ?? null,
     spawnedBy: s.parentKey ?? null,
     status: s.status ?? null,
-    label: redact(s.label) ?? null,
-    displayName: redact(s.displayName) ?? null,
+    label: s.label ?? null,
+    displayName: s.displayName ?? null,
     location: s.location,
     // the other registry keys naming this transcript (it is listed once, under `key`)
     ...(s.aliases && s.aliases.length > 0 ? { aliases: s.aliases.map((a) => a.key) } : {}),
@@ -33,18 +34,16 @@ export function sessionsCommand(): Command {
   ).action(async (flags: { json?: boolean; generations?: string }, command: Command) => {
     const ctx = createAppContext(appOptions(command.optsWithGlobals()));
     const listing = await ctx.store.list();
-    // labels and titles come from the store and may hold credentials: redacted like event text
-    const redact = (text: string | undefined) =>
-      text === undefined || ctx.principal.clearance === "confidential" ? text : ctx.policy.redactor(text).text;
     const sessions = sessionsInScope(listing.sessions, ctx.principal)
       .filter((s) => inGenerations(s, flags.generations === "all" ? "all" : "current"))
       .sort((a, b) => (b.updatedAt ?? 0) - (a.updatedAt ?? 0));
     for (const warning of listing.warnings) console.error(`warning: ${warning}`);
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify(sessions.map((s) => sessionRow(s, redact)), null, 2)}\n`);
+      // labels, titles, even keys come from the store and may hold credentials: redacted like any answer
+      process.stdout.write(`${JSON.stringify(redactAnswer(sessions.map(sessionRow), redactorFor(ctx)), null, 2)}\n`);
       return;
     }
-    const rows = sessions.map((s) => [s.key, s.agent, s.sessionId, shortTime(s.updatedAt), s.parentKey ?? "-", s.status ?? "-", s.source]);
+    const rows = redactAnswer(sessions.map((s) => [s.key, s.agent, s.sessionId, shortTime(s.updatedAt), s.parentKey ?? "-", s.status ?? "-", s.source]), redactorFor(ctx));
     process.stdout.write(`${table(["key", "agent", "id", "updated", "spawnedBy", "status", "source"], rows)}\n${sessions.length} session(s) in ${ctx.store.description}\n`);
   });
 }

@@ -4,10 +4,13 @@ import { newReadStats } from "../../sources/session.js";
 import { positionOf, type Ranked } from "../collect.js";
 import { QueryError } from "../errors.js";
 import { visibleWithId } from "../one-session.js";
-import { jsonBytes, PageEventShaper } from "../page-events.js";
+import { markRedacted, redactorFor } from "../answer-redaction.js";
+import { DEFAULT_SHAPE, jsonBytes, PageEventShaper } from "../page-events.js";
 import { clearanceAllows } from "../principal.js";
+import { withLongStringsRedacted } from "../redact-long.js";
 import { classify } from "../visibility.js";
 import { addWork, type Envelope, type QueryContext } from "./context.js";
+import { cachedPayload, keepPayload, payloadCacheStats, stringChars } from "./payload-cache.js";
 
 /** Room on a page for everything but the payload text (envelope, event fields, escaping slack). */
 const PAGE_OVERHEAD_BYTES = 2048;
@@ -47,14 +50,10 @@ export async function fetchEvent(
   addWork(ctx, stats);
   if (!found) throw noSuchEvent(id);
 
-  const shaper = new PageEventShaper({
-    redactor: ctx.principal.clearance === "confidential" ? undefined : ctx.policy.redactor,
-    stripInternal: ctx.principal.clearance === "public",
-    maxFieldChars: Number.MAX_SAFE_INTEGER,
-  });
-  const { event } = shaper.shaped(found);
-  const room = ctx.policy.pageBytes - PAGE_OVERHEAD_BYTES - jsonBytes({ ...event, payload: {} }) - jsonBytes(envelope);
-  const whole = jsonBytes(event.payload) <= room && offset === 0;
+  const redactor = redactorFor(ctx);
+  const clearance = ctx.principal.clearance;
+  const policy = { stripInternal: clearance === "public", maxFieldChars: Number.MAX_SAFE_INTEGER };
+  const source = found.event.payload;
   const page = (shown: SessionEvent): Page => ({
     events: [shown],
     nextCursor: "",
@@ -67,9 +66,24 @@ export async function fetchEvent(
     redactedEvents: shown.redacted ? 1 : 0,
     skippedLines: 0,
   });
-  if (whole) return page(event);
 
-  const text = JSON.stringify(event.payload);
+  // a huge payload is shaped once and then served from the cache, part after part
+  let whole = cachedPayload(id, clearance, redactor, source);
+  if (!whole) {
+    payloadCacheStats.shaped++;
+    const shapeRedactor = redactor && (await withLongStringsRedacted(source, redactor, DEFAULT_SHAPE));
+    const { event } = new PageEventShaper({ ...policy, redactor: shapeRedactor }).shaped(found);
+    markRedacted(event.payload, redactor);
+    const json = JSON.stringify(event.payload);
+    const room = roomFor(event, ctx.policy.pageBytes, envelope);
+    if (offset === 0 && json.length <= room && Buffer.byteLength(json) <= room) return page(event);
+    whole = { json, redacted: event.redacted === true, truncated: event.truncated === true };
+    keepPayload(id, clearance, redactor, source, whole, stringChars(source));
+  }
+
+  const header = new PageEventShaper({ ...policy, redactor }).shaped({ ...found, event: { ...found.event, payload: {} } }).event;
+  const room = roomFor(header, ctx.policy.pageBytes, envelope);
+  const text = whole.json;
   if (offset > text.length) throw new QueryError(`offset ${offset} is past the end of this payload (${text.length} characters).`);
   let take = Math.max(1, room);
   while (take > 1 && jsonBytes(text.slice(offset, offset + take)) > room) take = Math.floor(take * 0.7);
@@ -80,9 +94,12 @@ export async function fetchEvent(
       ? `The payload is ${text.length} characters of JSON; this part is ${offset}..${next}. Call again with the same eventId and offset: ${next} for the rest.`
       : `The payload is ${text.length} characters of JSON; this is its last part.`,
   );
-  return page({
-    ...event,
-    payload: { json: part, offset, totalChars: text.length, ...(next < text.length ? { nextOffset: next } : {}) },
-    truncated: true,
-  });
+  const payload = { json: part, offset, totalChars: text.length, ...(next < text.length ? { nextOffset: next } : {}) };
+  markRedacted(payload, redactor);
+  return page({ ...header, payload, truncated: true, ...(whole.redacted ? { redacted: true } : {}) });
+}
+
+/** Room on a page for an event's payload. */
+function roomFor(event: SessionEvent, pageBytes: number, envelope: Envelope): number {
+  return pageBytes - PAGE_OVERHEAD_BYTES - jsonBytes({ ...event, payload: {} }) - jsonBytes(envelope);
 }

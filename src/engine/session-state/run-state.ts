@@ -13,6 +13,7 @@ import { hasWildcard } from "../patterns.js";
 import { canonicalCaller, clearanceAllows, namedBy, sameKey, sessionsInScope } from "../principal.js";
 import type { QueryContext } from "../run-query.js";
 import { addWork } from "../query/context.js";
+import { redactAnswer, redactorFor } from "../answer-redaction.js";
 import { missingTranscriptNotes } from "../missing-transcripts.js";
 import { sessionsOfOne, visibleNamed } from "../one-session.js";
 import { shapeValue } from "../shape.js";
@@ -23,7 +24,7 @@ import { SessionProjection, type StateEvent } from "./project.js";
 /** How text reaches the projection for this caller: as pages shape it (redaction, cutting, no internal fields). */
 export function shapePolicyFor(ctx: Pick<QueryContext, "principal" | "policy">): ShapePolicy {
   return {
-    redactor: ctx.principal.clearance === "confidential" ? undefined : ctx.policy.redactor,
+    redactor: redactorFor(ctx),
     stripInternal: ctx.principal.clearance === "public",
     maxFieldChars: ctx.policy.maxFieldChars,
   };
@@ -140,7 +141,7 @@ export async function querySessionState(ctx: QueryContext, input: SessionStateIn
     skippedLines: stats.skippedLines,
     notes,
   };
-  return fitToBudget(state, ctx.policy.pageBytes);
+  return fitToBudget(redactAnswer(state, policy.redactor), ctx.policy.pageBytes);
 }
 
 /** An event shaped as a page would show it; of large tool payloads only the fields the projection reads. */
