@@ -146,7 +146,7 @@ export async function querySessionState(ctx: QueryContext, input: SessionStateIn
 function shapeForState(shaper: PageEventShaper, event: SourceEvent, visibility: Visibility): SessionEvent {
   const keep = READ_ONLY[event.type];
   const slim = keep ? { ...event, payload: Object.fromEntries(keep.filter((k) => k in event.payload).map((k) => [k, event.payload[k]])) } : event;
-  return shaper.shaped({ position: positionOf(event), event: slim, visibility }).event;
+  return shaper.shapedOnce({ position: positionOf(event), event: slim, visibility });
 }
 
 /** How many children's keys are looked up one by one before the store is listed instead. */
