@@ -16,7 +16,7 @@ import { querySessionState, shapePolicyFor, stateEventFrom, summaryShaper } from
 import { newReadStats, type SourceEvent } from "../src/sources/session.js";
 import { cleanEnv, connectServer, ensureBuilt, runCli, SAMPLE_STORE, sampleStoreCopy } from "./helpers/built-server.js";
 import { contextFor } from "./helpers/context.js";
-import { assistantLine, at, compactionLine, customLine, header, modelChangeLine, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
+import { assistantLine, at, compactionLine, customLine, entry, header, modelChangeLine, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
 import { TempStateDir } from "./helpers/temp-store.js";
 
 const T0 = Date.parse("2026-05-04T10:00:00Z");
@@ -29,7 +29,7 @@ const GITHUB_TOKEN = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
 const SUMMARY_KEY = "sk-ant-api03-Zx9Qv7Lm2Pk4Rt6Yu8IoPa1Sd3Fg5Hj7";
 const THINKING = "plan: run the deploy";
 const spawned = (id: string, child: string) => JSON.stringify({ status: "accepted", runId: `run-${id}`, childSessionKey: child });
-const line = (type: string, ts: number, fields: Record<string, unknown>) => ({ type, id: `x${type.slice(0, 3)}${ts}`, parentId: null, timestamp: at(ts), ...fields });
+const line = (type: string, ts: number, fields: Record<string, unknown>) => entry(type, ts, fields);
 
 /** model snapshot, thinking levels, tool calls/results/errors, three spawns, a model change, an error stop, labels, a name, two compactions. */
 function richSession() {

@@ -2,15 +2,22 @@
 
 let counter = 0;
 const nextId = () => (++counter).toString(16).padStart(8, "0");
+/** The entry written last: each entry's parent, as pi appends them (a header starts a new tree). */
+let lastEntryId: string | null = null;
 
 export const at = (epochMs: number) => new Date(epochMs).toISOString();
 
 export function header(sessionId: string, ts: number, extra: Record<string, unknown> = {}) {
+  lastEntryId = null;
   return { type: "session", version: 3, id: sessionId, timestamp: at(ts), cwd: "/work", ...extra };
 }
 
-function entry(type: string, ts: number, fields: Record<string, unknown>) {
-  return { type, id: nextId(), parentId: null, timestamp: at(ts), ...fields };
+/** A v3 entry, child of the entry built before it (fields may set `parentId` to branch). */
+export function entry(type: string, ts: number, fields: Record<string, unknown>) {
+  const id = nextId();
+  const line = { type, id, parentId: lastEntryId, timestamp: at(ts), ...fields };
+  lastEntryId = id;
+  return line;
 }
 
 export function userLine(ts: number, content: unknown) {
