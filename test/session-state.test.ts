@@ -33,8 +33,9 @@ const line = (type: string, ts: number, fields: Record<string, unknown>) => entr
 
 /** model snapshot, thinking levels, tool calls/results/errors, three spawns, a model change, an error stop, labels, a name, two compactions. */
 function richSession() {
-  const retry = userLine(T(11), "try again");
-  const status = userLine(T(18), "status?");
+  // built in file order, each line the child of the one before (as pi appends them)
+  let retry: Record<string, unknown> = {};
+  let status: Record<string, unknown> = {};
   return [
     header("s-main", T(0)),
     customLine(T(1), "model-snapshot", { provider: "anthropic", modelId: "claude-sonnet-4-5" }),
@@ -52,14 +53,14 @@ function richSession() {
     assistantLine(T(9), [toolCall("c4", "sessions_spawn", { task: "ghost" })], { stopReason: "toolUse" }),
     toolResultLine(T(9), "c4", "sessions_spawn", spawned("c", GAMMA)),
     modelChangeLine(T(10), "openai", "gpt-5.1"),
-    retry,
+    (retry = userLine(T(11), "try again")),
     assistantLine(T(12), [text("")], { provider: "openai", model: "gpt-5.1", stopReason: "error", errorMessage: "rate limited", usage: { input: 50, output: 0 } }),
     line("label", T(13), { targetId: retry.id, label: "retry" }),
     line("session_info", T(14), { name: "Deploy day" }),
     line("thinking_level_change", T(15), { thinkingLevel: "high" }),
     compactionLine(T(16), `Deploy failed twice; key ${SUMMARY_KEY}. ${"context ".repeat(300)}`, 5000, retry.id),
     assistantLine(T(17), [text("back on claude")]),
-    status,
+    (status = userLine(T(18), "status?")),
     assistantLine(T(19), [toolCall("c5", "read", { path: "status.md" })], { stopReason: "toolUse" }),
     toolResultLine(T(20), "c5", "read", "all green"),
     compactionLine(T(21), "second summary", 800, "ffffffff"),
