@@ -34,8 +34,8 @@ const line = (type: string, ts: number, fields: Record<string, unknown>) => entr
 /** model snapshot, thinking levels, tool calls/results/errors, three spawns, a model change, an error stop, labels, a name, two compactions. */
 function richSession() {
   // built in file order, each line the child of the one before (as pi appends them)
-  let retry: Record<string, unknown> = {};
-  let status: Record<string, unknown> = {};
+  let retry = { id: "" };
+  let status = { id: "" };
   return [
     header("s-main", T(0)),
     customLine(T(1), "model-snapshot", { provider: "anthropic", modelId: "claude-sonnet-4-5" }),
