@@ -13,7 +13,7 @@ import { querySessionState } from "../src/engine/session-state/run-state.js";
 import { newReadStats } from "../src/sources/session.js";
 import { PROJECT_ROOT } from "./helpers/built-server.js";
 import { contextFor } from "./helpers/context.js";
-import { assistantLine, at, entry, header, text, userLine } from "./helpers/pi-lines.js";
+import { assistantLine, at, chainParents, entry, header, text, userLine } from "./helpers/pi-lines.js";
 import { TempStateDir } from "./helpers/temp-store.js";
 
 const MAIN = "agent:main:main";
@@ -172,7 +172,7 @@ describe("session_state on real files", () => {
     lines.push(assistantLine(T0 + 601_000, [text("new answer")], {}));
     (lines.at(-1) as { parentId: unknown }).parentId = turns[2]!.id;
     store.registry("main", { [MAIN]: { sessionId: "s-branch", updatedAt: T0 + 601_000 } });
-    store.transcript("main", "s-branch.jsonl", lines);
+    store.transcript("main", "s-branch.jsonl", chainParents(lines));
   });
   afterAll(() => store.remove());
 

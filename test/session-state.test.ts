@@ -16,7 +16,7 @@ import { querySessionState, shapePolicyFor, stateEventFrom, summaryShaper } from
 import { newReadStats, type SourceEvent } from "../src/sources/session.js";
 import { cleanEnv, connectServer, ensureBuilt, runCli, SAMPLE_STORE, sampleStoreCopy } from "./helpers/built-server.js";
 import { contextFor } from "./helpers/context.js";
-import { assistantLine, at, compactionLine, customLine, entry, header, modelChangeLine, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
+import { assistantLine, chainParents, compactionLine, customLine, entry, header, modelChangeLine, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
 import { TempStateDir } from "./helpers/temp-store.js";
 
 const T0 = Date.parse("2026-05-04T10:00:00Z");
@@ -33,7 +33,6 @@ const line = (type: string, ts: number, fields: Record<string, unknown>) => entr
 
 /** model snapshot, thinking levels, tool calls/results/errors, three spawns, a model change, an error stop, labels, a name, two compactions. */
 function richSession() {
-  // built in file order, each line the child of the one before (as pi appends them)
   let retry = { id: "" };
   let status = { id: "" };
   return [
@@ -81,7 +80,7 @@ beforeAll(async () => {
     [ALPHA]: { sessionId: "s-alpha", updatedAt: T(12), spawnedBy: MAIN, status: "done", endedAt: T(12) },
     [BETA]: { sessionId: "s-beta", updatedAt: T(9), status: "killed", endedAt: T(9) },
   });
-  store.transcript("main", "s-main.jsonl", richSession());
+  store.transcript("main", "s-main.jsonl", chainParents(richSession()));
   store.transcript("main", "s-alpha.jsonl", [header("s-alpha", T(7)), userLine(T(7), "write notes")]);
   store.transcript("main", "s-beta.jsonl", [header("s-beta", T(8)), userLine(T(8), "audit")]);
   writeFileSync(join(store.root, "exec-confidential.json"), JSON.stringify({ confidential: [{ tool: "exec" }] }));
@@ -252,7 +251,7 @@ describe("points in time", () => {
       }
       lines.push(compactionLine(T(900), "old", 1, users[10]!.id as string), compactionLine(T(901), "newer", 1, users[300]!.id as string));
       long.registry("main", { [MAIN]: { sessionId: "s-long", updatedAt: T(901) } });
-      long.transcript("main", "s-long.jsonl", lines);
+      long.transcript("main", "s-long.jsonl", chainParents(lines));
       const ctx = contextFor(long.root, { caller: MAIN });
       const afterOld = await querySessionState(ctx, { atSeq: 802, lastMessages: 50 });
       expect(afterOld.messagesInContext).toBe(800 - 20);
@@ -318,7 +317,7 @@ describe("visibility and scope", () => {
       for (let i = 0; i < 30; i++) lines.push(userLine(T(1 + i), `${i} ${long}`));
       lines.push(assistantLine(T(40), [{ type: "thinking", thinking: long }, text("ok")]));
       big.registry("main", { [MAIN]: { sessionId: "s-big", updatedAt: T(40) } });
-      big.transcript("main", "s-big.jsonl", lines);
+      big.transcript("main", "s-big.jsonl", chainParents(lines));
       big.file("small.json", JSON.stringify({ pageBytes: 8192 }));
       const state = await querySessionState(contextFor(big.root, { caller: MAIN, config: join(big.root, "small.json") }), { lastMessages: 50 });
       expect(Buffer.byteLength(JSON.stringify(state))).toBeLessThanOrEqual(8192);

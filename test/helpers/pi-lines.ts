@@ -2,22 +2,32 @@
 
 let counter = 0;
 const nextId = () => (++counter).toString(16).padStart(8, "0");
-/** The entry written last: each entry's parent, as pi appends them (a header starts a new tree). */
-let lastEntryId: string | null = null;
 
 export const at = (epochMs: number) => new Date(epochMs).toISOString();
 
 export function header(sessionId: string, ts: number, extra: Record<string, unknown> = {}) {
-  lastEntryId = null;
   return { type: "session", version: 3, id: sessionId, timestamp: at(ts), cwd: "/work", ...extra };
 }
 
-/** A v3 entry, child of the entry built before it (fields may set `parentId` to branch). */
 export function entry(type: string, ts: number, fields: Record<string, unknown>) {
-  const id = nextId();
-  const line = { type, id, parentId: lastEntryId, timestamp: at(ts), ...fields };
-  lastEntryId = id;
-  return line;
+  return { type, id: nextId(), parentId: null, timestamp: at(ts), ...fields };
+}
+
+/**
+ * The lines as pi appends them: each entry whose parentId is null becomes the child of the entry before
+ * it (a header starts a new tree, so its first entry stays a root); a parentId already set is kept.
+ */
+export function chainParents<T extends Record<string, unknown>>(lines: T[]): T[] {
+  let previous: unknown = null;
+  return lines.map((line) => {
+    if (line.type === "session") {
+      previous = null;
+      return line;
+    }
+    const chained = line.parentId === null && previous !== null ? { ...line, parentId: previous } : line;
+    previous = line.id ?? previous;
+    return chained;
+  });
 }
 
 export function userLine(ts: number, content: unknown) {

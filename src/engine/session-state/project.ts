@@ -76,7 +76,8 @@ export class SessionProjection {
   private lastError: ProjectedState["lastError"] = null;
   private spawnedCount = 0;
   private children: ProjectedState["spawned"]["children"] = [];
-  /** The current transcript's entries, and the shaped text of its newest messages by entry node. */
+  /** The current transcript's entries (also those the caller may not see), and the shaped text of its newest messages by entry node. */
+  private treeSessionId: string | null = null;
   private tree = new EntryTree();
   private kept = new Map<number, ContextMessage>();
   private keptOrder: number[] = [];
@@ -88,6 +89,7 @@ export class SessionProjection {
   apply(input: StateEvent): this {
     const { event } = input;
     if (this.sessionId !== null && event.sessionId !== this.sessionId) this.newTranscript();
+    this.enterTree(event.sessionId);
     this.seq = input.position;
     this.timestamp = event.timestamp;
     this.sessionId = event.sessionId;
@@ -147,8 +149,7 @@ export class SessionProjection {
    * the active branch runs through it (or is rewound by it).
    */
   applyHidden(links: EntryLinks, sessionId: string): this {
-    if (this.sessionId !== null && sessionId !== this.sessionId) this.newTranscript();
-    this.sessionId = sessionId;
+    this.enterTree(sessionId);
     this.place(links, false);
     return this;
   }
@@ -212,6 +213,16 @@ export class SessionProjection {
       lastMessages: messages,
       notes,
     };
+  }
+
+  /** A transcript's events (seen or not) start a new entry tree. */
+  private enterTree(sessionId: string): void {
+    if (this.treeSessionId === sessionId) return;
+    this.treeSessionId = sessionId;
+    this.tree = new EntryTree();
+    this.kept = new Map();
+    this.keptOrder = [];
+    this.recalled = new Map();
   }
 
   /** The event's node in the entry tree (-1: none), made on its entry's first event; a `leaf` line rewinds. */
@@ -286,10 +297,6 @@ export class SessionProjection {
 
   /** A later transcript of the key (generations "all"): it starts with an empty context and no entry labels. */
   private newTranscript(): void {
-    this.tree = new EntryTree();
-    this.kept = new Map();
-    this.keptOrder = [];
-    this.recalled = new Map();
     this.labels = [];
     this.label = null;
     this.ended = null;
