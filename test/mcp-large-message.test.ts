@@ -54,7 +54,7 @@ function startServer() {
 
 describe("a JSON-RPC message over the size limit", () => {
   it("gets an error, and the server goes on answering tool calls", async () => {
-    const { server, send, next } = startServer();
+    const { server, send, next, stderr } = startServer();
     await send({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "large-message-test", version: "1" } } });
     expect(await next((m) => m.id === 1)).toHaveProperty("result.serverInfo");
     await send({ jsonrpc: "2.0", method: "notifications/initialized" });
@@ -69,6 +69,7 @@ describe("a JSON-RPC message over the size limit", () => {
     expect(answer).toMatchObject({ result: { structuredContent: { session: "agent:main:main", seq: 12 } } });
     expect((answer.result as { isError?: boolean }).isError).not.toBe(true);
     expect(server.exitCode).toBeNull();
+    expect(stderr()).toContain("[session-events] stdio: A JSON-RPC message over 10485760 bytes was discarded unread");
 
     // a message just under the limit is still read (and answered as any bad input is)
     await send({ jsonrpc: "2.0", id: 4, method: "tools/call", params: { name: "session_state", arguments: { sessionKey: "y".repeat(9 * 1024 * 1024) } } });

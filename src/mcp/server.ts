@@ -24,6 +24,7 @@ export function createServer(ctx: AppContext): McpServer {
 export async function serveStdio(ctx: AppContext): Promise<void> {
   const server = createServer(ctx);
   const transport = new BoundedStdioServerTransport();
+  transport.onerror = (error) => console.error(`[session-events] stdio: ${error.message}`);
   await server.connect(transport);
   await new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
