@@ -73,6 +73,8 @@ describe("the projection follows the active branch", () => {
     expect(chain(4).context()).toEqual(["m1", "m2", "m3", "m4"]);
     const v1 = new Log().message(undefined).message(undefined).message(undefined);
     expect(projectState(v1.events, 50).messagesInContext).toBe(3);
+    // a line reusing an earlier line's id is a new entry (and the id names the newer one)
+    expect(chain(2).message("m1", "m2").message("m3", "m1").context()).toEqual(["m1", "m2", "m1", "m3"]);
   });
 
   it("a new entry whose parent is not the last entry rewinds: the abandoned messages leave the context, not the totals", () => {

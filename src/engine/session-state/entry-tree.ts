@@ -20,20 +20,22 @@ export class EntryTree {
   private position = new Float64Array(1024);
   /** The active branch's last entry. */
   private leaf = NONE;
+  /** The id of the entry made last (its line's further events belong to it). */
+  private lastEntryId: string | undefined;
 
   /**
    * The node of an event's entry, made on the entry's first event. Its parent: the entry named by
    * `parentId` (null: a root), or the active leaf when the line names none (v1 files, where the file
-   * order is the branch) or names an entry this tree does not know. Every new entry becomes the leaf.
+   * order is the branch) or names an entry this tree does not know. Every new entry becomes the leaf;
+   * a line that reuses an earlier line's id is a new entry (the id then names the newer one).
    */
   enter(entryId: string | undefined, parentId: string | null | undefined): number {
-    if (entryId !== undefined) {
-      const known = this.ids.get(entryId);
-      if (known !== undefined) return known;
-    }
+    // the later events of one line come right after its first; an id seen before that is a new line reusing it
+    if (entryId !== undefined && entryId === this.lastEntryId) return this.size - 1;
     const parent = parentId === null ? NONE : parentId === undefined ? this.leaf : (this.ids.get(parentId) ?? this.leaf);
     const node = this.add(parent);
     if (entryId !== undefined) this.ids.set(entryId, node);
+    this.lastEntryId = entryId;
     this.leaf = node;
     return node;
   }
