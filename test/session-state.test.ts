@@ -16,7 +16,7 @@ import { querySessionState, shapePolicyFor, stateEventFrom, summaryShaper } from
 import { newReadStats, type SourceEvent } from "../src/sources/session.js";
 import { cleanEnv, connectServer, ensureBuilt, runCli, SAMPLE_STORE, sampleStoreCopy } from "./helpers/built-server.js";
 import { contextFor } from "./helpers/context.js";
-import { assistantLine, at, compactionLine, customLine, header, modelChangeLine, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
+import { assistantLine, chainParents, compactionLine, customLine, entry, header, modelChangeLine, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
 import { TempStateDir } from "./helpers/temp-store.js";
 
 const T0 = Date.parse("2026-05-04T10:00:00Z");
@@ -29,12 +29,12 @@ const GITHUB_TOKEN = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
 const SUMMARY_KEY = "sk-ant-api03-Zx9Qv7Lm2Pk4Rt6Yu8IoPa1Sd3Fg5Hj7";
 const THINKING = "plan: run the deploy";
 const spawned = (id: string, child: string) => JSON.stringify({ status: "accepted", runId: `run-${id}`, childSessionKey: child });
-const line = (type: string, ts: number, fields: Record<string, unknown>) => ({ type, id: `x${type.slice(0, 3)}${ts}`, parentId: null, timestamp: at(ts), ...fields });
+const line = (type: string, ts: number, fields: Record<string, unknown>) => entry(type, ts, fields);
 
 /** model snapshot, thinking levels, tool calls/results/errors, three spawns, a model change, an error stop, labels, a name, two compactions. */
 function richSession() {
-  const retry = userLine(T(11), "try again");
-  const status = userLine(T(18), "status?");
+  let retry = { id: "" };
+  let status = { id: "" };
   return [
     header("s-main", T(0)),
     customLine(T(1), "model-snapshot", { provider: "anthropic", modelId: "claude-sonnet-4-5" }),
@@ -52,14 +52,14 @@ function richSession() {
     assistantLine(T(9), [toolCall("c4", "sessions_spawn", { task: "ghost" })], { stopReason: "toolUse" }),
     toolResultLine(T(9), "c4", "sessions_spawn", spawned("c", GAMMA)),
     modelChangeLine(T(10), "openai", "gpt-5.1"),
-    retry,
+    (retry = userLine(T(11), "try again")),
     assistantLine(T(12), [text("")], { provider: "openai", model: "gpt-5.1", stopReason: "error", errorMessage: "rate limited", usage: { input: 50, output: 0 } }),
     line("label", T(13), { targetId: retry.id, label: "retry" }),
     line("session_info", T(14), { name: "Deploy day" }),
     line("thinking_level_change", T(15), { thinkingLevel: "high" }),
     compactionLine(T(16), `Deploy failed twice; key ${SUMMARY_KEY}. ${"context ".repeat(300)}`, 5000, retry.id),
     assistantLine(T(17), [text("back on claude")]),
-    status,
+    (status = userLine(T(18), "status?")),
     assistantLine(T(19), [toolCall("c5", "read", { path: "status.md" })], { stopReason: "toolUse" }),
     toolResultLine(T(20), "c5", "read", "all green"),
     compactionLine(T(21), "second summary", 800, "ffffffff"),
@@ -80,7 +80,7 @@ beforeAll(async () => {
     [ALPHA]: { sessionId: "s-alpha", updatedAt: T(12), spawnedBy: MAIN, status: "done", endedAt: T(12) },
     [BETA]: { sessionId: "s-beta", updatedAt: T(9), status: "killed", endedAt: T(9) },
   });
-  store.transcript("main", "s-main.jsonl", richSession());
+  store.transcript("main", "s-main.jsonl", chainParents(richSession()));
   store.transcript("main", "s-alpha.jsonl", [header("s-alpha", T(7)), userLine(T(7), "write notes")]);
   store.transcript("main", "s-beta.jsonl", [header("s-beta", T(8)), userLine(T(8), "audit")]);
   writeFileSync(join(store.root, "exec-confidential.json"), JSON.stringify({ confidential: [{ tool: "exec" }] }));
@@ -251,7 +251,7 @@ describe("points in time", () => {
       }
       lines.push(compactionLine(T(900), "old", 1, users[10]!.id as string), compactionLine(T(901), "newer", 1, users[300]!.id as string));
       long.registry("main", { [MAIN]: { sessionId: "s-long", updatedAt: T(901) } });
-      long.transcript("main", "s-long.jsonl", lines);
+      long.transcript("main", "s-long.jsonl", chainParents(lines));
       const ctx = contextFor(long.root, { caller: MAIN });
       const afterOld = await querySessionState(ctx, { atSeq: 802, lastMessages: 50 });
       expect(afterOld.messagesInContext).toBe(800 - 20);
@@ -318,7 +318,7 @@ describe("visibility and scope", () => {
       for (let i = 0; i < 30; i++) lines.push(userLine(T(1 + i), `${i} ${long}`));
       lines.push(assistantLine(T(40), [{ type: "thinking", thinking: long }, text("ok")]));
       big.registry("main", { [MAIN]: { sessionId: "s-big", updatedAt: T(40) } });
-      big.transcript("main", "s-big.jsonl", lines);
+      big.transcript("main", "s-big.jsonl", chainParents(lines));
       big.file("small.json", JSON.stringify({ pageBytes: 8192 }));
       const state = await querySessionState(contextFor(big.root, { caller: MAIN, config: join(big.root, "small.json") }), { lastMessages: 50 });
       expect(Buffer.byteLength(JSON.stringify(state))).toBeLessThanOrEqual(8192);

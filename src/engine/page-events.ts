@@ -62,6 +62,11 @@ export class PageEventShaper {
     return result;
   }
 
+  /** Shapes an event without remembering it: a replay meets each event once and must not hold them all. */
+  shapedOnce(item: Ranked): SessionEvent {
+    return toPageEvent(item, this.policy, { ...DEFAULT_SHAPE, maxFieldChars: this.policy.maxFieldChars });
+  }
+
   /**
    * Keeps the shapings of the events this page weighed but does not hold (a page weighs more events
    * than it holds), for the next page of the walk, which would otherwise weigh them again.

@@ -1,7 +1,7 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { AppContext } from "../app/context.js";
 import { PACKAGE_VERSION } from "../version.js";
+import { BoundedStdioServerTransport } from "./bounded-stdio.js";
 import { registerTool } from "./define-tool.js";
 import { sessionEventsTool } from "./tools/session-events.js";
 import { sessionStateTool } from "./tools/session-state.js";
@@ -17,10 +17,14 @@ export function createServer(ctx: AppContext): McpServer {
   return server;
 }
 
-/** Serves MCP over stdin/stdout until the client goes away. Logs go to stderr only. */
+/**
+ * Serves MCP over stdin/stdout until the client goes away. Logs go to stderr only. A message over the
+ * size limit is refused with an error and the server goes on serving.
+ */
 export async function serveStdio(ctx: AppContext): Promise<void> {
   const server = createServer(ctx);
-  const transport = new StdioServerTransport();
+  const transport = new BoundedStdioServerTransport();
+  transport.onerror = (error) => console.error(`[session-events] stdio: ${error.message}`);
   await server.connect(transport);
   await new Promise<void>((resolve) => {
     transport.onclose = () => resolve();

@@ -9,8 +9,25 @@ export function header(sessionId: string, ts: number, extra: Record<string, unkn
   return { type: "session", version: 3, id: sessionId, timestamp: at(ts), cwd: "/work", ...extra };
 }
 
-function entry(type: string, ts: number, fields: Record<string, unknown>) {
+export function entry(type: string, ts: number, fields: Record<string, unknown>) {
   return { type, id: nextId(), parentId: null, timestamp: at(ts), ...fields };
+}
+
+/**
+ * The lines as pi appends them: each entry whose parentId is null becomes the child of the entry before
+ * it (a header starts a new tree, so its first entry stays a root); a parentId already set is kept.
+ */
+export function chainParents<T extends Record<string, unknown>>(lines: T[]): T[] {
+  let previous: unknown = null;
+  return lines.map((line) => {
+    if (line.type === "session") {
+      previous = null;
+      return line;
+    }
+    const chained = line.parentId === null && previous !== null ? { ...line, parentId: previous } : line;
+    previous = line.id ?? previous;
+    return chained;
+  });
 }
 
 export function userLine(ts: number, content: unknown) {

@@ -2,12 +2,14 @@
  * The state of a session as a projection of its event log: a reducer that folds events, one at a time,
  * into the state right after them. It depends on nothing but the events it is given, in the order
  * given, so the state after the first k events is the same however it is reached ("what did the agent
- * see at step 12?" = fold the first 12). Memory stays bounded however long the log is: counters, a ring
- * of the most recent context messages, and a bounded map of recent entry ids to resolve compactions.
+ * see at step 12?" = fold the first 12). Memory is bounded by the state, not the log: counters, the
+ * most recent messages' shaped text, and the transcript's entry tree (a few numbers per entry, no
+ * content) so that the context follows the active branch (EVENTS.md "Branches").
  */
 import type { SessionEvent } from "../../contract/event.js";
 import type { ContextMessage, SessionState, SpawnedChild } from "../../contract/session-state.js";
 import { usageTotal } from "../../contract/usage.js";
+import { EntryTree } from "./entry-tree.js";
 
 /** One event as the projection takes it: shaped for the caller like a page event, plus what projections need. */
 export type StateEvent = {
@@ -16,6 +18,12 @@ export type StateEvent = {
   event: SessionEvent;
   /** The transcript entry (line) it came from. */
   entryId?: string;
+  /** The entry's parent (null: a root; absent: the line names none, and the file order is the branch). */
+  parentId?: string | null;
+  /** Of a `leaf` line: the entry the active branch now ends at. */
+  leafTarget?: string | null;
+  /** The line is bookkeeping outside the conversation tree (`metadata`). */
+  bookkeeping?: boolean;
   /** A compaction's summary text, shaped like any text field. */
   summary?: { text: string; truncated: boolean; redacted: boolean };
   /** The model in effect after the event's line (a model set before any reply is known only this way). */
@@ -30,10 +38,10 @@ export type ProjectedState = Omit<SessionState, "session" | "agent" | "sessionId
 
 /** The bounds that keep a projection's memory (and its answer) small. */
 export const PROJECTION_LIMITS = {
-  /** Context messages kept: the most a caller may ask for. */
+  /** Context messages a caller may ask for. */
   ring: 50,
-  /** Entry ids remembered to place a compaction's first kept entry. */
-  entries: 4096,
+  /** The newest messages whose shaped text is kept (older ones on the active branch are read again). */
+  kept: 256,
   children: 20,
   labels: 20,
   /** Distinct keys per count map (roles, tools); the rest are counted under OTHER_KEY. */
@@ -42,7 +50,8 @@ export const PROJECTION_LIMITS = {
 } as const;
 export const OTHER_KEY = "(other)";
 
-type Message = ContextMessage & { index: number };
+/** The entry-tree links of an event, all a projection needs of an event the caller may not see. */
+export type EntryLinks = Pick<StateEvent, "entryId" | "parentId" | "leafTarget" | "bookkeeping">;
 type Model = { provider: string | null; model: string };
 
 export class SessionProjection {
@@ -68,29 +77,29 @@ export class SessionProjection {
   private lastError: ProjectedState["lastError"] = null;
   private spawnedCount = 0;
   private children: ProjectedState["spawned"]["children"] = [];
-  /** Messages seen in the current transcript, and the index of the first one still in context. */
-  private messageCount = 0;
-  private contextStart = 0;
-  private ring: Message[] = [];
-  /** entry id -> messages before that entry (in the current transcript), the most recent entries only. */
-  private entries = new Map<string, number>();
+  /** The current transcript's entries (also those the caller may not see), and the shaped text of its newest messages by entry node. */
+  private treeSessionId: string | null = null;
+  private tree = new EntryTree();
+  private kept = new Map<number, ContextMessage>();
+  private keptOrder: number[] = [];
+  /** Messages of the active branch older than those kept, read again for the view (node -> message). */
+  private recalled = new Map<number, ContextMessage>();
+  private recalling = new Map<number, number>();
 
   /** Folds one event into the state. Events must come in the order of the log. */
   apply(input: StateEvent): this {
     const { event } = input;
     if (this.sessionId !== null && event.sessionId !== this.sessionId) this.newTranscript();
+    this.enterTree(event.sessionId);
     this.seq = input.position;
     this.timestamp = event.timestamp;
     this.sessionId = event.sessionId;
     this.eventsProjected++;
-    if (input.entryId !== undefined && !this.entries.has(input.entryId)) {
-      this.entries.set(input.entryId, this.messageCount);
-      if (this.entries.size > PROJECTION_LIMITS.entries) this.entries.delete(this.entries.keys().next().value!);
-    }
+    const node = this.place(input, event.type === "message");
     const p = event.payload;
     switch (event.type) {
       case "message":
-        this.message(input, p);
+        this.message(input, p, node);
         break;
       case "model_switch": {
         const to = record(p.to);
@@ -111,7 +120,7 @@ export class SessionProjection {
         this.stateChange(p);
         break;
       case "compaction":
-        this.compaction(input, p);
+        this.compaction(input, p, node);
         break;
       case "spawn":
         this.spawnedCount++;
@@ -136,14 +145,48 @@ export class SessionProjection {
     return this;
   }
 
+  /**
+   * Takes the place in the entry tree of an event the caller may not see: nothing of it counts, but
+   * the active branch runs through it (or is rewound by it).
+   */
+  applyHidden(links: EntryLinks, sessionId: string): this {
+    this.enterTree(sessionId);
+    this.place(links, false);
+    return this;
+  }
+
+  /**
+   * The event positions of the last `lastMessages` context messages whose text is no longer kept (an
+   * old branch the session was rewound to): give them to recall() before view().
+   */
+  recallNeeded(lastMessages: number): Set<number> {
+    this.recalling = new Map();
+    for (const { node, position } of this.tree.lastMessages(lastMessages)) {
+      if (!this.kept.has(node) && !this.recalled.has(node)) this.recalling.set(position, node);
+    }
+    return new Set(this.recalling.keys());
+  }
+
+  /** A message event read again at a position recallNeeded() asked for. */
+  recall(input: StateEvent): void {
+    const node = this.recalling.get(input.position);
+    if (node !== undefined && input.event.type === "message") this.recalled.set(node, contextMessage(input));
+  }
+
   /** The state after the events applied so far, with the last `lastMessages` context messages. */
   view(lastMessages: number): ProjectedState {
     const notes: string[] = [];
     if (!this.lastCompactionCutFound) {
       notes.push(
-        `The last compaction keeps the context from entry ${JSON.stringify(this.lastCompaction?.firstKeptEntryId)}, which is not among the recent entries you can see; no message was taken out of lastMessages for it.`,
+        `The last compaction keeps the context from entry ${JSON.stringify(this.lastCompaction?.firstKeptEntryId)}, which is not an entry before it on its branch; no message was taken out of the context for it.`,
       );
     }
+    const slots = lastMessages <= 0 ? [] : this.tree.lastMessages(lastMessages);
+    const messages = slots.flatMap(({ node }) => {
+      const message = this.kept.get(node) ?? this.recalled.get(node);
+      return message ? [{ ...message }] : [];
+    });
+    if (messages.length < slots.length) notes.push(`${slots.length - messages.length} older message(s) in context were not read again and are not in lastMessages.`);
     return {
       seq: this.seq,
       timestamp: this.timestamp,
@@ -167,14 +210,33 @@ export class SessionProjection {
       compactions: { count: this.compactionCount, last: this.lastCompaction && { ...this.lastCompaction } },
       lastError: this.lastError && { ...this.lastError },
       spawned: { count: this.spawnedCount, children: this.children.map((c) => ({ ...c })) },
-      messagesInContext: this.messageCount - this.contextStart,
-      lastMessages: lastMessages <= 0 ? [] : this.ring.slice(-lastMessages).map(({ index: _, ...m }) => ({ ...m })),
+      messagesInContext: this.tree.inContext(),
+      lastMessages: messages,
       notes,
     };
   }
 
-  private message(input: StateEvent, p: Record<string, unknown>): void {
-    const { event } = input;
+  /** A transcript's events (seen or not) start a new entry tree. */
+  private enterTree(sessionId: string): void {
+    if (this.treeSessionId === sessionId) return;
+    this.treeSessionId = sessionId;
+    this.tree = new EntryTree();
+    this.kept = new Map();
+    this.keptOrder = [];
+    this.recalled = new Map();
+  }
+
+  /** The event's node in the entry tree (-1: none), made on its entry's first event; a `leaf` line rewinds. */
+  private place(links: EntryLinks, isMessage: boolean): number {
+    if (links.leafTarget !== undefined) {
+      this.tree.rewind(links.leafTarget, links.entryId);
+      return -1;
+    }
+    if (links.bookkeeping || (links.entryId === undefined && !isMessage)) return -1;
+    return this.tree.enter(links.entryId, links.parentId);
+  }
+
+  private message(input: StateEvent, p: Record<string, unknown>, node: number): void {
     const role = str(p.role) ?? "unknown";
     bump(this.messagesByRole, role);
     if (role === "assistant") {
@@ -192,24 +254,10 @@ export class SessionProjection {
       // replies injected by the gateway itself name no real model (EVENTS.md model switch rule)
       if (model !== undefined && provider !== "openclaw") this.model = { provider: provider ?? this.model?.provider ?? null, model };
     }
-    this.ring.push(
-      defined({
-        index: this.messageCount++,
-        id: event.id,
-        seq: event.seq,
-        time: isoOf(event.timestamp),
-        role,
-        text: str(p.text) ?? "",
-        thinking: str(p.thinking),
-        model: str(p.model),
-        provider: str(p.provider),
-        stopReason: str(p.stopReason),
-        entryId: input.entryId,
-        truncated: event.truncated,
-        redacted: event.redacted,
-      }),
-    );
-    if (this.ring.length > PROJECTION_LIMITS.ring) this.ring.shift();
+    if (node < 0 || !this.tree.markMessage(node, input.position)) return;
+    this.kept.set(node, contextMessage(input));
+    this.keptOrder.push(node);
+    if (this.keptOrder.length > PROJECTION_LIMITS.kept) this.kept.delete(this.keptOrder.shift()!);
   }
 
   private stateChange(p: Record<string, unknown>): void {
@@ -232,7 +280,7 @@ export class SessionProjection {
     }
   }
 
-  private compaction(input: StateEvent, p: Record<string, unknown>): void {
+  private compaction(input: StateEvent, p: Record<string, unknown>, node: number): void {
     this.compactionCount++;
     const firstKeptEntryId = str(p.firstKeptEntryId) ?? null;
     this.lastCompaction = defined({
@@ -244,20 +292,12 @@ export class SessionProjection {
       truncated: input.summary?.truncated || undefined,
       redacted: input.summary?.redacted || undefined,
     });
-    // the context is now the summary plus the messages from the first kept entry on
-    const start = firstKeptEntryId === null ? undefined : this.entries.get(firstKeptEntryId);
-    this.lastCompactionCutFound = firstKeptEntryId === null || start !== undefined;
-    if (start === undefined || start <= this.contextStart) return;
-    this.contextStart = start;
-    this.ring = this.ring.filter((m) => m.index >= start);
+    // the context on this branch is now the summary plus the messages from the first kept entry on
+    this.lastCompactionCutFound = firstKeptEntryId === null || (node >= 0 && this.tree.compact(node, firstKeptEntryId));
   }
 
   /** A later transcript of the key (generations "all"): it starts with an empty context and no entry labels. */
   private newTranscript(): void {
-    this.messageCount = 0;
-    this.contextStart = 0;
-    this.ring = [];
-    this.entries = new Map();
     this.labels = [];
     this.label = null;
     this.ended = null;
@@ -270,6 +310,25 @@ export function projectState(events: Iterable<StateEvent>, lastMessages: number)
   const projection = new SessionProjection();
   for (const event of events) projection.apply(event);
   return projection.view(lastMessages);
+}
+
+function contextMessage(input: StateEvent): ContextMessage {
+  const { event } = input;
+  const p = event.payload;
+  return defined({
+    id: event.id,
+    seq: event.seq,
+    time: isoOf(event.timestamp),
+    role: str(p.role) ?? "unknown",
+    text: str(p.text) ?? "",
+    thinking: str(p.thinking),
+    model: str(p.model),
+    provider: str(p.provider),
+    stopReason: str(p.stopReason),
+    entryId: input.entryId,
+    truncated: event.truncated,
+    redacted: event.redacted,
+  });
 }
 
 function bump(counts: Record<string, number>, rawKey: string): void {

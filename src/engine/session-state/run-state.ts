@@ -19,7 +19,7 @@ import { sessionsOfOne, visibleNamed } from "../one-session.js";
 import { shapeValue } from "../shape.js";
 import { parseTimeBound } from "../time.js";
 import { classify } from "../visibility.js";
-import { SessionProjection, type StateEvent } from "./project.js";
+import { SessionProjection, type EntryLinks, type StateEvent } from "./project.js";
 
 /** How text reaches the projection for this caller: as pages shape it (redaction, cutting, no internal fields). */
 export function shapePolicyFor(ctx: Pick<QueryContext, "principal" | "policy">): ShapePolicy {
@@ -40,18 +40,33 @@ export function summaryShaper(policy: ShapePolicy): SummaryShaper {
   };
 }
 
-/** The projection's input from a page-shaped event and its source's extras (entry id, summary, model). */
+/** The projection's input from a page-shaped event and its source's extras (entry links, summary, model). */
 export function stateEventFrom(
   event: SessionEvent,
-  source: Pick<SourceEvent, "detail" | "model">,
+  source: Pick<SourceEvent, "type" | "payload" | "detail" | "model">,
   position: number,
   shapeSummary: SummaryShaper,
 ): StateEvent {
-  const out: StateEvent = { position, event };
-  if (source.detail?.entryId !== undefined) out.entryId = source.detail.entryId;
+  const out: StateEvent = { position, event, ...entryLinks(source) };
   if (event.type === "compaction" && source.detail?.summary !== undefined) out.summary = shapeSummary(source.detail.summary);
   if (source.model !== undefined) out.modelInEffect = source.model;
   return out;
+}
+
+/**
+ * Where the event's line sits in the transcript's entry tree, from the unshaped event: its entry id,
+ * its parent (read defensively: sources that know none give none), a `leaf` line's target, and
+ * whether it is `metadata` bookkeeping.
+ */
+export function entryLinks(source: Pick<SourceEvent, "type" | "payload" | "detail">): EntryLinks {
+  const links: EntryLinks = {};
+  const detail = source.detail as { entryId?: unknown; parentId?: unknown } | undefined;
+  if (typeof detail?.entryId === "string") links.entryId = detail.entryId;
+  if (typeof detail?.parentId === "string" || detail?.parentId === null) links.parentId = detail.parentId;
+  const { key, value, kind } = source.payload;
+  if (source.type === "state_change" && key === "leaf" && (typeof value === "string" || value === null)) links.leafTarget = value;
+  if (source.type === "custom" && kind === "metadata") links.bookkeeping = true;
+  return links;
 }
 
 /** Payload fields the projection reads of events whose payloads can be large; the rest is never shaped. */
@@ -94,13 +109,26 @@ export async function querySessionState(ctx: QueryContext, input: SessionStateIn
     const visibility = classify(event, ctx.policy.rules);
     if (!clearanceAllows(ctx.principal.clearance, visibility)) {
       hidden++;
+      projection.applyHidden(entryLinks(event), event.sessionId);
       continue;
     }
     projection.apply(stateEventFrom(shapeForState(shaper, event, visibility), event, at, shapeSummary));
   }
+  const lastMessages = input.lastMessages ?? LAST_MESSAGES.default;
+  const needed = projection.recallNeeded(lastMessages);
+  if (needed.size > 0) {
+    // the active branch was rewound to messages older than those kept: read up to the last of them again
+    const last = Math.max(...needed);
+    let again = 0;
+    for await (const event of mergedEvents(selected, { stats: newReadStats() })) {
+      again = single ? event.seq : again + 1;
+      if (again > last) break;
+      if (needed.has(again)) projection.recall(stateEventFrom(shapeForState(shaper, event, classify(event, ctx.policy.rules)), event, again, shapeSummary));
+    }
+  }
   addWork(ctx, stats);
 
-  const view = projection.view(input.lastMessages ?? LAST_MESSAGES.default);
+  const view = projection.view(lastMessages);
   const notes = [...missingTranscriptNotes(selected), ...view.notes];
   if (input.atSeq !== undefined && input.atSeq > position) {
     notes.push(`atSeq ${input.atSeq} is past the last event there is now (seq ${position}): this is the latest state.`);
@@ -148,7 +176,7 @@ export async function querySessionState(ctx: QueryContext, input: SessionStateIn
 function shapeForState(shaper: PageEventShaper, event: SourceEvent, visibility: Visibility): SessionEvent {
   const keep = READ_ONLY[event.type];
   const slim = keep ? { ...event, payload: Object.fromEntries(keep.filter((k) => k in event.payload).map((k) => [k, event.payload[k]])) } : event;
-  return shaper.shaped({ position: positionOf(event), event: slim, visibility }).event;
+  return shaper.shapedOnce({ position: positionOf(event), event: slim, visibility });
 }
 
 /** How many children's keys are looked up one by one before the store is listed instead. */
