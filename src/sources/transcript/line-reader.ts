@@ -46,16 +46,18 @@ const FIRST_CHUNK_BYTES = 32 * 1024;
 /**
  * Streams the lines of a file with their byte offsets, holding at most one chunk plus one line in
  * memory. It reads the file as it is when opened (later appends are left for the next read) and
- * opens it read-only, so it never changes the store or blocks its writer. Reads are synchronous:
+ * opens it read-only (or reads a descriptor the caller opened), so it never changes the store or
+ * blocks its writer. Reads are synchronous:
  * for page-cached transcripts a read takes microseconds, far less than a trip through the thread
  * pool, and a query reads many small stretches of many files. So it is a synchronous generator, which
  * yields TURN whenever the event loop is due a turn (see turns.ts).
  */
-export function* readLines(path: string, options: ReadLinesOptions = {}): Generator<Line | Turn> {
+export function* readLines(file: string | number, options: ReadLinesOptions = {}): Generator<Line | Turn> {
   const chunkBytes = options.chunkBytes ?? 256 * 1024;
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const cut = options.cut ?? { linesOver: CUT_LINES_OVER, keepBytes: KEEP_LITERAL_BYTES };
-  const fd = openSync(path, "r");
+  // a descriptor is the caller's (opened and checked by it), to read through and leave open
+  const fd = typeof file === "number" ? file : openSync(file, "r");
   try {
     const size = options.end ?? fstatSync(fd).size;
     let position = options.start ?? 0;
@@ -122,7 +124,7 @@ export function* readLines(path: string, options: ReadLinesOptions = {}): Genera
         : { text: lineText(), offset: lineStart, end: position, complete: false };
     }
   } finally {
-    closeSync(fd);
+    if (typeof file !== "number") closeSync(fd);
   }
 }
 
