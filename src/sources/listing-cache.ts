@@ -39,6 +39,8 @@ export class ListingCache {
   private unwatchable = false;
   /** Counts changes the watches reported: one during a listing means the listing may have missed it. */
   private changes = 0;
+  /** Whether no change was reported while the listing ran. */
+  private trusted = false;
 
   constructor(
     private readonly fresh: () => Promise<SessionListing>,
@@ -50,7 +52,7 @@ export class ListingCache {
   async isFresh(): Promise<boolean> {
     // let file-system events that have already arrived be handled before the cached listing is trusted
     await nextTurn();
-    return this.listing !== undefined && !this.unwatchable && Date.now() - this.listedAt < MAX_AGE_MS;
+    return this.listing !== undefined && this.trusted && !this.unwatchable && Date.now() - this.listedAt < MAX_AGE_MS;
   }
 
   /**
@@ -85,7 +87,9 @@ export class ListingCache {
     this.listing = listing;
     // Its age counts from when it was done (counted from its start, a listing slower than MAX_AGE_MS
     // would never be reused), unless a change was reported while it ran: it may have missed that one.
-    this.listedAt = this.changes === changesBefore ? Date.now() : startedAt;
+    const missedNone = this.changes === changesBefore;
+    this.listedAt = missedNone ? Date.now() : startedAt;
+    this.trusted = missedNone;
     return listing;
   }
 
