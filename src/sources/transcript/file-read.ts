@@ -3,7 +3,7 @@ import { closeSync, lstatSync, readSync } from "node:fs";
 import { openConfined, type OpenedFile } from "../confined-open.js";
 import { confinedRealPath, realRootOf, type ListingFs } from "../paths.js";
 import type { TranscriptRead, TranscriptStamp } from "../session.js";
-import { readLines } from "./line-reader.js";
+import { readLines, type LineBudget } from "./line-reader.js";
 import type { RawLine } from "./transcript-events.js";
 import { TURN, withoutTurns, type Turn } from "./turns.js";
 
@@ -25,21 +25,25 @@ export class FileRead implements TranscriptRead {
     this.id = `file:${path}`;
   }
 
-  *lines(from = 0, to?: number, whole = false): Generator<RawLine | Turn> {
+  *lines(from = 0, to?: number, whole = false, budget?: LineBudget): Generator<RawLine | Turn> {
     const file = this.open();
     if (!file) return; // missing, a link that leads out of its directory, or no longer a regular file
     try {
-      yield* this.linesOf(file, from, to, whole);
+      yield* this.linesOf(file, from, to, whole, budget);
     } finally {
       closeSync(file.fd);
     }
   }
 
-  private *linesOf(file: OpenedFile, from: number, to: number | undefined, whole: boolean): Generator<RawLine | Turn> {
-    for (const line of readLines(file.fd, { start: from, end: to ?? file.info.size, wholeLines: whole })) {
+  private *linesOf(file: OpenedFile, from: number, to: number | undefined, whole: boolean, budget?: LineBudget): Generator<RawLine | Turn> {
+    for (const line of readLines(file.fd, { start: from, end: to ?? file.info.size, wholeLines: whole, budget })) {
       if (line === TURN) {
         yield TURN;
         continue;
+      }
+      if (line.stopped) {
+        yield { text: "", bytes: line.end - line.offset, at: line.offset, complete: false, stopped: true };
+        return;
       }
       this.furthest = Math.max(this.furthest, line.end);
       const writtenRecently = !line.complete && this.modifiedWithin(RECENT_WRITE_MS);

@@ -11,7 +11,12 @@ export type Line = {
   complete: boolean;
   /** the line was longer than maxLineBytes; text is empty and the line must be skipped. */
   oversized?: boolean;
+  /** the read stopped here, out of its byte budget (text is empty): nothing at or after `offset` was read whole. */
+  stopped?: boolean;
 };
+
+/** Bytes a read may take before it asks whether it may stop (before the line it is in, `lineBytes` long so far). */
+export type LineBudget = { bytes: number; stop(lineBytes: number): boolean };
 
 export type ReadLinesOptions = {
   /** Byte offset to start at; must be the start of a line. */
@@ -29,6 +34,8 @@ export type ReadLinesOptions = {
   wholeLines?: boolean;
   /** When lines are cut and what is kept of a long literal (CUT_LINES_OVER and KEEP_LITERAL_BYTES by default). */
   cut?: { linesOver: number; keepBytes: number };
+  /** Stop once this is spent and `stop` agrees, ending with a `stopped` line (a 4 GiB line is not read to its end). */
+  budget?: LineBudget;
 };
 
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -71,6 +78,10 @@ export function* readLines(file: string | number, options: ReadLinesOptions = {}
     const lineText = () => decodeAll(cutter ? [cutter.result()] : pieces, lineStart === 0);
 
     while (position < size) {
+      if (options.budget && position - (options.start ?? 0) > options.budget.bytes && options.budget.stop(position - lineStart)) {
+        yield { text: "", offset: lineStart, end: position, complete: false, stopped: true };
+        return;
+      }
       const bytesRead = readSync(fd, chunk, 0, Math.min(chunk.length, size - position), position);
       if (bytesRead === 0) break;
       if (turnDue(bytesRead)) yield TURN;
