@@ -28,7 +28,7 @@ export type CollectSpec = {
   pageBytes?: number;
   /** The current time: a session's activity bound only rules it out for a window that starts before now. */
   now: number;
-  /** Bytes an ascending page may read before it stops at the next session and says so (work cap). */
+  /** Bytes an ascending page may read before it stops (at the next session, or inside one) and says so (work cap). */
   scanBudgetBytes?: number;
   /** What earlier pages of this ascending query learned of where each session's next event is. */
   peeks?: SessionPeeks;
@@ -129,6 +129,17 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
       if (!lineBeingWritten) learned?.add({ ts: end.lastTimestamp, key: session.key, sid: session.sessionId, seq: end.nextSeq - 0.5 });
       learned?.stop();
     };
+    // Out of budget inside this session (one transcript can hold gigabytes): it ends at its next event,
+    // if that is past the cursor (else reading on is the only way forward), or inside a line longer
+    // than the whole budget, which no call could read past anyway.
+    const stopAt = (ts: number, seq: number, lineBytes: number) => {
+      const at = { ts, key: session.key, sid: session.sessionId, seq };
+      if (lineBytes <= spec.scanBudgetBytes! && spec.after && comparePositions({ ...at, seq: seq - 0.5 }, spec.after) <= 0) return false;
+      lineBeingWritten = true;
+      outOfBudget = true;
+      if (!holdBack || comparePositions(at, holdBack) < 0) holdBack = at;
+      return true;
+    };
     const skippedLine = (ts: number, seq: number) => {
       // a skipped line counts where the window holds the event before it: how far a read strays
       // outside the window depends on where the index's stretches begin, the count must not
@@ -150,6 +161,7 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
       pending,
       reachedEnd,
       skippedLine,
+      scanBudget: asc && spec.scanBudgetBytes !== undefined ? { bytes: spec.scanBudgetBytes, stopAt } : undefined,
     });
     // events come in the query's order, so each test below that fails for one fails for all after it
     // (and once the page is full, `worst` is where no later event can make it)

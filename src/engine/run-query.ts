@@ -167,7 +167,7 @@ async function eventPage(ctx: QueryContext, sessions: readonly SessionInfo[], in
   });
   addWork(ctx, stats);
   if (outOfBudget) {
-    envelope.notes.push("This call read as much as one call may; the page ends where unread sessions begin. Call again with nextCursor to go on.");
+    envelope.notes.push("This call read as much as one call may; the page ends where reading stopped. Call again with nextCursor to go on.");
   }
   if (heldBack > 0) {
     envelope.notes.push(`${heldBack === 1 ? "An event was" : "Events were"} held back until a line being written completes; call again with nextCursor shortly.`);

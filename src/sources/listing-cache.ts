@@ -37,6 +37,10 @@ export class ListingCache {
   private namedSince = Number.POSITIVE_INFINITY;
   private readonly watchers = new Map<string, FSWatcher>();
   private unwatchable = false;
+  /** Counts changes the watches reported: one during a listing means the listing may have missed it. */
+  private changes = 0;
+  /** Whether no change was reported while the listing ran. */
+  private trusted = false;
 
   constructor(
     private readonly fresh: () => Promise<SessionListing>,
@@ -48,7 +52,7 @@ export class ListingCache {
   async isFresh(): Promise<boolean> {
     // let file-system events that have already arrived be handled before the cached listing is trusted
     await nextTurn();
-    return this.listing !== undefined && !this.unwatchable && Date.now() - this.listedAt < MAX_AGE_MS;
+    return this.listing !== undefined && this.trusted && !this.unwatchable && Date.now() - this.listedAt < MAX_AGE_MS;
   }
 
   /**
@@ -75,13 +79,23 @@ export class ListingCache {
 
   async get(): Promise<SessionListing> {
     if ((await this.isFresh()) && this.listing) return this.listing;
-    const listedAt = Date.now();
     this.listing = undefined;
+    const changesBefore = this.changes;
+    const startedAt = Date.now();
     const listing = await this.fresh();
     this.watchStore(listing.sessions);
     this.listing = listing;
-    this.listedAt = listedAt;
+    // Its age counts from when it was done (counted from its start, a listing slower than MAX_AGE_MS
+    // would never be reused), unless a change was reported while it ran: it may have missed that one.
+    const missedNone = this.changes === changesBefore;
+    this.listedAt = missedNone ? Date.now() : startedAt;
+    this.trusted = missedNone;
     return listing;
+  }
+
+  private changed(): void {
+    this.listing = undefined;
+    this.changes++;
   }
 
   /** Watches the store's roots and these sessions' directories (their changes can change what was found). */
@@ -97,11 +111,11 @@ export class ListingCache {
         // change (or a file coming or going) changes the listing
         const path = name && join(dir, name.toString());
         const unchangedSince = (time: number) => event === "change" && path && changedBefore(path, time - CLOCK_SLACK_MS);
-        if (!unchangedSince(this.listedAt)) this.listing = undefined;
+        if (!unchangedSince(this.listedAt)) this.changed();
         if (!unchangedSince(this.namedSince)) this.forgetNamed();
       });
       watcher.on("error", () => {
-        this.listing = undefined;
+        this.changed();
         this.forgetNamed();
         this.watchers.delete(dir);
         watcher.close();

@@ -1,5 +1,6 @@
-import { lstatSync, realpathSync, statSync, type Stats } from "node:fs";
-import { basename, dirname, isAbsolute, join, relative } from "node:path";
+import { lstatSync, realpathSync, type Stats } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { isInsideRoot } from "./confined-open.js";
 
 /** A single path segment that cannot climb out of its directory. */
 export function isSafeFileName(name: string): boolean {
@@ -47,11 +48,13 @@ export class ListingFs {
     return real === undefined ? undefined : this.stat(real)?.mtimeMs;
   }
 
+  /** A real path's metadata; a link found there (swapped in since it was resolved) is not followed. */
   stat(path: string): FileFacts | undefined {
     if (!this.stats.has(path)) {
       let info: FileFacts | undefined;
       try {
-        info = factsOf(statSync(path));
+        const found = lstatSync(path);
+        info = found.isFile() ? factsOf(found) : undefined;
       } catch {
         info = undefined;
       }
@@ -62,7 +65,8 @@ export class ListingFs {
 }
 
 /**
- * Resolves symlinks and confirms the file is still inside `root` and is a regular file; undefined when
+ * Resolves symlinks and confirms the file is inside `root` and is a regular file, as of now: a read
+ * opens the result with `openConfined`, which checks again what it opened; undefined when
  * it escapes, is missing, or is something else (a directory would fail every read of it, and opening
  * a FIFO blocks until a writer comes: either would break every query that touches the session).
  * Synchronous on purpose: a few metadata calls cost microseconds, far less than a trip through the
@@ -76,14 +80,19 @@ export function confinedRealPath(root: string, path: string, listing?: ListingFs
   return real;
 }
 
+/** The real path of `root`, looked up once per listing. */
+export function realRootOf(root: string, listing?: ListingFs): string {
+  let realRoot = listing?.roots.get(root);
+  if (realRoot === undefined) {
+    realRoot = realpathSync(root);
+    listing?.roots.set(root, realRoot);
+  }
+  return realRoot;
+}
+
 function resolveConfined(root: string, path: string, listing?: ListingFs): string | undefined {
   try {
-    const roots = listing?.roots ?? new Map<string, string>();
-    let realRoot = roots.get(root);
-    if (realRoot === undefined) {
-      realRoot = realpathSync(root);
-      roots.set(root, realRoot);
-    }
+    const realRoot = realRootOf(root, listing);
     if (dirname(path) === root) {
       // the common case, a plain file right in the directory: one lstat instead of a realpath
       const info = lstatSync(path);
@@ -97,8 +106,7 @@ function resolveConfined(root: string, path: string, listing?: ListingFs): strin
       if (!info.isSymbolicLink()) return undefined;
     }
     const realFile = realpathSync(path);
-    const inside = relative(realRoot, realFile);
-    if (!inside || inside.startsWith("..") || isAbsolute(inside)) return undefined;
+    if (!isInsideRoot(realRoot, realFile)) return undefined;
     return lstatSync(realFile).isFile() ? realFile : undefined;
   } catch {
     return undefined;

@@ -1,6 +1,7 @@
 import type { EventType, SessionEvent, Visibility } from "../contract/event.js";
 import type { SummaryChunk } from "./index/indexed-events.js";
 import type { EventDetail } from "./transcript/normalize.js";
+import type { LineBudget } from "./transcript/line-reader.js";
 import type { RawLine } from "./transcript/transcript-events.js";
 import type { Turn } from "./transcript/turns.js";
 
@@ -81,6 +82,12 @@ export type ReadOptions = {
   types?: ReadonlySet<EventType>;
   /** "backward": newest first. */
   direction?: "forward" | "backward";
+  /**
+   * Forward reads: the bytes a query may read in all (counted in `stats.bytesRead`). Past it a read
+   * asks `stopAt` (with the time and seq the session's next event will have at least, and how long the
+   * line it is in is so far) whether it may end there; if so it ends, reporting no end.
+   */
+  scanBudget?: { bytes: number; stopAt(lastTimestamp: number, nextSeq: number, lineBytes: number): boolean };
 };
 
 /** Another registry key naming the same transcript as a session (a cron job's key beside its run's key). */
@@ -178,7 +185,7 @@ export interface TranscriptRead {
   /** Stable for the same transcript: where its index is kept. */
   readonly id: string;
   /** Lines from `from` (a line start) up to `to` (exclusive), or to the current end; `whole`: see ReadOptions.wholeLines. */
-  lines(from?: number, to?: number, whole?: boolean): Iterable<RawLine | Turn>;
+  lines(from?: number, to?: number, whole?: boolean, budget?: LineBudget): Iterable<RawLine | Turn>;
   /** Whether the transcript has grown past the furthest position read so far. */
   grown(): boolean;
   /** Counts the lines before `next` as read (their events came from a cache instead). */

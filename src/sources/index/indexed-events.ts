@@ -1,6 +1,7 @@
 import type { ReadOptions, SourceEvent, TranscriptRead, TranscriptStamp } from "../session.js";
 import type { NormalizerState } from "../transcript/normalize.js";
 import { LineProcessor, type RawLine, type RegistryEnd, type TranscriptIdentity } from "../transcript/transcript-events.js";
+import type { LineBudget } from "../transcript/line-reader.js";
 import { TURN, type Turn } from "../transcript/turns.js";
 import type { EventStats } from "./event-stats.js";
 import { MAX_RUN_BYTES, type CachedRun, type IndexStore } from "./index-store.js";
@@ -97,10 +98,12 @@ function* readOn(
     let j = i;
     while (j + 1 < last && holdsWanted(index.intervals[j + 1]!, r.options)) j++;
     yield* readRange(r, processor, from, intervalEnd(index, j), recorder);
+    if (processor.stopped) return;
     i = j + 1;
     from = index.intervals[i]!.at;
   }
   if (from < index.end) yield* readRange(r, processor, from, index.end, recorder);
+  if (processor.stopped) return;
   yield* pastTheIndex(r, index, processor, seen, recorder);
 }
 
@@ -190,7 +193,7 @@ function* pastTheIndex(
     // after any read that reached the end.
     if (seen.end === index.end) r.read.readThrough(index.end);
     else {
-      for (const line of r.read.lines(index.end, undefined, r.options.wholeLines)) {
+      for (const line of r.read.lines(index.end, undefined, r.options.wholeLines, budgetOf(r, processor))) {
         if (line === TURN) {
           yield TURN;
           continue;
@@ -310,9 +313,22 @@ export function wholeFromRollup(r: Read, version: string): Array<SourceEvent | S
   return [{ summary: rollup.stats, skipped: rollup.skipped }, ...end];
 }
 
+/**
+ * What a forward read may still read of the query's scan budget, and where it would stop: just after
+ * the processor's last event (a file read then ends mid-transcript, and the page ends there).
+ */
+function budgetOf(r: Read, processor: LineProcessor): LineBudget | undefined {
+  const budget = r.options.scanBudget;
+  if (!budget || r.counting) return undefined;
+  return {
+    bytes: Math.max(0, budget.bytes - r.options.stats.bytesRead),
+    stop: (lineBytes) => budget.stopAt(processor.normalizer.lastTimestamp, processor.normalizer.eventCount + 1, lineBytes),
+  };
+}
+
 /** The events of the lines in [from, to), each with its resume point (recorded for the next read, when asked). */
 function* readRange(r: Read, processor: LineProcessor, from: number, to: number, recorder?: RunRecorder): Generator<SourceEvent | Turn> {
-  for (const line of r.read.lines(from, to, r.options.wholeLines)) {
+  for (const line of r.read.lines(from, to, r.options.wholeLines, budgetOf(r, processor))) {
     if (line === TURN) {
       yield TURN;
       continue;

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { closeSync, openSync, readSync, statSync } from "node:fs";
-import { confinedRealPath, type ListingFs } from "../paths.js";
+import { closeSync, lstatSync, readSync } from "node:fs";
+import { openConfined, type OpenedFile } from "../confined-open.js";
+import { confinedRealPath, realRootOf, type ListingFs } from "../paths.js";
 import type { TranscriptRead, TranscriptStamp } from "../session.js";
-import { readLines } from "./line-reader.js";
+import { readLines, type LineBudget } from "./line-reader.js";
 import type { RawLine } from "./transcript-events.js";
 import { TURN, withoutTurns, type Turn } from "./turns.js";
 
@@ -24,13 +25,25 @@ export class FileRead implements TranscriptRead {
     this.id = `file:${path}`;
   }
 
-  *lines(from = 0, to?: number, whole = false): Generator<RawLine | Turn> {
-    const real = this.resolve();
-    if (!real) return; // missing, or a link that leads out of its directory
-    for (const line of readLines(real, { start: from, end: to, wholeLines: whole })) {
+  *lines(from = 0, to?: number, whole = false, budget?: LineBudget): Generator<RawLine | Turn> {
+    const file = this.open();
+    if (!file) return; // missing, a link that leads out of its directory, or no longer a regular file
+    try {
+      yield* this.linesOf(file, from, to, whole, budget);
+    } finally {
+      closeSync(file.fd);
+    }
+  }
+
+  private *linesOf(file: OpenedFile, from: number, to: number | undefined, whole: boolean, budget?: LineBudget): Generator<RawLine | Turn> {
+    for (const line of readLines(file.fd, { start: from, end: to ?? file.info.size, wholeLines: whole, budget })) {
       if (line === TURN) {
         yield TURN;
         continue;
+      }
+      if (line.stopped) {
+        yield { text: "", bytes: line.end - line.offset, at: line.offset, complete: false, stopped: true };
+        return;
       }
       this.furthest = Math.max(this.furthest, line.end);
       const writtenRecently = !line.complete && this.modifiedWithin(RECENT_WRITE_MS);
@@ -78,11 +91,11 @@ export class FileRead implements TranscriptRead {
   }
 
   fingerprint(at: number): string {
-    const real = this.resolve();
-    if (!real) return "missing";
+    const file = this.open();
+    if (!file) return "missing";
+    const { fd } = file;
     // synchronous, like the line reader: two 64-byte reads of a page-cached file take microseconds,
     // and a walk asks for a fingerprint on every page
-    const fd = openSync(real, "r");
     try {
       const head = Buffer.alloc(Math.min(64, at));
       const tail = Buffer.alloc(Math.min(64, at));
@@ -99,16 +112,29 @@ export class FileRead implements TranscriptRead {
     return this.resolve();
   }
 
+  /** The file opened and checked for what it is now (see openConfined); the caller closes it. */
+  open(): OpenedFile | undefined {
+    const real = this.resolve();
+    if (!real) return undefined;
+    try {
+      return openConfined(realRootOf(this.root, this.listing), real);
+    } catch {
+      return undefined; // the root itself is gone
+    }
+  }
+
   private resolve(): string | undefined {
     this.real ??= confinedRealPath(this.root, this.path, this.listing);
     return this.real;
   }
 
+  /** Metadata only (content is read through a checked descriptor): a link swapped in is not followed. */
   private stat(): { size: number; ino: number; mtimeMs: number; ctimeMs: number } | undefined {
     const real = this.resolve();
     if (!real) return undefined;
     try {
-      return statSync(real);
+      const info = lstatSync(real);
+      return info.isFile() ? info : undefined;
     } catch {
       return undefined;
     }

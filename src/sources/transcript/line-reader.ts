@@ -11,7 +11,12 @@ export type Line = {
   complete: boolean;
   /** the line was longer than maxLineBytes; text is empty and the line must be skipped. */
   oversized?: boolean;
+  /** the read stopped here, out of its byte budget (text is empty): nothing at or after `offset` was read whole. */
+  stopped?: boolean;
 };
+
+/** Bytes a read may take before it asks whether it may stop (before the line it is in, `lineBytes` long so far). */
+export type LineBudget = { bytes: number; stop(lineBytes: number): boolean };
 
 export type ReadLinesOptions = {
   /** Byte offset to start at; must be the start of a line. */
@@ -29,6 +34,8 @@ export type ReadLinesOptions = {
   wholeLines?: boolean;
   /** When lines are cut and what is kept of a long literal (CUT_LINES_OVER and KEEP_LITERAL_BYTES by default). */
   cut?: { linesOver: number; keepBytes: number };
+  /** Stop once this is spent and `stop` agrees, ending with a `stopped` line (a 4 GiB line is not read to its end). */
+  budget?: LineBudget;
 };
 
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -46,16 +53,18 @@ const FIRST_CHUNK_BYTES = 32 * 1024;
 /**
  * Streams the lines of a file with their byte offsets, holding at most one chunk plus one line in
  * memory. It reads the file as it is when opened (later appends are left for the next read) and
- * opens it read-only, so it never changes the store or blocks its writer. Reads are synchronous:
+ * opens it read-only (or reads a descriptor the caller opened), so it never changes the store or
+ * blocks its writer. Reads are synchronous:
  * for page-cached transcripts a read takes microseconds, far less than a trip through the thread
  * pool, and a query reads many small stretches of many files. So it is a synchronous generator, which
  * yields TURN whenever the event loop is due a turn (see turns.ts).
  */
-export function* readLines(path: string, options: ReadLinesOptions = {}): Generator<Line | Turn> {
+export function* readLines(file: string | number, options: ReadLinesOptions = {}): Generator<Line | Turn> {
   const chunkBytes = options.chunkBytes ?? 256 * 1024;
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const cut = options.cut ?? { linesOver: CUT_LINES_OVER, keepBytes: KEEP_LITERAL_BYTES };
-  const fd = openSync(path, "r");
+  // a descriptor is the caller's (opened and checked by it), to read through and leave open
+  const fd = typeof file === "number" ? file : openSync(file, "r");
   try {
     const size = options.end ?? fstatSync(fd).size;
     let position = options.start ?? 0;
@@ -69,6 +78,10 @@ export function* readLines(path: string, options: ReadLinesOptions = {}): Genera
     const lineText = () => decodeAll(cutter ? [cutter.result()] : pieces, lineStart === 0);
 
     while (position < size) {
+      if (options.budget && position - (options.start ?? 0) > options.budget.bytes && options.budget.stop(position - lineStart)) {
+        yield { text: "", offset: lineStart, end: position, complete: false, stopped: true };
+        return;
+      }
       const bytesRead = readSync(fd, chunk, 0, Math.min(chunk.length, size - position), position);
       if (bytesRead === 0) break;
       if (turnDue(bytesRead)) yield TURN;
@@ -122,7 +135,7 @@ export function* readLines(path: string, options: ReadLinesOptions = {}): Genera
         : { text: lineText(), offset: lineStart, end: position, complete: false };
     }
   } finally {
-    closeSync(fd);
+    if (typeof file !== "number") closeSync(fd);
   }
 }
 

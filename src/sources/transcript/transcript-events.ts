@@ -23,6 +23,8 @@ export type RawLine = {
   oversized?: boolean;
   /** For an incomplete last line: the file was modified moments ago (a write may be under way). */
   writtenRecently?: boolean;
+  /** The read stopped here, out of its scan budget: not a line, and not the transcript's end. */
+  stopped?: boolean;
 };
 
 /** A half line whose own timestamp is this old, or whose session was idle this long, is a leftover. */
@@ -82,6 +84,8 @@ export class LineProcessor {
   /** Lines this processor found nothing in. */
   skippedLines = 0;
   private pending = false;
+  /** The read stopped short, out of its scan budget: what follows was not read (no end is reported). */
+  stopped = false;
 
   constructor(
     private readonly identity: TranscriptIdentity,
@@ -95,8 +99,12 @@ export class LineProcessor {
   line(line: RawLine): SourceEvent[] {
     const { stats } = this.options;
     const normalizer = this.normalizer;
-    stats.linesRead++;
     stats.bytesRead += line.bytes;
+    if (line.stopped) {
+      this.stopped = true;
+      return [];
+    }
+    stats.linesRead++;
     const value = line.oversized ? undefined : parseLine(line.text);
     if (value === undefined) {
       this.skipped();
@@ -121,6 +129,7 @@ export class LineProcessor {
 
   /** After the last line: the registry's session_end (unless a line is still being written), and the end report. */
   finish(registryEnd: RegistryEnd | undefined, grown: () => boolean): SourceEvent[] {
+    if (this.stopped) return [];
     const normalizer = this.normalizer;
     // while a line is still being written the session has not really ended: its end comes after that line
     const end = registryEnd && !this.pending ? normalizer.sessionEnd(registryEnd) : undefined;
