@@ -87,7 +87,8 @@ export function buildRegistryStore(dir: string, options: { entries: number; fat:
 
 /** A registry of fat entries of about `megabytes` MB in all. */
 export function buildFatRegistryStore(dir: string, megabytes: number): ScaleStore {
-  const perEntry = Buffer.byteLength(JSON.stringify(fatBulk(), null, 4));
+  // (an entry as buildRegistryStore writes it: indented one level more, with its key)
+  const perEntry = Buffer.byteLength(JSON.stringify({ ...fatBulk(), sessionId: "0".repeat(36), updatedAt: Date.now() }, null, 2).replaceAll("\n", "\n  ")) + 200;
   return buildRegistryStore(dir, { entries: Math.ceil((megabytes * 1024 * 1024) / perEntry), fat: true, withTranscripts: 20 });
 }
 
