@@ -287,7 +287,7 @@ describe("readLines cuts the long strings of a huge line", () => {
       }),
       { numRuns: 300, seed: Number(process.env.FUZZ_SEED ?? 20261121) },
     );
-  });
+  }, 120_000);
 });
 
 describe("readLines cuts the long arrays and objects of a huge line", () => {
