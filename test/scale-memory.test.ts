@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildFatRegistryStore, buildHugeArrayStore } from "../bench/scale-stores.js";
+import { buildFatRegistryStore, buildHugeArrayStore, buildRegistryStore } from "../bench/scale-stores.js";
 import { cleanEnv, ensureBuilt, MAIN_JS, run } from "./helpers/built-server.js";
 
 /**
@@ -48,5 +48,15 @@ describe("peak memory follows the answer, not the input (built CLI, child's own 
     const events = (JSON.parse(page.stdout) as { events: Array<{ type: string }> }).events;
     expect(events.map((e) => e.type)).toEqual(["session_start", "message", "tool_result", "tool_result", "tool_result", "tool_result"]);
     expect(page.peakMb).toBeLessThan(PEAK_RSS_BOUND_MB);
+  }, 180_000);
+
+  it("answers the first page over every session of a 60k-entry registry, most of whose transcripts are missing, under 250 MB", async () => {
+    // (before: every session without a transcript was read as an empty one, and each left its state behind)
+    const store = buildRegistryStore(join(root, "many"), { entries: 60_000, fat: false, withTranscripts: 20 });
+    const page = await cliPeak(["--store", store.dir, "query", "*", "-n", "50", "--json"]);
+    const answer = JSON.parse(page.stdout) as { events: Array<{ sessionId: string }>; notes: string[] };
+    expect(answer.events.length).toBeGreaterThan(0);
+    expect(answer.notes.some((n) => n.includes("is missing"))).toBe(true);
+    expect(page.peakMb).toBeLessThan(250);
   }, 180_000);
 });

@@ -60,6 +60,7 @@ export async function aggregateEvents(spec: AggregateSpec): Promise<Aggregated> 
 
   const wholeHistory = since === undefined && until === undefined;
   for (const session of spec.sessions) {
+    if (session.missingTranscript?.() !== undefined) continue; // no events (the page's notes say so)
     if (since !== undefined && since <= spec.now) {
       const lastActivity = session.activity();
       if (lastActivity !== undefined && lastActivity < since) continue;

@@ -100,6 +100,7 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
   let outOfBudget = false;
   for (let n = 0; n < ordered.length; n++) {
     const { session, lastActivity, next } = ordered[n]!;
+    if (session.missingTranscript?.() !== undefined) continue; // no events (the page's notes say so)
     if (asc && spec.scanBudgetBytes !== undefined && spec.stats.bytesRead > spec.scanBudgetBytes) {
       // out of budget: stop before the sessions not read yet, at the earliest point they could hold an event
       const frontier = await earliestUnread(ordered.slice(n).map((o) => o.session), spec.after, since);
