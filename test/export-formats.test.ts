@@ -1,0 +1,155 @@
+/**
+ * Export end to end through the built CLI: each format checked against a schema written from its public
+ * documentation (OpenAI chat fine-tuning, LLaMA-Factory sharegpt and alpaca), every tool_call_id
+ * matching a call, orphans, failed turns and compactions handled, image data never written.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { cleanEnv, ensureBuilt, runCli } from "./helpers/built-server.js";
+import { exportFixture, IMAGE_DATA } from "./helpers/export-fixture.js";
+import type { TempStateDir } from "./helpers/temp-store.js";
+
+// https://platform.openai.com/docs/guides/fine-tuning (chat format, function calling with tools)
+const OpenAiToolCall = z.object({ id: z.string().min(1), type: z.literal("function"), function: z.object({ name: z.string().min(1), arguments: z.string() }).strict() }).strict();
+const OpenAiMessage = z.discriminatedUnion("role", [
+  z.object({ role: z.literal("system"), content: z.string() }).strict(),
+  z.object({ role: z.literal("user"), content: z.string() }).strict(),
+  z
+    .object({ role: z.literal("assistant"), content: z.string().nullable().optional(), tool_calls: z.array(OpenAiToolCall).min(1).optional(), weight: z.union([z.literal(0), z.literal(1)]).optional() })
+    .strict()
+    .refine((m) => typeof m.content === "string" || m.tool_calls !== undefined, "an assistant message has content or tool_calls"),
+  z.object({ role: z.literal("tool"), tool_call_id: z.string().min(1), content: z.string() }).strict(),
+]);
+const JsonSchemaObject = z.object({ type: z.literal("object"), properties: z.record(z.string(), z.unknown()), required: z.array(z.string()).optional() }).passthrough();
+const OpenAiExample = z
+  .object({
+    messages: z.array(OpenAiMessage).min(2),
+    tools: z.array(z.object({ type: z.literal("function"), function: z.object({ name: z.string(), description: z.string().optional(), parameters: JsonSchemaObject }).strict() }).strict()).optional(),
+  })
+  .strict();
+
+// https://github.com/hiyouga/LLaMA-Factory/blob/main/data/README.md (sharegpt: human/observation at odd positions, gpt/function_call at even)
+const ShareGptExample = z
+  .object({
+    conversations: z.array(z.object({ from: z.enum(["human", "gpt", "function_call", "observation"]), value: z.string() }).strict()).min(2),
+    system: z.string().optional(),
+    tools: z.string().optional(),
+  })
+  .strict()
+  .superRefine((example, ctx) => {
+    example.conversations.forEach((entry, i) => {
+      const odd = ["human", "observation"];
+      if (odd.includes(entry.from) !== (i % 2 === 0)) ctx.addIssue({ code: "custom", message: `${entry.from} at position ${i + 1}` });
+    });
+    if (example.conversations.at(-1)?.from !== "gpt") ctx.addIssue({ code: "custom", message: "ends in gpt" });
+  });
+
+// https://github.com/tatsu-lab/stanford_alpaca#data-release and LLaMA-Factory's alpaca (system, history)
+const AlpacaExample = z
+  .object({ instruction: z.string().min(1), input: z.string(), output: z.string().min(1), system: z.string().optional(), history: z.array(z.tuple([z.string(), z.string()])).optional() })
+  .strict();
+
+let store: TempStateDir;
+let dir: string;
+let env: Record<string, string>;
+beforeAll(() => {
+  ensureBuilt();
+  store = exportFixture();
+  dir = mkdtempSync(join(tmpdir(), "export-out-"));
+  env = cleanEnv({ SESSION_EVENTS_CACHE_DIR: join(dir, "cache") });
+}, 180_000);
+afterAll(() => {
+  store?.remove();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function exportAs(format: string, extra: string[] = []) {
+  const out = join(dir, `${format}-${Math.random().toString(36).slice(2)}.out`);
+  const result = await runCli(["export", "--store", store.root, "--format", format, "--out", out, "--min-score", "0", ...extra], env);
+  expect(result.code, result.stderr).toBe(0);
+  return { text: readFileSync(out, "utf8"), stderr: result.stderr };
+}
+
+describe("openai", () => {
+  it("writes one valid chat example per line, with tools inferred and every tool_call_id matching a call", async () => {
+    const system = join(dir, "system.txt");
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(system, "You are a careful coding agent.");
+    const { text, stderr } = await exportAs("openai", ["--system", system]);
+    const examples = text.trim().split("\n").map((line) => OpenAiExample.parse(JSON.parse(line)));
+    // tools session: split at the compaction (2 conversations), plus the plain one
+    expect(examples).toHaveLength(3);
+    for (const example of examples) {
+      expect(example.messages[0]).toEqual({ role: "system", content: "You are a careful coding agent." });
+      const calls = example.messages.flatMap((m) => (m.role === "assistant" ? (m.tool_calls ?? []) : []));
+      const results = example.messages.flatMap((m) => (m.role === "tool" ? [m.tool_call_id] : []));
+      expect(results.sort()).toEqual(calls.map((c) => c.id).sort());
+      for (const call of calls) expect(typeof JSON.parse(call.function.arguments)).toBe("object");
+      expect(example.messages.at(-1)?.role).toBe("assistant");
+    }
+    const first = examples.find((e) => e.tools)!;
+    const ids = first.messages.flatMap((m) => (m.role === "assistant" ? (m.tool_calls ?? []).map((c) => c.id) : []));
+    expect(ids).toEqual(["c1", "c2", "c3"]); // the orphan call c9 left out
+    expect(JSON.stringify(first)).not.toContain("ghost");
+    expect(first.tools!.map((t) => t.function.name).sort()).toEqual(["exec", "read"]);
+    const read = first.tools!.find((t) => t.function.name === "read")!.function.parameters;
+    expect(read).toEqual({ type: "object", properties: { path: { type: "string" }, limit: { type: "integer" } }, required: ["path"] });
+    // the failed turn (assistant error) is left out; the turn after it is kept
+    expect(JSON.stringify(first)).not.toContain("Now run the tests");
+    expect(JSON.stringify(first)).toContain("screenshot shows a failing assertion");
+    expect(text).not.toContain(IMAGE_DATA.slice(0, 30));
+    expect(stderr).toMatch(/exported 3 conversation\(s\)/);
+    expect(stderr).toMatch(/1 failed turn/);
+  });
+
+  it("--max-turns splits conversations; --types message gives text-only conversations", async () => {
+    const split = await exportAs("openai", ["--max-turns", "1"]);
+    expect(split.text.trim().split("\n")).toHaveLength(4);
+    const textOnly = await exportAs("openai", ["--types", "message,compaction", "agent:main:main"]);
+    for (const line of textOnly.text.trim().split("\n")) {
+      const example = OpenAiExample.parse(JSON.parse(line));
+      expect(example.tools).toBeUndefined();
+      expect(example.messages.some((m) => m.role === "tool")).toBe(false);
+    }
+  });
+});
+
+describe("sharegpt and alpaca", () => {
+  it("sharegpt: a JSON array of valid LLaMA-Factory examples, tool steps as function_call / observation", async () => {
+    const { text } = await exportAs("sharegpt");
+    const examples = z.array(ShareGptExample).parse(JSON.parse(text));
+    expect(examples).toHaveLength(3);
+    const withTools = examples.find((e) => e.tools)!;
+    expect(withTools.conversations.map((c) => c.from)).toEqual(["human", "function_call", "observation", "function_call", "observation", "gpt", "human", "gpt"]);
+    expect(JSON.parse(withTools.conversations[3]!.value)).toEqual([
+      { name: "read", arguments: { path: "src/main.ts" } },
+      { name: "read", arguments: { path: "src/util.ts", limit: 40 } },
+    ]);
+    expect(JSON.parse(withTools.conversations[4]!.value)).toEqual(["export const main = 1;", "export const util = 2;"]);
+    expect(JSON.parse(withTools.tools!).map((t: { name: string }) => t.name).sort()).toEqual(["exec", "read"]);
+  });
+
+  it("alpaca: a JSON array of instruction / input / output with history", async () => {
+    const { text } = await exportAs("alpaca");
+    const examples = z.array(AlpacaExample).parse(JSON.parse(text));
+    expect(examples).toHaveLength(3);
+    const long = examples.find((e) => e.history)!;
+    expect(long.history).toHaveLength(1);
+    expect(long.history![0]![0]).toContain("List the files");
+    expect(long.instruction).toContain("screenshot");
+  });
+
+  it("an empty selection is an empty array, and bad flags are clear errors", async () => {
+    const { text } = await exportAs("alpaca", ["agent:main:nothing-here"]);
+    expect(JSON.parse(text)).toEqual([]);
+    const bad = await runCli(["export", "--store", store.root, "--format", "openai", "--max-turns", "0"], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--max-turns/);
+    const badTime = await runCli(["export", "--store", store.root, "--format", "openai", "--since", "yesterdayish"], env);
+    expect(badTime.code).toBe(2);
+    expect(badTime.stderr).toMatch(/yesterdayish/);
+  });
+});
