@@ -3,7 +3,7 @@
  * documentation (OpenAI chat fine-tuning, LLaMA-Factory sharegpt and alpaca), every tool_call_id
  * matching a call, orphans, failed turns and compactions handled, image data never written.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -148,6 +148,15 @@ describe("sharegpt and alpaca", () => {
     const bad = await runCli(["export", "--store", store.root, "--format", "openai", "--max-turns", "0"], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--max-turns/);
+    for (const out of [join(store.sessionsDir("main"), "train.jsonl"), join(store.root, "agents")]) {
+      const inside = await runCli(["export", "--store", store.root, "--format", "openai", "--out", out], env);
+      expect([inside.code, inside.stderr]).toEqual([2, expect.stringMatching(/inside the store/)]);
+    }
+    const link = join(dir, "link.jsonl");
+    symlinkSync(join(dir, "elsewhere.jsonl"), link);
+    const viaLink = await runCli(["export", "--store", store.root, "--format", "openai", "--out", link], env);
+    expect([viaLink.code, viaLink.stderr]).toEqual([2, expect.stringMatching(/symbolic link/)]);
+    expect(readdirSync(store.sessionsDir("main")).sort()).toEqual(["plain.jsonl", "sessions.json", "tools.jsonl"]);
     const badTime = await runCli(["export", "--store", store.root, "--format", "openai", "--since", "yesterdayish"], env);
     expect(badTime.code).toBe(2);
     expect(badTime.stderr).toMatch(/yesterdayish/);

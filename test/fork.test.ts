@@ -4,7 +4,7 @@
  * original store is unchanged; operators only, never into a store, never over a file without --force.
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -149,6 +149,11 @@ describe("fork", () => {
     expect(readFileSync(existing, "utf8")).toBe("keep me\n");
     expect((await runCli(args(existing, ["--force"]), env)).code).toBe(0);
     expect(readFileSync(existing, "utf8")).not.toBe("keep me\n");
+    // a dangling symlink into the store is replaced, never followed
+    const dangling = join(dir, "dangling.jsonl");
+    symlinkSync(join(store.sessionsDir("main"), "planted.jsonl"), dangling);
+    expect((await runCli(args(dangling, ["--force"]), env)).code).toBe(0);
+    expect(lstatSync(dangling).isSymbolicLink()).toBe(false);
     const missing = await runCli(["fork", "--store", store.root, "--session", "agent:main:linear", "--at-seq", "999", "--out", join(dir, "m.jsonl")], env);
     expect([missing.code, missing.stderr]).toEqual([2, expect.stringMatching(/no transcript line holding event 999/)]);
     const noDir = await runCli(args(join(dir, "no", "such", "dir.jsonl")), env);

@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, realpathSync, writeFileSync } from "node:fs";
-import { basename, dirname, resolve, sep } from "node:path";
 import type { AppContext } from "../app/context.js";
 import { QueryError } from "../engine/errors.js";
 import { sessionsOfOne } from "../engine/one-session.js";
 import { newReadStats } from "../sources/session.js";
 import { LineProcessor } from "../sources/transcript/transcript-events.js";
 import { withoutTurns } from "../sources/transcript/turns.js";
+import { checkedOutPath, writeNewFile } from "./out-path.js";
 
 export type ForkRequest = { session: string; atSeq: number; out: string; force: boolean };
 export type ForkResult = { sessionId: string; parentSession: string; lines: number; out: string };
@@ -22,7 +21,7 @@ type Line = { text: string; id?: string; parentId?: string | null; type?: string
 export async function forkSession(ctx: AppContext, request: ForkRequest, now = Date.now()): Promise<ForkResult> {
   if (ctx.principal.caller !== undefined) throw new QueryError("fork copies transcript lines verbatim: it needs an operator (run it without --caller / SESSION_EVENTS_CALLER).");
   if (!Number.isInteger(request.atSeq) || request.atSeq < 1) throw new QueryError(`--at-seq must be a whole number of at least 1, not "${request.atSeq}".`);
-  const out = checkedOut(request.out, request.force, ctx.store.roots ?? []);
+  const out = checkedOutPath(request.out, request.force, ctx.store.roots ?? []);
   const session = (await sessionsOfOne(ctx, request.session))[0];
   if (!session) throw new QueryError(`no session "${request.session}".`);
   if (!session.rawLines) throw new QueryError(`${session.key} is a ${session.source} session, which has no pi transcript lines to fork.`);
@@ -48,7 +47,7 @@ export async function forkSession(ctx: AppContext, request: ForkRequest, now = D
   const sessionId = randomUUID();
   const newHeader = { ...header, type: "session", version: 3, id: sessionId, timestamp: new Date(now).toISOString(), ...(header.cwd === undefined ? { cwd: process.cwd() } : {}), parentSession };
   const kept = activeBranch(lines, holder).map((i) => lines[i]!.text);
-  writeFileSync(out, `${[JSON.stringify(newHeader), ...kept].join("\n")}\n`, { flag: request.force ? "w" : "wx", mode: 0o600 });
+  writeNewFile(out, `${[JSON.stringify(newHeader), ...kept].join("\n")}\n`, request.force);
   return { sessionId, parentSession, lines: kept.length + 1, out };
 }
 
@@ -88,29 +87,4 @@ function activeBranch(lines: Line[], holder: number): number[] {
     i = parent ? indexOf.get(parent) : undefined;
   }
   return chain.sort((a, b) => a - b);
-}
-
-/** The real path `out` will have; refused inside a store, or over an existing file without --force. */
-function checkedOut(out: string, force: boolean, roots: readonly string[]): string {
-  const path = resolve(out);
-  const exists = existsSync(path);
-  if (exists && !force) throw new QueryError(`${out} exists; pass --force to replace it.`);
-  let real: string;
-  try {
-    real = exists ? realpathSync(path) : resolve(realpathSync(dirname(path)), basename(path));
-  } catch {
-    throw new QueryError(`${out}: its directory does not exist.`);
-  }
-  for (const root of roots) {
-    let realRoot: string;
-    try {
-      realRoot = realpathSync(root);
-    } catch {
-      continue;
-    }
-    if (real === realRoot || real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)) {
-      throw new QueryError(`${out} is inside the store ${root}: a fork is never written into a store we read.`);
-    }
-  }
-  return real;
 }

@@ -6,6 +6,7 @@ import { SessionEventsInputSchema, SessionsEventsInputSchema } from "../../contr
 import { TYPE_FILTER_NAMES } from "../../contract/type-filter.js";
 import { QueryError } from "../../engine/errors.js";
 import { EXPORT_FORMATS, type ExportFormat } from "../../export/formats/index.js";
+import { openForWriting } from "../../export/out-path.js";
 import { QualityRulesSchema, type QualityRules } from "../../export/quality.js";
 import { runExport, type ExportQuery, type ExportSummary } from "../../export/run-export.js";
 import { streamSink } from "../../export/sink.js";
@@ -57,8 +58,10 @@ export function exportCommand(): Command {
     const rules = qualityRules(flags);
     const system = flags.system !== undefined ? readText(flags.system, "--system") : undefined;
     const query = exportQuery(patterns, flags);
-    const out = streamSink(flags.out ? createWriteStream(flags.out) : process.stdout, flags.out !== undefined);
-    const stats = flags.stats ? streamSink(createWriteStream(flags.stats), true) : undefined;
+    const roots = ctx.store.roots ?? [];
+    const fileSink = (path: string) => streamSink(createWriteStream("", { fd: openForWriting(path, roots) }), true);
+    const out = flags.out ? fileSink(flags.out) : streamSink(process.stdout, false);
+    const stats = flags.stats ? fileSink(flags.stats) : undefined;
     const bar = process.stderr.isTTY
       ? new SingleBar({ format: "export {events} events read | {conversations} conversations written", stream: process.stderr, hideCursor: true, noTTYOutput: false })
       : undefined;
