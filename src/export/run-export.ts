@@ -105,6 +105,7 @@ export async function runExport(ctx: QueryContext, query: ExportQuery, options: 
     cursor = page.nextCursor;
   }
   for (const conversation of splitter.finish()) await emit(conversation);
+  options.progress?.({ events: summary.events, conversations: summary.conversations });
   await array?.close();
   return summary;
 }
