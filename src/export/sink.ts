@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import type { Writable } from "node:stream";
 
 /** Writes text to a stream, waiting whenever the stream asks to (memory stays bounded). */
@@ -11,10 +12,7 @@ export function streamSink(stream: Writable, closeAtEnd: boolean): Sink {
   return {
     async write(text) {
       if (failure) throw failure;
-      if (!stream.write(text)) await new Promise<void>((resolve, reject) => {
-        stream.once("drain", resolve);
-        stream.once("error", reject);
-      });
+      if (!stream.write(text)) await once(stream, "drain");
     },
     async end() {
       if (failure) throw failure;
