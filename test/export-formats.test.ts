@@ -63,6 +63,7 @@ describe("openai", () => {
     expect(JSON.stringify(first)).toContain("screenshot shows a failing assertion");
     expect(text).not.toContain(IMAGE_DATA.slice(0, 30));
     expect(stderr).toMatch(/exported 3 conversation\(s\)/);
+    expect(stderr, "no progress bar when stderr is not a terminal").not.toContain("\u001b[");
     expect(stderr).toMatch(/1 failed turn/);
   });
 
