@@ -3,6 +3,8 @@ import { Command, CommanderError } from "commander";
 import { limitHeapGrowth } from "../app/heap.js";
 import { QueryError } from "../engine/errors.js";
 import { PACKAGE_VERSION } from "../version.js";
+import { exportCommand } from "./commands/export.js";
+import { forkCommand } from "./commands/fork.js";
 import { indexCommand } from "./commands/index-command.js";
 import { mcpCommand } from "./commands/mcp.js";
 import { queryCommand } from "./commands/query.js";
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   program.addCommand(sessionsCommand());
   program.addCommand(stateCommand());
   program.addCommand(indexCommand());
+  program.addCommand(exportCommand());
+  program.addCommand(forkCommand());
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -12,6 +12,8 @@ import { ListingCache } from "./listing-cache.js";
 /** Everything the --store arguments name, listed together. */
 export type Store = {
   description: string;
+  /** The directories the --store values resolved to (a fork refuses to write inside any of them). */
+  roots?: readonly string[];
   list(): Promise<SessionListing>;
   /**
    * The sessions whose key, store key or session id is `ref`, and maybe a few more, found without a
@@ -55,12 +57,13 @@ export function openStore(specs: string | readonly string[] | undefined, storeOp
     });
   return {
     description: parts.map((p) => p.description).join(" + "),
+    roots: parts.map((p) => p.root),
     list: () => cache.get(),
     named,
   };
 }
 
-type Part = { description: string; listers: Lister[]; watchRoots(): string[] };
+type Part = { description: string; root: string; listers: Lister[]; watchRoots(): string[] };
 
 function openOne(value: string, options: StoreOptions & { indexes: IndexStore }): Part {
   const clawjsOnly = value.startsWith(CLAWJS_PREFIX);
@@ -72,7 +75,7 @@ function openOne(value: string, options: StoreOptions & { indexes: IndexStore })
   const hasClawJs = existsSync(join(root, CLAWJS_CONVERSATIONS));
   if (clawjsOnly || (hasClawJs && !existsSync(join(root, "agents")))) {
     const clawjs = new ClawJsSource(root, options.clawjsAgent, options.indexes);
-    return { description: `clawjs workspace ${root}`, listers: [clawjs], watchRoots: () => [clawjs.conversationsDir] };
+    return { description: `clawjs workspace ${root}`, root, listers: [clawjs], watchRoots: () => [clawjs.conversationsDir] };
   }
   const sqlite = new OpenClawSqliteSource(root, options.indexes);
   const files = new OpenClawFileSource(root, { skipAgent: (agent) => sqlite.hasDatabase(agent), indexes: options.indexes, registryCopies: options.registryCopies });
@@ -80,7 +83,7 @@ function openOne(value: string, options: StoreOptions & { indexes: IndexStore })
   if (hasClawJs) listers.push(new ClawJsSource(root, options.clawjsAgent, options.indexes));
   // new agents and their sessions dirs or databases show up as changes here
   const watchRoots = () => [join(root, "agents"), ...agentDirs(root)];
-  return { description: `openclaw state dir ${root}${hasClawJs ? " (with a clawjs workspace)" : ""}`, listers, watchRoots };
+  return { description: `openclaw state dir ${root}${hasClawJs ? " (with a clawjs workspace)" : ""}`, root, listers, watchRoots };
 }
 
 function agentDirs(root: string): string[] {

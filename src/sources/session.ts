@@ -145,6 +145,11 @@ export type SessionInfo = {
   missingTranscript?(): string | undefined;
   /** A directory whose changes mean this session may have new events (for following). */
   watchDir?: string;
+  /**
+   * The transcript's raw lines, whole, in order (read-only; for a fork, which copies lines verbatim).
+   * Absent where the store has no pi transcript lines to copy.
+   */
+  rawLines?(): Iterable<RawLine | Turn>;
   /** Reads the session's events in seq order, ending with `session_end` when the registry says it ended. */
   events(options: ReadOptions): AsyncIterable<SourceEvent>;
   /** For counting: the events in a window, or summaries standing for stretches of them (see EventStats). */

@@ -1,5 +1,4 @@
 import { Command, Option } from "commander";
-import type { z } from "zod";
 import { createAppContext } from "../../app/context.js";
 import type { Page } from "../../contract/page.js";
 import { SessionEventsInputSchema, SessionsEventsInputSchema } from "../../contract/query-input.js";
@@ -7,6 +6,7 @@ import { TYPE_FILTER_NAMES } from "../../contract/type-filter.js";
 import { QueryError } from "../../engine/errors.js";
 import { querySessionEvents, querySessionsEvents } from "../../engine/run-query.js";
 import { eventSummary, oneLine, shortTime, table } from "../format.js";
+import { parseInput } from "../parse-input.js";
 import { appOptions, withAppOptions } from "../shared-options.js";
 
 type QueryFlags = {
@@ -103,7 +103,7 @@ async function runFromFlags(
       throw new QueryError("--session reads one session; leave out patterns, --agent and --spawned-by (or drop --session).");
     }
     const one = { ...common, sessionKey: flags.session, eventId: flags.event, offset: number(flags.offset) };
-    return querySessionEvents(ctx, parse(SessionEventsInputSchema, one), { signal: live.signal });
+    return querySessionEvents(ctx, parseInput(SessionEventsInputSchema, one), { signal: live.signal });
   }
   const many = {
     ...common,
@@ -112,13 +112,7 @@ async function runFromFlags(
     spawnedBy: flags.spawnedBy,
     descendants: flags.descendants,
   };
-  return querySessionsEvents(ctx, parse(SessionsEventsInputSchema, many), { signal: live.signal });
-}
-
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const result = schema.safeParse(JSON.parse(JSON.stringify(input)));
-  if (result.success) return result.data;
-  throw new QueryError(result.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; "));
+  return querySessionsEvents(ctx, parseInput(SessionsEventsInputSchema, many), { signal: live.signal });
 }
 
 function formatGroups(page: Page): string {

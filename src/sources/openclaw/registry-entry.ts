@@ -188,6 +188,10 @@ class RegistrySession implements SessionInfo {
     }
   }
 
+  rawLines() {
+    return this.input.open().lines(undefined, undefined, true);
+  }
+
   events(options: ReadOptions) {
     const read = this.reading(options);
     return withTurns(options.direction === "backward" ? eventsBackward(read) : eventsForward(read));
