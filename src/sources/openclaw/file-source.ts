@@ -73,7 +73,8 @@ export class OpenClawFileSource implements SessionSource {
     }
     // the transcripts the registry names that are not there: the dir is listed below anyway (no stat each)
     let names: Set<string> | undefined;
-    const missing = (path: string) => (dirname(path) === sessionsDir && names ? !names.has(basename(path)) : fs.modifiedAt(sessionsDir, path) === undefined);
+    // (the listing's verdict is confirmed by a fresh look: a transcript created since must be read, not passed over)
+    const missing = (path: string) => (dirname(path) === sessionsDir && names ? !names.has(basename(path)) : true) && !existsSync(path);
     for (const group of oneEntryPerTranscript(candidates)) {
       const session = this.registered(agent, sessionsDir, group, fs, missing);
       for (const name of [group, ...group.aliases].flatMap((c) => filesClaimed(c.path, c.sessionId))) claimed.add(name);
@@ -150,7 +151,7 @@ export class OpenClawFileSource implements SessionSource {
     sessionsDir: string,
     group: GroupedEntry<FileEntry>,
     fs: ListingFs,
-    missing = (path: string) => fs.modifiedAt(sessionsDir, path) === undefined,
+    missing = (path: string) => !existsSync(path),
   ): SessionInfo {
     const { path, sessionId, storeKey, entry, aliases } = group;
     return this.session(agent, sessionsDir, path, sessionId, storeKey, entry, fs, { aliases, missing: () => (missing(path) ? basename(path) : undefined) });
