@@ -1,26 +1,8 @@
 import { Command } from "commander";
 import { createAppContext } from "../../app/context.js";
-import { sessionsInScope } from "../../engine/principal.js";
-import { inGenerations } from "../../engine/select.js";
-import type { SessionInfo } from "../../sources/session.js";
+import { sessionRow, visibleSessions } from "../../engine/list-sessions.js";
 import { shortTime, table } from "../format.js";
 import { appOptions, withAppOptions } from "../shared-options.js";
-
-export function sessionRow(s: SessionInfo, redact: (text: string | undefined) => string | undefined = (t) => t) {
-  return {
-    key: s.key,
-    agent: s.agent,
-    sessionId: s.sessionId,
-    source: s.source,
-    generation: s.generation,
-    updatedAt: s.updatedAt ?? null,
-    spawnedBy: s.parentKey ?? null,
-    status: s.status ?? null,
-    label: redact(s.label) ?? null,
-    displayName: redact(s.displayName) ?? null,
-    location: s.location,
-  };
-}
 
 export function sessionsCommand(): Command {
   return withAppOptions(
@@ -31,15 +13,12 @@ export function sessionsCommand(): Command {
   ).action(async (flags: { json?: boolean; generations?: string }, command: Command) => {
     const ctx = createAppContext(appOptions(command.optsWithGlobals()));
     const listing = await ctx.store.list();
-    // labels and titles come from the store and may hold credentials: redacted like event text
-    const redact = (text: string | undefined) =>
-      text === undefined || ctx.principal.clearance === "confidential" ? text : ctx.policy.redactor(text).text;
-    const sessions = sessionsInScope(listing.sessions, ctx.principal)
-      .filter((s) => inGenerations(s, flags.generations === "all" ? "all" : "current"))
-      .sort((a, b) => (b.updatedAt ?? 0) - (a.updatedAt ?? 0));
+    const sessions = await visibleSessions(ctx, { generations: flags.generations === "all" ? "all" : "current" });
     for (const warning of listing.warnings) console.error(`warning: ${warning}`);
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify(sessions.map((s) => sessionRow(s, redact)), null, 2)}\n`);
+      // labels and titles come from the store and may hold credentials: redacted like event text
+      const rows = sessions.map((s) => ({ ...sessionRow(ctx, s), location: s.location }));
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       return;
     }
     const rows = sessions.map((s) => [s.key, s.agent, s.sessionId, shortTime(s.updatedAt), s.parentKey ?? "-", s.status ?? "-", s.source]);
