@@ -13,7 +13,9 @@ export function tokenCommand(): Command {
       .addOption(new Option("--scope <scope>", "what it may reach (default tree with a caller, all without)").choices(SCOPES))
       .addOption(new Option("--clearance <level>", "highest visibility it sees (default internal)").choices(VISIBILITIES))
       .requiredOption("--tokens <file>", "the tokens file")
-      .action((name: string, flags: { caller?: string; scope?: (typeof SCOPES)[number]; clearance?: (typeof VISIBILITIES)[number]; tokens: string }) => {
+      .action((name: string, _flags: unknown, command: Command) => {
+        // (the program takes --caller/--scope/--clearance too, and keeps them for itself: read them from there)
+        const flags = command.optsWithGlobals() as { caller?: string; scope?: (typeof SCOPES)[number]; clearance?: (typeof VISIBILITIES)[number]; tokens: string };
         const made = addToken(flags.tokens, { name, caller: flags.caller, scope: flags.scope, clearance: flags.clearance });
         process.stdout.write(`${made}\n`);
         console.error(`added token "${name}" to ${flags.tokens}; it is shown only this once.`);
