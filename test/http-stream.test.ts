@@ -147,14 +147,15 @@ describe("GET /api/events/stream", () => {
     await until(() => [...clients, replaying].every((c) => c.events.length >= WRITES), 15_000, "every event at every client");
     await new Promise((r) => setTimeout(r, 500));
     for (const client of [...clients, replaying]) {
-      expect(texts(client).filter((t) => t?.startsWith("live message"))).toEqual(expected);
+      expect(texts(client)).toEqual(expected);
       expect(client.events.every((m) => m.event === "message" && m.id?.startsWith("c1."))).toBe(true);
     }
     // (from the clients that stayed: those that reconnected got some events late on purpose)
     const latencies = clients.filter((_, n) => n % 2 === 1).flatMap((c) => c.events.map((m) => m.at - (JSON.parse(m.data) as { timestamp: number }).timestamp)).sort((a, b) => a - b);
     const p99 = latencies[Math.floor(latencies.length * 0.99)]!;
     console.log(`SSE delivery, ${CLIENTS} clients: p50 ${latencies[Math.floor(latencies.length / 2)]} ms, p99 ${p99} ms`);
-    expect(p99).toBeLessThan(3_000);
+    // (the target is 1 s; this shared 2-core machine measured about 0.4 s, so 2 s leaves room for a busy neighbour)
+    expect(p99).toBeLessThan(2_000);
 
     // the server ends open streams with a notice when it stops, and exits 0 within 5 s
     const stopped = await server.stop();

@@ -5,11 +5,12 @@ import type { AppContext } from "../../app/context.js";
 import type { Page } from "../../contract/page.js";
 import { SessionsEventsInputSchema, type SessionsEventsInput } from "../../contract/query-input.js";
 import { watchDirsFor } from "../../engine/list-sessions.js";
-import { followWaiters, MIN_REREAD_MS } from "../../engine/query/follow.js";
+import { followWaiters } from "../../engine/query/follow.js";
 import { querySessionsEvents } from "../../engine/run-query.js";
 import { HttpError } from "../errors.js";
 import type { ServerMetrics } from "../metrics.js";
 import { parseQuery } from "../query-params.js";
+import { SharedReads } from "../shared-reads.js";
 import { AGENT_ALIAS, contextFor, searchOf } from "./events.js";
 
 const NOT_FOR_STREAMS = ["limit", "order", "groupBy", "waitMs"] as const;
@@ -17,6 +18,8 @@ export const STREAM_INPUT_SCHEMA = SessionsEventsInputSchema.omit({ limit: true,
 
 /** Events read per engine call while catching up. */
 const BATCH = 200;
+/** After a change, streams read at the next multiple of this (so those woken together read together, once). */
+const TICK_MS = 100;
 const HEARTBEAT_MS = 10_000;
 /** Quiet stores are still looked at this often (a session may appear where nothing is watched yet). */
 const RECHECK_MS = 5_000;
@@ -66,6 +69,7 @@ function drained(res: ServerResponse, ms: number): Promise<boolean> {
  * directories (one per directory, whatever the number of streams) and pages on from there.
  */
 export function registerStreamRoute(app: FastifyInstance, ctx: AppContext, metrics: ServerMetrics, streams: OpenStreams): void {
+  const shared = new SharedReads<{ page: Page; ids: string[] }>();
   app.get("/api/events/stream", async (request, reply) => {
     const search = searchOf(request);
     for (const name of NOT_FOR_STREAMS) {
@@ -77,15 +81,22 @@ export function registerStreamRoute(app: FastifyInstance, ctx: AppContext, metri
     const input: SessionsEventsInput = { ...parsed, cursor: resumeFrom, limit: BATCH };
     const local = contextFor(ctx, request);
     const controller = new AbortController();
-    const startAt = input.since === undefined && input.cursor === undefined ? Date.now() : undefined;
+    // "now", to the second: the window is in every cursor, so streams of one query opened in one second
+    // come to hold the same cursors and share their reads
+    const startAt = input.since === undefined && input.cursor === undefined ? Date.now() - (Date.now() % 1000) : undefined;
 
-    const read = async (): Promise<{ page: Page; ids: string[] }> => {
-      let ids: string[] = [];
-      const page = await querySessionsEvents(local, input, { signal: controller.signal, startAt, onEventCursors: (c) => (ids = c) });
-      return { page, ids };
+    const read = (notBefore: number): Promise<{ page: Page; ids: string[] }> => {
+      const asked = { ...input };
+      const key = JSON.stringify([local.principal, asked, asked.cursor === undefined ? startAt : null]);
+      return shared.read(key, notBefore, async () => {
+        let ids: string[] = [];
+        // (no signal: the read may serve other streams; it does not wait, so it ends soon anyway)
+        const page = await querySessionsEvents(local, asked, { startAt, onEventCursors: (c) => (ids = c) });
+        return { page, ids };
+      });
     };
     // the first page before any header: a bad cursor or an unknown parent is still a JSON error
-    let first: { page: Page; ids: string[] } | undefined = await read();
+    let first: { page: Page; ids: string[] } | undefined = await read(SharedReads.now());
 
     reply.hijack();
     const res = reply.raw;
@@ -117,11 +128,11 @@ export function registerStreamRoute(app: FastifyInstance, ctx: AppContext, metri
     });
 
     try {
-      let readAt = 0;
+      let wokeAt = SharedReads.now();
+      let dirs: string[] | undefined;
       while (!ending) {
-        const { page, ids } = first ?? (await read());
+        const { page, ids } = first ?? (await read(wokeAt));
         first = undefined;
-        readAt = Date.now();
         for (const [at, event] of page.events.entries()) res.write(message(event.type, JSON.stringify(event), ids[at]));
         metrics.eventsServed.inc({ via: "stream" }, page.events.length);
         input.cursor = page.nextCursor;
@@ -130,10 +141,11 @@ export function registerStreamRoute(app: FastifyInstance, ctx: AppContext, metri
           break;
         }
         if (page.hasMore) continue;
-        const dirs = await watchDirsFor(local, input);
-        await followWaiters.waitForChange(dirs, RECHECK_MS, controller.signal);
-        const gap = readAt + MIN_REREAD_MS - Date.now();
-        if (gap > 0 && !ending) await sleep(gap, undefined, { signal: controller.signal }).catch(() => undefined);
+        dirs ??= await watchDirsFor(local, input);
+        const changed = await followWaiters.waitForChange(dirs, RECHECK_MS, controller.signal);
+        wokeAt = SharedReads.now();
+        if (!changed) dirs = undefined; // quiet: look for new sessions' directories too
+        if (!ending) await sleep(TICK_MS - (Date.now() % TICK_MS), undefined, { signal: controller.signal }).catch(() => undefined);
       }
     } catch (error) {
       if (!ending) {
