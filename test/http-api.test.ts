@@ -9,7 +9,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectServer, runCli, useSampleStoreCopy, type Connected } from "./helpers/built-server.js";
+import { connectServer, PROJECT_ROOT, run, runCli, useSampleStoreCopy, type Connected } from "./helpers/built-server.js";
 import { bearer, get, serve, type Served } from "./helpers/http-server.js";
 
 const MAIN = "agent:main:main";
@@ -125,6 +125,29 @@ describe("REST == MCP over HTTP == MCP over stdio", () => {
     const events = (tool.structuredContent as { events: unknown[] }).events;
     expect([...first.json().events, ...next.json().events]).toEqual(events);
   });
+});
+
+describe("the MCP Inspector CLI over HTTP (a second, independent client)", () => {
+  // (inspector 0.15 cannot send headers, so this server has no tokens: loopback, the command line's principal)
+  const INSPECTOR = join(PROJECT_ROOT, "node_modules", "@modelcontextprotocol", "inspector", "cli", "build", "cli.js");
+
+  it("lists the tools and calls one, with the answer stdio gives", async () => {
+    const open = await serve(["--store", sample.box.store, "--caller", MAIN, "--scope", "tree"], sample.env);
+    try {
+      const inspect = async (method: string[]) => {
+        const result = await run(process.execPath, [INSPECTOR, "--cli", `${open.url}/mcp`, ...method], sample.env, 60_000);
+        expect(result.code, result.stderr).toBe(0);
+        return JSON.parse(result.stdout);
+      };
+      const listed = await inspect(["--method", "tools/list"]);
+      expect(listed.tools.map((t: { name: string }) => t.name).sort()).toEqual(["session_events", "session_state", "sessions_events"]);
+      const called = await inspect(["--method", "tools/call", "--tool-name", "sessions_events", "--tool-arg", "limit=3", "--tool-arg", "order=desc"]);
+      const expected = await stdio["main-tree"]!.client.callTool({ name: "sessions_events", arguments: { limit: 3, order: "desc" } });
+      expect(viaTool(called as CallToolResult)).toEqual(viaTool(expected as CallToolResult));
+    } finally {
+      await open.stop();
+    }
+  }, 90_000);
 });
 
 describe("endpoints", () => {

@@ -4,6 +4,7 @@
  * order, across a forced reconnect with Last-Event-ID; the server ends the streams when it stops.
  */
 import { appendFileSync, readdirSync } from "node:fs";
+import { get as httpGet, type IncomingMessage } from "node:http";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -110,6 +111,48 @@ describe("GET /api/events/stream", () => {
       expect(answer.json().error.message).toMatch(/does not apply to a stream/);
     }
   });
+
+  it("a reader that does not keep up is dropped with a notice saying so, and resumes by its last id", async () => {
+    // 24 MB of messages in one transcript: more than the socket buffers and the server's 1 MB take
+    const transcript = join(sample.box.store, "agents", "main", "sessions", "d4e5f6a7-b8c9-4d0e-9f1a-2b3c4d5e6f70.jsonl");
+    const t0 = Date.parse("2026-11-18T06:30:00Z");
+    const lines: string[] = [];
+    for (let i = 0; i < 12_000; i++) {
+      const ts = t0 + i;
+      lines.push(JSON.stringify({ type: "message", id: `bulk${i}`, parentId: null, timestamp: new Date(ts).toISOString(), message: { role: "user", content: `bulk ${i} ${"x".repeat(1900)}`, timestamp: ts } }));
+    }
+    appendFileSync(transcript, `${lines.join("\n")}\n`);
+    // node:http's response, paused: it stops reading the socket, so the server's writes back up
+    const response = await new Promise<IncomingMessage>((resolve) =>
+      httpGet(`${server.url}/api/events/stream?sessionKey=agent:main:cron:daily-digest&types=message&since=${t0}`, { agent: false }, resolve),
+    );
+    response.pause();
+    const openStreams = async () => Number(/^session_events_open_streams (\d+)$/m.exec((await get(`${server.url}/metrics`)).body)?.[1]);
+    const start = Date.now();
+    while ((await openStreams()) !== 0) {
+      expect(Date.now() - start).toBeLessThan(40_000);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    let text = "";
+    response.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+    await new Promise((resolve) => {
+      response.on("end", resolve);
+      response.on("close", resolve);
+      response.resume();
+    });
+    const blocks = text.split("\n\n").filter((b) => b.includes("data: "));
+    expect(blocks.length).toBeGreaterThan(100);
+    expect(blocks.length).toBeLessThan(12_000);
+    expect(blocks.at(-1)).toMatch(/^event: notice\ndata: .*dropped: too slow; resume with Last-Event-ID/);
+    const lastId = blocks.at(-2)!.split("\n").find((l) => l.startsWith("id: "))!.slice(4);
+    const lastText = JSON.parse(blocks.at(-2)!.split("\n").find((l) => l.startsWith("data: "))!.slice(6)).payload.text as string;
+    const resumed = new StreamClient(`${server.url}/api/events/stream?sessionKey=agent:main:cron:daily-digest&types=message&since=${t0}`);
+    await resumed.open(lastId);
+    await until(() => resumed.events.length > 0, 10_000, "the resumed stream");
+    await resumed.close();
+    const next = Number(/^bulk (\d+)/.exec(JSON.parse(resumed.events[0]!.data).payload.text)![1]);
+    expect(next).toBe(Number(/^bulk (\d+)/.exec(lastText)![1]) + 1);
+  }, 90_000);
 
   it(`${CLIENTS} clients each get every new event exactly once, in order, across a reconnect with Last-Event-ID`, async () => {
     const transcript = join(sample.box.store, "agents", "main", "sessions", "3f1e2c4a-8b7d-4c1e-9a2f-5d6e7f8a9b01.jsonl");

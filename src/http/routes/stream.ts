@@ -118,7 +118,7 @@ export function registerStreamRoute(app: FastifyInstance, ctx: AppContext, metri
       if (why && !res.destroyed) res.write(notice(why));
       res.end();
       // a reader that takes nothing more is cut off rather than kept
-      setTimeout(() => res.destroy(), 2_000).unref();
+      setTimeout(() => res.destroy(), DRAIN_MS).unref();
     };
     const forget = streams.add(end);
     res.on("close", () => {
