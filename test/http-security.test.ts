@@ -210,6 +210,24 @@ describe("Host and Origin (DNS rebinding), before the token", () => {
   });
 });
 
+describe("all addresses, with tokens from SESSION_EVENTS_TOKENS", () => {
+  it("starts, answers to 127.0.0.1 and localhost, and still wants a token", async () => {
+    const wide = await serve(["--store", sample.box.store, "--listen", "0.0.0.0:0"], { ...sample.env, SESSION_EVENTS_TOKENS: tokensFile });
+    try {
+      const port = new URL(wide.url).port;
+      expect(wide.url).toBe(`http://0.0.0.0:${port}`);
+      for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) {
+        expect((await get(`http://127.0.0.1:${port}/healthz`, { headers: { host } })).status).toBe(200);
+      }
+      expect((await get(`http://127.0.0.1:${port}/api/events`)).status).toBe(401);
+      expect((await get(`http://127.0.0.1:${port}/api/events?limit=1`, { headers: bearer(tokens.operator!) })).status).toBe(200);
+      expect((await get(`http://127.0.0.1:${port}/healthz`, { headers: { host: `example.org:${port}` } })).status).toBe(403);
+    } finally {
+      await wide.stop();
+    }
+  });
+});
+
 describe("sizes, slow clients and floods", () => {
   it("a URL over 8 KB is a 414, headers over 16 KB a 431, a body over 1 MB a 413", async () => {
     const longUrl = await get(`${server.url}/api/events?sessionKey=${"a".repeat(9 * 1024)}`, { headers: bearer(tokens.operator!) });
