@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../../app/context.js";
 import { SessionsListInputSchema } from "../../contract/http.js";
 import { SessionEventsInputSchema, SessionsEventsInputSchema } from "../../contract/query-input.js";
@@ -24,24 +24,27 @@ export function contextFor(ctx: AppContext, request: FastifyRequest): AppContext
 }
 
 /** Cancelled when the client goes away (a follow with waitMs stops waiting then). */
-function signalOf(request: FastifyRequest): AbortSignal {
+function signalOf(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
-  request.raw.socket?.once("close", () => controller.abort());
+  // (the response closes when it is sent, or when the client goes away before that)
+  reply.raw.once("close", () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
   return controller.signal;
 }
 
 /** The REST face of the tools: each route is one tool call, its answer the tool's structuredContent. */
 export function registerEventRoutes(app: FastifyInstance, ctx: AppContext, metrics: ServerMetrics): void {
-  app.get<{ Params: { key: string } }>("/api/sessions/:key/events", async (request) => {
+  app.get<{ Params: { key: string } }>("/api/sessions/:key/events", async (request, reply) => {
     const input = parseQuery(SessionEventsInputSchema, searchOf(request), { sessionKey: request.params.key });
-    const page = await querySessionEvents(contextFor(ctx, request), input, { signal: signalOf(request) });
+    const page = await querySessionEvents(contextFor(ctx, request), input, { signal: signalOf(reply) });
     metrics.eventsServed.inc({ via: "page" }, page.events.length);
     return page;
   });
 
-  app.get("/api/events", async (request) => {
+  app.get("/api/events", async (request, reply) => {
     const input = parseQuery(SessionsEventsInputSchema, searchOf(request), {}, AGENT_ALIAS);
-    const page = await querySessionsEvents(contextFor(ctx, request), input, { signal: signalOf(request) });
+    const page = await querySessionsEvents(contextFor(ctx, request), input, { signal: signalOf(reply) });
     metrics.eventsServed.inc({ via: "page" }, page.events.length);
     return page;
   });
