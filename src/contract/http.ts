@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { INPUT_LIMITS, SessionsEventsInputSchema } from "./query-input.js";
+import { SessionsEventsInputSchema } from "./query-input.js";
 
 /** Every HTTP error answer: a stable code and the message a tool would give. */
 export const HttpErrorSchema = z
@@ -38,8 +38,3 @@ export const SessionRowSchema = z
 export type SessionRow = z.infer<typeof SessionRowSchema>;
 
 export const SessionListSchema = z.array(SessionRowSchema).describe("The sessions, newest first.");
-
-export const HealthSchema = z.object({ ok: z.literal(true), version: z.string() }).passthrough();
-
-/** The pattern length cap applies to the session key in a path as to the argument. */
-export const MAX_PATH_KEY = INPUT_LIMITS.maxPatternLength;
