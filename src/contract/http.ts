@@ -20,6 +20,9 @@ export const SessionsListInputSchema = SessionsEventsInputSchema.pick({
 }).strict();
 export type SessionsListInput = z.infer<typeof SessionsListInputSchema>;
 
+/** GET /api/events/stream: sessions_events' arguments but those that shape a page (a stream has none). */
+export const StreamInputSchema = SessionsEventsInputSchema.omit({ limit: true, order: true, groupBy: true, waitMs: true });
+
 /** One registry entry as it may be shown to a caller (never where its files are). */
 export const SessionRowSchema = z
   .object({

@@ -1,11 +1,10 @@
 import { z } from "zod";
 import { createDocument, type ZodOpenApiOperationObject } from "zod-openapi";
-import { HttpErrorSchema, SessionListSchema, SessionsListInputSchema } from "../contract/http.js";
+import { HttpErrorSchema, SessionListSchema, SessionsListInputSchema, StreamInputSchema } from "../contract/http.js";
 import { PageSchema } from "../contract/page.js";
 import { SessionEventsInputSchema, SessionsEventsInputSchema } from "../contract/query-input.js";
 import { SessionStateInputSchema, SessionStateSchema } from "../contract/session-state.js";
 import { PACKAGE_VERSION } from "../version.js";
-import { STREAM_INPUT_SCHEMA } from "./routes/stream.js";
 
 const keyParam = z.object({
   key: z.string().describe('A session key, its session id, or "current" (URL-encoded). Example: "agent:main:main"'),
@@ -60,7 +59,7 @@ export function openApiDocument(): unknown {
           summary: "Live events (Server-Sent Events)",
           description:
             "Each event is `event: <type>`, `id: <cursor after it>`, `data: <event JSON>`; resume with Last-Event-ID or cursor=. Without since or cursor it starts now.",
-          requestParams: { query: STREAM_INPUT_SCHEMA },
+          requestParams: { query: StreamInputSchema },
           responses: { "200": { description: "An event stream.", content: { "text/event-stream": { schema: z.string() } } }, ...errors },
         },
       },

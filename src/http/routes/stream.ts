@@ -3,7 +3,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../../app/context.js";
 import type { Page } from "../../contract/page.js";
-import { SessionsEventsInputSchema, type SessionsEventsInput } from "../../contract/query-input.js";
+import { StreamInputSchema } from "../../contract/http.js";
+import type { SessionsEventsInput } from "../../contract/query-input.js";
 import { watchDirsFor } from "../../engine/list-sessions.js";
 import { followWaiters } from "../../engine/query/follow.js";
 import { querySessionsEvents } from "../../engine/run-query.js";
@@ -14,7 +15,6 @@ import { SharedReads } from "../shared-reads.js";
 import { AGENT_ALIAS, contextFor, searchOf } from "./events.js";
 
 const NOT_FOR_STREAMS = ["limit", "order", "groupBy", "waitMs"] as const;
-export const STREAM_INPUT_SCHEMA = SessionsEventsInputSchema.omit({ limit: true, order: true, groupBy: true, waitMs: true });
 
 /** Events read per engine call while catching up. */
 const BATCH = 200;
@@ -75,7 +75,7 @@ export function registerStreamRoute(app: FastifyInstance, ctx: AppContext, metri
     for (const name of NOT_FOR_STREAMS) {
       if (search.has(name)) throw new HttpError(400, "bad_request", `${name} does not apply to a stream (it sends every matching event as it comes); leave it out.`);
     }
-    const parsed = parseQuery(STREAM_INPUT_SCHEMA, search, {}, AGENT_ALIAS);
+    const parsed = parseQuery(StreamInputSchema, search, {}, AGENT_ALIAS);
     const lastId = request.headers["last-event-id"];
     const resumeFrom = typeof lastId === "string" && lastId.trim() !== "" ? lastId.trim() : parsed.cursor;
     const input: SessionsEventsInput = { ...parsed, cursor: resumeFrom, limit: BATCH };
