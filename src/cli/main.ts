@@ -9,7 +9,9 @@ import { indexCommand } from "./commands/index-command.js";
 import { mcpCommand } from "./commands/mcp.js";
 import { queryCommand } from "./commands/query.js";
 import { sessionsCommand } from "./commands/sessions.js";
+import { serveCommand } from "./commands/serve.js";
 import { stateCommand } from "./commands/state.js";
+import { tokenCommand } from "./commands/token.js";
 import { withAppOptions } from "./shared-options.js";
 
 export function buildProgram(): Command {
@@ -27,7 +29,9 @@ export function buildProgram(): Command {
   program.addCommand(indexCommand());
   program.addCommand(exportCommand());
   program.addCommand(forkCommand());
-  for (const command of program.commands) command.exitOverride();
+  program.addCommand(serveCommand());
+  program.addCommand(tokenCommand());
+  for (const command of program.commands) for (const each of [command, ...command.commands]) each.exitOverride();
   return program;
 }
 
