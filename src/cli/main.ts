@@ -6,6 +6,7 @@ import { PACKAGE_VERSION } from "../version.js";
 import { indexCommand } from "./commands/index-command.js";
 import { mcpCommand } from "./commands/mcp.js";
 import { queryCommand } from "./commands/query.js";
+import { searchCommand } from "./commands/search.js";
 import { sessionsCommand } from "./commands/sessions.js";
 import { stateCommand } from "./commands/state.js";
 import { withAppOptions } from "./shared-options.js";
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addCommand(mcpCommand(), { isDefault: true });
   program.addCommand(queryCommand());
+  program.addCommand(searchCommand());
   program.addCommand(sessionsCommand());
   program.addCommand(stateCommand());
   program.addCommand(indexCommand());
