@@ -40,7 +40,7 @@ beforeAll(() => {
     assistantLine(s(2), [{ type: "thinking", thinking: "the zanzibar budget is private" }, text("Sure, the Budget Review is on Friday.")]),
   ]);
   store.transcript("main", "few1.jsonl", [header("few1", s(0)), userLine(s(3), "One budget review mention")]);
-  const many = [header("many1", s(0)), userLine(s(4), "Open the report")];
+  const many: Record<string, unknown>[] = [header("many1", s(0)), userLine(s(4), "Open the report")];
   for (let i = 0; i < 3; i++) many.push(assistantLine(s(5 + 2 * i), [toolCall(`c${i}`, "read_file", { file_path: `/srv/budget-review-${i}.md` })]), toolResultLine(s(6 + 2 * i), `c${i}`, "read_file", `ok ${i}`));
   store.transcript("main", "many1.jsonl", many);
   store.transcript("main", "tie1.jsonl", [header("tie1", s(0)), userLine(s(20), "budget review one"), userLine(s(21), "budget review two"), userLine(s(22), "budget review three")]);
@@ -50,7 +50,7 @@ beforeAll(() => {
     assistantLine(s(31), [toolCall("v1", "vault_read", { path: "kv/budget" })]),
     toolResultLine(s(32), "v1", "vault_read", "budget review walrus-confidential"),
   ]);
-  const secrets = [header("sec1", s(0))];
+  const secrets: Record<string, unknown>[] = [header("sec1", s(0))];
   SECRET_CORPUS.forEach((sample, i) => {
     secrets.push(userLine(s(40 + 3 * i), `please use ${sample.text} now`));
     secrets.push(assistantLine(s(41 + 3 * i), [toolCall(`k${i}`, "exec", { cmd: sample.text, [`key ${sample.text}`]: "x" })]));

@@ -7,9 +7,13 @@ import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Page } from "../src/contract/page.js";
 import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query.js";
+import { createRedactor } from "../src/engine/redact.js";
+import { compileQuery, textPredicate } from "../src/engine/search/matcher.js";
 import { parseTextQuery } from "../src/engine/search/query.js";
+import { searchableFields } from "../src/engine/search/searchable.js";
 import { contextFor } from "./helpers/context.js";
 import { assistantLine, header, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
+import { SECRET_CORPUS } from "./helpers/secret-corpus.js";
 import { TempStateDir } from "./helpers/temp-store.js";
 
 const T0 = Date.parse("2026-05-01T10:00:00Z");
@@ -201,5 +205,37 @@ describe("bad queries", () => {
     store.registry("main", { "agent:main:main": { sessionId: "m1", updatedAt: T0 } });
     store.transcript("main", "m1.jsonl", [header("m1", T0)]);
     await expect(querySessionsEvents(contextFor(store.root), { text: "--" })).rejects.toThrow(/no words/);
+  });
+});
+
+describe("the quick test before redaction never drops a match", () => {
+  const event = (textIn: string) =>
+    ({ id: "x:1", seq: 1, timestamp: T0, agent: "main", session: "agent:main:main", sessionId: "x", type: "message", payload: { role: "user", text: textIn } }) as never;
+  const redactor = createRedactor();
+  const telegram = `12345678:${"A".repeat(34)}b`;
+
+  it.each([
+    [`id abc${telegram} end`, "abc", true], // redaction cuts a word: "abc[REDACTED:...]"
+    [`id abc${telegram} end`, '"id abc"', true],
+    [`id abc${telegram} end`, "redacted", true],
+    [`id abc${telegram} end`, '"abc end"', false],
+    [`id abc${telegram} end`, "AAAA*", false],
+    [`sk-${"A".repeat(24)}éclair now`, "eclair", true], // ... and leaves the end of one: "[REDACTED:openai_key]éclair"
+    [`sk-${"A".repeat(24)}éclair now`, '"eclair now"', true],
+  ])("%s / %s", (textIn, query, expected) => {
+    expect(textPredicate(parseTextQuery(query), "internal", redactor).matches(event(textIn), "public")).toBe(expected);
+  });
+
+  it("agrees with matching the redacted text directly, over text with secrets in it", () => {
+    const pieces = [...SECRET_CORPUS.slice(0, 12).map((c) => c.text), "budget", "review", "token", "key", "abc", "sk", "ghp", "AKIA", " ", ", ", "_", "-", ":"];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 8 }), fc.constantFrom("budget", "token*", '"budget review"', "key", "sk*", "abc", "ghp", "akia*", '"review token"'), (parts, query) => {
+        const textIn = parts.join("");
+        const parsed = parseTextQuery(query);
+        const direct = compileQuery(parsed)(searchableFields(event(textIn), "internal", redactor));
+        expect(textPredicate(parsed, "internal", redactor).matches(event(textIn), "public")).toBe(direct);
+      }),
+      { numRuns: 300, seed: 28 },
+    );
   });
 });

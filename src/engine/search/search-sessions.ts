@@ -8,7 +8,7 @@ import { addWork, type QueryContext } from "../query/context.js";
 import { selectMany } from "../select.js";
 import { inWindow, resolveWindow } from "../time.js";
 import { classify } from "../visibility.js";
-import { eventWords, termsMatch } from "./matcher.js";
+import { textPredicate } from "./matcher.js";
 import { parseTextQuery } from "./query.js";
 import { searchableFields } from "./searchable.js";
 import { snippetOf } from "./snippet.js";
@@ -24,6 +24,7 @@ type Found = SearchResult["sessions"][number] & { updatedMs: number };
  */
 export async function searchSessions(ctx: QueryContext, input: SessionsSearchInput, call: { signal?: AbortSignal } = {}): Promise<SearchResult> {
   const query = parseTextQuery(input.query);
+  const text = textPredicate(query, ctx.principal.clearance, ctx.policy.redactor);
   const window = resolveWindow(input.since, input.until, ctx.now());
   const types = typePredicate(input.types);
   const requested = input.limit ?? SEARCH_DEFAULT_LIMIT;
@@ -75,7 +76,7 @@ export async function searchSessions(ctx: QueryContext, input: SessionsSearchInp
       if (!clearanceAllows(clearance, visibility)) continue;
       if (title === undefined && event.type === "message" && event.payload.role === "user") title = titleOf(redactor(String(event.payload.text ?? "")).text);
       if (types && !types.matches(event)) continue;
-      if (!termsMatch(query.terms, eventWords(event, clearance, redactor))) continue;
+      if (!text.matches(event, visibility)) continue;
       hits++;
       if (snippets.length < MAX_SNIPPETS) {
         const text = snippetOf(searchableFields(event, clearance, redactor), query.terms);

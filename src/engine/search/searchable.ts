@@ -14,6 +14,23 @@ const WALK = { maxFieldChars: Number.MAX_SAFE_INTEGER, maxDepth: 32, maxItems: 1
  * not glue an "n" to the next word).
  */
 export function searchableFields(event: SourceEvent, clearance: Visibility, redactor: Redactor): string[] {
+  const fields: string[] = [];
+  for (const value of searchableValues(event, clearance)) collectStrings(shapeValue(value, { ...WALK, redactor }).value, fields, 0);
+  return fields;
+}
+
+/**
+ * The strings of the searchable values before redaction, joined: every word of the redacted text is a
+ * piece of this text or a word of a redaction marker, so a query word found in neither cannot match.
+ */
+export function unredactedText(event: SourceEvent, clearance: Visibility): string {
+  const strings: string[] = [];
+  for (const value of searchableValues(event, clearance)) collectStrings(value, strings, 0);
+  return strings.join("\n");
+}
+
+/** The payload values EVENTS.md lists as an event's searchable text. */
+function searchableValues(event: SourceEvent, clearance: Visibility): unknown[] {
   const p = event.payload;
   const raw: unknown[] = [];
   switch (event.type) {
@@ -43,12 +60,7 @@ export function searchableFields(event: SourceEvent, clearance: Visibility, reda
     default:
       break;
   }
-  const fields: string[] = [];
-  for (const value of raw) {
-    if (value === undefined || value === null) continue;
-    collectStrings(shapeValue(value, { ...WALK, redactor }).value, fields, 0);
-  }
-  return fields;
+  return raw.filter((value) => value !== undefined && value !== null);
 }
 
 function collectStrings(value: unknown, out: string[], depth: number): void {
