@@ -10,6 +10,7 @@ import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query
 import { createRedactor } from "../src/engine/redact.js";
 import { compileQuery, textPredicate } from "../src/engine/search/matcher.js";
 import { parseTextQuery } from "../src/engine/search/query.js";
+import { searchSessions } from "../src/engine/search/search-sessions.js";
 import { searchableFields } from "../src/engine/search/searchable.js";
 import { contextFor } from "./helpers/context.js";
 import { assistantLine, header, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
@@ -237,5 +238,36 @@ describe("the quick test before redaction never drops a match", () => {
       }),
       { numRuns: 300, seed: 28 },
     );
+  });
+});
+
+describe("follow and budget with text", () => {
+  it("a follow with text waits past appended events that do not match and returns the one that does", async () => {
+    store.registry("main", { "agent:main:main": { sessionId: "f1", updatedAt: T0 } });
+    store.transcript("main", "f1.jsonl", [header("f1", T0), userLine(T0 + 1000, "deploy started")]);
+    const ctx = contextFor(store.root);
+    const first = await querySessionsEvents(ctx, { text: "deploy" });
+    expect(first.events).toHaveLength(1);
+    setTimeout(() => store.append("main", "f1.jsonl", [userLine(T0 + 2000, "unrelated chatter")]), 200);
+    setTimeout(() => store.append("main", "f1.jsonl", [userLine(T0 + 3000, "Deploy finished")]), 900);
+    const next = await querySessionsEvents(ctx, { text: "deploy", cursor: first.nextCursor, waitMs: 10_000 });
+    expect(next.events.map((e) => e.payload.text)).toEqual(["Deploy finished"]);
+  }, 20_000);
+
+  it("sessions_search stops at the scan budget and says how many sessions it searched", async () => {
+    const registry: Record<string, Record<string, unknown>> = {};
+    for (let i = 0; i < 5; i++) {
+      registry[`agent:main:b${i}`] = { sessionId: `b${i}`, updatedAt: T0 + i * 1000 };
+      store.transcript("main", `b${i}.jsonl`, [header(`b${i}`, T0), userLine(T0 + 1000, `budget ${"padding ".repeat(200)}`)]);
+    }
+    store.registry("main", registry);
+    const ctx = contextFor(store.root);
+    // (each transcript is about 1.8 KB; the budget is checked between sessions, most recently updated first)
+    const capped = await searchSessions({ ...ctx, policy: { ...ctx.policy, scanBudgetBytes: 2000 } }, { query: "budget" });
+    expect(capped.sessions.map((r) => r.key)).toEqual(["agent:main:b4", "agent:main:b3"]);
+    expect(capped.notes.join(" ")).toMatch(/Searched 2 of 5 sessions/);
+    const full = await searchSessions(ctx, { query: "budget" });
+    expect(full.sessionsWithHits).toBe(5);
+    expect(full.notes).toEqual([]);
   });
 });
