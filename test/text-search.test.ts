@@ -6,6 +6,8 @@
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Page } from "../src/contract/page.js";
+import { SearchResultSchema } from "../src/contract/search.js";
+import { QueryError } from "../src/engine/errors.js";
 import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query.js";
 import { createRedactor } from "../src/engine/redact.js";
 import { compileQuery, textPredicate } from "../src/engine/search/matcher.js";
@@ -269,5 +271,27 @@ describe("follow and budget with text", () => {
     const full = await searchSessions(ctx, { query: "budget" });
     expect(full.sessionsWithHits).toBe(5);
     expect(full.notes).toEqual([]);
+  });
+});
+
+describe("any query string", () => {
+  it("gets a valid sessions_search answer or a clear error, never a crash", async () => {
+    store.registry("main", { "agent:main:main": { sessionId: "q1", updatedAt: T0 } });
+    store.transcript("main", "q1.jsonl", [header("q1", T0), userLine(T0 + 1000, 'Budget "review" café_au_lait *star* 日本語 sk-abc')]);
+    const ctx = contextFor(store.root);
+    let answered = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string({ maxLength: 60 }), fc.string({ unit: "binary", maxLength: 60 }), fc.constantFrom('"', "*", "**a", "a**", '""', "\u0000", "é*", '"caf* au"')), async (query) => {
+        try {
+          SearchResultSchema.parse(await searchSessions(ctx, { query }));
+          answered++;
+        } catch (error) {
+          expect(error).toBeInstanceOf(QueryError);
+          expect((error as Error).message).toMatch(/search text/);
+        }
+      }),
+      { numRuns: 300, seed: 28 },
+    );
+    expect(answered).toBeGreaterThan(50);
   });
 });
