@@ -8,6 +8,7 @@ import { forkCommand } from "./commands/fork.js";
 import { indexCommand } from "./commands/index-command.js";
 import { mcpCommand } from "./commands/mcp.js";
 import { queryCommand } from "./commands/query.js";
+import { searchCommand } from "./commands/search.js";
 import { sessionsCommand } from "./commands/sessions.js";
 import { serveCommand } from "./commands/serve.js";
 import { stateCommand } from "./commands/state.js";
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addCommand(mcpCommand(), { isDefault: true });
   program.addCommand(queryCommand());
+  program.addCommand(searchCommand());
   program.addCommand(sessionsCommand());
   program.addCommand(stateCommand());
   program.addCommand(indexCommand());

@@ -8,6 +8,7 @@ import { ListMemo } from "./list-memo.js";
 import type { SessionPeeks } from "./peeks.js";
 import { TopK } from "./top-k.js";
 import { classify, type ConfidentialRule } from "./visibility.js";
+import type { TextPredicate } from "./search/matcher.js";
 
 export type Order = "asc" | "desc";
 
@@ -15,6 +16,8 @@ export type CollectSpec = {
   sessions: readonly SessionInfo[];
   window: TimeWindow;
   types?: TypePredicate;
+  /** Only events whose searchable text matches: visible ones only, so hidden events are neither searched nor counted. */
+  text?: TextPredicate;
   order: Order;
   /** Resume strictly after this position (in `order`). */
   after?: Position;
@@ -182,10 +185,15 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
       if (spec.after && before(spec.after, position) >= 0) continue;
       if (until !== undefined && event.timestamp >= until) continue; // (a later event's own time may step back into it)
       if (spec.types && !spec.types.matches(event)) continue;
+      let visibility: Visibility | undefined;
+      if (spec.text) {
+        visibility = classify(event, spec.rules);
+        if (!clearanceAllows(spec.clearance, visibility) || !spec.text.matches(event, visibility)) continue;
+      }
       learned?.add(position);
       const worst = best.worst;
       if (worst && before(position, worst.position) >= 0) break;
-      const visibility = classify(event, spec.rules);
+      visibility ??= classify(event, spec.rules);
       if (!clearanceAllows(spec.clearance, visibility)) {
         hidden.push(position);
         continue;

@@ -18,6 +18,7 @@ import { followWaiters, MIN_REREAD_MS } from "./query/follow.js";
 import { groupPage } from "./query/group-page.js";
 import { sessionsOfOne } from "./one-session.js";
 import { selectMany, selectOne } from "./select.js";
+import { textFilterFor } from "./search/text-filter.js";
 import { isoOrNull, resolveWindow, type TimeWindow } from "./time.js";
 
 export { DEFAULT_LIMIT, MAX_LIMIT, type Policy, type QueryContext } from "./query/context.js";
@@ -83,6 +84,7 @@ function prepare(
     ...selection,
     principal: ctx.principal,
     types: input.types ?? null,
+    text: input.text ?? null,
     since: input.since ?? null,
     until: input.until ?? null,
     order,
@@ -122,7 +124,7 @@ async function runQuery(
   call: CallOptions,
 ): Promise<Page> {
   const prepared = prepare(ctx, sessions, input, call, String(selection.tool), selection);
-  if (input.groupBy) return groupPage(ctx, sessions, input, prepared.window, prepared.envelope);
+  if (input.groupBy) return groupPage(ctx, sessions, input, textFilterFor(ctx, input.text), prepared.window, prepared.envelope);
   let page = await eventPage(ctx, sessions, input, prepared, call);
   const waitMs = input.waitMs ?? 0;
   if (waitMs === 0 || page.events.length > 0) return page;
@@ -172,6 +174,7 @@ async function eventPage(
     sessions,
     window,
     types: typePredicate(input.types),
+    text: textFilterFor(ctx, input.text),
     order,
     after: resumed?.after,
     want: limit + 1,

@@ -12,6 +12,7 @@ import { appOptions, withAppOptions } from "../shared-options.js";
 type QueryFlags = {
   session?: string;
   types?: string;
+  text?: string;
   since?: string;
   until?: string;
   limit?: string;
@@ -37,6 +38,7 @@ export function queryCommand(): Command {
       .argument("[patterns...]", 'session key patterns for sessions_events (default "*")')
       .option("-s, --session <key>", 'one session (session_events): a key, a session id, or "current"')
       .option("-t, --types <list>", `comma-separated event types or aliases (${TYPE_FILTER_NAMES.join(", ")})`)
+      .option("--text <query>", 'only events whose text matches: words, "a phrase", prefix*')
       .option("--since <time>", 'ISO-8601, epoch ms, or a duration before now ("1h", "2 days")')
       .option("--until <time>", "same forms as --since; exclusive")
       .option("-n, --limit <n>", "events per page (default 50, max 500)")
@@ -87,6 +89,7 @@ async function runFromFlags(
   const number = (value: string | undefined) => (value === undefined ? undefined : Number(value));
   const common = {
     types: flags.types?.split(",").map((t) => t.trim()).filter(Boolean),
+    text: flags.text,
     since: flags.since,
     until: flags.until,
     limit: number(flags.limit),
