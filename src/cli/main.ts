@@ -5,6 +5,7 @@ import { QueryError } from "../engine/errors.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { indexCommand } from "./commands/index-command.js";
 import { mcpCommand } from "./commands/mcp.js";
+import { publishCommand } from "./commands/publish.js";
 import { queryCommand } from "./commands/query.js";
 import { sessionsCommand } from "./commands/sessions.js";
 import { stateCommand } from "./commands/state.js";
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   program.addCommand(sessionsCommand());
   program.addCommand(stateCommand());
   program.addCommand(indexCommand());
+  program.addCommand(publishCommand());
   for (const command of program.commands) command.exitOverride();
   return program;
 }
