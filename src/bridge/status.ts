@@ -2,12 +2,13 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { QueryContext } from "../engine/run-query.js";
+import { inGenerations, type Generations } from "../engine/select.js";
 import { CHECKPOINT_BUCKET, kvSafe, registryKey } from "../sources/jetstream/names.js";
 import { parseJson, type Checkpoint, type Watermark } from "../sources/jetstream/records.js";
 import { newReadStats } from "../sources/session.js";
 
 /** The stream, its size, and how far this gateway's checkpoints are behind its local stores. */
-export async function bridgeStatus(nc: NatsConnection, ctx: Pick<QueryContext, "listSessions">, where: { stream: string; gateway: string }): Promise<string> {
+export async function bridgeStatus(nc: NatsConnection, ctx: Pick<QueryContext, "listSessions">, where: { stream: string; gateway: string; generations: Generations }): Promise<string> {
   const jsm = await jetstreamManager(nc);
   const info = await jsm.streams.info(where.stream).catch(() => undefined);
   if (!info) return `stream ${where.stream}: does not exist yet (publish creates it)`;
@@ -22,7 +23,7 @@ export async function bridgeStatus(nc: NatsConnection, ctx: Pick<QueryContext, "
   }
   let behindSessions = 0;
   let behindEvents = 0;
-  const sessions = await ctx.listSessions();
+  const sessions = (await ctx.listSessions()).filter((s) => inGenerations(s, where.generations));
   for (const session of sessions) {
     const after = parseJson<Checkpoint>((await kv.get(registryKey(where.gateway, session.sessionId)))?.value)?.seq ?? 0;
     let unpublished = 0;

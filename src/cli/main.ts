@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { limitHeapGrowth } from "../app/heap.js";
 import { QueryError } from "../engine/errors.js";
+import { closeAllNats } from "../sources/jetstream/connect.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { indexCommand } from "./commands/index-command.js";
 import { mcpCommand } from "./commands/mcp.js";
@@ -36,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     limitHeapGrowth();
     await buildProgram().parseAsync(argv);
+    await closeAllNats();
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;

@@ -53,7 +53,7 @@ export function publishCommand(): Command {
     const nc = await connectNats(address, { credsFile: flags.creds, onStatus: say, name: `session-events publish (${gateway})` });
     try {
       if (flags.status) {
-        process.stdout.write(`${await bridgeStatus(nc, ctx, { stream, gateway })}\n`);
+        process.stdout.write(`${await bridgeStatus(nc, ctx, { stream, gateway, generations: flags.generations })}\n`);
         return;
       }
       const controller = new AbortController();

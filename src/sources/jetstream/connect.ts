@@ -56,6 +56,8 @@ export async function connectNats(address: NatsAddress, options: ConnectOptions 
   if (address.token !== undefined) opts.token = address.token;
   if (options.credsFile) opts.authenticator = credsAuthenticator(readFileSync(options.credsFile));
   const nc = await connect(opts);
+  open.add(nc);
+  void nc.closed().then(() => open.delete(nc));
   if (options.onStatus) {
     const say = options.onStatus;
     void (async () => {
@@ -67,4 +69,11 @@ export async function connectNats(address: NatsAddress, options: ConnectOptions 
     })();
   }
   return nc;
+}
+
+const open = new Set<NatsConnection>();
+
+/** Closes every connection still open (a CLI command is done; the process may exit). */
+export async function closeAllNats(): Promise<void> {
+  await Promise.all([...open].map((nc) => nc.close().catch(() => undefined)));
 }

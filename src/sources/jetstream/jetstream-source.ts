@@ -1,0 +1,134 @@
+import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import { Kvm, type KV } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { SummaryChunk } from "../index/indexed-events.js";
+import type { ReadOptions, SessionInfo, SessionListing, SessionSource, SourceEvent } from "../session.js";
+import { connectNats, type NatsAddress } from "./connect.js";
+import { CHECKPOINT_BUCKET, REGISTRY_BUCKET, registryKey, subjectToken } from "./names.js";
+import { parseJson, type Checkpoint, type RegistryRecord } from "./records.js";
+import { ForeignIndex } from "./foreign-index.js";
+import { eventFromMessage, type StreamEvent } from "./shapes.js";
+import { readStream } from "./stream-reader.js";
+
+/** Where a session's events are: its subject filter, the stream sequence to start at, how to tell them. */
+export type StreamSpan = { filter: string; fromSeq: number; belongs(event: StreamEvent): boolean; numbered: boolean };
+
+/**
+ * A JetStream stream as a store (STORES.md §3, §3a): sessions from the KV registry the bridge keeps
+ * (with its checkpoints saying where each transcript's events start in the stream), events read with
+ * the session's agent subject filter from there on. A stream without a registry (the shapes of §3
+ * written by others) is indexed once by reading it (foreign-index.ts).
+ */
+export class JetStreamSource implements SessionSource {
+  readonly kind = "jetstream" as const;
+  readonly root: string;
+  private connection?: Promise<{ nc: NatsConnection; js: JetStreamClient; prefix: string }>;
+  private foreign?: ForeignIndex;
+
+  constructor(private readonly address: NatsAddress) {
+    this.root = address.display;
+  }
+
+  async listSessions(): Promise<SessionInfo[]> {
+    return (await this.list()).sessions;
+  }
+
+  async list(): Promise<SessionListing> {
+    const { nc, js, prefix } = await this.connect();
+    const kvm = new Kvm(nc);
+    const registry = await kvm.open(REGISTRY_BUCKET).catch(() => undefined);
+    const records = registry ? await allValues<RegistryRecord>(registry) : new Map<string, RegistryRecord>();
+    if (records.size === 0) {
+      this.foreign ??= new ForeignIndex(js, this.address.stream, prefix);
+      const spans = await this.foreign.refresh();
+      return { sessions: spans.map((s) => this.session(s.record, s.span, s.earliest, s.latest)), warnings: [] };
+    }
+    const checkpointKv = await kvm.open(CHECKPOINT_BUCKET).catch(() => undefined);
+    const checkpoints = checkpointKv ? await allValues<Checkpoint>(checkpointKv) : new Map<string, Checkpoint>();
+    const sessions: SessionInfo[] = [];
+    for (const record of records.values()) {
+      if (typeof record.key !== "string" || typeof record.sessionId !== "string" || typeof record.gateway !== "string") continue;
+      const checkpoint = checkpoints.get(registryKey(record.gateway, record.sessionId));
+      const span: StreamSpan = {
+        filter: `${prefix}.${subjectToken(record.agent)}.>`,
+        fromSeq: checkpoint?.firstStreamSeq ?? 1,
+        belongs: (e) => e.sessionId === record.sessionId && e.gateway === record.gateway,
+        numbered: true,
+      };
+      sessions.push(this.session(record, span, checkpoint?.firstTimestamp, undefined));
+    }
+    return { sessions, warnings: [] };
+  }
+
+  async close(): Promise<void> {
+    if (this.connection) await (await this.connection).nc.close();
+  }
+
+  private connect() {
+    this.connection ??= (async () => {
+      const nc = await connectNats(this.address, { name: "session-events (jetstream source)" });
+      const info = await (await jetstreamManager(nc)).streams.info(this.address.stream).catch((error: unknown) => {
+        throw new Error(`NATS stream ${this.address.stream} at ${this.address.servers}: ${error instanceof Error ? error.message : String(error)}`);
+      });
+      const subject = info.config.subjects?.[0] ?? "openclaw.events.>";
+      return { nc, js: jetstream(nc), prefix: subject.replace(/\.>$/, "") };
+    })();
+    this.connection.catch(() => (this.connection = undefined));
+    return this.connection;
+  }
+
+  private session(record: RegistryRecord, span: StreamSpan, earliest: number | undefined, latest: number | undefined): SessionInfo {
+    const read = (options: ReadOptions) => this.events(span, options);
+    return {
+      key: record.key,
+      storeKey: record.key,
+      agent: record.agent,
+      sessionId: record.sessionId,
+      source: "jetstream",
+      generation: record.generation ?? "current",
+      ...(record.spawnedBy ? { parentKey: record.spawnedBy } : {}),
+      ...pick(record, ["updatedAt", "status", "startedAt", "endedAt", "runtimeMs", "label", "displayName", "channel", "model"]),
+      activity: () => latest,
+      earliest: async () => earliest,
+      registered: true,
+      location: `${this.address.display} ${record.gateway ? `${record.gateway}/` : ""}${record.sessionId}`,
+      events: read,
+      eventsForCounting: (options) => read(options) as AsyncIterable<SourceEvent | SummaryChunk>,
+      countedWhole: () => undefined,
+    };
+  }
+
+  private async *events(span: StreamSpan, options: ReadOptions): AsyncIterable<SourceEvent> {
+    const { js } = await this.connect();
+    const found: SourceEvent[] = [];
+    let order = 0;
+    await readStream(js, this.address.stream, { filter: span.filter, fromSeq: span.fromSeq }, (msg) => {
+      options.stats.linesRead++;
+      options.stats.bytesRead += msg.data.length;
+      const event = eventFromMessage(parseJson(msg.data), this.address.stream, msg.seq);
+      if (!event || !span.belongs(event)) return;
+      order++;
+      const seq = span.numbered && event.seq !== undefined ? event.seq : order;
+      const { gateway: _gateway, ...rest } = event;
+      found.push({ ...rest, seq, id: event.id ?? `${event.sessionId}:${seq}` });
+    });
+    found.sort((a, b) => a.seq - b.seq);
+    if (options.direction === "backward") found.reverse();
+    yield* found;
+  }
+}
+
+function pick<T extends object, K extends keyof T>(record: T, names: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const name of names) if (record[name] !== undefined && record[name] !== null) out[name] = record[name];
+  return out;
+}
+
+async function allValues<T>(kv: KV): Promise<Map<string, T>> {
+  const out = new Map<string, T>();
+  for await (const key of await kv.keys()) {
+    const value = parseJson<T>((await kv.get(key))?.value);
+    if (value) out.set(key, value);
+  }
+  return out;
+}
