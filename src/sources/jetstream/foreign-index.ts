@@ -41,6 +41,7 @@ export class ForeignIndex {
     return [...this.sessions.values()].map((f) => ({
       record: { ...f.record, updatedAt: f.latest },
       span: {
+        id: `foreign\n${f.record.key}\n${f.record.sessionId}`,
         filter: `${this.prefix}.${f.agentToken}.>`,
         fromSeq: f.firstSeq,
         belongs: (e) => e.session === f.record.key && e.sessionId === f.record.sessionId,

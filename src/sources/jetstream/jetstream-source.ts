@@ -11,7 +11,7 @@ import { eventFromMessage, type StreamEvent } from "./shapes.js";
 import { readStream } from "./stream-reader.js";
 
 /** Where a session's events are: its subject filter, the stream sequence to start at, how to tell them. */
-export type StreamSpan = { filter: string; fromSeq: number; belongs(event: StreamEvent): boolean; numbered: boolean };
+export type StreamSpan = { id: string; filter: string; fromSeq: number; belongs(event: StreamEvent): boolean; numbered: boolean };
 
 /**
  * A JetStream stream as a store (STORES.md §3, §3a): sessions from the KV registry the bridge keeps
@@ -24,6 +24,7 @@ export class JetStreamSource implements SessionSource {
   readonly root: string;
   private connection?: Promise<{ nc: NatsConnection; js: JetStreamClient; prefix: string }>;
   private foreign?: ForeignIndex;
+  private readonly spans = new Map<string, SpanRead>();
 
   constructor(private readonly address: NatsAddress) {
     this.root = address.display;
@@ -50,6 +51,7 @@ export class JetStreamSource implements SessionSource {
       if (typeof record.key !== "string" || typeof record.sessionId !== "string" || typeof record.gateway !== "string") continue;
       const checkpoint = checkpoints.get(registryKey(record.gateway, record.sessionId));
       const span: StreamSpan = {
+        id: `${record.gateway}\n${record.sessionId}`,
         filter: `${prefix}.${subjectToken(record.agent)}.>`,
         fromSeq: checkpoint?.firstStreamSeq ?? 1,
         belongs: (e) => e.sessionId === record.sessionId && e.gateway === record.gateway,
@@ -99,24 +101,45 @@ export class JetStreamSource implements SessionSource {
   }
 
   private async *events(span: StreamSpan, options: ReadOptions): AsyncIterable<SourceEvent> {
-    const { js } = await this.connect();
-    const found: SourceEvent[] = [];
-    let order = 0;
-    await readStream(js, this.address.stream, { filter: span.filter, fromSeq: span.fromSeq }, (msg) => {
-      options.stats.linesRead++;
-      options.stats.bytesRead += msg.data.length;
-      const event = eventFromMessage(parseJson(msg.data), this.address.stream, msg.seq);
-      if (!event || !span.belongs(event)) return;
-      order++;
-      const seq = span.numbered && event.seq !== undefined ? event.seq : order;
-      const { gateway: _gateway, ...rest } = event;
-      found.push({ ...rest, seq, id: event.id ?? `${event.sessionId}:${seq}` });
-    });
-    found.sort((a, b) => a.seq - b.seq);
+    const read = await this.readSpan(span, options);
+    const found = [...read.events].sort((a, b) => a.seq - b.seq);
     if (options.direction === "backward") found.reverse();
     yield* found;
   }
+
+  /**
+   * A session's events, read once and then only what the stream added since (a walk of pages and a
+   * follow read the same session again and again); kept for a few hundred sessions.
+   */
+  private async readSpan(span: StreamSpan, options: ReadOptions): Promise<SpanRead> {
+    const id = span.id;
+    let read = this.spans.get(id);
+    this.spans.delete(id);
+    read ??= { events: [], nextSeq: span.fromSeq, readAt: 0 };
+    this.spans.set(id, read);
+    if (this.spans.size > MAX_CACHED_SPANS) this.spans.delete(this.spans.keys().next().value!);
+    if (Date.now() - read.readAt < FRESH_MS) return read;
+    const { js } = await this.connect();
+    const into = read;
+    await readStream(js, this.address.stream, { filter: span.filter, fromSeq: into.nextSeq }, (msg) => {
+      options.stats.linesRead++;
+      options.stats.bytesRead += msg.data.length;
+      into.nextSeq = msg.seq + 1;
+      const event = eventFromMessage(parseJson(msg.data), this.address.stream, msg.seq);
+      if (!event || !span.belongs(event)) return;
+      const seq = span.numbered && event.seq !== undefined ? event.seq : into.events.length + 1;
+      const { gateway: _gateway, ...rest } = event;
+      into.events.push({ ...rest, seq, id: event.id ?? `${event.sessionId}:${seq}` });
+    });
+    into.readAt = Date.now();
+    return into;
+  }
 }
+
+type SpanRead = { events: SourceEvent[]; nextSeq: number; readAt: number };
+const MAX_CACHED_SPANS = 256;
+/** A session read this recently is answered from what was read (a page reads each session a few times). */
+const FRESH_MS = 200;
 
 function pick<T extends object, K extends keyof T>(record: T, names: K[]): Partial<Pick<T, K>> {
   const out: Partial<Pick<T, K>> = {};
