@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "../src/contract/page.js";
-import type { SessionsEventsInput } from "../src/contract/query-input.js";
+import type { SessionEventsInput, SessionsEventsInput } from "../src/contract/query-input.js";
 import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query.js";
 import { closeAllNats } from "../src/sources/jetstream/connect.js";
 import { cleanEnv, ensureBuilt, runCli, SAMPLE_STORE } from "./helpers/built-server.js";
@@ -81,7 +81,8 @@ describe("a stream written by the bridge", () => {
   it("answers session_events for one session, by key, by id, and a single event by id", async () => {
     const files = contextFor(SAMPLE_STORE, { caller: "agent:main:main", scope: "tree" });
     const stream = contextFor(nats.url, { caller: "agent:main:main", scope: "tree" });
-    for (const input of [{}, { sessionKey: "agent:main:subagent:5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f", limit: 2 }, { sessionKey: "agent:main:subagent:9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d", generations: "all" }, { order: "desc" as const, limit: 3 }]) {
+    const inputs: SessionEventsInput[] = [{}, { sessionKey: "agent:main:subagent:5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f", limit: 2 }, { sessionKey: "agent:main:subagent:9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d", generations: "all" }, { order: "desc", limit: 3 }];
+    for (const input of inputs) {
       expect(await walk((cursor) => querySessionEvents(stream, { ...input, cursor })), JSON.stringify(input)).toEqual(
         await walk((cursor) => querySessionEvents(files, { ...input, cursor })),
       );
