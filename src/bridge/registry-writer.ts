@@ -10,12 +10,13 @@ export class RegistryWriter {
   constructor(
     private readonly kv: KV,
     private readonly gateway: string,
+    private readonly stream: string,
   ) {}
 
   async write(sessions: readonly SessionInfo[]): Promise<void> {
     for (const session of sessions) {
       const key = registryKey(this.gateway, session.sessionId);
-      const value = JSON.stringify(registryRecord(session, this.gateway));
+      const value = JSON.stringify(registryRecord(session, this.gateway, this.stream));
       if (this.written.get(key) === value) continue;
       await this.kv.put(key, value);
       this.written.set(key, value);
@@ -23,8 +24,8 @@ export class RegistryWriter {
   }
 }
 
-export function registryRecord(session: SessionInfo, gateway: string): RegistryRecord {
-  const record: RegistryRecord = { key: session.key, sessionId: session.sessionId, agent: session.agent, gateway, generation: session.generation };
+export function registryRecord(session: SessionInfo, gateway: string, stream: string): RegistryRecord {
+  const record: RegistryRecord = { key: session.key, sessionId: session.sessionId, agent: session.agent, gateway, stream, generation: session.generation };
   const optional = {
     spawnedBy: session.parentKey,
     status: session.status,

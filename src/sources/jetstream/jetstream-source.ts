@@ -38,8 +38,10 @@ export class JetStreamSource implements SessionSource {
     const { nc, js, prefix } = await this.connect();
     const kvm = new Kvm(nc);
     const registry = await kvm.open(REGISTRY_BUCKET).catch(() => undefined);
-    const records = registry ? await allValues<RegistryRecord>(registry) : new Map<string, RegistryRecord>();
-    if (records.size === 0) {
+    const all = registry ? await allValues<RegistryRecord>(registry) : new Map<string, RegistryRecord>();
+    // one registry serves every stream on the server: the entries of this stream's bridge
+    const records = [...all.values()].filter((r) => r.stream === undefined || r.stream === this.address.stream);
+    if (records.length === 0) {
       this.foreign ??= new ForeignIndex(js, this.address.stream, prefix);
       const spans = await this.foreign.refresh();
       return { sessions: spans.map((s) => this.session(s.record, s.span, s.earliest, s.latest)), warnings: [] };
@@ -47,7 +49,7 @@ export class JetStreamSource implements SessionSource {
     const checkpointKv = await kvm.open(CHECKPOINT_BUCKET).catch(() => undefined);
     const checkpoints = checkpointKv ? await allValues<Checkpoint>(checkpointKv) : new Map<string, Checkpoint>();
     const sessions: SessionInfo[] = [];
-    for (const record of records.values()) {
+    for (const record of records) {
       if (typeof record.key !== "string" || typeof record.sessionId !== "string" || typeof record.gateway !== "string") continue;
       const checkpoint = checkpoints.get(registryKey(record.gateway, record.sessionId));
       const span: StreamSpan = {
@@ -149,6 +151,8 @@ function pick<T extends object, K extends keyof T>(record: T, names: K[]): Parti
 
 async function allValues<T>(kv: KV): Promise<Map<string, T>> {
   const out = new Map<string, T>();
+  const bucketExists = await kv.status().then(() => true, () => false);
+  if (!bucketExists) return out;
   for await (const key of await kv.keys()) {
     const value = parseJson<T>((await kv.get(key))?.value);
     if (value) out.set(key, value);

@@ -10,6 +10,8 @@ export type RegistryRecord = {
   label?: string;
   updatedAt?: number;
   gateway: string;
+  /** The stream the bridge publishes this session's events into. */
+  stream?: string;
   generation?: "current" | "earlier";
   startedAt?: number;
   endedAt?: number;
