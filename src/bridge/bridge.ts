@@ -42,8 +42,8 @@ export async function runBridge(nc: NatsConnection, ctx: Pick<QueryContext, "lis
   const js = jetstream(nc);
   const info = await ensureStream(nc, options.stream, options.prefix, options.retention);
   const kvm = new Kvm(nc);
-  const registry = new RegistryWriter(await kvm.create(REGISTRY_BUCKET, { history: 1 }), options.gateway, options.stream);
-  const checkpoints = await Checkpoints.load(await kvm.create(CHECKPOINT_BUCKET, { history: 1 }), options.gateway);
+  const registry = new RegistryWriter(await kvm.create(REGISTRY_BUCKET, { history: 1 }), options.gateway, options.stream, options.say);
+  const checkpoints = await Checkpoints.load(await kvm.create(CHECKPOINT_BUCKET, { history: 1 }), options.gateway, options.say);
   const recovered = await checkpoints.recover(js, options.stream, options.prefix, info.state.last_seq);
   if (recovered > 0) options.say(`${recovered} event(s) found in the stream past the last checkpoint; not publishing them again.`);
   const acks = new AckWindow(nc, options.window ?? 4096, options.say);

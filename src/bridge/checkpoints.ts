@@ -4,6 +4,7 @@ import { kvSafe, registryKey } from "../sources/jetstream/names.js";
 import { parseJson, type Checkpoint, type Watermark } from "../sources/jetstream/records.js";
 import { readStream } from "../sources/jetstream/stream-reader.js";
 import type { PublishedEvent } from "./event-record.js";
+import { untilDone } from "./retry.js";
 
 /**
  * The bridge's durable progress (CHECKPOINT_BUCKET): per transcript, the last event read; per gateway,
@@ -18,10 +19,11 @@ export class Checkpoints {
   private constructor(
     private readonly kv: KV,
     private readonly gateway: string,
+    private readonly say: (text: string) => void,
   ) {}
 
-  static async load(kv: KV, gateway: string): Promise<Checkpoints> {
-    const checkpoints = new Checkpoints(kv, gateway);
+  static async load(kv: KV, gateway: string, say: (text: string) => void): Promise<Checkpoints> {
+    const checkpoints = new Checkpoints(kv, gateway, say);
     const prefix = `${kvSafe(gateway)}.`;
     for await (const key of await kv.keys(`${prefix}>`)) {
       const value = parseJson<Checkpoint>((await kv.get(key))?.value);
@@ -61,7 +63,7 @@ export class Checkpoints {
         found++;
       });
     }
-    for (const key of touched) await this.kv.put(key, JSON.stringify(this.byTranscript.get(key)));
+    for (const key of touched) await this.put(key, JSON.stringify(this.byTranscript.get(key)));
     this.watermark = lastStreamSeq;
     await this.writeWatermark();
     return found;
@@ -79,7 +81,7 @@ export class Checkpoints {
       }
       checkpoint = { ...checkpoint, seq: Math.max(checkpoint.seq, done.readThrough) };
       this.byTranscript.set(key, checkpoint);
-      await this.kv.put(key, JSON.stringify(checkpoint));
+      await this.put(key, JSON.stringify(checkpoint));
     }
     if (highest > this.watermark) {
       this.watermark = highest;
@@ -88,7 +90,11 @@ export class Checkpoints {
   }
 
   private async writeWatermark(): Promise<void> {
-    await this.kv.put(kvSafe(this.gateway), JSON.stringify({ streamSeq: this.watermark } satisfies Watermark));
+    await this.put(kvSafe(this.gateway), JSON.stringify({ streamSeq: this.watermark } satisfies Watermark));
+  }
+
+  private async put(key: string, value: string): Promise<void> {
+    await untilDone("writing a checkpoint", () => this.kv.put(key, value), this.say);
   }
 }
 

@@ -2,6 +2,7 @@ import type { KV } from "@nats-io/kv";
 import { registryKey } from "../sources/jetstream/names.js";
 import type { RegistryRecord } from "../sources/jetstream/records.js";
 import type { SessionInfo } from "../sources/session.js";
+import { untilDone } from "./retry.js";
 
 /** Keeps the KV registry (one entry per session) in step with the stores; writes only what changed. */
 export class RegistryWriter {
@@ -11,6 +12,7 @@ export class RegistryWriter {
     private readonly kv: KV,
     private readonly gateway: string,
     private readonly stream: string,
+    private readonly say: (text: string) => void,
   ) {}
 
   async write(sessions: readonly SessionInfo[]): Promise<void> {
@@ -18,7 +20,7 @@ export class RegistryWriter {
       const key = registryKey(this.gateway, session.sessionId);
       const value = JSON.stringify(registryRecord(session, this.gateway, this.stream));
       if (this.written.get(key) === value) continue;
-      await this.kv.put(key, value);
+      await untilDone("writing the session registry", () => this.kv.put(key, value), this.say);
       this.written.set(key, value);
     }
   }
