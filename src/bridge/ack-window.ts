@@ -34,9 +34,16 @@ export class AckWindow {
     return this.outstanding.size;
   }
 
-  /** Resolves once the stream holds the message (possibly from an earlier send of the same msgID). */
-  async publish(subject: string, data: Uint8Array, msgId: string): Promise<StreamAck> {
+  /** Resolves once fewer than the maximum of acks are outstanding. */
+  async room(): Promise<void> {
     while (this.outstanding.size >= this.maxOutstanding) await new Promise<void>((wake) => this.roomWaiters.push(wake));
+  }
+
+  /**
+   * Sends at once (the caller keeps to the window by awaiting room() between chunks); resolves once the
+   * stream holds the message (possibly from an earlier send of the same msgID).
+   */
+  publish(subject: string, data: Uint8Array, msgId: string): Promise<StreamAck> {
     return new Promise<StreamAck>((resolve) => {
       const token = String(this.next++);
       const entry: Outstanding = { subject, data, msgId, sentAt: 0, resolve };

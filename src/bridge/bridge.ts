@@ -11,7 +11,7 @@ import { CHECKPOINT_BUCKET, eventSubject, REGISTRY_BUCKET } from "../sources/jet
 import { newReadStats, type SessionInfo } from "../sources/session.js";
 import { AckWindow } from "./ack-window.js";
 import { Checkpoints } from "./checkpoints.js";
-import { publishedEvent } from "./event-record.js";
+import { publishedEvent, type PublishedEvent } from "./event-record.js";
 import { RegistryWriter } from "./registry-writer.js";
 import { ensureStream, type Retention } from "./stream-setup.js";
 
@@ -30,6 +30,9 @@ export type BridgeOptions = {
   say: (text: string) => void;
   signal?: AbortSignal;
 };
+
+/** Events handed to the client in one synchronous go. */
+const CHUNK = 256;
 
 type Batch = Map<string, { readThrough: number; acks: Array<{ streamSeq: number; timestamp: number }> }>;
 
@@ -64,25 +67,41 @@ export async function runBridge(nc: NatsConnection, ctx: Pick<QueryContext, "lis
       };
       for (const session of sessions) {
         const after = checkpoints.of(session.sessionId)?.seq ?? 0;
+        const done = { readThrough: after, acks: [] as Array<{ streamSeq: number; timestamp: number }> };
+        batch.set(session.sessionId, done);
+        // events go out a chunk at a time, in one go: the client then writes them to the socket together
+        let chunk: PublishedEvent[] = [];
+        const send = () => {
+          for (const record of chunk) {
+            const subject = eventSubject(options.prefix, record.agent, record.type);
+            const target = done.acks;
+            pending.push(
+              acks.publish(subject, Buffer.from(JSON.stringify(record)), record.id).then((ack) => {
+                target.push({ streamSeq: ack.seq, timestamp: record.timestamp });
+              }),
+            );
+          }
+          published += chunk.length;
+          chunk = [];
+        };
         for await (const event of session.events({ stats: newReadStats(), wholeLines: true, skipBefore: { seq: after } })) {
           if (event.seq <= after) continue;
-          let done = batch.get(session.sessionId);
-          if (!done) batch.set(session.sessionId, (done = { readThrough: after, acks: [] }));
           done.readThrough = Math.max(done.readThrough, event.seq);
           const visibility = classify(event, ctx.policy.rules);
-          if (!clearanceAllows(ctx.principal.clearance, visibility)) continue;
-          const record = publishedEvent(event, session, visibility, options.gateway, fit);
-          const subject = eventSubject(options.prefix, event.agent, record.type);
-          const target = done.acks;
-          pending.push(
-            acks.publish(subject, Buffer.from(JSON.stringify(record)), record.id).then((ack) => {
-              target.push({ streamSeq: ack.seq, timestamp: record.timestamp });
-            }),
-          );
-          published++;
-          if (pending.length >= batchSize) await flush();
+          if (clearanceAllows(ctx.principal.clearance, visibility)) chunk.push(publishedEvent(event, session, visibility, options.gateway, fit));
+          if (chunk.length >= CHUNK) {
+            send();
+            await acks.room();
+            // (only here, with every event read so far handed over: the checkpoint then covers no unsent one)
+            if (pending.length >= batchSize) {
+              await flush();
+              done.acks = [];
+              batch.set(session.sessionId, done);
+            }
+          }
           if (options.signal?.aborted) break;
         }
+        send();
       }
       await flush();
       if (options.once || options.signal?.aborted) break;

@@ -75,6 +75,7 @@ export class Checkpoints {
     for (const [sessionId, done] of batch) {
       const key = registryKey(this.gateway, sessionId);
       let checkpoint = this.byTranscript.get(key) ?? { seq: 0, published: 0 };
+      if (done.acks.length === 0 && done.readThrough <= checkpoint.seq) continue;
       for (const ack of done.acks) {
         checkpoint = advance(checkpoint, checkpoint.seq, ack.streamSeq, ack.timestamp);
         highest = Math.max(highest, ack.streamSeq);
