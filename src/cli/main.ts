@@ -37,7 +37,6 @@ async function main(argv: string[]): Promise<number> {
   try {
     limitHeapGrowth();
     await buildProgram().parseAsync(argv);
-    await closeAllNats();
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
@@ -47,6 +46,9 @@ async function main(argv: string[]): Promise<number> {
     }
     console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
+  } finally {
+    // (an open NATS connection would keep the process alive)
+    await closeAllNats();
   }
 }
 

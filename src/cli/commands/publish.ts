@@ -50,7 +50,7 @@ export function publishCommand(): Command {
       maxMsgs: count("--max-msgs", flags.maxMsgs),
     };
     say(`connecting to ${address.servers}`);
-    const nc = await connectNats(address, { credsFile: flags.creds, onStatus: say, name: `session-events publish (${gateway})` });
+    const nc = await connectNats(address, { credsFile: flags.creds, onStatus: say, name: `session-events publish (${gateway})`, waitForServer: true });
     try {
       if (flags.status) {
         process.stdout.write(`${await bridgeStatus(nc, ctx, { stream, gateway, generations: flags.generations })}\n`);

@@ -33,6 +33,8 @@ export type ConnectOptions = {
   /** Told of each disconnect and reconnect (the bridge says so on stderr). */
   onStatus?: (text: string) => void;
   name?: string;
+  /** Keep trying the first connect too (the bridge waits for NATS; a query fails at once, clearly). */
+  waitForServer?: boolean;
 };
 
 /** Connects, and keeps reconnecting for ever with backoff (a server restart loses nothing). */
@@ -48,14 +50,16 @@ export async function connectNats(address: NatsAddress, options: ConnectOptions 
       let attempt = 0;
       return () => Math.min(5000, 250 * 2 ** Math.min(attempt++, 5));
     })(),
-    waitOnFirstConnect: true,
+    waitOnFirstConnect: options.waitForServer === true,
     pingInterval: 5000,
     maxPingOut: 2,
   };
   if (address.user !== undefined) Object.assign(opts, { user: address.user, pass: address.pass });
   if (address.token !== undefined) opts.token = address.token;
   if (options.credsFile) opts.authenticator = credsAuthenticator(readFileSync(options.credsFile));
-  const nc = await connect(opts);
+  const nc = await connect(opts).catch((error: unknown) => {
+    throw new Error(`cannot reach NATS at ${address.servers}: ${error instanceof Error ? error.message : String(error)}`);
+  });
   open.add(nc);
   void nc.closed().then(() => open.delete(nc));
   if (options.onStatus) {
