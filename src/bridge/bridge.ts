@@ -34,7 +34,7 @@ export type BridgeOptions = {
 /** Events handed to the client in one synchronous go. */
 const CHUNK = 256;
 
-type Batch = Map<string, { readThrough: number; acks: Array<{ streamSeq: number; timestamp: number }> }>;
+type Batch = Map<string, { readThrough: number; acks: Array<{ streamSeq: number; timestamp: number; seq: number }> }>;
 
 /**
  * Publishes every event the principal may see, as the tools would answer it, into the stream, and the
@@ -67,7 +67,7 @@ export async function runBridge(nc: NatsConnection, ctx: Pick<QueryContext, "lis
       };
       for (const session of sessions) {
         const after = checkpoints.of(session.sessionId)?.seq ?? 0;
-        const done = { readThrough: after, acks: [] as Array<{ streamSeq: number; timestamp: number }> };
+        const done = { readThrough: after, acks: [] as Array<{ streamSeq: number; timestamp: number; seq: number }> };
         batch.set(session.sessionId, done);
         // events go out a chunk at a time, in one go: the client then writes them to the socket together
         let chunk: PublishedEvent[] = [];
@@ -77,7 +77,7 @@ export async function runBridge(nc: NatsConnection, ctx: Pick<QueryContext, "lis
             const target = done.acks;
             pending.push(
               acks.publish(subject, Buffer.from(JSON.stringify(record)), record.id).then((ack) => {
-                target.push({ streamSeq: ack.seq, timestamp: record.timestamp });
+                target.push({ streamSeq: ack.seq, timestamp: record.timestamp, seq: record.seq });
               }),
             );
           }

@@ -1,7 +1,7 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { kvSafe, registryKey } from "../sources/jetstream/names.js";
-import { parseJson, type Checkpoint, type Watermark } from "../sources/jetstream/records.js";
+import { MARK_EVERY, parseJson, type Checkpoint, type Watermark } from "../sources/jetstream/records.js";
 import { readStream } from "../sources/jetstream/stream-reader.js";
 import type { PublishedEvent } from "./event-record.js";
 import { untilDone } from "./retry.js";
@@ -58,7 +58,7 @@ export class Checkpoints {
         const key = registryKey(this.gateway, event.sessionId);
         const checkpoint = this.byTranscript.get(key) ?? { seq: 0, published: 0 };
         if (event.seq <= checkpoint.seq) return;
-        this.byTranscript.set(key, advance(checkpoint, event.seq, msg.seq, event.timestamp));
+        this.byTranscript.set(key, advance(checkpoint, event.seq, msg.seq, event.timestamp, event.seq));
         touched.add(key);
         found++;
       });
@@ -70,14 +70,14 @@ export class Checkpoints {
   }
 
   /** Records what a batch did (after every message of it was acknowledged), then moves the watermark. */
-  async commit(batch: ReadonlyMap<string, { readThrough: number; acks: Array<{ streamSeq: number; timestamp: number }> }>): Promise<void> {
+  async commit(batch: ReadonlyMap<string, { readThrough: number; acks: Array<{ streamSeq: number; timestamp: number; seq: number }> }>): Promise<void> {
     let highest = this.watermark;
     for (const [sessionId, done] of batch) {
       const key = registryKey(this.gateway, sessionId);
       let checkpoint = this.byTranscript.get(key) ?? { seq: 0, published: 0 };
       if (done.acks.length === 0 && done.readThrough <= checkpoint.seq) continue;
-      for (const ack of done.acks) {
-        checkpoint = advance(checkpoint, checkpoint.seq, ack.streamSeq, ack.timestamp);
+      for (const ack of [...done.acks].sort((a, b) => a.seq - b.seq)) {
+        checkpoint = advance(checkpoint, checkpoint.seq, ack.streamSeq, ack.timestamp, ack.seq);
         highest = Math.max(highest, ack.streamSeq);
       }
       checkpoint = { ...checkpoint, seq: Math.max(checkpoint.seq, done.readThrough) };
@@ -99,8 +99,11 @@ export class Checkpoints {
   }
 }
 
-function advance(checkpoint: Checkpoint, seq: number, streamSeq: number, timestamp: number): Checkpoint {
+function advance(checkpoint: Checkpoint, seq: number, streamSeq: number, timestamp: number, eventSeq?: number): Checkpoint {
+  const marks = checkpoint.marks ?? [];
+  const marked = eventSeq !== undefined && checkpoint.published % MARK_EVERY === 0 ? [...marks, [eventSeq, streamSeq] as [number, number]] : marks;
   return {
+    ...(marked.length > 0 ? { marks: marked } : {}),
     seq: Math.max(checkpoint.seq, seq),
     published: checkpoint.published + 1,
     firstStreamSeq: Math.min(checkpoint.firstStreamSeq ?? streamSeq, streamSeq),

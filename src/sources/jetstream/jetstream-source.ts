@@ -11,7 +11,7 @@ import { eventFromMessage, type StreamEvent } from "./shapes.js";
 import { readStream } from "./stream-reader.js";
 
 /** Where a session's events are: its subject filter, the stream sequence to start at, how to tell them. */
-export type StreamSpan = { id: string; filter: string; fromSeq: number; belongs(event: StreamEvent): boolean; numbered: boolean };
+export type StreamSpan = { id: string; filter: string; fromSeq: number; marks?: ReadonlyArray<[number, number]>; belongs(event: StreamEvent): boolean; numbered: boolean };
 
 /**
  * A JetStream stream as a store (STORES.md §3, §3a): sessions from the KV registry the bridge keeps
@@ -56,6 +56,7 @@ export class JetStreamSource implements SessionSource {
         id: `${record.gateway}\n${record.sessionId}`,
         filter: `${prefix}.${subjectToken(record.agent)}.>`,
         fromSeq: checkpoint?.firstStreamSeq ?? 1,
+        marks: checkpoint?.marks,
         belongs: (e) => e.sessionId === record.sessionId && e.gateway === record.gateway,
         numbered: true,
       };
@@ -103,10 +104,45 @@ export class JetStreamSource implements SessionSource {
   }
 
   private async *events(span: StreamSpan, options: ReadOptions): AsyncIterable<SourceEvent> {
-    const read = await this.readSpan(span, options);
+    const marks = span.marks ?? [];
+    if (options.direction === "backward" && marks.length > 0) {
+      yield* this.backward(span, marks, options);
+      return;
+    }
+    const resumeAt = options.skipBefore?.seq;
+    const mark = resumeAt === undefined ? undefined : [...marks].reverse().find(([seq]) => seq <= resumeAt);
+    // a page after a cursor starts at the mark before it, not at the session's first message
+    const read = mark && !this.spans.has(span.id) ? { events: await this.stretch(span, mark[1], undefined, options) } : await this.readSpan(span, options);
     const found = [...read.events].sort((a, b) => a.seq - b.seq);
     if (options.direction === "backward") found.reverse();
     yield* found;
+  }
+
+  /** Newest first, a stretch between two marks at a time: a tail query reads the last stretch only. */
+  private async *backward(span: StreamSpan, marks: ReadonlyArray<[number, number]>, options: ReadOptions): AsyncIterable<SourceEvent> {
+    const before = options.skipAfter?.seq;
+    const starts = [span.fromSeq, ...marks.map(([, streamSeq]) => streamSeq).filter((s) => s > span.fromSeq)];
+    const seqs = [1, ...marks.map(([seq]) => seq).filter((_, i) => marks[i]![1] > span.fromSeq)];
+    for (let i = starts.length - 1; i >= 0; i--) {
+      if (before !== undefined && seqs[i]! >= before) continue;
+      const events = await this.stretch(span, starts[i]!, i + 1 < starts.length ? starts[i + 1]! - 1 : undefined, options);
+      yield* events.sort((a, b) => b.seq - a.seq);
+    }
+  }
+
+  /** The session's events between two stream sequences (to the end without `toSeq`), uncached. */
+  private async stretch(span: StreamSpan, fromSeq: number, toSeq: number | undefined, options: ReadOptions): Promise<SourceEvent[]> {
+    const { js } = await this.connect();
+    const out: SourceEvent[] = [];
+    await readStream(js, this.address.stream, { filter: span.filter, fromSeq, toSeq }, (msg) => {
+      options.stats.linesRead++;
+      options.stats.bytesRead += msg.data.length;
+      const event = eventFromMessage(parseJson(msg.data), this.address.stream, msg.seq);
+      if (!event || !span.belongs(event) || event.seq === undefined) return;
+      const { gateway: _gateway, ...rest } = event;
+      out.push({ ...rest, seq: event.seq, id: event.id ?? `${event.sessionId}:${event.seq}` });
+    });
+    return out;
   }
 
   /**

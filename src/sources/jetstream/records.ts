@@ -33,7 +33,14 @@ export type Checkpoint = {
   lastStreamSeq?: number;
   firstTimestamp?: number;
   lastTimestamp?: number;
+  /**
+   * Every MARK_EVERY-th published event: [its seq, its stream sequence]. A reader starts at the mark
+   * before a cursor, and reads a tail backward a stretch between marks at a time.
+   */
+  marks?: Array<[number, number]>;
 };
+
+export const MARK_EVERY = 1000;
 
 /** Per gateway: every message of this gateway at or before this stream sequence is under a checkpoint. */
 export type Watermark = { streamSeq: number };
