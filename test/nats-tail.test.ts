@@ -1,6 +1,6 @@
 /**
  * A tail query on a long session reads the stream from the bridge's last mark in that session, not from
- * its first message (nor from sequence 1), and a page after a cursor from the mark before the cursor.
+ * its first message (nor from sequence 1); a window, and a page after a cursor, from the mark before them.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { querySessionEvents } from "../src/engine/run-query.js";
@@ -51,7 +51,11 @@ describe("a tail query on the stream", () => {
     expect(stream.workDone.linesRead).toBeLessThanOrEqual(1000);
 
     // the next page of an ascending walk starts at the mark before its cursor
-    const first = await querySessionEvents(contextFor(nats.url), { sessionKey: "agent:main:main", since: "2026-12-04T01:40:00Z", limit: 3 });
+    const windowed = { ...contextFor(nats.url), workDone: newReadStats() };
+    const first = await querySessionEvents(windowed, { sessionKey: "agent:main:main", since: "2026-12-04T01:40:00Z", limit: 3 });
+    expect(first.events.map((e) => e.seq)).toEqual([6001, 6002, 6003]);
+    // a window's first page starts at the mark before its start
+    expect(windowed.workDone.linesRead).toBeLessThanOrEqual(1000);
     const fresh = { ...contextFor(nats.url), workDone: newReadStats() };
     const next = await querySessionEvents(fresh, { sessionKey: "agent:main:main", since: "2026-12-04T01:40:00Z", limit: 3, cursor: first.nextCursor });
     expect(next.events[0]!.seq).toBe(first.events[2]!.seq + 1);

@@ -1,7 +1,7 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { kvSafe, registryKey } from "../sources/jetstream/names.js";
-import { MARK_EVERY, parseJson, type Checkpoint, type Watermark } from "../sources/jetstream/records.js";
+import { MARK_EVERY, parseJson, type Mark, type Checkpoint, type Watermark } from "../sources/jetstream/records.js";
 import { readStream } from "../sources/jetstream/stream-reader.js";
 import type { PublishedEvent } from "./event-record.js";
 import { untilDone } from "./retry.js";
@@ -101,7 +101,7 @@ export class Checkpoints {
 
 function advance(checkpoint: Checkpoint, seq: number, streamSeq: number, timestamp: number, eventSeq?: number): Checkpoint {
   const marks = checkpoint.marks ?? [];
-  const marked = eventSeq !== undefined && checkpoint.published % MARK_EVERY === 0 ? [...marks, [eventSeq, streamSeq] as [number, number]] : marks;
+  const marked: Mark[] = eventSeq !== undefined && checkpoint.published % MARK_EVERY === 0 ? [...marks, [eventSeq, streamSeq, checkpoint.lastTimestamp ?? null]] : marks;
   return {
     ...(marked.length > 0 ? { marks: marked } : {}),
     seq: Math.max(checkpoint.seq, seq),

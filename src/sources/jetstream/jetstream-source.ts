@@ -5,13 +5,13 @@ import type { SummaryChunk } from "../index/indexed-events.js";
 import type { ReadOptions, SessionInfo, SessionListing, SessionSource, SourceEvent } from "../session.js";
 import { connectNats, type NatsAddress } from "./connect.js";
 import { CHECKPOINT_BUCKET, REGISTRY_BUCKET, registryKey, subjectToken } from "./names.js";
-import { parseJson, type Checkpoint, type RegistryRecord } from "./records.js";
+import { parseJson, type Checkpoint, type Mark, type RegistryRecord } from "./records.js";
 import { ForeignIndex } from "./foreign-index.js";
 import { eventFromMessage, type StreamEvent } from "./shapes.js";
 import { readStream } from "./stream-reader.js";
 
 /** Where a session's events are: its subject filter, the stream sequence to start at, how to tell them. */
-export type StreamSpan = { id: string; filter: string; fromSeq: number; marks?: ReadonlyArray<[number, number]>; belongs(event: StreamEvent): boolean; numbered: boolean };
+export type StreamSpan = { id: string; filter: string; fromSeq: number; marks?: readonly Mark[]; belongs(event: StreamEvent): boolean; numbered: boolean };
 
 /**
  * A JetStream stream as a store (STORES.md §3, §3a): sessions from the KV registry the bridge keeps
@@ -109,9 +109,8 @@ export class JetStreamSource implements SessionSource {
       yield* this.backward(span, marks, options);
       return;
     }
-    const resumeAt = options.skipBefore?.seq;
-    const mark = resumeAt === undefined ? undefined : [...marks].reverse().find(([seq]) => seq <= resumeAt);
-    // a page after a cursor starts at the mark before it, not at the session's first message
+    const mark = startMark(marks, options);
+    // a page after a cursor, or a window's first page, starts at the mark before it, not at the session's first message
     const read = mark && !this.spans.has(span.id) ? { events: await this.stretch(span, mark[1], undefined, options) } : await this.readSpan(span, options);
     const found = [...read.events].sort((a, b) => a.seq - b.seq);
     if (options.direction === "backward") found.reverse();
@@ -119,7 +118,7 @@ export class JetStreamSource implements SessionSource {
   }
 
   /** Newest first, a stretch between two marks at a time: a tail query reads the last stretch only. */
-  private async *backward(span: StreamSpan, marks: ReadonlyArray<[number, number]>, options: ReadOptions): AsyncIterable<SourceEvent> {
+  private async *backward(span: StreamSpan, marks: readonly Mark[], options: ReadOptions): AsyncIterable<SourceEvent> {
     const before = options.skipAfter?.seq;
     const starts = [span.fromSeq, ...marks.map(([, streamSeq]) => streamSeq).filter((s) => s > span.fromSeq)];
     const seqs = [1, ...marks.map(([seq]) => seq).filter((_, i) => marks[i]![1] > span.fromSeq)];
@@ -178,6 +177,20 @@ type SpanRead = { events: SourceEvent[]; nextSeq: number; readAt: number };
 const MAX_CACHED_SPANS = 256;
 /** A session read this recently is answered from what was read (a page reads each session a few times). */
 const FRESH_MS = 200;
+
+/** The last mark before which no wanted event can be: by seq (a cursor) and by time (a window's start). */
+function startMark(marks: readonly Mark[], options: ReadOptions): Mark | undefined {
+  const afterSeq = options.skipBefore?.seq;
+  const since = Math.max(options.skipBefore?.timestamp ?? -Infinity, options.window?.since ?? -Infinity);
+  let found: Mark | undefined;
+  for (const mark of marks) {
+    const [seq, , latestBefore] = mark;
+    if ((afterSeq !== undefined && seq <= afterSeq) || latestBefore === null || latestBefore < since) found = mark;
+    else break;
+  }
+  // (the first mark is where the session starts: a whole read, which is kept)
+  return found === marks[0] ? undefined : found;
+}
 
 function pick<T extends object, K extends keyof T>(record: T, names: K[]): Partial<Pick<T, K>> {
   const out: Partial<Pick<T, K>> = {};

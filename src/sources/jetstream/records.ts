@@ -34,13 +34,15 @@ export type Checkpoint = {
   firstTimestamp?: number;
   lastTimestamp?: number;
   /**
-   * Every MARK_EVERY-th published event: [its seq, its stream sequence]. A reader starts at the mark
-   * before a cursor, and reads a tail backward a stretch between marks at a time.
+   * Every MARK_EVERY-th published event: [its seq, its stream sequence, the latest time of any event
+   * published before it (or null)]. A reader starts at the mark before a cursor or before a window's
+   * start, and reads a tail backward a stretch between marks at a time.
    */
-  marks?: Array<[number, number]>;
+  marks?: Array<Mark>;
 };
 
 export const MARK_EVERY = 1000;
+export type Mark = [seq: number, streamSeq: number, latestBefore: number | null];
 
 /** Per gateway: every message of this gateway at or before this stream sequence is under a checkpoint. */
 export type Watermark = { streamSeq: number };
