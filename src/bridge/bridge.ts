@@ -8,7 +8,7 @@ import type { QueryContext } from "../engine/run-query.js";
 import { inGenerations, type Generations } from "../engine/select.js";
 import { classify } from "../engine/visibility.js";
 import { CHECKPOINT_BUCKET, eventSubject, REGISTRY_BUCKET } from "../sources/jetstream/names.js";
-import { newReadStats, type SessionInfo } from "../sources/session.js";
+import { newReadStats } from "../sources/session.js";
 import { AckWindow } from "./ack-window.js";
 import { Checkpoints } from "./checkpoints.js";
 import { publishedEvent, type PublishedEvent } from "./event-record.js";
@@ -114,4 +114,3 @@ export async function runBridge(nc: NatsConnection, ctx: Pick<QueryContext, "lis
   return { published };
 }
 
-export type { SessionInfo };

@@ -1,5 +1,5 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
-import type { StreamSpan } from "./jetstream-source.js";
+import type { StreamSpan } from "./span.js";
 import { parseJson, type RegistryRecord } from "./records.js";
 import { eventFromMessage } from "./shapes.js";
 import { readStream } from "./stream-reader.js";

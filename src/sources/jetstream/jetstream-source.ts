@@ -7,11 +7,10 @@ import { connectNats, type NatsAddress } from "./connect.js";
 import { CHECKPOINT_BUCKET, REGISTRY_BUCKET, registryKey, subjectToken } from "./names.js";
 import { parseJson, type Checkpoint, type Mark, type RegistryRecord } from "./records.js";
 import { ForeignIndex } from "./foreign-index.js";
-import { eventFromMessage, type StreamEvent } from "./shapes.js";
+import { eventFromMessage } from "./shapes.js";
+import type { StreamSpan } from "./span.js";
 import { readStream } from "./stream-reader.js";
 
-/** Where a session's events are: its subject filter, the stream sequence to start at, how to tell them. */
-export type StreamSpan = { id: string; filter: string; fromSeq: number; marks?: readonly Mark[]; belongs(event: StreamEvent): boolean; numbered: boolean };
 
 /**
  * A JetStream stream as a store (STORES.md §3, §3a): sessions from the KV registry the bridge keeps
