@@ -2,11 +2,13 @@
 import { Command, CommanderError } from "commander";
 import { limitHeapGrowth } from "../app/heap.js";
 import { QueryError } from "../engine/errors.js";
+import { closeAllNats } from "../sources/jetstream/connect.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { exportCommand } from "./commands/export.js";
 import { forkCommand } from "./commands/fork.js";
 import { indexCommand } from "./commands/index-command.js";
 import { mcpCommand } from "./commands/mcp.js";
+import { publishCommand } from "./commands/publish.js";
 import { queryCommand } from "./commands/query.js";
 import { searchCommand } from "./commands/search.js";
 import { sessionsCommand } from "./commands/sessions.js";
@@ -33,6 +35,7 @@ export function buildProgram(): Command {
   program.addCommand(forkCommand());
   program.addCommand(serveCommand());
   program.addCommand(tokenCommand());
+  program.addCommand(publishCommand());
   for (const command of program.commands) for (const each of [command, ...command.commands]) each.exitOverride();
   return program;
 }
@@ -53,6 +56,9 @@ async function main(argv: string[]): Promise<number> {
     }
     console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
+  } finally {
+    // (an open NATS connection would keep the process alive)
+    await closeAllNats();
   }
 }
 

@@ -3,6 +3,8 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { CacheArea } from "./cache-dir.js";
 import { CLAWJS_CONVERSATIONS, ClawJsSource } from "./clawjs/clawjs-source.js";
 import { IndexStore } from "./index/index-store.js";
+import { parseNatsUrl } from "./jetstream/connect.js";
+import { JetStreamSource } from "./jetstream/jetstream-source.js";
 import { OpenClawFileSource } from "./openclaw/file-source.js";
 import { OpenClawSqliteSource } from "./openclaw/sqlite-source.js";
 import { resolveStateDir } from "./openclaw/state-dir.js";
@@ -38,7 +40,8 @@ const CLAWJS_PREFIX = "clawjs:";
 /**
  * Opens the stores the --store values name (without one, OpenClaw's state dir as OpenClaw resolves
  * it). A value is an OpenClaw state dir (its agents use files or SQLite, each agent on its own), a
- * ClawJS workspace (`clawjs:PATH`, or any dir holding .clawjs/conversations), or both at once.
+ * ClawJS workspace (`clawjs:PATH`, or any dir holding .clawjs/conversations), or both at once, or a NATS
+ * JetStream stream (`nats://[user:pass@]host:port[/stream]`).
  */
 export function openStore(specs: string | readonly string[] | undefined, storeOptions: StoreOptions = {}): Store {
   const options = { ...storeOptions, indexes: storeOptions.indexes ?? new IndexStore(undefined) };
@@ -57,15 +60,20 @@ export function openStore(specs: string | readonly string[] | undefined, storeOp
     });
   return {
     description: parts.map((p) => p.description).join(" + "),
-    roots: parts.map((p) => p.root),
+    roots: parts.flatMap((p) => (p.root === undefined ? [] : [p.root])),
     list: () => cache.get(),
     named,
   };
 }
 
-type Part = { description: string; root: string; listers: Lister[]; watchRoots(): string[] };
+/** One store: `root` is its directory (none for a JetStream store, which is not on this file system). */
+type Part = { description: string; root?: string; listers: Lister[]; watchRoots(): string[] };
 
 function openOne(value: string, options: StoreOptions & { indexes: IndexStore }): Part {
+  if (/^(nats|tls):\/\//i.test(value)) {
+    const source = new JetStreamSource(parseNatsUrl(value));
+    return { description: `jetstream ${source.root}`, listers: [source], watchRoots: () => [] };
+  }
   const clawjsOnly = value.startsWith(CLAWJS_PREFIX);
   let root = resolve(clawjsOnly ? value.slice(CLAWJS_PREFIX.length) : value);
   if (clawjsOnly && basename(root) === "conversations" && basename(dirname(root)) === ".clawjs") root = dirname(dirname(root));

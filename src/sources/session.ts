@@ -5,7 +5,7 @@ import type { LineBudget } from "./transcript/line-reader.js";
 import type { RawLine } from "./transcript/transcript-events.js";
 import type { Turn } from "./transcript/turns.js";
 
-export const STORE_KINDS = ["openclaw-files", "openclaw-sqlite", "clawjs"] as const;
+export const STORE_KINDS = ["openclaw-files", "openclaw-sqlite", "clawjs", "jetstream"] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
 
 /** An event as a source yields it: the engine adds `time`, decides visibility and shapes the payload. */
