@@ -114,7 +114,7 @@ describe("REST == MCP over HTTP == MCP over stdio", () => {
   it("lists the same tools over HTTP as over stdio", async () => {
     const a = await mcpHttp.operator!.listTools();
     const b = await stdio.operator!.client.listTools();
-    expect(a.tools.map((t) => t.name).sort()).toEqual(["session_events", "session_state", "sessions_events"]);
+    expect(a.tools.map((t) => t.name).sort()).toEqual(["session_events", "session_state", "sessions_events", "sessions_search"]);
     expect(a).toEqual(b);
   });
 
@@ -140,7 +140,7 @@ describe("the MCP Inspector CLI over HTTP (a second, independent client)", () =>
         return JSON.parse(result.stdout);
       };
       const listed = await inspect(["--method", "tools/list"]);
-      expect(listed.tools.map((t: { name: string }) => t.name).sort()).toEqual(["session_events", "session_state", "sessions_events"]);
+      expect(listed.tools.map((t: { name: string }) => t.name).sort()).toEqual(["session_events", "session_state", "sessions_events", "sessions_search"]);
       const called = await inspect(["--method", "tools/call", "--tool-name", "sessions_events", "--tool-arg", "limit=3", "--tool-arg", "order=desc"]);
       const expected = await stdio["main-tree"]!.client.callTool({ name: "sessions_events", arguments: { limit: 3, order: "desc" } });
       expect(viaTool(called as CallToolResult)).toEqual(viaTool(expected as CallToolResult));
