@@ -33,6 +33,8 @@ const QUERIES: Query[] = [
   { tool: "sessions_events", args: { spawnedBy: MAIN, descendants: true, groupBy: ["type"] }, rest: `/api/events?spawnedBy=${encodeURIComponent(MAIN)}&descendants=true&groupBy=type` },
   { tool: "session_state", args: { sessionKey: MAIN, atSeq: 12, lastMessages: 3 }, rest: `/api/sessions/${encodeURIComponent(MAIN)}/state?atSeq=12&lastMessages=3` },
   { tool: "session_events", args: { sessionKey: "agent:nobody:main" }, rest: `/api/sessions/agent%3Anobody%3Amain/events` },
+  { tool: "sessions_search", args: { query: "read", limit: 3 }, rest: "/api/search?query=read&limit=3" },
+  { tool: "sessions_events", args: { text: "digest", limit: 5 }, rest: "/api/events?text=digest&limit=5" },
 ];
 
 const sample = useSampleStoreCopy();
@@ -192,7 +194,7 @@ describe("endpoints", () => {
     expect(answer.status).toBe(200);
     const doc = answer.json();
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths).sort()).toEqual(["/api/events", "/api/events/stream", "/api/sessions", "/api/sessions/{key}/events", "/api/sessions/{key}/state"]);
+    expect(Object.keys(doc.paths).sort()).toEqual(["/api/events", "/api/events/stream", "/api/search", "/api/sessions", "/api/sessions/{key}/events", "/api/sessions/{key}/state"]);
     const params = (doc.paths["/api/events"].get.parameters as { name: string }[]).map((p) => p.name);
     expect(params).toEqual(expect.arrayContaining(["types", "since", "limit", "cursor", "agentId", "waitMs"]));
     const streamParams = (doc.paths["/api/events/stream"].get.parameters as { name: string }[]).map((p) => p.name);

@@ -3,6 +3,7 @@ import { createDocument, type ZodOpenApiOperationObject } from "zod-openapi";
 import { HttpErrorSchema, SessionListSchema, SessionsListInputSchema, StreamInputSchema } from "../contract/http.js";
 import { PageSchema } from "../contract/page.js";
 import { SessionEventsInputSchema, SessionsEventsInputSchema } from "../contract/query-input.js";
+import { SearchResultSchema, SessionsSearchInputSchema } from "../contract/search.js";
 import { SessionStateInputSchema, SessionStateSchema } from "../contract/session-state.js";
 import { PACKAGE_VERSION } from "../version.js";
 
@@ -50,6 +51,9 @@ export function openApiDocument(): unknown {
           path: keyParam,
           query: SessionStateInputSchema.omit({ sessionKey: true }),
         }),
+      },
+      "/api/search": {
+        get: json(SearchResultSchema, "Sessions whose events match a text query, ranked (sessions_search).", "Search sessions", { query: SessionsSearchInputSchema }),
       },
       "/api/sessions": {
         get: json(SessionListSchema, "The sessions the token may see, newest first.", "Session registry", { query: SessionsListInputSchema }),

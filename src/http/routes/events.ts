@@ -6,7 +6,9 @@ import { SessionStateInputSchema } from "../../contract/session-state.js";
 import { redactAnswer, redactorFor } from "../../engine/answer-redaction.js";
 import { sessionRow, visibleSessions } from "../../engine/list-sessions.js";
 import { querySessionEvents, querySessionsEvents } from "../../engine/run-query.js";
+import { searchSessions } from "../../engine/search/search-sessions.js";
 import { querySessionState } from "../../engine/session-state/run-state.js";
+import { SessionsSearchInputSchema } from "../../contract/search.js";
 import { callerOf } from "../guard.js";
 import type { ServerMetrics } from "../metrics.js";
 import { parseQuery } from "../query-params.js";
@@ -48,6 +50,11 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext, metri
     const page = await querySessionsEvents(contextFor(ctx, request), input, { signal: signalOf(reply) });
     metrics.eventsServed.inc({ via: "page" }, page.events.length);
     return page;
+  });
+
+  app.get("/api/search", async (request, reply) => {
+    const input = parseQuery(SessionsSearchInputSchema, searchOf(request), {}, AGENT_ALIAS);
+    return searchSessions(contextFor(ctx, request), input, { signal: signalOf(reply) });
   });
 
   app.get<{ Params: { key: string } }>("/api/sessions/:key/state", async (request) => {
