@@ -2,7 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { limitHeapGrowth } from "../app/heap.js";
 import { QueryError } from "../engine/errors.js";
-import { closeAllNats } from "../sources/jetstream/connect.js";
+import { closeAllNats } from "../sources/jetstream/open-connections.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { exportCommand } from "./commands/export.js";
 import { forkCommand } from "./commands/fork.js";

@@ -1,5 +1,4 @@
 import { createWriteStream, readFileSync } from "node:fs";
-import { SingleBar } from "cli-progress";
 import { Command, Option } from "commander";
 import { createAppContext } from "../../app/context.js";
 import { SessionEventsInputSchema, SessionsEventsInputSchema } from "../../contract/query-input.js";
@@ -63,7 +62,7 @@ export function exportCommand(): Command {
     const out = flags.out ? fileSink(flags.out) : streamSink(process.stdout, false);
     const stats = flags.stats ? fileSink(flags.stats) : undefined;
     const bar = process.stderr.isTTY
-      ? new SingleBar({ format: "export {events} events read | {conversations} conversations written", stream: process.stderr, hideCursor: true, noTTYOutput: false })
+      ? new (await import("cli-progress")).SingleBar({ format: "export {events} events read | {conversations} conversations written", stream: process.stderr, hideCursor: true, noTTYOutput: false })
       : undefined;
     bar?.start(0, 0, { events: 0, conversations: 0 });
     let summary: ExportSummary;

@@ -1,10 +1,8 @@
 import { hostname } from "node:os";
 import { Command, Option } from "commander";
 import { createAppContext } from "../../app/context.js";
-import { runBridge } from "../../bridge/bridge.js";
-import { bridgeStatus } from "../../bridge/status.js";
 import { parseTimeBound } from "../../engine/time.js";
-import { connectNats, parseNatsUrl } from "../../sources/jetstream/connect.js";
+import { parseNatsUrl } from "../../sources/jetstream/nats-url.js";
 import { DEFAULT_PREFIX, DEFAULT_STREAM } from "../../sources/jetstream/names.js";
 import { appOptions, withAppOptions } from "../shared-options.js";
 
@@ -50,6 +48,10 @@ export function publishCommand(): Command {
       maxMsgs: count("--max-msgs", flags.maxMsgs),
     };
     say(`connecting to ${address.servers}`);
+    // (the NATS client and the bridge load only here: every other command starts without them)
+    const { connectNats } = await import("../../sources/jetstream/connect.js");
+    const { runBridge } = await import("../../bridge/bridge.js");
+    const { bridgeStatus } = await import("../../bridge/status.js");
     const nc = await connectNats(address, { credsFile: flags.creds, onStatus: say, name: `session-events publish (${gateway})`, waitForServer: true });
     try {
       if (flags.status) {

@@ -1,32 +1,9 @@
 import { readFileSync } from "node:fs";
 import { connect, credsAuthenticator, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
-import { DEFAULT_STREAM } from "./names.js";
 
-/** A NATS address as given: `nats://[user:pass@|token@]host:port[/stream]`. */
-export type NatsAddress = { servers: string; user?: string; pass?: string; token?: string; stream: string; display: string };
-
-export function parseNatsUrl(value: string, defaultStream = DEFAULT_STREAM): NatsAddress {
-  let url: URL;
-  try {
-    url = new URL(value.includes("://") ? value : `nats://${value}`);
-  } catch {
-    throw new Error(`not a NATS address: ${JSON.stringify(value)} (expected nats://[user:pass@]host:port[/stream]).`);
-  }
-  if (!["nats:", "tls:"].includes(url.protocol) || url.hostname === "") {
-    throw new Error(`not a NATS address: ${JSON.stringify(value)} (expected nats://[user:pass@]host:port[/stream]).`);
-  }
-  const stream = decodeURIComponent(url.pathname.replace(/^\/+|\/+$/g, "")) || defaultStream;
-  if (!/^[^\s.*>/\\]+$/.test(stream)) throw new Error(`not a stream name: ${JSON.stringify(stream)}.`);
-  const user = url.username ? decodeURIComponent(url.username) : undefined;
-  const pass = url.password ? decodeURIComponent(url.password) : undefined;
-  const servers = `${url.protocol === "tls:" ? "tls://" : ""}${url.hostname.includes(":") ? `[${url.hostname}]` : url.hostname}:${url.port || "4222"}`;
-  return {
-    servers,
-    ...(user !== undefined && pass !== undefined ? { user, pass } : user !== undefined ? { token: user } : {}),
-    stream,
-    display: `nats://${servers}/${stream}`,
-  };
-}
+export { parseNatsUrl, type NatsAddress } from "./nats-url.js";
+import { trackConnection } from "./open-connections.js";
+import type { NatsAddress } from "./nats-url.js";
 
 export type ConnectOptions = {
   credsFile?: string;
@@ -60,8 +37,7 @@ export async function connectNats(address: NatsAddress, options: ConnectOptions 
   const nc = await connect(opts).catch((error: unknown) => {
     throw new Error(`cannot reach NATS at ${address.servers}: ${error instanceof Error ? error.message : String(error)}`);
   });
-  open.add(nc);
-  void nc.closed().then(() => open.delete(nc));
+  trackConnection(nc);
   if (options.onStatus) {
     const say = options.onStatus;
     void (async () => {
@@ -75,9 +51,4 @@ export async function connectNats(address: NatsAddress, options: ConnectOptions 
   return nc;
 }
 
-const open = new Set<NatsConnection>();
-
-/** Closes every connection still open (a CLI command is done; the process may exit). */
-export async function closeAllNats(): Promise<void> {
-  await Promise.all([...open].map((nc) => nc.close().catch(() => undefined)));
-}
+export { closeAllNats } from "./open-connections.js";
