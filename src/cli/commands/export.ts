@@ -9,7 +9,7 @@ import { openForWriting } from "../../export/out-path.js";
 import { QualityRulesSchema, type QualityRules } from "../../export/quality.js";
 import { runExport, type ExportQuery, type ExportSummary } from "../../export/run-export.js";
 import { streamSink } from "../../export/sink.js";
-import { parseInput } from "../parse-input.js";
+import { parseInput, sessionsSelection } from "../parse-input.js";
 import { appOptions, withAppOptions } from "../shared-options.js";
 
 type ExportFlags = {
@@ -88,13 +88,7 @@ function exportQuery(patterns: string[], flags: ExportFlags): ExportQuery {
     if (patterns.length > 0 || flags.agent || flags.spawnedBy) throw new QueryError("--session reads one session; leave out patterns, --agent and --spawned-by.");
     return { one: parseInput(SessionEventsInputSchema, { ...common, sessionKey: flags.session }) };
   }
-  const many = {
-    ...common,
-    sessionKey: patterns.length === 0 ? undefined : patterns.length === 1 ? patterns[0] : patterns,
-    agentId: flags.agent,
-    spawnedBy: flags.spawnedBy,
-    descendants: flags.descendants,
-  };
+  const many = { ...common, ...sessionsSelection(patterns, flags) };
   return { many: parseInput(SessionsEventsInputSchema, many) };
 }
 

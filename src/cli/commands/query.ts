@@ -6,7 +6,7 @@ import { TYPE_FILTER_NAMES } from "../../contract/type-filter.js";
 import { QueryError } from "../../engine/errors.js";
 import { querySessionEvents, querySessionsEvents } from "../../engine/run-query.js";
 import { eventSummary, oneLine, shortTime, table } from "../format.js";
-import { parseInput } from "../parse-input.js";
+import { parseInput, sessionsSelection } from "../parse-input.js";
 import { appOptions, withAppOptions } from "../shared-options.js";
 
 type QueryFlags = {
@@ -108,13 +108,7 @@ async function runFromFlags(
     const one = { ...common, sessionKey: flags.session, eventId: flags.event, offset: number(flags.offset) };
     return querySessionEvents(ctx, parseInput(SessionEventsInputSchema, one), { signal: live.signal });
   }
-  const many = {
-    ...common,
-    sessionKey: patterns.length === 0 ? undefined : patterns.length === 1 ? patterns[0] : patterns,
-    agentId: flags.agent,
-    spawnedBy: flags.spawnedBy,
-    descendants: flags.descendants,
-  };
+  const many = { ...common, ...sessionsSelection(patterns, flags) };
   return querySessionsEvents(ctx, parseInput(SessionsEventsInputSchema, many), { signal: live.signal });
 }
 
