@@ -93,12 +93,12 @@ describe("RegistryEntries", () => {
         const entries = new Map(pairs.map(([storeKey, sessionId]) => [storeKey, sessionId === undefined ? { label: "x" } : { sessionId, label: "x" }]));
         const text = [JSON.stringify({ v: 2, registry: "/r", signature: "s" }), ...RegistryEntries.savedLines(entries)].join("");
         const query = { storeKeys: [ref.toLowerCase(), "main"], sessionId: ref };
-        const fromText = RegistryEntries.saved("s", text).find(query);
+        const fromText = RegistryEntries.saved("s", Buffer.from(text)).find(query);
         const fromMap = RegistryEntries.of("s", entries).find(query);
         expect(fromText).toEqual(fromMap);
         const expected = [...entries].filter(([k, e]) => query.storeKeys.includes(k.toLowerCase()) || e.sessionId === ref);
         expect(fromMap).toEqual(expected);
-        expect([...RegistryEntries.saved("s", text).all()]).toEqual([...entries]);
+        expect([...RegistryEntries.saved("s", Buffer.from(text)).all()]).toEqual([...entries]);
       }),
       { numRuns: 300 },
     );

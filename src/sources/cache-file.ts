@@ -79,7 +79,7 @@ export function readCacheFile(path: string, check?: (info: Stats) => void): Buff
     for (;;) {
       const chunk = Buffer.allocUnsafe(Math.max(64 * 1024, size + 1 - total));
       const read = readSync(fd, chunk, 0, chunk.length, null);
-      if (read === 0) return Buffer.concat(chunks, total);
+      if (read === 0) return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
       chunks.push(chunk.subarray(0, read));
       total += read;
     }

@@ -24,7 +24,7 @@ export class CacheMac {
   }
 
   /** The MAC of `parts` followed by `rest`, whose pieces are hashed as they come (never joined): the last part, so unambiguous. */
-  digestWithRest(context: string, parts: string[], rest: Iterable<string>): string {
+  digestWithRest(context: string, parts: string[], rest: Iterable<string | Uint8Array>): string {
     const mac = createHmac("sha256", this.key).update(context).update("\0");
     for (const part of parts) mac.update(String(part.length)).update(":").update(part);
     for (const piece of rest) mac.update(piece);
@@ -47,8 +47,8 @@ export class CacheMac {
     return sameMac(mac, this.digest(context, ...parts));
   }
 
-  /** Whether `mac` is the MAC of `parts` followed by `rest` (see digestWithRest). */
-  verifyWithRest(mac: string, context: string, parts: string[], rest: string): boolean {
+  /** Whether `mac` is the MAC of `parts` followed by `rest` (see digestWithRest; bytes are hashed as the UTF-8 of the text they hold). */
+  verifyWithRest(mac: string, context: string, parts: string[], rest: string | Uint8Array): boolean {
     return sameMac(mac, this.digestWithRest(context, parts, [rest]));
   }
 }

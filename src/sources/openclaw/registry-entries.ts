@@ -19,8 +19,8 @@ export class RegistryEntries {
   private constructor(
     readonly signature: string,
     entries: Map<string, Json> | undefined,
-    /** A saved copy's text (its header line, then one line per entry), while the entries are not parsed. */
-    private text: string | undefined,
+    /** A saved copy's UTF-8 text (its header line, then one line per entry), while the entries are not parsed. */
+    private text: Buffer | undefined,
   ) {
     this.map = entries;
   }
@@ -29,8 +29,8 @@ export class RegistryEntries {
     return new RegistryEntries(signature, entries, undefined);
   }
 
-  /** From a saved copy's text: its header line, then the lines `savedLines` wrote. */
-  static saved(signature: string, text: string): RegistryEntries {
+  /** From a saved copy's UTF-8 text: its header line, then the lines `savedLines` wrote. */
+  static saved(signature: string, text: Buffer): RegistryEntries {
     return new RegistryEntries(signature, undefined, text);
   }
 
@@ -41,7 +41,7 @@ export class RegistryEntries {
 
   all(): Map<string, Json> {
     if (!this.map) {
-      const text = this.text ?? "";
+      const text = this.text?.toString("utf8") ?? "";
       const newline = text.indexOf("\n");
       const body = newline < 0 ? "" : text.slice(newline + 1);
       const rows = JSON.parse(`[${body.replaceAll("\n", ",")}]`) as Array<[string, string, Json]>;
@@ -65,27 +65,30 @@ export class RegistryEntries {
     return [...positions].sort((a, b) => a - b).map((at) => entries[at]!);
   }
 
-  private findInText(text: string, query: EntryQuery): Entry[] {
+  private findInText(text: Buffer, query: EntryQuery): Entry[] {
     // needles that can only match where the writer put them: a string's quotes are escaped inside strings
     const ids = idsOf(query);
     const needles = [...query.storeKeys.map((k) => `\n[${JSON.stringify(k)},`), ...ids.map((id) => `",{"sessionId":${JSON.stringify(id)}`)];
     const lineStarts = new Set<number>();
     for (const needle of needles) {
-      for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
-        lineStarts.add(text.lastIndexOf("\n", needle.startsWith("\n") ? at : at - 1) + 1);
+      const bytes = Buffer.from(needle, "utf8");
+      for (let at = text.indexOf(bytes); at >= 0; at = text.indexOf(bytes, at + 1)) {
+        lineStarts.add(text.lastIndexOf(NEWLINE, needle.startsWith("\n") ? at : at - 1) + 1);
       }
     }
     const found: Entry[] = [];
     for (const start of [...lineStarts].sort((a, b) => a - b)) {
       if (start === 0) continue; // the header
-      const end = text.indexOf("\n", start);
-      const [lower, storeKey, entry] = JSON.parse(text.slice(start, end < 0 ? undefined : end)) as [string, string, Json];
+      const end = text.indexOf(NEWLINE, start);
+      const [lower, storeKey, entry] = JSON.parse(text.toString("utf8", start, end < 0 ? undefined : end)) as [string, string, Json];
       const sessionId = asString(entry.sessionId);
       if (query.storeKeys.includes(lower) || (sessionId !== undefined && ids.includes(sessionId))) found.push([storeKey, entry]);
     }
     return found;
   }
 }
+
+const NEWLINE = 0x0a;
 
 function idsOf(query: EntryQuery): readonly string[] {
   return query.sessionIds ? [query.sessionId, ...query.sessionIds] : [query.sessionId];

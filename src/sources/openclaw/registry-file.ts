@@ -142,13 +142,15 @@ export class RegistryFileReader {
       const header = JSON.parse(headerJson) as SavedHeader;
       if (header.v !== 3 || header.registry !== path || typeof header.signature !== "string") return undefined;
       if (signature !== undefined && header.signature !== signature) return undefined;
-      const text = readCacheFile(file).toString("utf8");
+      // kept as bytes: a lookup decodes only the lines it wants (a copy of thousands of entries is megabytes)
+      const bytes = readCacheFile(file);
+      const headerBytes = Buffer.from(headerLine, "utf8");
       // (replaced by another process in between: its copy is of another version)
-      if (!text.startsWith(headerLine)) return undefined;
-      const body = text.slice(headerLine.length);
-      const mac = headerLine.slice(0, headerLine.length - headerJson.length - 1);
-      if (!this.area!.mac.verifyWithRest(mac, copyContext(file), [headerJson], body)) return undefined;
-      return RegistryEntries.saved(header.signature, `${headerJson}${body}`);
+      if (!bytes.subarray(0, headerBytes.length).equals(headerBytes)) return undefined;
+      const macBytes = headerBytes.length - Buffer.byteLength(headerJson) - 1;
+      const mac = headerBytes.subarray(0, macBytes).toString("latin1");
+      if (!this.area!.mac.verifyWithRest(mac, copyContext(file), [headerJson], bytes.subarray(headerBytes.length))) return undefined;
+      return RegistryEntries.saved(header.signature, bytes.subarray(macBytes + 1));
     } catch {
       return undefined;
     }
