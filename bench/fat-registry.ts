@@ -11,7 +11,8 @@ import type { SessionFacts } from "./generate-store.js";
 export type FatRegistryStore = { dir: string; sessions: number; registryBytes: number; key: string; lines: number };
 
 /** What every entry repeats: the rendered skills prompt of 60 skills, their list, and a prompt report (~26 KB). */
-function bulk(): Record<string, unknown> {
+/** What a real OpenClaw registry entry holds besides the fields sessions are made from: a skills snapshot and a prompt report (~15 KB). */
+export function realEntryBulk(): Record<string, unknown> {
   const skills = Array.from({ length: 60 }, (_, i) => ({
     name: `skill-${i}`,
     description: `Does task number ${i} for the user, with care; reads the workspace and reports back`,
@@ -47,7 +48,7 @@ export function buildFatRegistryStore(dir: string, store: string, small: Session
   const keys = Object.keys(registry).slice(0, count);
   const smallKey = Object.keys(registry).find((k) => registry[k]!.sessionId === small.sessionId);
   if (smallKey && !keys.includes(smallKey)) keys[keys.length - 1] = smallKey;
-  const extra = bulk();
+  const extra = realEntryBulk();
   const fat: Record<string, unknown> = {};
   const files = new Set(readdirSync(from));
   for (const key of keys) {

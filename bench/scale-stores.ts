@@ -6,32 +6,13 @@
  */
 import { closeSync, mkdirSync, openSync, rmSync, utimesSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { realEntryBulk } from "./fat-registry.js";
 
 export type ScaleStore = { dir: string; key: string; sessions: number; bytes: number };
 
 const DAY_MS = 86_400_000;
 
 /** What a real entry repeats besides the fields we read (~26 KB; see bench/fat-registry.ts for the sources). */
-function fatBulk(): Record<string, unknown> {
-  const skills = Array.from({ length: 60 }, (_, i) => ({
-    name: `skill-${i}`,
-    description: `Does task number ${i} for the user, with care; reads the workspace and reports back`,
-    location: `~/.openclaw/skills/skill-${i}/SKILL.md`,
-  }));
-  const prompt = skills.map((s) => `<skill><name>${s.name}</name><description>${s.description}</description><location>${s.location}</location></skill>`).join("\n");
-  return {
-    skillsSnapshot: { prompt: `<available_skills>\n${prompt}\n</available_skills>`, skills: skills.map((s) => ({ name: s.name })), version: 3 },
-    systemPromptReport: {
-      source: "run",
-      injectedWorkspaceFiles: Array.from({ length: 8 }, (_, i) => ({ name: `FILE${i}.md`, rawChars: 1000 + i, injectedChars: 900 + i, truncated: false })),
-      skills: { promptChars: prompt.length, entries: skills.map((s) => ({ name: s.name, blockChars: 180 })) },
-      tools: { entries: Array.from({ length: 25 }, (_, i) => ({ name: `tool${i}`, summaryChars: 100, schemaChars: 1200, propertiesCount: 4 })) },
-    },
-    origin: { provider: "telegram", surface: "telegram", chatType: "direct", from: "telegram:123", to: "telegram:456" },
-    deliveryContext: { channel: "telegram", to: "telegram:456", accountId: "default" },
-  };
-}
-
 class Writer {
   private readonly fd: number;
   bytes = 0;
@@ -66,7 +47,7 @@ export function buildRegistryStore(dir: string, options: { entries: number; fat:
   rmSync(dir, { recursive: true, force: true });
   const sessions = join(dir, "agents", "main", "sessions");
   mkdirSync(sessions, { recursive: true });
-  const bulk = options.fat ? fatBulk() : { origin: { provider: "telegram", chatType: "direct" } };
+  const bulk = options.fat ? realEntryBulk() : { origin: { provider: "telegram", chatType: "direct" } };
   const now = Date.now();
   const file = new Writer(join(sessions, "sessions.json"));
   file.write("{");
@@ -88,7 +69,7 @@ export function buildRegistryStore(dir: string, options: { entries: number; fat:
 /** A registry of fat entries of about `megabytes` MB in all. */
 export function buildFatRegistryStore(dir: string, megabytes: number): ScaleStore {
   // (an entry as buildRegistryStore writes it: indented one level more, with its key)
-  const perEntry = Buffer.byteLength(JSON.stringify({ ...fatBulk(), sessionId: "0".repeat(36), updatedAt: Date.now() }, null, 2).replaceAll("\n", "\n  ")) + 200;
+  const perEntry = Buffer.byteLength(JSON.stringify({ ...realEntryBulk(), sessionId: "0".repeat(36), updatedAt: Date.now() }, null, 2).replaceAll("\n", "\n  ")) + 200;
   return buildRegistryStore(dir, { entries: Math.ceil((megabytes * 1024 * 1024) / perEntry), fat: true, withTranscripts: 20 });
 }
 
