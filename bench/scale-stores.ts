@@ -12,7 +12,6 @@ export type ScaleStore = { dir: string; key: string; sessions: number; bytes: nu
 
 const DAY_MS = 86_400_000;
 
-/** What a real entry repeats besides the fields we read (~26 KB; see bench/fat-registry.ts for the sources). */
 class Writer {
   private readonly fd: number;
   bytes = 0;
