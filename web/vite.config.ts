@@ -7,6 +7,8 @@ export default defineConfig({
   base: "/",
   plugins: [preact()],
   logLevel: "warn",
+  // outside web/, so that a build leaves web/ as it was (the tests compare its times with dist/web's)
+  cacheDir: new URL("../node_modules/.vite-web", import.meta.url).pathname,
   build: {
     outDir: new URL("../dist/web", import.meta.url).pathname,
     emptyOutDir: true,

@@ -27,6 +27,12 @@ export function mergeEvents(held: readonly SessionEvent[], incoming: readonly Se
 
 const text = (value: unknown) => (typeof value === "string" ? value : undefined);
 
+function modelName(value: unknown): string {
+  if (typeof value !== "object" || value === null) return text(value) ?? "?";
+  const { provider, model } = value as Record<string, unknown>;
+  return [text(provider), text(model)].filter(Boolean).join("/") || "?";
+}
+
 /** Each tool call's result (tool_result or tool_error), by toolCallId. */
 export function resultsByCall(events: readonly SessionEvent[]): Map<string, SessionEvent> {
   const results = new Map<string, SessionEvent>();
@@ -51,7 +57,7 @@ export function summary(event: SessionEvent): string {
     case "spawn":
       return `spawned ${text(p.childSessionKey) ?? "?"}${p.task ? `: ${text(p.task)}` : ""}`;
     case "model_switch":
-      return `model ${text(p.provider) ?? ""}/${text(p.model) ?? text(p.to) ?? ""}`;
+      return `model → ${modelName(p.to)}${p.from ? ` (was ${modelName(p.from)})` : ""}`;
     case "error":
       return text(p.message) ?? "error";
     default: {

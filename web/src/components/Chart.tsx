@@ -23,9 +23,14 @@ export function Chart({ id, title, data }: { id: string; title: string; data: Ch
         width: Math.max(280, element.clientWidth),
         height: 240,
         legend: { show: true },
-        scales: { x: categories ? { time: false, range: [-0.5, categories.length - 0.5] } : { time: true }, left: { auto: true }, right: { auto: true } },
+        scales: {
+          x: categories ? { time: false, range: [-0.5, categories.length - 0.5] } : { time: true },
+          // from zero, so that bars compare truthfully
+          left: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+          right: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+        },
         axes: [
-          { stroke: ink, grid, ticks: grid, ...(categories ? { splits: () => categories.map((_, i) => i), values: () => categories } : {}) },
+          { stroke: ink, grid, ticks: grid, ...(categories ? { splits: () => categories.map((_, i) => i), values: () => categories, rotate: -30, size: 70 } : {}) },
           axis("left", data.leftUnit),
           ...(data.rightUnit ? [axis("right", data.rightUnit, 1 as const)] : []),
         ],
@@ -37,7 +42,8 @@ export function Chart({ id, title, data }: { id: string; title: string; data: Ch
             stroke: s.color,
             width: 2,
             fill: s.bars ? `${s.color}99` : undefined,
-            paths: s.bars ? uPlot.paths.bars!({ size: [0.6, 60] }) : undefined,
+            // between categories a line would mean nothing: points only
+            paths: s.bars ? uPlot.paths.bars!({ size: [0.6, 60] }) : categories ? () => null : undefined,
             points: { show: true, size: 7, fill: s.color },
           })),
         ],
@@ -54,7 +60,7 @@ export function Chart({ id, title, data }: { id: string; title: string; data: Ch
   }, [data]);
   const names = data.categories ?? data.x.map((t) => new Date(t * 1000).toISOString().replace(":00.000Z", "Z"));
   return (
-    <figure class="chart" id={id} data-chart={id} data-series={JSON.stringify({ x: names, series: data.series.map((s) => ({ label: s.label, values: s.values })) })}>
+    <figure class="chart" id={id} data-chart={id} data-series={JSON.stringify({ x: names, series: data.series.map((s) => ({ label: s.label, color: s.color, values: s.values })) })}>
       <figcaption>{title}</figcaption>
       {data.x.length === 0 ? <p>No data in this window.</p> : <div ref={box} class="plot" role="img" aria-label={`${title}: chart; the table below has its numbers`} />}
       <details>

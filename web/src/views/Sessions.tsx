@@ -29,7 +29,7 @@ function Row({ row }: { row: TreeRow }) {
       <span class={`num${stats?.errors ? " has-errors" : ""}`} title="errors"><span class="visually-hidden">errors </span>{formatNumber(stats?.errors ?? 0)}</span>
       <span class="num" title="tokens"><span class="visually-hidden">tokens </span>{formatNumber(stats?.tokens ?? 0)}</span>
       <span class="num" title="cost"><span class="visually-hidden">cost </span>{formatCost(stats?.costUsd ?? 0)}</span>
-      <a class="travel" href={href("state", session.key)} aria-label={`time travel in ${session.key}`}>⏱</a>
+      <a class="travel" href={href("state", session.key)} aria-label={`state of ${session.key} (time travel)`}>state</a>
     </div>
   );
 }

@@ -20,9 +20,9 @@ function EventRow({ event, result, focused, sessionKey, types }: { event: Sessio
   const failed = isError(event) || (result !== undefined && isError(result));
   return (
     <li id={`seq-${event.seq}`} class={`event type-${event.type}${failed ? " failed" : ""}${focused ? " focused" : ""}`} data-id={event.id} data-type={event.type}>
+      <a class="seq" href={href("timeline", sessionKey, { types, seq: event.seq })} aria-label={`#${event.seq}: link to this event`}>#{event.seq}</a>
       <details open={focused}>
         <summary>
-          <a class="seq" href={href("timeline", sessionKey, { types, seq: event.seq })} aria-label={`link to event ${event.seq}`}>#{event.seq}</a>
           <time dateTime={event.time}>{formatTime(event.timestamp)}</time>
           <span class="badge">{event.type}</span>
           {duration && <span class="duration">{duration}</span>}
