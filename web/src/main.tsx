@@ -1,6 +1,6 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { api, ApiError, whenUnauthorized } from "./api.js";
+import { whenUnauthorized } from "./api.js";
 import { currentToken, forgetToken } from "./auth.js";
 import { href, useRoute, type View } from "./route.js";
 import "./style.css";
@@ -19,16 +19,13 @@ const NAV: [View, string][] = [
 
 function App() {
   const route = useRoute();
-  const [auth, setAuth] = useState<"checking" | "login" | "ready">("checking");
+  // no probe first: the view asks straight away, and the first 401 (a server with tokens) brings the login
+  const [auth, setAuth] = useState<"login" | "ready">("ready");
   useEffect(() => {
     whenUnauthorized(() => {
       forgetToken();
       setAuth("login");
     });
-    api.sessions().then(
-      () => setAuth("ready"),
-      (e: Error) => setAuth(e instanceof ApiError && e.status === 401 ? "login" : "ready"),
-    );
   }, []);
   const current = route.view === "timeline" || route.view === "state" ? "sessions" : route.view;
   return (
@@ -46,7 +43,6 @@ function App() {
         )}
       </header>
       <main id="main">
-        {auth === "checking" && <p role="status">Connecting…</p>}
         {auth === "login" && <Login onDone={() => setAuth("ready")} />}
         {auth === "ready" && route.view === "sessions" && <Sessions route={route} />}
         {auth === "ready" && route.view === "timeline" && <Timeline key={route.key} route={route} />}

@@ -37,14 +37,15 @@ export function statsFrom(bySession: readonly Group[], bySessionType: readonly G
   return stats;
 }
 
-export async function loadSessions(filters: { key?: string; agent?: string }, signal?: AbortSignal) {
+/** The registry first (the tree can show), then the counts that fill its columns. */
+export function loadSessions(filters: { key?: string; agent?: string }, signal?: AbortSignal) {
   const selection = { sessionKey: filters.key || undefined, agentId: filters.agent || undefined };
-  const [sessions, bySession, bySessionType] = await Promise.all([
-    api.sessions(signal, selection),
+  const sessions = api.sessions(signal, selection);
+  const stats = Promise.all([
     api.events({ ...selection, groupBy: ["session"], limit: GROUP_LIMIT }, signal),
     api.events({ ...selection, groupBy: ["session", "type"], types: ["message", "tool_call"], limit: GROUP_LIMIT }, signal),
-  ]);
-  return { sessions, stats: statsFrom(bySession.groups ?? [], bySessionType.groups ?? []) };
+  ]).then(([bySession, bySessionType]) => statsFrom(bySession.groups ?? [], bySessionType.groups ?? []));
+  return { sessions, stats };
 }
 
 /**
