@@ -4,15 +4,12 @@
  * and to the sessions being on screen (the page marks it), each the median of fresh-profile loads.
  * Run: npm run bench:dashboard (CHROMIUM_PATH to use another browser).
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
+import { ROOT, serveSampleCopy } from "../scripts/serve-sample.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const ASSETS = join(ROOT, "dist", "web", "assets");
 const LOADS = Number(process.env.BENCH_DASHBOARD_LOADS ?? 7);
 
@@ -27,29 +24,12 @@ function gzipped(ext: string): { raw: number; gz: number } {
   return { raw, gz };
 }
 
-function startServer(cacheDir: string): Promise<{ url: string; stop(): void }> {
-  const child = spawn(process.execPath, [join(ROOT, "dist", "src", "cli", "main.js"), "serve", "--listen", "127.0.0.1:0", "--store", join(ROOT, "examples", "openclaw-state")], {
-    env: { ...process.env, SESSION_EVENTS_CACHE_DIR: cacheDir, SESSION_EVENTS_LOG_LEVEL: "warn" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on (\S+)/.exec(out);
-      if (match) resolve({ url: match[1]!, stop: () => child.kill("SIGTERM") });
-    });
-    child.once("exit", (code) => reject(new Error(`serve exited with ${code}`)));
-  });
-}
-
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
   const js = gzipped(".js");
   const css = gzipped(".css");
-  const cacheDir = mkdtempSync(join(tmpdir(), "dashboard-bench-"));
-  const server = await startServer(cacheDir);
+  const server = await serveSampleCopy();
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox"] });
   const paints: number[] = [];
   const shown: number[] = [];
@@ -71,7 +51,6 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     server.stop();
-    rmSync(cacheDir, { recursive: true, force: true });
   }
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   console.log(`JS: ${kb(js.raw)} raw, ${kb(js.gz)} gzipped; CSS: ${kb(css.raw)} raw, ${kb(css.gz)} gzipped`);
