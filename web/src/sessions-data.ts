@@ -2,49 +2,52 @@ import type { Group } from "../../src/contract/groups.js";
 import type { SessionRow } from "../../src/contract/http.js";
 import { api } from "./api.js";
 
-export type SessionStats = { events: number; messages: number; tools: number; errors: number; tokens: number; costUsd: number; lastTimestamp: number };
+/** A session's counts; undefined where they are not known (not loaded yet, or beyond the groupBy cap). */
+export type SessionStats = { messages?: number; tools?: number; errors?: number; tokens?: number; costUsd?: number; lastTimestamp: number };
+export type StatsTable = { get(key: string): SessionStats; complete: boolean };
 export type TreeRow = { session: SessionRow; stats?: SessionStats; depth: number; lastActivity: number; parentVisible: boolean };
 
-/** groupBy answers are capped at this many groups (the engine's page maximum). */
-const GROUP_LIMIT = 500;
+/** groupBy answers are capped at this many groups (the engine's page maximum), the largest first. */
+export const GROUP_LIMIT = 500;
 
-function emptyStats(): SessionStats {
-  return { events: 0, messages: 0, tools: 0, errors: 0, tokens: 0, costUsd: 0, lastTimestamp: 0 };
-}
+type Answer = readonly Group[];
 
-/** Per-session counts from two groupBy answers: by session (errors, tokens, cost), by session and type. */
-export function statsFrom(bySession: readonly Group[], bySessionType: readonly Group[]): Map<string, SessionStats> {
-  const stats = new Map<string, SessionStats>();
-  const of = (key: string | null | undefined) => {
-    const name = key ?? "";
-    let entry = stats.get(name);
-    if (!entry) stats.set(name, (entry = emptyStats()));
-    return entry;
+/**
+ * Per-session counts from three groupBy-session answers: all events (errors, tokens, cost), messages
+ * and tool calls. A session an answer does not name had none of its events, unless the answer was cut
+ * at GROUP_LIMIT: then its count is unknown, shown as such rather than as 0.
+ */
+export function statsFrom(all: Answer, messages: Answer, tools: Answer): StatsTable {
+  const index = (answer: Answer) => ({ bySession: new Map(answer.map((g) => [g.key.session ?? "", g])), complete: answer.length < GROUP_LIMIT });
+  const [everything, message, tool] = [all, messages, tools].map(index);
+  const count = (of: ReturnType<typeof index>, key: string, pick: (group: Group) => number) => {
+    const group = of.bySession.get(key);
+    return group ? pick(group) : of.complete ? 0 : undefined;
   };
-  for (const group of bySession) {
-    const entry = of(group.key.session);
-    entry.events = group.count;
-    entry.errors = group.errors;
-    entry.tokens = group.tokens?.total ?? 0;
-    entry.costUsd = group.costUsd ?? 0;
-    entry.lastTimestamp = group.lastTimestamp;
-  }
-  for (const group of bySessionType) {
-    const entry = of(group.key.session);
-    if (group.key.type === "message") entry.messages += group.count;
-    if (group.key.type === "tool_call") entry.tools += group.count;
-  }
-  return stats;
+  return {
+    complete: everything!.complete && message!.complete && tool!.complete,
+    get: (key) => ({
+      messages: count(message!, key, (g) => g.count),
+      tools: count(tool!, key, (g) => g.count),
+      errors: count(everything!, key, (g) => g.errors),
+      tokens: count(everything!, key, (g) => g.tokens?.total ?? 0),
+      costUsd: count(everything!, key, (g) => g.costUsd ?? 0),
+      lastTimestamp: everything!.bySession.get(key)?.lastTimestamp ?? 0,
+    }),
+  };
 }
 
 /** The registry first (the tree can show), then the counts that fill its columns. */
 export function loadSessions(filters: { key?: string; agent?: string }, signal?: AbortSignal) {
   const selection = { sessionKey: filters.key || undefined, agentId: filters.agent || undefined };
   const sessions = api.sessions(signal, selection);
-  const stats = Promise.all([
-    api.events({ ...selection, groupBy: ["session"], limit: GROUP_LIMIT }, signal),
-    api.events({ ...selection, groupBy: ["session", "type"], types: ["message", "tool_call"], limit: GROUP_LIMIT }, signal),
-  ]).then(([bySession, bySessionType]) => statsFrom(bySession.groups ?? [], bySessionType.groups ?? []));
+  // after the registry, so that the counting does not hold the tree back on a busy server
+  const stats = (async () => {
+    await sessions;
+    const bySession = (types?: string[]) => api.events({ ...selection, groupBy: ["session"], types, limit: GROUP_LIMIT }, signal).then((page) => page.groups ?? []);
+    const [all, messages, tools] = await Promise.all([bySession(), bySession(["message"]), bySession(["tool_call"])]);
+    return statsFrom(all, messages, tools);
+  })();
   return { sessions, stats };
 }
 
@@ -52,7 +55,7 @@ export function loadSessions(filters: { key?: string; agent?: string }, signal?:
  * The sessions as a tree, flattened for the list: spawned children right under their parent, and at
  * every level the most recently active first.
  */
-export function flattenTree(sessions: readonly SessionRow[], stats: ReadonlyMap<string, SessionStats>): TreeRow[] {
+export function flattenTree(sessions: readonly SessionRow[], stats: StatsTable | undefined): TreeRow[] {
   const byKey = new Map(sessions.map((s) => [s.key, s]));
   const children = new Map<string, SessionRow[]>();
   const roots: SessionRow[] = [];
@@ -61,14 +64,14 @@ export function flattenTree(sessions: readonly SessionRow[], stats: ReadonlyMap<
     if (parent) children.set(parent, [...(children.get(parent) ?? []), session]);
     else roots.push(session);
   }
-  const activity = (s: SessionRow) => Math.max(s.updatedAt ?? 0, stats.get(s.key)?.lastTimestamp ?? 0);
+  const activity = (s: SessionRow) => Math.max(s.updatedAt ?? 0, stats?.get(s.key).lastTimestamp ?? 0);
   const byActivity = (a: SessionRow, b: SessionRow) => activity(b) - activity(a) || a.key.localeCompare(b.key);
   const rows: TreeRow[] = [];
   const seen = new Set<string>();
   const visit = (session: SessionRow, depth: number) => {
     if (seen.has(session.key)) return; // a spawn loop in a damaged registry: show each session once
     seen.add(session.key);
-    rows.push({ session, stats: stats.get(session.key), depth, lastActivity: activity(session), parentVisible: depth > 0 });
+    rows.push({ session, stats: stats?.get(session.key), depth, lastActivity: activity(session), parentVisible: depth > 0 });
     for (const child of (children.get(session.key) ?? []).sort(byActivity)) visit(child, depth + 1);
   };
   for (const root of roots.sort(byActivity)) visit(root, 0);

@@ -5,7 +5,7 @@ import { api } from "../api.js";
 import { VirtualList } from "../components/VirtualList.js";
 import { formatCost, formatNumber, formatTime } from "../format.js";
 import { href, replaceRoute, type Route } from "../route.js";
-import { flattenTree, loadSessions, type SessionStats, type TreeRow } from "../sessions-data.js";
+import { flattenTree, GROUP_LIMIT, loadSessions, type StatsTable, type TreeRow } from "../sessions-data.js";
 import { ErrorNote } from "../components/ErrorNote.js";
 
 export const SHOWN_MARK = "dashboard:sessions-shown";
@@ -27,11 +27,11 @@ function Row({ row }: { row: TreeRow }) {
       </span>
       <span class={`status status-${status}`}><span class="visually-hidden">status </span>{status}</span>
       <span class="when"><span class="visually-hidden">last activity </span>{formatTime(row.lastActivity || null)}</span>
-      <span class="num" title="messages"><span class="visually-hidden">messages </span>{formatNumber(stats?.messages ?? 0)}</span>
-      <span class="num" title="tool calls"><span class="visually-hidden">tool calls </span>{formatNumber(stats?.tools ?? 0)}</span>
-      <span class={`num${stats?.errors ? " has-errors" : ""}`} title="errors"><span class="visually-hidden">errors </span>{formatNumber(stats?.errors ?? 0)}</span>
-      <span class="num" title="tokens"><span class="visually-hidden">tokens </span>{formatNumber(stats?.tokens ?? 0)}</span>
-      <span class="num" title="cost"><span class="visually-hidden">cost </span>{formatCost(stats?.costUsd ?? 0)}</span>
+      <span class="num" title="messages"><span class="visually-hidden">messages </span>{formatNumber(stats?.messages)}</span>
+      <span class="num" title="tool calls"><span class="visually-hidden">tool calls </span>{formatNumber(stats?.tools)}</span>
+      <span class={`num${stats?.errors ? " has-errors" : ""}`} title="errors"><span class="visually-hidden">errors </span>{formatNumber(stats?.errors)}</span>
+      <span class="num" title="tokens"><span class="visually-hidden">tokens </span>{formatNumber(stats?.tokens)}</span>
+      <span class="num" title="cost"><span class="visually-hidden">cost </span>{formatCost(stats?.costUsd)}</span>
       <a class="travel" href={href("state", session.key)} aria-label={`state of ${session.key} (time travel)`}>state</a>
     </div>
   );
@@ -86,7 +86,7 @@ export function Sessions({ route }: { route: Route }) {
   const agent = route.params.get("agent") ?? "";
   const active = route.params.get("active") ?? "";
   const [sessions, setSessions] = useState<SessionRow[]>();
-  const [stats, setStats] = useState<Map<string, SessionStats>>(new Map());
+  const [stats, setStats] = useState<StatsTable>();
   const [error, setError] = useState<Error>();
   useEffect(() => {
     const controller = new AbortController();
@@ -139,6 +139,9 @@ export function Sessions({ route }: { route: Route }) {
       {sessions && (
         <>
           <p role="status" class="count" data-testid="session-count">{rows.length} session{rows.length === 1 ? "" : "s"}</p>
+          {stats && !stats.complete && (
+            <p class="count">Counts are known for the {GROUP_LIMIT} busiest sessions (— for the others): narrow the list with a filter to count the rest.</p>
+          )}
           <div class="session-row header" aria-hidden="true">
             <span class="key">session</span><span>status</span><span class="when">last activity</span><span class="num">msgs</span><span class="num">tools</span><span class="num">errors</span><span class="num">tokens</span><span class="num">cost</span><span class="travel" />
           </div>
