@@ -5,7 +5,8 @@ import { api } from "../api.js";
 import { VirtualList } from "../components/VirtualList.js";
 import { formatCost, formatNumber, formatTime } from "../format.js";
 import { href, replaceRoute, type Route } from "../route.js";
-import { flattenTree, GROUP_LIMIT, loadSessions, type StatsTable, type TreeRow } from "../sessions-data.js";
+import { GROUP_LIMIT, type StatsTable } from "../session-stats.js";
+import { flattenTree, loadSessions, type TreeRow } from "../sessions-data.js";
 import { ErrorNote } from "../components/ErrorNote.js";
 
 export const SHOWN_MARK = "dashboard:sessions-shown";
