@@ -74,9 +74,42 @@ describe("dashboard in a real browser", () => {
     for (const session of expected) {
       if (session.spawnedBy && shown.includes(session.spawnedBy)) expect(shown.indexOf(session.spawnedBy)).toBeLessThan(shown.indexOf(session.key));
     }
+
+    // each row's counts are the API's groupBy numbers for that session
+    const bySession = async (types?: string) => {
+      const groups: Group[] = (await api(`/api/events?groupBy=session&limit=500${types ? `&types=${types}` : ""}`)).groups;
+      return new Map(groups.map((g) => [g.key.session!, g]));
+    };
+    const [all, messages, tools] = await Promise.all([bySession(), bySession("message"), bySession("tool_call")]);
+    const want = expected.map((s) => [s.key, [messages.get(s.key)?.count ?? 0, tools.get(s.key)?.count ?? 0, all.get(s.key)?.errors ?? 0].map(String)]);
+    const cells = () =>
+      page.locator(".session-row[data-key]").evaluateAll((rows) =>
+        rows.map((r) => [r.getAttribute("data-key"), ["messages", "tool calls", "errors"].map((t) => r.querySelector(`[title="${t}"]`)!.textContent!.split(" ").at(-1))]),
+      );
+    await expect.poll(async () => new Map(await cells())).toEqual(new Map(want));
+    expect([...all.values()].some((g) => g.errors > 0), "the sample store has a session with errors").toBe(true);
+
     await checked(page, "sessions");
     await page.emulateMedia({ colorScheme: "dark" });
     await checked(page, "sessions-dark");
+  });
+
+  it("the search box shows the sessions /api/search finds, with links to the hits", async () => {
+    const expected = await api("/api/search?query=report&limit=20");
+    expect(expected.sessions.length).toBeGreaterThan(0);
+    const page = await newPage("search");
+    await page.goto(`${open.url}/#/sessions`);
+    await page.getByLabel("Search all events").fill("report");
+    await page.getByLabel("Search all events").press("Enter");
+    const results = page.getByRole("list", { name: "search results" });
+    await results.waitFor();
+    const shown = await results.locator(":scope > li > a").allTextContents();
+    expect(shown).toEqual(expected.sessions.map((s: { key: string }) => s.key));
+    const first = expected.sessions[0].snippets[0];
+    const link = results.locator(":scope > li").first().locator("ul a").first();
+    expect(await link.getAttribute("href")).toBe(`#/timeline/${encodeURIComponent(expected.sessions[0].key)}?seq=${first.seq}`);
+    await link.click();
+    await page.locator(`li.event#seq-${first.seq}.focused`).waitFor();
   });
 
   it("asks a server with tokens for one, keeps it for the tab only, and a self token sees its one session", async () => {
