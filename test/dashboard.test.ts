@@ -4,11 +4,13 @@
  * appended to a transcript shows up live, no console errors, no serious axe findings; screenshots go to
  * test-artifacts/dashboard/.
  */
-import { appendFileSync, readFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, useSampleStoreCopy } from "./helpers/built-server.js";
+import { buildRegistryStore } from "../bench/scale-stores.js";
+import { cleanEnv, runCli, useSampleStoreCopy } from "./helpers/built-server.js";
 import { consoleErrors, launchBrowser, screenshot, seriousViolations } from "./helpers/browser.js";
 import { bearer, get, serve, type Served } from "./helpers/http-server.js";
 
@@ -81,10 +83,10 @@ describe("dashboard in a real browser", () => {
       return new Map(groups.map((g) => [g.key.session!, g]));
     };
     const [all, messages, tools] = await Promise.all([bySession(), bySession("message"), bySession("tool_call")]);
-    const want = expected.map((s) => [s.key, [messages.get(s.key)?.count ?? 0, tools.get(s.key)?.count ?? 0, all.get(s.key)?.errors ?? 0].map(String)]);
+    const want = expected.map((s): [string, string[]] => [s.key, [messages.get(s.key)?.count ?? 0, tools.get(s.key)?.count ?? 0, all.get(s.key)?.errors ?? 0].map(String)]);
     const cells = () =>
       page.locator(".session-row[data-key]").evaluateAll((rows) =>
-        rows.map((r) => [r.getAttribute("data-key"), ["messages", "tool calls", "errors"].map((t) => r.querySelector(`[title="${t}"]`)!.textContent!.split(" ").at(-1))]),
+        rows.map((r): [string | null, (string | undefined)[]] => [r.getAttribute("data-key"), ["messages", "tool calls", "errors"].map((t) => r.querySelector(`[title="${t}"]`)!.textContent!.split(" ").at(-1))]),
       );
     await expect.poll(async () => new Map(await cells())).toEqual(new Map(want));
     expect([...all.values()].some((g) => g.errors > 0), "the sample store has a session with errors").toBe(true);
@@ -92,6 +94,43 @@ describe("dashboard in a real browser", () => {
     await checked(page, "sessions");
     await page.emulateMedia({ colorScheme: "dark" });
     await checked(page, "sessions-dark");
+  });
+
+  it("keeps thousands of sessions light: only the rows in view are in the page, and counts past the groupBy cap show as unknown", async () => {
+    const root = mkdtempSync(join(tmpdir(), "session-events-dash-many-"));
+    const many = buildRegistryStore(join(root, "store"), { entries: 3000, fat: false, withTranscripts: 3000 });
+    const server = await serve(["--store", many.dir, "--no-index"], cleanEnv({ SESSION_EVENTS_CACHE_DIR: join(root, "cache") }));
+    try {
+      const page = await newPage("many");
+      await page.goto(`${server.url}/#/sessions`);
+      await expect.poll(() => page.getByTestId("session-count").textContent(), { timeout: 20_000 }).toBe("3000 sessions");
+      expect(await page.locator(".session-row[data-key]").count()).toBeLessThan(80);
+      // every session has one message; groupBy names 500 of them: those show 1, the others unknown (not 0)
+      await page.getByText(/Counts are known for the 500 busiest sessions/).waitFor({ timeout: 20_000 });
+      const answer = await get(`${server.url}/api/events?groupBy=session&types=message&limit=500`);
+      const counted = new Set((answer.json().groups as Group[]).map((g) => g.key.session));
+      expect(counted.size).toBe(500);
+      const shown = new Map<string, string>();
+      const readRows = async () => {
+        const rows = await page.locator(".session-row[data-key]").evaluateAll((cells) =>
+          cells.map((r): [string, string] => [r.getAttribute("data-key")!, r.querySelector('[title="messages"]')!.textContent!.split(" ").at(-1)!]),
+        );
+        expect(rows.length).toBeLessThan(80);
+        for (const [key, count] of rows) shown.set(key, count);
+      };
+      const list = page.locator(".virtual");
+      for (const at of [0, 0.17, 0.5, 1]) {
+        await list.evaluate((element, share) => element.scrollTo(0, share * element.scrollHeight), at);
+        await page.waitForTimeout(100);
+        await readRows();
+      }
+      expect(shown.has("agent:main:telegram:dm:100000"), "scrolled to the oldest").toBe(true);
+      for (const [key, count] of shown) expect(count, key).toBe(counted.has(key) ? "1" : "—");
+      expect(new Set(shown.values())).toEqual(new Set(["1", "—"]));
+    } finally {
+      await server.stop();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("the search box shows the sessions /api/search finds, with links to the hits", async () => {
