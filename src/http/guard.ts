@@ -7,6 +7,8 @@ export const LIMITS = { urlBytes: 8 * 1024, headerBytes: 16 * 1024, bodyBytes: 1
 
 /** Paths anyone may ask for: everything else needs a token when the server has tokens. */
 const PUBLIC_PATHS = new Set(["/", "/healthz", "/openapi.json"]);
+/** The dashboard's bundled scripts and styles: public like the page that loads them. */
+const PUBLIC_PREFIX = "/assets/";
 
 export type GuardOptions = {
   /** The names this server answers to (lower case, IPv6 in brackets), the Host header's name part. */
@@ -84,7 +86,7 @@ export function registerGuard(app: FastifyInstance, options: GuardOptions): void
       request.caller = { principal: options.principal, operator: options.principal.caller === undefined };
       return;
     }
-    if (PUBLIC_PATHS.has(path)) {
+    if (PUBLIC_PATHS.has(path) || path.startsWith(PUBLIC_PREFIX)) {
       request.caller = { principal: { scope: "self", clearance: "public", caller: "" }, operator: false };
       return;
     }

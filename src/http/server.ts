@@ -6,6 +6,7 @@ import type { TokenRegistry } from "../app/tokens.js";
 import { handleError, HttpError } from "./errors.js";
 import { LIMITS, registerGuard } from "./guard.js";
 import { ServerMetrics } from "./metrics.js";
+import { registerDashboardRoutes } from "./routes/dashboard.js";
 import { registerEventRoutes } from "./routes/events.js";
 import { registerMcpRoutes } from "./routes/mcp.js";
 import { registerOpsRoutes, type IndexProgress } from "./routes/ops.js";
@@ -86,6 +87,7 @@ export async function startHttpServer(ctx: AppContext, options: HttpServerOption
   registerStreamRoute(app, ctx, metrics, streams);
   registerMcpRoutes(app, ctx);
   registerOpsRoutes(app, metrics, options.indexing ?? (() => undefined));
+  registerDashboardRoutes(app);
 
   await app.listen({ host: options.host, port: options.port });
   const { port } = app.server.address() as AddressInfo;

@@ -11,6 +11,8 @@ import { afterAll, beforeAll } from "vitest";
 export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const MAIN_JS = join(PROJECT_ROOT, "dist", "src", "cli", "main.js");
 export const SAMPLE_STORE = join(PROJECT_ROOT, "examples", "openclaw-state");
+/** The dashboard's built page (npm run build writes dist/web from web/). */
+export const WEB_INDEX = join(PROJECT_ROOT, "dist", "web", "index.html");
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -23,7 +25,10 @@ function newestMtime(dir: string): number {
 
 function isStale(): boolean {
   try {
-    return statSync(MAIN_JS).mtimeMs < newestMtime(join(PROJECT_ROOT, "src"));
+    return (
+      statSync(MAIN_JS).mtimeMs < newestMtime(join(PROJECT_ROOT, "src")) ||
+      statSync(WEB_INDEX).mtimeMs < Math.max(newestMtime(join(PROJECT_ROOT, "web")), newestMtime(join(PROJECT_ROOT, "src", "contract")))
+    );
   } catch {
     return true;
   }
