@@ -6,7 +6,7 @@ import type { AppContext } from "./context.js";
 /** How often a pass runs when no watched directory says anything changed. */
 const QUIET_PASS_MS = 60_000;
 
-export type IndexPass = { sessions: number; read: number };
+export type IndexPass = { sessions: number; read: number; bytesRead: number };
 
 /**
  * Keeps every transcript's index and totals current while a server runs, so that no request pays a
@@ -55,11 +55,14 @@ export class BackgroundIndexer {
       this.sessions = sessions.length;
       this.done = 0;
       this.read = 0;
+      let bytesRead = 0;
       for (const session of sessions) {
         if (signal.aborted) return;
         await yieldToRequests();
         try {
-          this.read += (await warmIndexes([session])).read;
+          const warmed = await warmIndexes([session]);
+          this.read += warmed.read;
+          bytesRead += warmed.stats.bytesRead;
         } catch {
           // a transcript that cannot be read now is tried again on the next pass (a query says why)
         }
@@ -68,7 +71,7 @@ export class BackgroundIndexer {
       this.state = "current";
       this.passes++;
       this.lastPassAt = Date.now();
-      onPass({ sessions: this.sessions, read: this.read });
+      onPass({ sessions: this.sessions, read: this.read, bytesRead });
       const dirs = [...new Set(sessions.map((s) => s.watchDir).filter((d): d is string => d !== undefined))];
       await followWaiters.waitForChange(dirs, QUIET_PASS_MS, signal);
     }

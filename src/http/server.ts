@@ -81,6 +81,7 @@ export async function startHttpServer(ctx: AppContext, options: HttpServerOption
     const route = request.routeOptions.url ?? "unmatched";
     metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
     if (route !== "/api/events/stream") metrics.latency.observe({ route }, reply.elapsedTime / 1000);
+    if (request.workDone) metrics.transcriptBytesRead.inc({ by: "requests" }, request.workDone.bytesRead);
   });
   registerEventRoutes(app, ctx, metrics);
   registerStreamRoute(app, ctx, metrics, streams);

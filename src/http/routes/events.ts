@@ -9,6 +9,7 @@ import { querySessionEvents, querySessionsEvents } from "../../engine/run-query.
 import { searchSessions } from "../../engine/search/search-sessions.js";
 import { querySessionState } from "../../engine/session-state/run-state.js";
 import { SessionsSearchInputSchema } from "../../contract/search.js";
+import { newReadStats, type ReadStats } from "../../sources/session.js";
 import { callerOf } from "../guard.js";
 import type { ServerMetrics } from "../metrics.js";
 import { parseQuery } from "../query-params.js";
@@ -21,9 +22,16 @@ export function searchOf(request: FastifyRequest): URLSearchParams {
   return new URLSearchParams(at === -1 ? "" : url.slice(at + 1));
 }
 
+declare module "fastify" {
+  interface FastifyRequest {
+    /** What this request read from the stores (for /metrics). */
+    workDone?: ReadStats;
+  }
+}
+
 /** The context of one request: the server's, with the principal the request was let in as. */
 export function contextFor(ctx: AppContext, request: FastifyRequest): AppContext {
-  return { ...ctx, principal: callerOf(request).principal };
+  return { ...ctx, principal: callerOf(request).principal, workDone: (request.workDone ??= newReadStats()) };
 }
 
 /** Cancelled when the client goes away (a follow with waitMs stops waiting then). */
