@@ -8,7 +8,7 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanEnv, ensureBuilt } from "./helpers/built-server.js";
+import { cleanEnv, ensureBuilt, sampleStoreCopy } from "./helpers/built-server.js";
 import { get, serve, type Served } from "./helpers/http-server.js";
 import { assistantLine, chainParents, header, userLine } from "./helpers/pi-lines.js";
 import { TempStateDir } from "./helpers/temp-store.js";
@@ -76,6 +76,21 @@ describe("serve's background indexing", () => {
       expect(await tailQueryReads(server)).toBeGreaterThanOrEqual(statSync(transcript).size);
     } finally {
       await server.stop();
+    }
+  }, 60_000);
+
+  it("does not go round in a loop on a SQLite store, whose reading touches the files it watches", async () => {
+    const copy = sampleStoreCopy();
+    const server = await serve(["--store", copy.store], { ...env, SESSION_EVENTS_CACHE_DIR: copy.cacheDir });
+    try {
+      await until("the first indexing pass", async () => (await passes(server)) >= 1);
+      const first = await passes(server);
+      await new Promise((r) => setTimeout(r, 6_000));
+      // a pass at most every 2 s (seen without the floor: 25 a second)
+      expect((await passes(server)) - first).toBeLessThanOrEqual(4);
+    } finally {
+      await server.stop();
+      copy.cleanup();
     }
   }, 60_000);
 

@@ -39,18 +39,17 @@ const FRAMEWORK_CODES: Record<number, string> = {
  * to the log only. The server keeps serving either way.
  */
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
-  let answer: HttpError;
-  if (error instanceof HttpError) answer = error;
-  else if (error instanceof QueryError) answer = fromQueryError(error);
-  else {
-    const status = (error as FastifyError).statusCode;
-    if (status !== undefined && status >= 400 && status < 500) {
-      answer = new HttpError(status, FRAMEWORK_CODES[status] ?? "bad_request", error.message);
-    } else {
-      request.log.error({ err: error }, "request failed");
-      answer = new HttpError(500, "internal", "The server failed on this request; the details are in its log. Try again; if it persists, narrow the query.");
-    }
-  }
+  const answer = errorAnswer(error, request);
   if (answer.statusCode === 401) void reply.header("www-authenticate", 'Bearer realm="session-events"');
   void reply.code(answer.statusCode).type("application/json").send(errorBody(answer.code, answer.message));
+}
+
+/** What a failure is answered with (an unexpected one is logged here, and only here). */
+export function errorAnswer(error: FastifyError | Error, request: FastifyRequest): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof QueryError) return fromQueryError(error);
+  const status = (error as FastifyError).statusCode;
+  if (status !== undefined && status >= 400 && status < 500) return new HttpError(status, FRAMEWORK_CODES[status] ?? "bad_request", error.message);
+  request.log.error({ err: error }, "request failed");
+  return new HttpError(500, "internal", "The server failed on this request; the details are in its log. Try again; if it persists, narrow the query.");
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { createDocument, type ZodOpenApiOperationObject } from "zod-openapi";
+import { ExportInputSchema } from "../contract/export.js";
 import { HttpErrorSchema, SessionListSchema, SessionsListInputSchema, StreamInputSchema } from "../contract/http.js";
 import { PageSchema } from "../contract/page.js";
 import { SessionEventsInputSchema, SessionsEventsInputSchema } from "../contract/query-input.js";
@@ -11,14 +12,21 @@ const keyParam = z.object({
   key: z.string().describe('A session key, its session id, or "current" (URL-encoded). Example: "agent:main:main"'),
 });
 
+/** Every error status a route of /api/ can answer with, each with the one error body. */
+const ERROR_STATUSES: Array<[string, string]> = [
+  ["400", "A bad argument: what was wrong and what is accepted."],
+  ["401", "No token, or one this server does not know (with WWW-Authenticate: Bearer)."],
+  ["403", "A foreign Origin or Host (DNS rebinding), checked before the token; on /api/export, a token that is not an operator's."],
+  ["404", "No such session, or one outside the token's scope (the same answer)."],
+  ["413", "A request body over 1 MB."],
+  ["414", "A URL over 8 KB."],
+  ["415", "A request body of a type the server does not read (a GET needs none)."],
+  ["429", "Too many requests for this token (see Retry-After)."],
+  ["431", "Request headers over 16 KB."],
+  ["500", "An unexpected failure on the server; the details are in its log only, and it keeps serving."],
+];
 const errors = Object.fromEntries(
-  [
-    ["400", "A bad argument: what was wrong and what is accepted."],
-    ["401", "No token, or one this server does not know."],
-    ["403", "A foreign Origin or Host (DNS rebinding)."],
-    ["404", "No such session, or one outside the token's scope (the same answer)."],
-    ["429", "Too many requests for this token (see Retry-After)."],
-  ].map(([status, description]) => [status, { description, content: { "application/json": { schema: HttpErrorSchema } } }]),
+  ERROR_STATUSES.map(([status, description]) => [status, { description, content: { "application/json": { schema: HttpErrorSchema } } }]),
 );
 
 function json(schema: z.ZodType, description: string, summary: string, requestParams: ZodOpenApiOperationObject["requestParams"]): ZodOpenApiOperationObject {
@@ -57,6 +65,22 @@ export function openApiDocument(): unknown {
       },
       "/api/sessions": {
         get: json(SessionListSchema, "The sessions the token may see, newest first.", "Session registry", { query: SessionsListInputSchema }),
+      },
+      "/api/export": {
+        get: {
+          summary: "Export conversations as fine-tuning data (operator token)",
+          description:
+            "The export command over HTTP: what the token may see, redacted, selected by quality and without near-duplicates. Streamed as it is made; the summary (conversations, turns, tokens, dropped and why) follows as the trailer X-Export-Summary. A failure after the first bytes cuts the connection, so a cut-short body never looks whole.",
+          requestParams: { query: ExportInputSchema },
+          responses: {
+            "200": {
+              description: "openai: JSON Lines, one conversation a line; sharegpt and alpaca: one JSON array.",
+              headers: z.object({ "x-export-summary": z.string().describe("A trailer: the summary as JSON.") }),
+              content: { "application/jsonl": { schema: z.string() }, "application/json": { schema: z.array(z.record(z.string(), z.unknown())) } },
+            },
+            ...errors,
+          },
+        },
       },
       "/api/events/stream": {
         get: {

@@ -7,6 +7,7 @@ import { handleError, HttpError } from "./errors.js";
 import { LIMITS, registerGuard } from "./guard.js";
 import { ServerMetrics } from "./metrics.js";
 import { registerEventRoutes } from "./routes/events.js";
+import { registerExportRoute } from "./routes/export.js";
 import { registerMcpRoutes } from "./routes/mcp.js";
 import { registerOpsRoutes, type IndexProgress } from "./routes/ops.js";
 import { OpenStreams, registerStreamRoute } from "./routes/stream.js";
@@ -85,6 +86,7 @@ export async function startHttpServer(ctx: AppContext, options: HttpServerOption
   });
   registerEventRoutes(app, ctx, metrics);
   registerStreamRoute(app, ctx, metrics, streams);
+  registerExportRoute(app, ctx);
   registerMcpRoutes(app, ctx);
   registerOpsRoutes(app, metrics, options.indexing ?? (() => undefined));
 
