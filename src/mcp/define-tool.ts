@@ -48,7 +48,8 @@ export function registerTool<I extends z.ZodObject, O extends z.ZodObject>(
       } catch (error) {
         if (error instanceof QueryError) return errorResult(error.message);
         console.error(`[session-events] ${tool.name} failed:`, error);
-        return errorResult(`${tool.name} failed on the server side (${error instanceof Error ? error.message : String(error)}). Try again; if it persists, narrow the query.`);
+        // not the error's own message: it may name a file (paths are never sent to a caller)
+        return errorResult(`${tool.name} failed on the server side; the details are in the server's log. Try again; if it persists, narrow the query.`);
       }
     }) as never,
   );
