@@ -3,7 +3,7 @@ import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { AppContext } from "../app/context.js";
 import type { TokenRegistry } from "../app/tokens.js";
-import { handleError, HttpError } from "./errors.js";
+import { clientErrorHandler, handleError, HttpError } from "./errors.js";
 import { LIMITS, registerGuard } from "./guard.js";
 import { ServerMetrics } from "./metrics.js";
 import { registerEventRoutes } from "./routes/events.js";
@@ -56,6 +56,7 @@ export async function startHttpServer(ctx: AppContext, options: HttpServerOption
     requestTimeout: 30_000,
     keepAliveTimeout: 5_000,
     forceCloseConnections: true,
+    clientErrorHandler,
     // Node's own header cap is set above ours so that ours answers with 414/431 and a JSON body
     http: { maxHeaderSize: 64 * 1024, headersTimeout: 10_000, connectionsCheckingInterval: 1_000 } as never,
   });
