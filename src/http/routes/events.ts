@@ -11,6 +11,7 @@ import { querySessionState } from "../../engine/session-state/run-state.js";
 import { SessionsSearchInputSchema } from "../../contract/search.js";
 import { newReadStats, type ReadStats } from "../../sources/session.js";
 import { callerOf } from "../guard.js";
+import { InFlight } from "../in-flight.js";
 import type { ServerMetrics } from "../metrics.js";
 import { parseQuery } from "../query-params.js";
 
@@ -46,28 +47,36 @@ function signalOf(reply: FastifyReply): AbortSignal {
 
 /** The REST face of the tools: each route is one tool call, its answer the tool's structuredContent. */
 export function registerEventRoutes(app: FastifyInstance, ctx: AppContext, metrics: ServerMetrics): void {
+  const reads = new InFlight<unknown>();
+  /** The answer to this request, from a read of its own or from the same principal's identical one under way. */
+  const answer = <T>(request: FastifyRequest, reply: FastifyReply, input: unknown, read: (local: AppContext, signal: AbortSignal) => Promise<T>): Promise<T> => {
+    const local = contextFor(ctx, request);
+    const key = JSON.stringify([request.routeOptions.url, local.principal, input]);
+    return reads.run(key, signalOf(reply), (signal) => read(local, signal)) as Promise<T>;
+  };
+
   app.get<{ Params: { key: string } }>("/api/sessions/:key/events", async (request, reply) => {
     const input = parseQuery(SessionEventsInputSchema, searchOf(request), { sessionKey: request.params.key });
-    const page = await querySessionEvents(contextFor(ctx, request), input, { signal: signalOf(reply) });
+    const page = await answer(request, reply, input, (local, signal) => querySessionEvents(local, input, { signal }));
     metrics.eventsServed.inc({ via: "page" }, page.events.length);
     return page;
   });
 
   app.get("/api/events", async (request, reply) => {
     const input = parseQuery(SessionsEventsInputSchema, searchOf(request), {}, AGENT_ALIAS);
-    const page = await querySessionsEvents(contextFor(ctx, request), input, { signal: signalOf(reply) });
+    const page = await answer(request, reply, input, (local, signal) => querySessionsEvents(local, input, { signal }));
     metrics.eventsServed.inc({ via: "page" }, page.events.length);
     return page;
   });
 
   app.get("/api/search", async (request, reply) => {
     const input = parseQuery(SessionsSearchInputSchema, searchOf(request), {}, AGENT_ALIAS);
-    return searchSessions(contextFor(ctx, request), input, { signal: signalOf(reply) });
+    return answer(request, reply, input, (local, signal) => searchSessions(local, input, { signal }));
   });
 
-  app.get<{ Params: { key: string } }>("/api/sessions/:key/state", async (request) => {
+  app.get<{ Params: { key: string } }>("/api/sessions/:key/state", async (request, reply) => {
     const input = parseQuery(SessionStateInputSchema, searchOf(request), { sessionKey: request.params.key });
-    return querySessionState(contextFor(ctx, request), input);
+    return answer(request, reply, input, (local) => querySessionState(local, input));
   });
 
   app.get("/api/sessions", async (request) => {
