@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../../app/context.js";
 import { SessionsListInputSchema } from "../../contract/http.js";
+import type { Page } from "../../contract/page.js";
 import { SessionEventsInputSchema, SessionsEventsInputSchema } from "../../contract/query-input.js";
 import { SessionStateInputSchema } from "../../contract/session-state.js";
 import { redactAnswer, redactorFor } from "../../engine/answer-redaction.js";
@@ -47,26 +48,31 @@ function signalOf(reply: FastifyReply): AbortSignal {
 
 /** The REST face of the tools: each route is one tool call, its answer the tool's structuredContent. */
 export function registerEventRoutes(app: FastifyInstance, ctx: AppContext, metrics: ServerMetrics): void {
-  const reads = new InFlight<unknown>();
-  /** The answer to this request, from a read of its own or from the same principal's identical one under way. */
-  const answer = <T>(request: FastifyRequest, reply: FastifyReply, input: unknown, read: (local: AppContext, signal: AbortSignal) => Promise<T>): Promise<T> => {
+  const reads = new InFlight<{ value: unknown; json: string }>();
+  /**
+   * Answers this request from a read of its own or from the same principal's identical one under way
+   * (and its JSON, made once for all of them); `count` sees the answer first.
+   */
+  const answer = async <T>(request: FastifyRequest, reply: FastifyReply, input: unknown, read: (local: AppContext, signal: AbortSignal) => Promise<T>, count?: (value: T) => void) => {
     const local = contextFor(ctx, request);
     const key = JSON.stringify([request.routeOptions.url, local.principal, input]);
-    return reads.run(key, signalOf(reply), (signal) => read(local, signal)) as Promise<T>;
+    const shared = await reads.run(key, signalOf(reply), async (signal) => {
+      const value = await read(local, signal);
+      return { value, json: JSON.stringify(value) };
+    });
+    count?.(shared.value as T);
+    return reply.type("application/json; charset=utf-8").send(shared.json);
   };
+  const countPage = (page: Page) => metrics.eventsServed.inc({ via: "page" }, page.events.length);
 
   app.get<{ Params: { key: string } }>("/api/sessions/:key/events", async (request, reply) => {
     const input = parseQuery(SessionEventsInputSchema, searchOf(request), { sessionKey: request.params.key });
-    const page = await answer(request, reply, input, (local, signal) => querySessionEvents(local, input, { signal }));
-    metrics.eventsServed.inc({ via: "page" }, page.events.length);
-    return page;
+    return answer(request, reply, input, (local, signal) => querySessionEvents(local, input, { signal }), countPage);
   });
 
   app.get("/api/events", async (request, reply) => {
     const input = parseQuery(SessionsEventsInputSchema, searchOf(request), {}, AGENT_ALIAS);
-    const page = await answer(request, reply, input, (local, signal) => querySessionsEvents(local, input, { signal }));
-    metrics.eventsServed.inc({ via: "page" }, page.events.length);
-    return page;
+    return answer(request, reply, input, (local, signal) => querySessionsEvents(local, input, { signal }), countPage);
   });
 
   app.get("/api/search", async (request, reply) => {
