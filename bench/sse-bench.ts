@@ -38,13 +38,18 @@ class StreamClient {
 
   open(): Promise<void> {
     return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("the stream did not open in 30 s")), 30_000);
+      timer.unref();
       this.request = get(this.url, { agent: false }, (res) => {
         if (res.statusCode !== 200) return reject(new Error(`stream answered ${res.statusCode}`));
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => {
           const at = Date.now();
           this.buffer += chunk;
-          if (this.buffer.includes(": stream open")) resolve();
+          if (this.buffer.includes(": stream open")) {
+            clearTimeout(timer);
+            resolve();
+          }
           let end: number;
           while ((end = this.buffer.indexOf("\n\n")) >= 0) {
             const block = this.buffer.slice(0, end);
