@@ -161,7 +161,7 @@ function render(cfg: HttpBenchConfig, rows: LoadRow[], catchUpMs: number | undef
     tail && `Target p99 of a tail query under ${TARGETS.p99TailMs} ms with ${cfg.clients} clients: ${fixed(tail.latency.p99)} ms, ${verdict(tail.latency.p99 < TARGETS.p99TailMs)}.`,
     `Target server RSS under ${TARGETS.rssMb} MB: at most ${fixed(loadRss, 0)} MB under load${memory ? `, peak over the server's life ${fixed(memory.peakMb, 0)} MB (the background catch-up included)` : ""}, ${verdict(Math.max(loadRss, memory?.peakMb ?? 0) < TARGETS.rssMb)}.`,
     `Target SSE delivery p99 under ${TARGETS.deliveryP99Ms} ms: ${fixed(sse.p99Ms, 0)} ms, ${verdict(sse.p99Ms < TARGETS.deliveryP99Ms)}.`,
-    tail && mcp && `MCP over HTTP ÷ REST, the same tail query: p50 ${(mcp.latency.p50 / Math.max(0.01, tail.latency.p50)).toFixed(2)}x, requests/s ${(mcp.requests.average / Math.max(1, tail.requests.average)).toFixed(2)}x (a new MCP server and transport per POST, as stateless Streamable HTTP has it; and identical REST requests that overlap share one read, src/http/in-flight.ts, where each MCP call reads on its own).`,
+    tail && mcp && `MCP over HTTP ÷ REST, the same tail query: p50 ${(mcp.latency.p50 / Math.max(0.01, tail.latency.p50)).toFixed(2)}x, requests/s ${(mcp.requests.average / Math.max(1, tail.requests.average)).toFixed(2)}x (a new MCP server and transport per POST, as stateless Streamable HTTP has it; identical requests that overlap share one read either way, src/http/in-flight.ts).`,
   ].filter(Boolean);
   return [
     "## HTTP server",

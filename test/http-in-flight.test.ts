@@ -1,5 +1,5 @@
 /**
- * Identical requests that overlap share one read (src/http/in-flight.ts): the class on its own, then a
+ * Identical requests (and MCP tool calls) that overlap share one read (src/http/in-flight.ts): the class on its own, then a
  * server in this process (real loopback HTTP, real sample store, real tokens file) whose store is made
  * slow, so that requests overlap for sure, and whose reads are counted.
  */
@@ -135,6 +135,23 @@ describe("identical requests over HTTP", () => {
       expect(await listingsOf(ask)).toBe(one);
     },
   );
+
+  it("MCP over HTTP: ten identical tool calls at once read the store as one does, and get the same result", async () => {
+    const call = () =>
+      get(`${server.url}/mcp`, {
+        method: "POST",
+        headers: { ...bearer(tokens.ops), "content-type": "application/json", accept: "application/json, text/event-stream" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "sessions_events", arguments: { limit: 20 } } }),
+      });
+    const one = await listingsOf(call);
+    expect(one).toBeGreaterThan(0);
+    let answers: Awaited<ReturnType<typeof call>>[] = [];
+    const ten = await listingsOf(async () => (answers = await Promise.all(Array.from({ length: 10 }, call))));
+    expect(ten).toBe(one);
+    const results = answers.map((a) => a.json().result);
+    expect(results[0].isError).toBeUndefined();
+    expect(results.every((r) => JSON.stringify(r) === JSON.stringify(results[0]))).toBe(true);
+  });
 
   it("never shares an answer between principals", async () => {
     const path = "/api/events?limit=50";
