@@ -2,7 +2,7 @@
  * `npm run bench`: runs the benchmarks and writes BENCHMARKS.md (and prints it).
  *
  * Environment knobs:
- *   BENCH_SECTIONS        which sections, comma-separated: line-readers,store,scale (default all three)
+ *   BENCH_SECTIONS        which sections, comma-separated: line-readers,store,scale,http,export (default all)
  *   BENCH_RUNS            repetitions per measurement, median reported (default 5)
  *   BENCH_LINE_READER_MB  size of the line-reader sample file, MiB (default 200)
  * Store section (bench/store-bench.ts; the store is generated once and reused while these match):
@@ -20,15 +20,25 @@
  *   BENCH_SCALE_ENTRIES       the many-entry registry's entries (default 100000)
  *   BENCH_SCALE_ARRAY_ITEMS   items of the first huge line (default 1000000)
  *   BENCH_SCALE_HUGE_ITEMS    items (characters) of each of the three later huge lines (default 30000000)
+ * HTTP section (bench/http-bench.ts: `serve` over the store section's store, loaded by autocannon; SSE on its own small store):
+ *   BENCH_HTTP_CLIENTS        concurrent connections per load run (default 50)
+ *   BENCH_HTTP_DURATION_S     seconds per load run (default 20)
+ *   BENCH_HTTP_SSE_CLIENTS    SSE clients (default 50)
+ *   BENCH_HTTP_SSE_EVENTS     messages written while they stream (default 200, one every 50 ms)
+ *   BENCH_HTTP_CATCHUP_S      how long the server's background catch-up may take (default 1800)
+ * Export section (bench/export-bench.ts: `export --format openai` of the store section's store):
+ *   BENCH_EXPORT_TIMEOUT_S    the export is killed after this long (default 3600)
  * Small and quick: BENCH_STORE_GB=0.05 BENCH_SESSIONS=300 BENCH_BIG_MB=30 BENCH_MEDIUM_MB=5 npm run bench
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { benchExport } from "./export-bench.js";
+import { benchHttp } from "./http-bench.js";
 import { benchLineReaders } from "./line-readers.js";
 import { benchScale } from "./scale-bench.js";
-import { benchStore } from "./store-bench.js";
+import { benchStore, benchStoreData, type StoreSettings } from "./store-bench.js";
 
 const MB = 1024 * 1024;
 const env = process.env;
@@ -37,7 +47,7 @@ const number = (name: string, fallback: number) => {
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(env[name])}`);
   return value;
 };
-const sections = new Set((env.BENCH_SECTIONS ?? "line-readers,store,scale").split(",").map((s) => s.trim()));
+const sections = new Set((env.BENCH_SECTIONS ?? "line-readers,store,scale,http,export").split(",").map((s) => s.trim()));
 const runs = number("BENCH_RUNS", 5);
 const lineReaderBytes = number("BENCH_LINE_READER_MB", 200) * MB;
 const project = fileURLToPath(new URL("../../", import.meta.url));
@@ -53,20 +63,23 @@ if (sections.has("line-readers")) {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+const storeSettings: StoreSettings = {
+  dataDir: env.BENCH_DATA_DIR ?? join(project, ".bench-data"),
+  storeGb: number("BENCH_STORE_GB", 1),
+  sessions: Math.round(number("BENCH_SESSIONS", 5000)),
+  bigMb: number("BENCH_BIG_MB", 300),
+  mediumMb: number("BENCH_MEDIUM_MB", 10),
+  seed: Math.round(number("BENCH_SEED", 1)),
+  log,
+};
 if (sections.has("store")) {
   out.push(
     await benchStore({
-      dataDir: env.BENCH_DATA_DIR ?? join(project, ".bench-data"),
-      storeGb: number("BENCH_STORE_GB", 1),
-      sessions: Math.round(number("BENCH_SESSIONS", 5000)),
-      bigMb: number("BENCH_BIG_MB", 300),
-      mediumMb: number("BENCH_MEDIUM_MB", 10),
-      seed: Math.round(number("BENCH_SEED", 1)),
+      ...storeSettings,
       hugeLineMb: number("BENCH_HUGE_LINE_MB", 50),
       runs,
       budgetMs: number("BENCH_BUDGET_S", 300) * 1000,
       deadlineMs: number("BENCH_WALK_TIMEOUT_S", 300) * 1000,
-      log,
     }),
   );
 }
@@ -84,6 +97,26 @@ if (sections.has("scale")) {
       log,
     }),
   );
+}
+
+if (sections.has("http")) {
+  const { dir, m } = benchStoreData(storeSettings);
+  out.push(
+    await benchHttp({
+      storeDir: dir,
+      manifest: m,
+      clients: Math.round(number("BENCH_HTTP_CLIENTS", 50)),
+      durationS: number("BENCH_HTTP_DURATION_S", 20),
+      sseClients: Math.round(number("BENCH_HTTP_SSE_CLIENTS", 50)),
+      sseEvents: Math.round(number("BENCH_HTTP_SSE_EVENTS", 200)),
+      catchUpTimeoutMs: number("BENCH_HTTP_CATCHUP_S", 1800) * 1000,
+      log,
+    }),
+  );
+}
+if (sections.has("export")) {
+  const { dir, m } = benchStoreData(storeSettings);
+  out.push(await benchExport({ storeDir: dir, storeBytes: m.totalBytes, timeoutMs: number("BENCH_EXPORT_TIMEOUT_S", 3600) * 1000, log }));
 }
 
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, Node ${process.version}, ${process.platform}`;

@@ -54,12 +54,20 @@ const num = (v: unknown) => (typeof v === "number" ? v : NaN);
 const linesCheck = (truth: number) => (name: string, x: Measurement | undefined) =>
   check(name, x, (r) => [num(r.lines) === truth, `${String(r.lines)} lines (truth ${truth})`]);
 
-export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
+export type StoreSettings = Pick<StoreBenchConfig, "dataDir" | "storeGb" | "sessions" | "bigMb" | "mediumMb" | "seed" | "log">;
+
+/** The store section's store (also the HTTP and export sections'): generated once, reused while its settings match. */
+export function benchStoreData(cfg: StoreSettings): { dir: string; m: StoreManifest & { reused: boolean } } {
   const options = { totalBytes: Math.round(cfg.storeGb * 1024 * MiB), sessions: cfg.sessions, bigBytes: cfg.bigMb * MiB, mediumBytes: cfg.mediumMb * MiB, seed: cfg.seed };
   const dir = join(cfg.dataDir, `store-${cfg.storeGb}gb-${cfg.sessions}s-${cfg.bigMb}mb-${cfg.mediumMb}mb-seed${cfg.seed}`);
   cfg.log(`generating (or reusing) the store in ${dir} ...`);
   const m = generateStore(dir, options);
   cfg.log(`store: ${(m.totalBytes / MiB).toFixed(0)} MiB, ${m.sessions} sessions, ${m.reused ? "reused" : `generated in ${(m.generationMs / 1000).toFixed(1)} s`}`);
+  return { dir, m };
+}
+
+export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
+  const { dir, m } = benchStoreData(cfg);
 
   const plan: HarnessPlan = { runs: cfg.runs, budgetMs: cfg.budgetMs, deadlineMs: cfg.deadlineMs, cacheRoot: join(cfg.dataDir, "caches"), log: cfg.log, warmDirs: [dir] };
   removeCacheDirs(plan); // what an interrupted run left

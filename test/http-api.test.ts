@@ -11,6 +11,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectServer, PROJECT_ROOT, run, runCli, useSampleStoreCopy, type Connected } from "./helpers/built-server.js";
 import { bearer, get, serve, type Served } from "./helpers/http-server.js";
+import { undocumentedStatuses } from "./helpers/openapi-statuses.js";
 
 const MAIN = "agent:main:main";
 const SUB1 = "agent:main:subagent:5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f";
@@ -194,7 +195,9 @@ describe("endpoints", () => {
     expect(answer.status).toBe(200);
     const doc = answer.json();
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths).sort()).toEqual(["/api/events", "/api/events/stream", "/api/search", "/api/sessions", "/api/sessions/{key}/events", "/api/sessions/{key}/state"]);
+    expect(Object.keys(doc.paths).sort()).toEqual(["/api/events", "/api/events/stream", "/api/export", "/api/search", "/api/sessions", "/api/sessions/{key}/events", "/api/sessions/{key}/state", "/mcp"]);
+    for (const status of ["400", "401", "403", "404", "408", "414", "429", "431", "500"]) expect(Object.keys(doc.paths["/api/events"].get.responses)).toContain(status);
+    expect(Object.keys(doc.paths["/mcp"].post.responses)).toContain("413");
     const params = (doc.paths["/api/events"].get.parameters as { name: string }[]).map((p) => p.name);
     expect(params).toEqual(expect.arrayContaining(["types", "since", "limit", "cursor", "agentId", "waitMs"]));
     const streamParams = (doc.paths["/api/events/stream"].get.parameters as { name: string }[]).map((p) => p.name);
@@ -228,5 +231,13 @@ describe("endpoints", () => {
     const { code, ms } = await other.stop();
     expect(code).toBe(0);
     expect(ms).toBeLessThan(5_000);
+  });
+});
+
+describe("OpenAPI", () => {
+  it("every status these tests saw on an /api/ route is in its OpenAPI entry", async () => {
+    const { seen, undocumented } = await undocumentedStatuses(server.url, bearer(tokens.operator!));
+    expect(seen.length).toBeGreaterThan(0);
+    expect(undocumented).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, useSampleStoreCopy } from "./helpers/built-server.js";
 import { bearer, get, serve, type Served } from "./helpers/http-server.js";
+import { undocumentedStatuses } from "./helpers/openapi-statuses.js";
 
 const MAIN = "agent:main:main";
 const MAIN_ID = "3f1e2c4a-8b7d-4c1e-9a2f-5d6e7f8a9b01";
@@ -242,6 +243,9 @@ describe("sizes, slow clients and floods", () => {
     });
     expect(bigBody.status).toBe(413);
     expect(bigBody.json().error.code).toBe("payload_too_large");
+    const notHttp = await rawExchange(new URL(server.url), "GARBAGE\r\n\r\n");
+    expect(notHttp).toMatch(/^HTTP\/1.1 400 /);
+    expect(JSON.parse(notHttp.slice(notHttp.indexOf("\r\n\r\n") + 4)).error.code).toBe("bad_request");
     await stillServing();
   });
 
@@ -278,3 +282,22 @@ describe("sizes, slow clients and floods", () => {
     await stillServing();
   });
 });
+
+describe("OpenAPI", () => {
+  it("every status these tests saw on an /api/ route is in its OpenAPI entry", async () => {
+    const { seen, undocumented } = await undocumentedStatuses(server.url, bearer(tokens.operator!));
+    expect(seen.length).toBeGreaterThan(0);
+    expect(undocumented).toEqual([]);
+  });
+});
+
+/** Bytes written on a raw connection, and all the server sent back before it closed. */
+function rawExchange(url: URL, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => socket.write(bytes));
+    let got = "";
+    socket.on("data", (chunk: Buffer) => (got += chunk.toString()));
+    socket.on("close", () => resolve(got));
+    socket.on("error", reject);
+  });
+}

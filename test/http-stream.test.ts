@@ -10,6 +10,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useSampleStoreCopy } from "./helpers/built-server.js";
 import { get, serve, type Served } from "./helpers/http-server.js";
+import { undocumentedStatuses } from "./helpers/openapi-statuses.js";
 
 const CLIENTS = 50;
 const WRITES = 40;
@@ -197,8 +198,14 @@ describe("GET /api/events/stream", () => {
     const latencies = clients.filter((_, n) => n % 2 === 1).flatMap((c) => c.events.map((m) => m.at - (JSON.parse(m.data) as { timestamp: number }).timestamp)).sort((a, b) => a - b);
     const p99 = latencies[Math.floor(latencies.length * 0.99)]!;
     console.log(`SSE delivery, ${CLIENTS} clients: p50 ${latencies[Math.floor(latencies.length / 2)]} ms, p99 ${p99} ms`);
-    // (the target is 1 s; this shared 2-core machine measured about 0.4 s, so 2 s leaves room for a busy neighbour)
-    expect(p99).toBeLessThan(2_000);
+    // The issue's target. By design an event in a watched directory waits for one 100 ms tick and one read
+    // of the new tail; this shared 2-core machine measured p99 0.13-0.35 s (under a load average of 15).
+    expect(p99).toBeLessThan(1_000);
+
+    // every status seen on an /api/ route is in its OpenAPI entry (the streams still open count as 200s only when they end)
+    const statuses = await undocumentedStatuses(server.url);
+    expect(statuses.seen.length).toBeGreaterThan(0);
+    expect(statuses.undocumented).toEqual([]);
 
     // the server ends open streams with a notice when it stops, and exits 0 within 5 s
     const stopped = await server.stop();

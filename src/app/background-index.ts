@@ -1,12 +1,18 @@
-import { setImmediate as yieldToRequests } from "node:timers/promises";
+import { setTimeout as sleep, setImmediate as yieldToRequests } from "node:timers/promises";
 import { followWaiters } from "../engine/query/follow.js";
 import { warmIndexes } from "../engine/warm-indexes.js";
 import type { AppContext } from "./context.js";
 
 /** How often a pass runs when no watched directory says anything changed. */
 const QUIET_PASS_MS = 60_000;
+/**
+ * The least time from one pass's start to the next. Reading a SQLite store in WAL mode touches its
+ * -shm and -wal files, so a pass wakes the very watch it then waits on: without a floor the indexer
+ * would go round in a loop (seen: 25 passes a second on the sample store).
+ */
+const MIN_PASS_INTERVAL_MS = 2_000;
 
-export type IndexPass = { sessions: number; read: number };
+export type IndexPass = { sessions: number; read: number; bytesRead: number };
 
 /**
  * Keeps every transcript's index and totals current while a server runs, so that no request pays a
@@ -50,16 +56,20 @@ export class BackgroundIndexer {
   private async run(onPass: (pass: IndexPass) => void): Promise<void> {
     const { signal } = this.controller;
     while (!signal.aborted) {
+      const startedAt = Date.now();
       const sessions = await this.ctx.listSessions();
       this.state = "catching up";
       this.sessions = sessions.length;
       this.done = 0;
       this.read = 0;
+      let bytesRead = 0;
       for (const session of sessions) {
         if (signal.aborted) return;
         await yieldToRequests();
         try {
-          this.read += (await warmIndexes([session])).read;
+          const warmed = await warmIndexes([session]);
+          this.read += warmed.read;
+          bytesRead += warmed.stats.bytesRead;
         } catch {
           // a transcript that cannot be read now is tried again on the next pass (a query says why)
         }
@@ -68,9 +78,11 @@ export class BackgroundIndexer {
       this.state = "current";
       this.passes++;
       this.lastPassAt = Date.now();
-      onPass({ sessions: this.sessions, read: this.read });
+      onPass({ sessions: this.sessions, read: this.read, bytesRead });
       const dirs = [...new Set(sessions.map((s) => s.watchDir).filter((d): d is string => d !== undefined))];
       await followWaiters.waitForChange(dirs, QUIET_PASS_MS, signal);
+      const early = startedAt + MIN_PASS_INTERVAL_MS - Date.now();
+      if (early > 0) await sleep(early, undefined, { signal }).catch(() => undefined);
     }
   }
 }

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { NoSuchSession, QueryError } from "../engine/errors.js";
 
@@ -39,18 +41,37 @@ const FRAMEWORK_CODES: Record<number, string> = {
  * to the log only. The server keeps serving either way.
  */
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
-  let answer: HttpError;
-  if (error instanceof HttpError) answer = error;
-  else if (error instanceof QueryError) answer = fromQueryError(error);
-  else {
-    const status = (error as FastifyError).statusCode;
-    if (status !== undefined && status >= 400 && status < 500) {
-      answer = new HttpError(status, FRAMEWORK_CODES[status] ?? "bad_request", error.message);
-    } else {
-      request.log.error({ err: error }, "request failed");
-      answer = new HttpError(500, "internal", "The server failed on this request; the details are in its log. Try again; if it persists, narrow the query.");
-    }
-  }
+  const answer = errorAnswer(error, request);
   if (answer.statusCode === 401) void reply.header("www-authenticate", 'Bearer realm="session-events"');
   void reply.code(answer.statusCode).type("application/json").send(errorBody(answer.code, answer.message));
+}
+
+/** What a failure is answered with (an unexpected one is logged here, and only here). */
+export function errorAnswer(error: FastifyError | Error, request: FastifyRequest): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof QueryError) return fromQueryError(error);
+  const status = (error as FastifyError).statusCode;
+  if (status !== undefined && status >= 400 && status < 500) return new HttpError(status, FRAMEWORK_CODES[status] ?? "bad_request", error.message);
+  request.log.error({ err: error }, "request failed");
+  return new HttpError(500, "internal", "The server failed on this request; the details are in its log. Try again; if it persists, narrow the query.");
+}
+
+/**
+ * What Node's HTTP parser could not read as a request (bad syntax, headers past Node's own cap, a
+ * request not received in time) is answered here, before any route: the same JSON error body, then
+ * the connection is closed.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, code, message] =
+    error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? [408, "request_timeout", "The request was not received in time."]
+      : error.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "headers_too_large", "The request headers are too large."]
+        : [400, "bad_request", "The request could not be read as HTTP/1.1."];
+  const body = JSON.stringify(errorBody(code, message));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
 }

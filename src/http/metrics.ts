@@ -39,9 +39,17 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
-  recordIndexPass(pass: { sessions: number; read: number }): void {
+  readonly transcriptBytesRead = new Counter({
+    name: "session_events_transcript_bytes_read_total",
+    help: "Transcript bytes read from the stores, by requests (pages, states, searches) and by the background indexer.",
+    labelNames: ["by"] as const,
+    registers: [this.registry],
+  });
+
+  recordIndexPass(pass: { sessions: number; read: number; bytesRead: number }): void {
     this.indexSessions.set({ state: "seen" }, pass.sessions);
     this.indexSessions.set({ state: "read" }, pass.read);
+    this.transcriptBytesRead.inc({ by: "indexer" }, pass.bytesRead);
     this.indexPasses.inc();
   }
 }

@@ -3,11 +3,12 @@ import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { AppContext } from "../app/context.js";
 import type { TokenRegistry } from "../app/tokens.js";
-import { handleError, HttpError } from "./errors.js";
+import { clientErrorHandler, handleError, HttpError } from "./errors.js";
 import { LIMITS, registerGuard } from "./guard.js";
 import { ServerMetrics } from "./metrics.js";
 import { registerDashboardRoutes } from "./routes/dashboard.js";
 import { registerEventRoutes } from "./routes/events.js";
+import { registerExportRoute } from "./routes/export.js";
 import { registerMcpRoutes } from "./routes/mcp.js";
 import { registerOpsRoutes, type IndexProgress } from "./routes/ops.js";
 import { OpenStreams, registerStreamRoute } from "./routes/stream.js";
@@ -56,6 +57,7 @@ export async function startHttpServer(ctx: AppContext, options: HttpServerOption
     requestTimeout: 30_000,
     keepAliveTimeout: 5_000,
     forceCloseConnections: true,
+    clientErrorHandler,
     // Node's own header cap is set above ours so that ours answers with 414/431 and a JSON body
     http: { maxHeaderSize: 64 * 1024, headersTimeout: 10_000, connectionsCheckingInterval: 1_000 } as never,
   });
@@ -82,9 +84,11 @@ export async function startHttpServer(ctx: AppContext, options: HttpServerOption
     const route = request.routeOptions.url ?? "unmatched";
     metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
     if (route !== "/api/events/stream") metrics.latency.observe({ route }, reply.elapsedTime / 1000);
+    if (request.workDone) metrics.transcriptBytesRead.inc({ by: "requests" }, request.workDone.bytesRead);
   });
   registerEventRoutes(app, ctx, metrics);
   registerStreamRoute(app, ctx, metrics, streams);
+  registerExportRoute(app, ctx);
   registerMcpRoutes(app, ctx);
   registerOpsRoutes(app, metrics, options.indexing ?? (() => undefined));
   registerDashboardRoutes(app);

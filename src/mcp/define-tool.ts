@@ -18,6 +18,12 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(definit
   return definition;
 }
 
+/**
+ * How a server may let identical calls share one run (`key` names the tool, principal and arguments;
+ * the run is cancelled when all its callers have gone). Without it, each call runs on its own.
+ */
+export type ShareCalls = <T>(key: string, signal: AbortSignal, run: (signal: AbortSignal) => Promise<T>) => Promise<T>;
+
 function errorResult(message: string): CallToolResult {
   return { isError: true, content: [{ type: "text", text: message }] };
 }
@@ -31,6 +37,7 @@ export function registerTool<I extends z.ZodObject, O extends z.ZodObject>(
   server: McpServer,
   ctx: AppContext,
   tool: ToolDefinition<I, O>,
+  share?: ShareCalls,
 ): void {
   server.registerTool(
     tool.name,
@@ -43,12 +50,16 @@ export function registerTool<I extends z.ZodObject, O extends z.ZodObject>(
     },
     (async (input: z.infer<I>, extra: { signal?: AbortSignal }): Promise<CallToolResult> => {
       try {
-        const output = await tool.run(ctx, input, { signal: extra?.signal });
+        const output =
+          share && extra?.signal
+            ? await share(JSON.stringify([tool.name, ctx.principal, input]), extra.signal, (signal) => tool.run(ctx, input, { signal }))
+            : await tool.run(ctx, input, { signal: extra?.signal });
         return { structuredContent: output as Record<string, unknown>, content: [{ type: "text", text: JSON.stringify(output) }] };
       } catch (error) {
         if (error instanceof QueryError) return errorResult(error.message);
         console.error(`[session-events] ${tool.name} failed:`, error);
-        return errorResult(`${tool.name} failed on the server side (${error instanceof Error ? error.message : String(error)}). Try again; if it persists, narrow the query.`);
+        // not the error's own message: it may name a file (paths are never sent to a caller)
+        return errorResult(`${tool.name} failed on the server side; the details are in the server's log. Try again; if it persists, narrow the query.`);
       }
     }) as never,
   );

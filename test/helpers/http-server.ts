@@ -46,7 +46,7 @@ export function serve(args: string[], env: Record<string, string>): Promise<Serv
   });
 }
 
-export type Answer = { status: number; headers: Record<string, string | string[] | undefined>; body: string; json: () => any };
+export type Answer = { status: number; headers: Record<string, string | string[] | undefined>; trailers: Record<string, string | undefined>; body: string; json: () => any };
 
 /** One raw HTTP request (node:http, so that Host and other headers go exactly as given). */
 export function get(url: string, options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Answer> {
@@ -56,7 +56,7 @@ export function get(url: string, options: { method?: string; headers?: Record<st
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
         const body = Buffer.concat(chunks).toString("utf8");
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body) });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, trailers: res.trailers, body, json: () => JSON.parse(body) });
       });
       res.on("error", reject);
     });

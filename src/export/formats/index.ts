@@ -1,9 +1,10 @@
+import { ExportFormatSchema } from "../../contract/export.js";
 import type { Conversation } from "../conversation.js";
 import { alpacaRecord } from "./alpaca.js";
 import { openaiRecord } from "./openai.js";
 import { sharegptRecord } from "./sharegpt.js";
 
-export const EXPORT_FORMATS = ["openai", "sharegpt", "alpaca"] as const;
+export const EXPORT_FORMATS = ExportFormatSchema.options;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /**

@@ -1,7 +1,9 @@
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../../app/context.js";
+import type { ShareCalls } from "../../mcp/define-tool.js";
 import { createServer } from "../../mcp/server.js";
+import { InFlight } from "../in-flight.js";
 import { contextFor } from "./events.js";
 
 const NOT_ALLOWED = { jsonrpc: "2.0", error: { code: -32000, message: "Method not allowed: this server is stateless, POST each message to /mcp." }, id: null };
@@ -12,8 +14,11 @@ const NOT_ALLOWED = { jsonrpc: "2.0", error: { code: -32000, message: "Method no
  * resume or delete, so GET and DELETE are 405, as the transport's specification allows.
  */
 export function registerMcpRoutes(app: FastifyInstance, ctx: AppContext): void {
+  // identical tool calls of one principal that overlap share one run, as identical REST requests do
+  const calls = new InFlight<unknown>();
+  const share: ShareCalls = (key, signal, run) => calls.run(key, signal, run) as ReturnType<typeof run>;
   app.post("/mcp", async (request, reply) => {
-    const server = createServer(contextFor(ctx, request));
+    const server = createServer(contextFor(ctx, request), share);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     reply.hijack();
     reply.raw.on("close", () => {
