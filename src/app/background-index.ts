@@ -9,7 +9,7 @@ const QUIET_PASS_MS = 60_000;
 export type IndexPass = { sessions: number; read: number };
 
 /**
- * Keeps every transcript's index and totals current while a server runs, so that no request pays a
+ * Keeps every transcript's index, totals and full text current while a server runs, so that no request pays a
  * first read once it has caught up: one session at a time, yielding to requests between sessions, and
  * again after any change in the stores' directories (the watch the follows share).
  */
@@ -60,6 +60,7 @@ export class BackgroundIndexer {
         await yieldToRequests();
         try {
           this.read += (await warmIndexes([session])).read;
+          await this.ctx.textIndex?.update([session], { signal });
         } catch {
           // a transcript that cannot be read now is tried again on the next pass (a query says why)
         }

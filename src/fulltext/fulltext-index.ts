@@ -1,0 +1,178 @@
+import type Database from "better-sqlite3";
+import type { EventType, Visibility } from "../contract/event.js";
+import type { Redactor } from "../engine/redact.js";
+import type { TextQuery } from "../engine/search/query.js";
+import type { IndexedHit, IndexedHitGroup, IndexedSearch, TextIndex, TextIndexPass } from "../engine/search/text-index.js";
+import type { TimeWindow } from "../engine/time.js";
+import type { CacheArea } from "../sources/cache-dir.js";
+import { newReadStats, type SessionInfo } from "../sources/session.js";
+import { openFullTextDb } from "./database.js";
+import { indexSession, today } from "./index-session.js";
+import { matchExpression } from "./match-expression.js";
+
+/** Rows fetched at a time when walking a session's hits (the walk reads the store between fetches). */
+const PAGE_ROWS = 64;
+/** A document whose session no listing has shown for this many days is dropped. */
+const FORGET_AFTER_DAYS = 30;
+
+type HitRow = { seq: number; type: EventType; role: string | null; tool: string | null; vis: Visibility | null };
+
+/**
+ * The full-text index (engine/search/text-index.ts) as one SQLite FTS5 database in the cache dir: a
+ * document per session's transcript, a row per event with searchable text (its words, as redacted for
+ * `internal` clearance, thinking in a column of its own), beside what decides who may see it.
+ */
+export class FullTextIndex implements TextIndex {
+  private db: Database.Database | undefined;
+  private failed = false;
+  private updating: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly area: CacheArea,
+    private readonly redactor: Redactor,
+    private readonly policyId: string,
+  ) {}
+
+  private open(): Database.Database | undefined {
+    if (!this.db && !this.failed) {
+      try {
+        this.db = openFullTextDb(this.area, this.policyId);
+      } catch (error) {
+        // searching scans then; said once, for operators
+        this.failed = true;
+        console.error(`[session-events] warning: the full-text index in ${this.area.dir} cannot be used (${error instanceof Error ? error.message : String(error)}); searches scan.`);
+      }
+    }
+    return this.db;
+  }
+
+  search(query: TextQuery, sessions: readonly SessionInfo[], options: { thinking: boolean; window: TimeWindow }): IndexedSearch | undefined {
+    const match = matchExpression(query, options.thinking);
+    const db = match === undefined ? undefined : this.open();
+    if (!db) return undefined;
+    const docs = new Map((db.prepare("SELECT id, name, version FROM docs").all() as Array<{ id: number; name: string; version: string }>).map((d) => [d.name, d]));
+    const current = new Map<number, SessionInfo>();
+    const docOf = new Map<SessionInfo, number>();
+    const unindexed: SessionInfo[] = [];
+    for (const session of sessions) {
+      const state = session.contentState?.();
+      const doc = state && docs.get(state.id);
+      if (doc && doc.version !== "" && doc.version === state.version) {
+        current.set(doc.id, session);
+        docOf.set(session, doc.id);
+      } else unindexed.push(session);
+    }
+    const window = { since: options.window.since ?? null, until: options.window.until ?? null };
+    const inWindow = "(@since IS NULL OR e.ts >= @since) AND (@until IS NULL OR e.ts < @until)";
+    const groups = new Map<SessionInfo, IndexedHitGroup[]>();
+    if (current.size > 0) {
+      const rows = db
+        .prepare(
+          `SELECT e.doc AS doc, e.type AS type, e.role AS role, e.tool AS tool, e.vis AS vis, count(*) AS hits
+           FROM fts JOIN events e ON e.id = fts.rowid
+           WHERE fts MATCH @match AND ${inWindow}
+           GROUP BY e.doc, e.type, e.role, e.tool, e.vis`,
+        )
+        .all({ match, ...window }) as Array<HitRow & { doc: number; hits: number }>;
+      for (const row of rows) {
+        const session = current.get(row.doc);
+        if (!session) continue; // not asked about, or not current
+        const list = groups.get(session) ?? [];
+        list.push({ ...hitOf(row), hits: row.hits });
+        groups.set(session, list);
+      }
+    }
+    const hitsStatement = db.prepare(
+      `SELECT e.seq AS seq, e.type AS type, e.role AS role, e.tool AS tool, e.vis AS vis
+       FROM fts JOIN events e ON e.id = fts.rowid
+       WHERE fts MATCH @match AND fts.rowid BETWEEN @first AND @last AND e.doc = @doc AND e.seq > @after AND ${inWindow}
+       ORDER BY e.seq LIMIT ${PAGE_ROWS}`,
+    );
+    const userStatement = db.prepare(
+      `SELECT seq, type, role, tool, vis FROM events e
+       WHERE e.doc = @doc AND e.user_text = 1 AND e.seq > @after AND ${inWindow}
+       ORDER BY e.seq LIMIT ${PAGE_ROWS}`,
+    );
+    const rangeStatement = db.prepare("SELECT min(id) AS first, max(id) AS last FROM events WHERE doc = ?");
+    return {
+      groups,
+      unindexed,
+      hitsOf: (session) => {
+        const doc = docOf.get(session);
+        if (doc === undefined) return [];
+        const range = rangeStatement.get(doc) as { first: number | null; last: number | null };
+        return paged((after) => hitsStatement.all({ match, doc, after, first: range.first ?? 0, last: range.last ?? -1, ...window }) as HitRow[]);
+      },
+      userMessagesOf: (session) => {
+        const doc = docOf.get(session);
+        return doc === undefined ? [] : paged((after) => userStatement.all({ doc, after, ...window }) as HitRow[]);
+      },
+    };
+  }
+
+  /** Serialized within the process (a server's background pass and an `index` run in it never interleave). */
+  update(sessions: readonly SessionInfo[], options: { signal?: AbortSignal; between?: () => Promise<void> } = {}): Promise<TextIndexPass> {
+    const run = this.updating.then(() => this.updateNow(sessions, options));
+    this.updating = run.catch(() => undefined);
+    return run;
+  }
+
+  private async updateNow(sessions: readonly SessionInfo[], options: { signal?: AbortSignal; between?: () => Promise<void> }): Promise<TextIndexPass> {
+    const pass: TextIndexPass = { sessions: sessions.length, indexed: 0, rebuilt: 0, events: 0 };
+    const db = this.open();
+    if (!db) return pass;
+    const stats = newReadStats();
+    for (const session of sessions) {
+      if (options.signal?.aborted) return pass;
+      await options.between?.();
+      try {
+        const { outcome, events } = await indexSession(db, session, this.redactor, stats);
+        if (outcome === "appended" || outcome === "rebuilt") pass.indexed++;
+        if (outcome === "rebuilt") pass.rebuilt++;
+        pass.events += events;
+      } catch {
+        // a transcript that cannot be read now is tried again on the next pass (a query scans it meanwhile)
+      }
+    }
+    this.forgetUnseen(db);
+    return pass;
+  }
+
+  /** Drops the documents of sessions no listing has shown for a while (transcripts deleted or archived). */
+  private forgetUnseen(db: Database.Database): void {
+    const old = db.prepare("SELECT id FROM docs WHERE seen_day < ?").all(today() - FORGET_AFTER_DAYS) as Array<{ id: number }>;
+    for (const { id } of old) {
+      db.transaction(() => {
+        db.prepare("DELETE FROM fts WHERE rowid IN (SELECT id FROM events WHERE doc = ?)").run(id);
+        db.prepare("DELETE FROM events WHERE doc = ?").run(id);
+        db.prepare("DELETE FROM docs WHERE id = ?").run(id);
+      }).immediate();
+    }
+  }
+
+  close(): void {
+    this.db?.close();
+    this.db = undefined;
+  }
+}
+
+function hitOf(row: HitRow): IndexedHit {
+  return {
+    seq: row.seq,
+    type: row.type,
+    ...(row.role !== null ? { role: row.role } : {}),
+    ...(row.tool !== null ? { tool: row.tool } : {}),
+    ...(row.vis !== null ? { visibility: row.vis } : {}),
+  };
+}
+
+/** Rows a page at a time (no statement stays open while the caller reads the store between them). */
+function* paged(page: (after: number) => HitRow[]): Generator<IndexedHit> {
+  let after = Number.MIN_SAFE_INTEGER;
+  for (;;) {
+    const rows = page(after);
+    for (const row of rows) yield hitOf(row);
+    if (rows.length < PAGE_ROWS) return;
+    after = rows[rows.length - 1]!.seq;
+  }
+}
