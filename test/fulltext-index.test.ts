@@ -8,6 +8,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { BackgroundIndexer } from "../src/app/background-index.js";
 import type { AppContext } from "../src/app/context.js";
 import type { SearchResult } from "../src/contract/search.js";
 import { searchSessions } from "../src/engine/search/search-sessions.js";
@@ -206,5 +207,25 @@ describe("the index gives the scan's answers", () => {
     await ctx.textIndex!.update(await ctx.listSessions());
     expect((await searchSessions(ctx, { query: "zanzibar" })).sessions).toEqual([]);
     expect((await searchSessions(ctx, { query: "hello" })).sessions.map((r) => r.hits)).toEqual([1]);
+  });
+
+  it("a server's background pass indexes the full text: its searches then read no transcript", async () => {
+    const sessions = new Map<string, Turn[]>([["agent:main:bg", [{ kind: "user", words: ["budget", "review"], more: [] }]]]);
+    write(sessions);
+    const ctx = contextFor(store.root);
+    const unindexed = newReadStats();
+    await searchSessions({ ...ctx, workDone: unindexed }, { query: "walrus" });
+    expect(unindexed.bytesRead).toBeGreaterThan(0);
+    const indexer = new BackgroundIndexer(ctx);
+    const passed = new Promise<void>((resolve) => indexer.start(() => resolve()));
+    try {
+      await passed;
+    } finally {
+      indexer.stop();
+    }
+    const work = newReadStats();
+    expect((await searchSessions({ ...ctx, workDone: work }, { query: "walrus" })).sessions).toEqual([]);
+    expect(work.bytesRead).toBe(0);
+    expect(got(await searchSessions(ctx, { query: "budget" }))).toEqual(expected(sessions, "budget"));
   });
 });
