@@ -11,8 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BackgroundIndexer } from "../src/app/background-index.js";
 import type { AppContext } from "../src/app/context.js";
 import type { SearchResult } from "../src/contract/search.js";
+import type { TextIndex } from "../src/engine/search/text-index.js";
 import { searchSessions } from "../src/engine/search/search-sessions.js";
-import { newReadStats } from "../src/sources/session.js";
 import { contextFor } from "./helpers/context.js";
 import { assistantLine, header, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
 import { TempStateDir } from "./helpers/temp-store.js";
@@ -118,6 +118,21 @@ function expected(sessions: Map<string, Turn[]>, query: string): Array<[string, 
 
 const got = (result: SearchResult) => result.sessions.map((r): [string, number] => [r.key, r.hits]).sort();
 
+/** The context with its index watched: how many sessions the last search had to scan (-1: the index did not answer). */
+function watched(ctx: AppContext): { ctx: AppContext; scanned: () => number } {
+  const index = ctx.textIndex!;
+  let scanned = -1;
+  const textIndex: TextIndex = {
+    search: (query, sessions, options) => {
+      const answer = index.search(query, sessions, options);
+      scanned = answer ? answer.unindexed.length : -1;
+      return answer;
+    },
+    update: (sessions, options) => index.update(sessions, options),
+  };
+  return { ctx: { ...ctx, textIndex }, scanned: () => scanned };
+}
+
 /** The same context without its index: every session is scanned. */
 const scanning = (ctx: AppContext): AppContext => ({ ...ctx, textIndex: undefined });
 
@@ -148,10 +163,13 @@ describe("the index gives the scan's answers", () => {
         const sessions = new Map(generated.map((turns, i): [string, Turn[]] => [`agent:main:r${run}s${i}`, turns]));
         rmSync(join(store.root, "agents"), { recursive: true, force: true });
         write(sessions);
-        const ctx = contextFor(store.root);
+        const { ctx, scanned } = watched(contextFor(store.root));
         const pass = await ctx.textIndex!.update(await ctx.listSessions());
         expect(pass.indexed).toBe(sessions.size);
-        for (const query of QUERIES) await expectBothPaths(ctx, sessions, query);
+        for (const query of QUERIES) {
+          await expectBothPaths(ctx, sessions, query);
+          expect(scanned(), query).toBe(0);
+        }
       }),
       { numRuns: 25, seed: 2828 },
     );
@@ -165,22 +183,27 @@ describe("the index gives the scan's answers", () => {
       ["agent:main:c", [turn("user", "nothing here at all")]],
     ]);
     write(sessions);
-    const ctx = contextFor(store.root);
+    const { ctx, scanned } = watched(contextFor(store.root));
+    await expectBothPaths(ctx, sessions, "budget");
+    expect(scanned()).toBe(3); // nothing indexed yet: all scanned
     expect(await ctx.textIndex!.update(await ctx.listSessions())).toMatchObject({ indexed: 3, rebuilt: 3 });
     for (const query of ["budget", "zanzibar", '"budget review"', "caf*"]) await expectBothPaths(ctx, sessions, query);
-
-    // an indexed search reads no transcript when nothing matches
-    const work = newReadStats();
-    await searchSessions({ ...ctx, workDone: work }, { query: "walrus" });
-    expect(work.bytesRead).toBe(0);
+    expect(scanned()).toBe(0);
+    // a prefix before a phrase's last word is beyond FTS5: that query is scanned, with the same answer
+    const midPrefix = await searchSessions(ctx, { query: '"budg* review"' });
+    expect(scanned()).toBe(-1);
+    expect(midPrefix).toEqual(await searchSessions(scanning(ctx), { query: '"budg* review"' }));
+    expect(midPrefix.sessions.map((r) => r.key).sort()).toEqual(["agent:main:a", "agent:main:b"]);
 
     // appended: answered right before the update (the grown session is scanned), then indexed, reading only the new lines
     const appended = [turn("user", "one more budget question"), turn("result", "walrus budget")];
     store.append("main", "a.jsonl", linesOf("a", appended, 100_000));
     sessions.get("agent:main:a")!.push(...appended);
     for (const query of ["budget", "walrus"]) await expectBothPaths(ctx, sessions, query);
+    expect(scanned()).toBe(1);
     expect(await ctx.textIndex!.update(await ctx.listSessions())).toMatchObject({ indexed: 1, rebuilt: 0, events: 2 });
     for (const query of ["budget", "walrus"]) await expectBothPaths(ctx, sessions, query);
+    expect(scanned()).toBe(0);
 
     // rewritten with the same size (an edit in place) and rewritten whole: indexed anew
     const bPath = join(store.sessionsDir("main"), "b.jsonl");
@@ -191,8 +214,10 @@ describe("the index gives the scan's answers", () => {
     store.transcript("main", "c.jsonl", [header("c", T0), ...linesOf("c", cTurns, 0)]);
     sessions.set("agent:main:c", cTurns);
     for (const query of ["budget", "bucket", '"budget review"']) await expectBothPaths(ctx, sessions, query);
+    expect(scanned()).toBe(2);
     expect(await ctx.textIndex!.update(await ctx.listSessions())).toMatchObject({ indexed: 2, rebuilt: 2 });
     for (const query of ["budget", "bucket", '"budget review"', "talk"]) await expectBothPaths(ctx, sessions, query);
+    expect(scanned()).toBe(0);
 
     // a transcript that vanishes (its registry entry stays) is found by neither path
     rmSync(join(store.sessionsDir("main"), "a.jsonl"));
@@ -212,10 +237,9 @@ describe("the index gives the scan's answers", () => {
   it("a server's background pass indexes the full text: its searches then read no transcript", async () => {
     const sessions = new Map<string, Turn[]>([["agent:main:bg", [{ kind: "user", words: ["budget", "review"], more: [] }]]]);
     write(sessions);
-    const ctx = contextFor(store.root);
-    const unindexed = newReadStats();
-    await searchSessions({ ...ctx, workDone: unindexed }, { query: "walrus" });
-    expect(unindexed.bytesRead).toBeGreaterThan(0);
+    const { ctx, scanned } = watched(contextFor(store.root));
+    await searchSessions(ctx, { query: "walrus" });
+    expect(scanned()).toBe(1);
     const indexer = new BackgroundIndexer(ctx);
     const passed = new Promise<void>((resolve) => indexer.start(() => resolve()));
     try {
@@ -223,9 +247,8 @@ describe("the index gives the scan's answers", () => {
     } finally {
       indexer.stop();
     }
-    const work = newReadStats();
-    expect((await searchSessions({ ...ctx, workDone: work }, { query: "walrus" })).sessions).toEqual([]);
-    expect(work.bytesRead).toBe(0);
+    expect((await searchSessions(ctx, { query: "walrus" })).sessions).toEqual([]);
+    expect(scanned()).toBe(0);
     expect(got(await searchSessions(ctx, { query: "budget" }))).toEqual(expected(sessions, "budget"));
   });
 });

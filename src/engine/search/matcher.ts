@@ -74,5 +74,6 @@ function quickTest(query: TextQuery): RegExp[] | undefined {
   const words = query.terms.flat();
   const fromMarker = words.some(({ word, prefix }) => /^\d+$/.test(word) || (prefix ? MARKER_WORDS.some((m) => m.startsWith(word)) : MARKER_WORDS.includes(word)));
   if (fromMarker) return undefined;
-  return query.terms.map((term) => new RegExp(term.map((w) => w.word).join("[^\\p{L}\\p{N}]+"), "u"));
+  // (a prefix word may go on with more letters before the phrase's next word)
+  return query.terms.map((term) => new RegExp(term.map((w) => (w.prefix ? `${w.word}[\\p{L}\\p{N}]*` : w.word)).join("[^\\p{L}\\p{N}]+"), "u"));
 }
