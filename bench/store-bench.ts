@@ -29,6 +29,7 @@ import { buildHugeLineStore } from "./huge-line.js";
 import type { QuerySpec } from "./queries.js";
 import { check, countsDiff, ms, oursAnswer, ratio, ROW_HEADERS, rowCells, sameCounts, total, type Counts, type Row } from "./report.js";
 import { markdownTable } from "./stats.js";
+import { benchSearch } from "./search-bench.js";
 import { listTranscripts } from "./transcripts.js";
 
 export type StoreBenchConfig = {
@@ -231,6 +232,10 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
     });
   }
 
+  // search: a two-word query and a phrase, with no index, after `index`, in a server; rg and grep
+  cfg.log("search ...");
+  const searchSection = await benchSearch(dir, files, m.since, plan);
+
   // Q4: every page of the big session, against one full pass over it
   {
     cfg.log("Q4 ...");
@@ -296,7 +301,7 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
     });
   }
   removeCacheDirs(plan);
-  return render(m, rows, notes, cfg, { jq, rg });
+  return `${render(m, rows, notes, cfg, { jq, rg })}\n\n${searchSection}`;
 }
 
 /** What one row measures: ours three ways, and the baselines it has. */

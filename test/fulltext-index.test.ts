@@ -12,7 +12,9 @@ import { BackgroundIndexer } from "../src/app/background-index.js";
 import type { AppContext } from "../src/app/context.js";
 import type { SearchResult } from "../src/contract/search.js";
 import type { TextIndex } from "../src/engine/search/text-index.js";
+import { querySessionsEvents } from "../src/engine/run-query.js";
 import { searchSessions } from "../src/engine/search/search-sessions.js";
+import { newReadStats } from "../src/sources/session.js";
 import { contextFor } from "./helpers/context.js";
 import { assistantLine, header, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
 import { TempStateDir } from "./helpers/temp-store.js";
@@ -146,12 +148,29 @@ function write(sessions: Map<string, Turn[]>, updatedAt = T0 + 10_000_000): void
   store.registry("main", registry);
 }
 
+/** Every page of sessions_events with this text, as "session#seq"; and its counts by session. */
+async function textWalk(ctx: AppContext, text: string): Promise<{ events: string[]; groups: unknown }> {
+  const events: string[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < 100; i++) {
+    const page = await querySessionsEvents(ctx, { text, limit: 2, cursor });
+    events.push(...page.events.map((e) => `${e.session}#${e.seq}`));
+    if (!page.hasMore) break;
+    cursor = page.nextCursor;
+  }
+  return { events, groups: (await querySessionsEvents(ctx, { text, groupBy: ["session"] })).groups };
+}
+
 async function expectBothPaths(ctx: AppContext, sessions: Map<string, Turn[]>, query: string): Promise<void> {
   const indexed = await searchSessions(ctx, { query, limit: 100 });
   const scanned = await searchSessions(scanning(ctx), { query, limit: 100 });
   expect(got(indexed), `index: ${query}`).toEqual(expected(sessions, query));
   // titles, snippets, order and counts: the same answer either way
   expect(indexed, `index vs scan: ${query}`).toEqual(scanned);
+  // the text filter of event pages, which reads only the sessions the index does not rule out
+  const walked = await textWalk(ctx, query);
+  expect(walked, `pages: ${query}`).toEqual(await textWalk(scanning(ctx), query));
+  expect(walked.events.length, `pages: ${query}`).toBe(expected(sessions, query).reduce((sum, [, hits]) => sum + hits, 0));
 }
 
 describe("the index gives the scan's answers", () => {
@@ -171,7 +190,7 @@ describe("the index gives the scan's answers", () => {
           expect(scanned(), query).toBe(0);
         }
       }),
-      { numRuns: 25, seed: 2828 },
+      { numRuns: 15, seed: 2828 },
     );
   }, 120_000);
 
@@ -194,6 +213,13 @@ describe("the index gives the scan's answers", () => {
     expect(scanned()).toBe(-1);
     expect(midPrefix).toEqual(await searchSessions(scanning(ctx), { query: '"budg* review"' }));
     expect(midPrefix.sessions.map((r) => r.key).sort()).toEqual(["agent:main:a", "agent:main:b"]);
+    // a text page reads only the sessions the index does not rule out
+    const entered = async (c: AppContext) => {
+      const work = newReadStats();
+      await querySessionsEvents({ ...c, workDone: work }, { text: "zanzibar" });
+      return work.sessionsRead;
+    };
+    expect([await entered(ctx), await entered(scanning(ctx))]).toEqual([1, 3]);
 
     // appended: answered right before the update (the grown session is scanned), then indexed, reading only the new lines
     const appended = [turn("user", "one more budget question"), turn("result", "walrus budget")];

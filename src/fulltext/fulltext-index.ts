@@ -118,7 +118,7 @@ export class FullTextIndex implements TextIndex {
   }
 
   private async updateNow(sessions: readonly SessionInfo[], options: { signal?: AbortSignal; between?: () => Promise<void> }): Promise<TextIndexPass> {
-    const pass: TextIndexPass = { sessions: sessions.length, indexed: 0, rebuilt: 0, events: 0 };
+    const pass: TextIndexPass = { sessions: sessions.length, indexed: 0, rebuilt: 0, events: 0, textBytes: 0 };
     const db = this.open();
     if (!db) return pass;
     const stats = newReadStats();
@@ -126,10 +126,11 @@ export class FullTextIndex implements TextIndex {
       if (options.signal?.aborted) return pass;
       await options.between?.();
       try {
-        const { outcome, events } = await indexSession(db, session, this.redactor, stats);
+        const { outcome, events, textBytes } = await indexSession(db, session, this.redactor, stats);
         if (outcome === "appended" || outcome === "rebuilt") pass.indexed++;
         if (outcome === "rebuilt") pass.rebuilt++;
         pass.events += events;
+        pass.textBytes += textBytes;
       } catch {
         // a transcript that cannot be read now is tried again on the next pass (a query scans it meanwhile)
       }

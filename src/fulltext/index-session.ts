@@ -27,13 +27,13 @@ export function today(now = Date.now()): number {
  * every event, the old ones dropped first, when it was rewritten. Batches are written as they are
  * read, and the document's version only at the end: until then a query scans the session.
  */
-export async function indexSession(db: Database.Database, session: SessionInfo, redactor: Redactor, stats: ReadStats = newReadStats()): Promise<{ outcome: SessionIndexed; events: number }> {
+export async function indexSession(db: Database.Database, session: SessionInfo, redactor: Redactor, stats: ReadStats = newReadStats()): Promise<{ outcome: SessionIndexed; events: number; textBytes: number }> {
   const state = session.contentState?.();
-  if (!state || session.missingTranscript?.() !== undefined) return { outcome: "not indexable", events: 0 };
+  if (!state || session.missingTranscript?.() !== undefined) return { outcome: "not indexable", events: 0, textBytes: 0 };
   const doc = db.prepare("SELECT id, version, mark, next_seq, last_hash FROM docs WHERE name = ?").get(state.id) as Doc | undefined;
   if (doc && doc.version === state.version) {
     db.prepare("UPDATE docs SET seen_day = ? WHERE id = ? AND seen_day < ?").run(today(), doc.id, today());
-    return { outcome: "unchanged", events: 0 };
+    return { outcome: "unchanged", events: 0, textBytes: 0 };
   }
   const mark = state.mark(); // before reading: what is read is at least what the mark stands for
   const appending = doc !== undefined && doc.next_seq > 0 && doc.last_hash !== null && state.grewFrom(doc.mark);
@@ -42,15 +42,15 @@ export async function indexSession(db: Database.Database, session: SessionInfo, 
       const appended = await readInto(db, doc, session, redactor, stats, doc.next_seq, doc.last_hash);
       if (appended !== undefined) {
         finish(db, doc.id, appended.next, state.version, mark);
-        return { outcome: "appended", events: appended.events };
+        return { outcome: "appended", ...appended };
       }
     }
     const fresh = restart(db, state.id, doc);
     const rebuilt = (await readInto(db, fresh, session, redactor, stats, 0, null))!;
     finish(db, fresh.id, rebuilt.next, state.version, mark);
-    return { outcome: "rebuilt", events: rebuilt.events };
+    return { outcome: "rebuilt", ...rebuilt };
   } catch (error) {
-    if (error instanceof Overtaken) return { outcome: "unchanged", events: 0 };
+    if (error instanceof Overtaken) return { outcome: "unchanged", events: 0, textBytes: 0 };
     throw error;
   }
 }
@@ -86,11 +86,12 @@ async function readInto(
   stats: ReadStats,
   from: number,
   lastHash: string | null,
-): Promise<{ next: number; events: number } | undefined> {
+): Promise<{ next: number; events: number; textBytes: number } | undefined> {
   let next = from;
   let hash = lastHash;
   let checked = lastHash === null;
   let events = 0;
+  let textBytes = 0;
   let batch: Row[] = [];
   const flush = () => {
     writeBatch(db, doc.id, batch, from, next, hash);
@@ -107,7 +108,10 @@ async function readInto(
     }
     if (!checked) return undefined;
     const row = rowOf(event, redactor);
-    if (row) batch.push(row);
+    if (row) {
+      batch.push(row);
+      textBytes += Buffer.byteLength(row.body) + Buffer.byteLength(row.thinking);
+    }
     next = event.seq + 1;
     hash = eventHash(event);
     events++;
@@ -115,7 +119,7 @@ async function readInto(
   }
   if (!checked) return undefined;
   flush();
-  return { next, events };
+  return { next, events, textBytes };
 }
 
 function writeBatch(db: Database.Database, id: number, rows: readonly Row[], from: number, next: number, hash: string | null): void {

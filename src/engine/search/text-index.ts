@@ -20,7 +20,8 @@ export type IndexedSearch = {
   userMessagesOf(session: SessionInfo): Iterable<IndexedHit>;
 };
 
-export type TextIndexPass = { sessions: number; indexed: number; rebuilt: number; events: number };
+/** What an update did: sessions looked at, indexed (appended to or rebuilt), events added, and their text's bytes (words, UTF-8). */
+export type TextIndexPass = { sessions: number; indexed: number; rebuilt: number; events: number; textBytes: number };
 
 /**
  * A full-text index of sessions' events, kept outside the stores: text redacted as for `internal`
