@@ -64,28 +64,42 @@ export class FullTextIndex implements TextIndex {
     }
     const window = { since: options.window.since ?? null, until: options.window.until ?? null };
     const inWindow = "(@since IS NULL OR e.ts >= @since) AND (@until IS NULL OR e.ts < @until)";
+    // (CROSS JOIN: the full-text match drives, each hit looked up by rowid; never a match per event of a document)
+    const matching = `FROM fts CROSS JOIN events e ON e.id = fts.rowid WHERE fts MATCH @match AND ${inWindow}`;
     const groups = new Map<SessionInfo, IndexedHitGroup[]>();
+    const firstHits = new Map<SessionInfo, IndexedHit[]>();
     if (current.size > 0) {
-      const rows = db
-        .prepare(
-          `SELECT e.doc AS doc, e.type AS type, e.role AS role, e.tool AS tool, e.vis AS vis, count(*) AS hits
-           FROM fts JOIN events e ON e.id = fts.rowid
-           WHERE fts MATCH @match AND ${inWindow}
-           GROUP BY e.doc, e.type, e.role, e.tool, e.vis`,
-        )
-        .all({ match, ...window }) as Array<HitRow & { doc: number; hits: number }>;
-      for (const row of rows) {
+      // one pass over the matches: each session's hits counted by what decides who may see them, and
+      // its first ones kept (most answers need no more; hitsOf reads on where they end)
+      const byClass = new Map<SessionInfo, Map<string, IndexedHitGroup>>();
+      const rows = db.prepare(`SELECT e.doc AS doc, e.seq AS seq, e.type AS type, e.role AS role, e.tool AS tool, e.vis AS vis ${matching}`).iterate({ match, ...window });
+      for (const row of rows as Iterable<HitRow & { doc: number }>) {
         const session = current.get(row.doc);
         if (!session) continue; // not asked about, or not current
-        const list = groups.get(session) ?? [];
-        list.push({ ...hitOf(row), hits: row.hits });
-        groups.set(session, list);
+        const classes = byClass.get(session) ?? new Map<string, IndexedHitGroup>();
+        byClass.set(session, classes);
+        const key = `${row.type}\0${row.role}\0${row.tool}\0${row.vis}`;
+        const group = classes.get(key);
+        if (group) group.hits++;
+        else {
+          const { seq: _, ...hit } = hitOf(row);
+          classes.set(key, { ...hit, hits: 1 });
+        }
+        const first = firstHits.get(session) ?? [];
+        firstHits.set(session, first);
+        if (first.length < PAGE_ROWS) first.push(hitOf(row));
+        else if (row.seq < first[first.length - 1]!.seq) {
+          // (rows come in rowid order, which is each document's seq order; kept exact all the same)
+          first.push(hitOf(row));
+          first.sort((a, b) => a.seq - b.seq).pop();
+        }
       }
+      for (const [session, classes] of byClass) groups.set(session, [...classes.values()]);
+      for (const first of firstHits.values()) first.sort((a, b) => a.seq - b.seq);
     }
     const hitsStatement = db.prepare(
       `SELECT e.seq AS seq, e.type AS type, e.role AS role, e.tool AS tool, e.vis AS vis
-       FROM fts JOIN events e ON e.id = fts.rowid
-       WHERE fts MATCH @match AND fts.rowid BETWEEN @first AND @last AND e.doc = @doc AND e.seq > @after AND ${inWindow}
+       ${matching} AND fts.rowid BETWEEN @first AND @last AND e.doc = @doc AND e.seq > @after
        ORDER BY e.seq LIMIT ${PAGE_ROWS}`,
     );
     const userStatement = db.prepare(
@@ -97,11 +111,14 @@ export class FullTextIndex implements TextIndex {
     return {
       groups,
       unindexed,
-      hitsOf: (session) => {
+      hitsOf: function* (session) {
         const doc = docOf.get(session);
-        if (doc === undefined) return [];
+        const first = firstHits.get(session) ?? [];
+        yield* first;
+        if (doc === undefined || first.length < PAGE_ROWS) return;
         const range = rangeStatement.get(doc) as { first: number | null; last: number | null };
-        return paged((after) => hitsStatement.all({ match, doc, after, first: range.first ?? 0, last: range.last ?? -1, ...window }) as HitRow[]);
+        const pages = paged((after) => hitsStatement.all({ match, doc, after, first: range.first ?? 0, last: range.last ?? -1, ...window }) as HitRow[], first[first.length - 1]!.seq);
+        yield* pages;
       },
       userMessagesOf: (session) => {
         const doc = docOf.get(session);
@@ -168,8 +185,7 @@ function hitOf(row: HitRow): IndexedHit {
 }
 
 /** Rows a page at a time (no statement stays open while the caller reads the store between them). */
-function* paged(page: (after: number) => HitRow[]): Generator<IndexedHit> {
-  let after = Number.MIN_SAFE_INTEGER;
+function* paged(page: (after: number) => HitRow[], after = Number.MIN_SAFE_INTEGER): Generator<IndexedHit> {
   for (;;) {
     const rows = page(after);
     for (const row of rows) yield hitOf(row);

@@ -10,6 +10,8 @@ import { foldText } from "./words.js";
 export type TextPredicate = {
   query: TextQuery;
   matches(event: SourceEvent, visibility: Visibility): boolean;
+  /** The same test on an event's searchable fields already redacted (searchableFields). */
+  matchesFields(fields: readonly string[]): boolean;
 };
 
 export function textPredicate(query: TextQuery, clearance: Visibility, redactor: Redactor): TextPredicate {
@@ -26,6 +28,7 @@ export function textPredicate(query: TextQuery, clearance: Visibility, redactor:
       }
       return matchesText(searchableFields(event, clearance, redactor));
     },
+    matchesFields: matchesText,
   };
 }
 

@@ -5,27 +5,35 @@ import { clearanceAllows } from "../principal.js";
 import { inWindow } from "../time.js";
 import { classify } from "../visibility.js";
 import { foundSession, titleOf, type Found } from "./found-session.js";
+import { searchableFields } from "./searchable.js";
 import { snippetFor, visibleTo, type SessionSearch } from "./session-search.js";
 import type { IndexedHit, IndexedSearch } from "./text-index.js";
 
 /**
- * Searches a session from the index: its matching events are counted by what decides who may see
- * them (the caller's clearance, the rules, the types filter), as a scan counts them; the snippets'
- * and title's events are read from the store, and checked again there, so what is shown is the
- * store's text as the caller may see it, whatever the index holds.
+ * How many of a session's matching events count for the caller, from the index alone: counted by what
+ * decides who may see them (the caller's clearance, the rules, the types filter), as a scan counts them.
  */
-export async function searchIndexed(s: SessionSearch, indexed: IndexedSearch, session: SessionInfo): Promise<Found | undefined> {
+export function indexedHits(s: SessionSearch, indexed: IndexedSearch, session: SessionInfo): number {
   let hits = 0;
   for (const group of indexed.groups.get(session) ?? []) if (counts(s, session, group)) hits += group.hits;
-  if (hits === 0) return undefined;
+  return hits;
+}
+
+/**
+ * A session's answer from the index (only for those a search shows): the snippets' and title's events
+ * are read from the store, and checked again there, so what is shown is the store's text as the
+ * caller may see it, whatever the index holds.
+ */
+export async function indexedFound(s: SessionSearch, indexed: IndexedSearch, session: SessionInfo, hits: number): Promise<Found> {
   const snippets: Found["snippets"] = [];
   for (const hit of indexed.hitsOf(session)) {
     if (snippets.length >= MAX_SNIPPETS) break;
     if (!counts(s, session, hit)) continue;
     const event = await eventAt(s, session, hit.seq);
     if (!event || !visibleTo(s, event) || (s.types && !s.types.matches(event))) continue;
-    if (!s.text.matches(event, classify(event, s.ctx.policy.rules))) continue;
-    const snippet = snippetFor(s, event);
+    const fields = searchableFields(event, s.ctx.principal.clearance, s.ctx.policy.redactor);
+    if (!s.text.matchesFields(fields)) continue;
+    const snippet = snippetFor(s, event, fields);
     if (snippet) snippets.push(snippet);
   }
   markRedacted(snippets, s.ctx.policy.redactor);

@@ -1,24 +1,25 @@
 import type { SearchResult, SessionsSearchInput } from "../../contract/search.js";
 import { SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT } from "../../contract/search.js";
 import { typePredicate } from "../../contract/type-filter.js";
-import { newReadStats } from "../../sources/session.js";
+import { newReadStats, type SessionInfo } from "../../sources/session.js";
 import { redactAnswer, redactorFor } from "../answer-redaction.js";
 import { clearanceAllows, sessionsInScope } from "../principal.js";
 import { addWork, type QueryContext } from "../query/context.js";
 import { selectMany } from "../select.js";
 import { resolveWindow } from "../time.js";
-import type { Found } from "./found-session.js";
 import { textPredicate } from "./matcher.js";
 import { parseTextQuery } from "./query.js";
 import { scanSession } from "./search-scan.js";
-import { searchIndexed } from "./search-indexed.js";
+import { indexedFound, indexedHits } from "./search-indexed.js";
+import { foundSession, type Found } from "./found-session.js";
 import { endsBeforeWindow, type SessionSearch } from "./session-search.js";
 
 /**
  * The sessions that match a query, most matching events first (ties: most recently updated), each with
  * up to 3 marked snippets. The full-text index answers for the sessions it is current for; the others
  * are scanned, most recently updated first, so a scan budget that runs out (within a session too)
- * leaves out the oldest, and says so. Only events the caller may see are searched and counted.
+ * leaves out the oldest, and says so. An indexed session's title and snippets are read from the store
+ * only when it is among those shown. Only events the caller may see are searched and counted.
  */
 export async function searchSessions(ctx: QueryContext, input: SessionsSearchInput, call: { signal?: AbortSignal } = {}): Promise<SearchResult> {
   const query = parseTextQuery(input.query);
@@ -41,6 +42,7 @@ export async function searchSessions(ctx: QueryContext, input: SessionsSearchInp
   const scanned = new Set(indexed ? indexed.unindexed : sessions);
   const budget = ctx.policy.scanBudgetBytes;
   const found: Found[] = [];
+  const fromIndex = new Map<Found, SessionInfo>();
   let searched = 0;
   let cutShort: { key: string; at: number } | undefined;
   for (const session of sessions) {
@@ -50,9 +52,14 @@ export async function searchSessions(ctx: QueryContext, input: SessionsSearchInp
       continue;
     }
     if (indexed && !scanned.has(session)) {
-      const result = await searchIndexed(s, indexed, session);
+      const hits = indexedHits(s, indexed, session);
       searched++;
-      if (result) found.push(result);
+      if (hits > 0) {
+        // its title and snippets only if it makes the answer (below)
+        const ranked = foundSession(session, hits, undefined, []);
+        fromIndex.set(ranked, session);
+        found.push(ranked);
+      }
       continue;
     }
     if (cutShort || (budget !== undefined && s.stats.bytesRead >= budget)) continue;
@@ -61,7 +68,6 @@ export async function searchSessions(ctx: QueryContext, input: SessionsSearchInp
     if (stoppedAt !== undefined) cutShort = { key: session.key, at: stoppedAt };
     else searched++;
   }
-  addWork(ctx, s.stats);
   if (cutShort) {
     const at = cutShort.at > 0 ? ` (its events up to ${new Date(cutShort.at).toISOString()})` : "";
     notes.push(`${cutShort.key} was searched only in part${at} before reaching the most one call may read.`);
@@ -72,8 +78,14 @@ export async function searchSessions(ctx: QueryContext, input: SessionsSearchInp
     );
   }
   found.sort((a, b) => b.hits - a.hits || b.updatedMs - a.updatedMs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const shown = found.slice(0, limit);
+  for (const [at, ranked] of shown.entries()) {
+    const session = fromIndex.get(ranked);
+    if (session && indexed) shown[at] = await indexedFound(s, indexed, session, ranked.hits);
+  }
+  addWork(ctx, s.stats);
   const answer: SearchResult = {
-    sessions: found.slice(0, limit).map(({ updatedMs: _, ...rest }) => rest),
+    sessions: shown.map(({ updatedMs: _, ...rest }) => rest),
     sessionsMatched: sessions.length,
     sessionsWithHits: found.length,
     notes,

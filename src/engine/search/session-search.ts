@@ -26,8 +26,12 @@ export function visibleTo(s: SessionSearch, event: SourceEvent): boolean {
 }
 
 /** An event's snippet for this search, or undefined when no field holds a term. */
-export function snippetFor(s: SessionSearch, event: SourceEvent): Found["snippets"][number] | undefined {
-  const text = snippetOf(searchableFields(event, s.ctx.principal.clearance, s.ctx.policy.redactor), s.query.terms);
+export function snippetFor(
+  s: SessionSearch,
+  event: SourceEvent,
+  fields: readonly string[] = searchableFields(event, s.ctx.principal.clearance, s.ctx.policy.redactor),
+): Found["snippets"][number] | undefined {
+  const text = snippetOf(fields, s.query.terms);
   return text === undefined ? undefined : { eventId: event.id, seq: event.seq, type: event.type, text };
 }
 

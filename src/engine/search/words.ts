@@ -4,14 +4,19 @@
  */
 const WORD = /[\p{L}\p{N}]+/gu;
 const MARKS = /\p{M}+/gu;
+/** Text of ASCII characters only: folding it is lower-casing it, and its words are runs of [a-z0-9]. */
+const ASCII = /^[\x00-\x7f]*$/;
+const ASCII_WORD = /[a-z0-9]+/g;
 
 /** Text folded for matching: lower case, accents removed. Marks go before splitting, so "é" stays in its word. */
 export function foldText(text: string): string {
+  if (ASCII.test(text)) return text.toLowerCase();
   return text.toLowerCase().normalize("NFD").replace(MARKS, "");
 }
 
 /** The words of a text, folded, in order. */
 export function wordsOf(text: string): string[] {
+  if (ASCII.test(text)) return text.toLowerCase().match(ASCII_WORD) ?? [];
   return foldText(text).match(WORD) ?? [];
 }
 
@@ -24,7 +29,7 @@ export function wordSpans(text: string): Array<{ word: string; start: number; en
   const raw = /[\p{L}\p{N}\p{M}]+/gu;
   for (let m = raw.exec(text); m; m = raw.exec(text)) {
     // a run in the original may fold into several words (a letter whose lower case is not a letter)
-    const folded = wordsOf(m[0]);
+    const folded = ASCII.test(m[0]) ? [m[0].toLowerCase()] : wordsOf(m[0]);
     if (folded.length === 1) spans.push({ word: folded[0]!, start: m.index, end: m.index + m[0].length });
     else for (const word of folded) spans.push({ word, start: m.index, end: m.index + m[0].length });
   }
