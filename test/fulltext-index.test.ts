@@ -251,6 +251,38 @@ describe("the index gives the scan's answers", () => {
     for (const query of ["budget", "walrus", "zanzibar"]) await expectBothPaths(ctx, sessions, query);
   }, 60_000);
 
+  it("reads on past the index's first hits of a session when none of them count; reads only the sessions it shows", async () => {
+    const turn = (kind: Turn["kind"], words: string): Turn => ({ kind, words: words.split(" "), more: [] });
+    const many = [...Array.from({ length: 150 }, (_, i) => turn("user", `budget line ${i}`)), turn("result", "budget at the end")];
+    const sessions = new Map<string, Turn[]>([
+      ["agent:main:many", many],
+      ["agent:main:two", [turn("user", "budget one"), turn("result", "budget two")]],
+      ["agent:main:one", [turn("result", "budget three")]],
+    ]);
+    write(sessions);
+    const { ctx, scanned } = watched(contextFor(store.root));
+    await ctx.textIndex!.update(await ctx.listSessions());
+    const input = { query: "budget", types: ["tool_result" as const], limit: 100 };
+    const indexed = await searchSessions(ctx, input);
+    expect(scanned()).toBe(0);
+    expect(indexed).toEqual(await searchSessions(scanning(ctx), input));
+    expect(indexed.sessions.find((r) => r.key === "agent:main:many")!.snippets.map((sn) => sn.text)).toEqual(["«budget» at the end"]);
+    // which sessions' events a search reads (the listing keeps its session objects between calls)
+    const listed = await ctx.listSessions();
+    const opened = new Set<string>();
+    for (const session of listed) {
+      const events = session.events.bind(session);
+      session.events = (options) => (opened.add(session.key), events(options));
+    }
+    const read = async (c: AppContext) => {
+      opened.clear();
+      const answer = await searchSessions({ ...c, listSessions: async () => listed }, { query: "budget", limit: 1 });
+      return [answer.sessions.length, answer.sessionsWithHits, opened.size];
+    };
+    expect(await read(ctx)).toEqual([1, 3, 1]);
+    expect(await read(scanning(ctx))).toEqual([1, 3, 3]);
+  });
+
   it("at public clearance thinking is not found through the index either", async () => {
     const sessions = new Map<string, Turn[]>([["agent:main:t", [{ kind: "assistant", words: ["hello"], more: ["zanzibar"] }]]]);
     write(sessions);
