@@ -1,4 +1,4 @@
-import { wordsOf } from "../engine/search/words.js";
+import { wordText } from "../engine/search/words.js";
 
 /**
  * Between two fields of a document: a token no query word can be or begin (a private-use character,
@@ -12,5 +12,5 @@ const FIELD_BREAK = " \uE000 ";
  * token) then finds exactly these words, so matching is the scan's word for word.
  */
 export function documentText(fields: readonly string[]): string {
-  return fields.map((field) => wordsOf(field).join(" ")).join(FIELD_BREAK);
+  return fields.map(wordText).join(FIELD_BREAK);
 }

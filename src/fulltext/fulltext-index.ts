@@ -153,6 +153,8 @@ export class FullTextIndex implements TextIndex {
       }
     }
     this.forgetUnseen(db);
+    // (what was written goes into the database file now, not left in its write-ahead log)
+    if (pass.indexed > 0) db.pragma("wal_checkpoint(TRUNCATE)");
     return pass;
   }
 

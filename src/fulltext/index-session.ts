@@ -88,13 +88,15 @@ async function readInto(
   lastHash: string | null,
 ): Promise<{ next: number; events: number; textBytes: number } | undefined> {
   let next = from;
-  let hash = lastHash;
   let checked = lastHash === null;
   let events = 0;
   let textBytes = 0;
   let batch: Row[] = [];
+  // the last event read: its hash (the mark an append is checked against) is taken only when written
+  let last: SourceEvent | undefined;
+  const hash = () => (last ? eventHash(last) : lastHash);
   const flush = () => {
-    writeBatch(db, doc.id, batch, from, next, hash);
+    writeBatch(db, doc.id, batch, from, next, hash());
     from = next;
     batch = [];
   };
@@ -113,7 +115,7 @@ async function readInto(
       textBytes += Buffer.byteLength(row.body) + Buffer.byteLength(row.thinking);
     }
     next = event.seq + 1;
-    hash = eventHash(event);
+    last = event;
     events++;
     if (batch.length >= BATCH_EVENTS) flush();
   }

@@ -7,6 +7,8 @@ const MARKS = /\p{M}+/gu;
 /** Text of ASCII characters only: folding it is lower-casing it, and its words are runs of [a-z0-9]. */
 const ASCII = /^[\x00-\x7f]*$/;
 const ASCII_WORD = /[a-z0-9]+/g;
+const RUN = /[\p{L}\p{N}\p{M}]+/gu;
+const ASCII_GAPS = /[^a-z0-9]+/g;
 
 /** Text folded for matching: lower case, accents removed. Marks go before splitting, so "é" stays in its word. */
 export function foldText(text: string): string {
@@ -16,8 +18,23 @@ export function foldText(text: string): string {
 
 /** The words of a text, folded, in order. */
 export function wordsOf(text: string): string[] {
-  if (ASCII.test(text)) return text.toLowerCase().match(ASCII_WORD) ?? [];
-  return foldText(text).match(WORD) ?? [];
+  const lower = text.toLowerCase();
+  if (ASCII.test(lower)) return lower.match(ASCII_WORD) ?? [];
+  // run by run (a run of letters, digits and marks holds every character folding may turn into a
+  // word's or drop): most runs are ASCII even in text that is not, and need no normalizing
+  const words: string[] = [];
+  for (const run of lower.match(RUN) ?? []) {
+    if (ASCII.test(run)) words.push(run);
+    else words.push(...(run.normalize("NFD").replace(MARKS, "").match(WORD) ?? []));
+  }
+  return words;
+}
+
+/** The words of a text, folded, joined by single spaces (as `wordsOf(text).join(" ")`, without the array for ASCII text). */
+export function wordText(text: string): string {
+  const lower = text.toLowerCase();
+  if (ASCII.test(lower)) return lower.replace(ASCII_GAPS, " ").trim();
+  return wordsOf(text).join(" ");
 }
 
 /**
