@@ -2,7 +2,8 @@
  * `npm run bench`: runs the benchmarks and writes BENCHMARKS.md (and prints it).
  *
  * Environment knobs:
- *   BENCH_SECTIONS        which sections, comma-separated: line-readers,store,scale (default all three)
+ *   BENCH_SECTIONS        which sections, comma-separated: line-readers,store,scale (default all three);
+ *                         search = only the store section's search rows (issue 28), on its store
  *   BENCH_RUNS            repetitions per measurement, median reported (default 5)
  *   BENCH_LINE_READER_MB  size of the line-reader sample file, MiB (default 200)
  * Store section (bench/store-bench.ts; the store is generated once and reused while these match):
@@ -28,7 +29,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchLineReaders } from "./line-readers.js";
 import { benchScale } from "./scale-bench.js";
-import { benchStore } from "./store-bench.js";
+import { benchSearchOnly, benchStore } from "./store-bench.js";
 
 const MB = 1024 * 1024;
 const env = process.env;
@@ -53,23 +54,22 @@ if (sections.has("line-readers")) {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-if (sections.has("store")) {
-  out.push(
-    await benchStore({
-      dataDir: env.BENCH_DATA_DIR ?? join(project, ".bench-data"),
-      storeGb: number("BENCH_STORE_GB", 1),
-      sessions: Math.round(number("BENCH_SESSIONS", 5000)),
-      bigMb: number("BENCH_BIG_MB", 300),
-      mediumMb: number("BENCH_MEDIUM_MB", 10),
-      seed: Math.round(number("BENCH_SEED", 1)),
-      hugeLineMb: number("BENCH_HUGE_LINE_MB", 50),
-      runs,
-      budgetMs: number("BENCH_BUDGET_S", 300) * 1000,
-      deadlineMs: number("BENCH_WALK_TIMEOUT_S", 300) * 1000,
-      log,
-    }),
-  );
-}
+const storeConfig = () => ({
+  dataDir: env.BENCH_DATA_DIR ?? join(project, ".bench-data"),
+  storeGb: number("BENCH_STORE_GB", 1),
+  sessions: Math.round(number("BENCH_SESSIONS", 5000)),
+  bigMb: number("BENCH_BIG_MB", 300),
+  mediumMb: number("BENCH_MEDIUM_MB", 10),
+  seed: Math.round(number("BENCH_SEED", 1)),
+  hugeLineMb: number("BENCH_HUGE_LINE_MB", 50),
+  runs,
+  budgetMs: number("BENCH_BUDGET_S", 300) * 1000,
+  deadlineMs: number("BENCH_WALK_TIMEOUT_S", 300) * 1000,
+  log,
+});
+if (sections.has("store")) out.push(await benchStore(storeConfig()));
+// (the store section ends with the search rows; "search" alone runs only them, on the same store)
+else if (sections.has("search")) out.push(await benchSearchOnly(storeConfig()));
 if (sections.has("scale")) {
   out.push(
     await benchScale({

@@ -55,15 +55,31 @@ const num = (v: unknown) => (typeof v === "number" ? v : NaN);
 const linesCheck = (truth: number) => (name: string, x: Measurement | undefined) =>
   check(name, x, (r) => [num(r.lines) === truth, `${String(r.lines)} lines (truth ${truth})`]);
 
-export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
+/** The bench store (generated, or reused while the settings match) and the plan its rows are measured by. */
+function storeAndPlan(cfg: StoreBenchConfig): { dir: string; m: StoreManifest; plan: HarnessPlan } {
   const options = { totalBytes: Math.round(cfg.storeGb * 1024 * MiB), sessions: cfg.sessions, bigBytes: cfg.bigMb * MiB, mediumBytes: cfg.mediumMb * MiB, seed: cfg.seed };
   const dir = join(cfg.dataDir, `store-${cfg.storeGb}gb-${cfg.sessions}s-${cfg.bigMb}mb-${cfg.mediumMb}mb-seed${cfg.seed}`);
   cfg.log(`generating (or reusing) the store in ${dir} ...`);
   const m = generateStore(dir, options);
   cfg.log(`store: ${(m.totalBytes / MiB).toFixed(0)} MiB, ${m.sessions} sessions, ${m.reused ? "reused" : `generated in ${(m.generationMs / 1000).toFixed(1)} s`}`);
-
   const plan: HarnessPlan = { runs: cfg.runs, budgetMs: cfg.budgetMs, deadlineMs: cfg.deadlineMs, cacheRoot: join(cfg.dataDir, "caches"), log: cfg.log, warmDirs: [dir] };
   removeCacheDirs(plan); // what an interrupted run left
+  return { dir, m, plan };
+}
+
+/** Only the search rows (BENCH_SECTIONS=search), on the store section's store. */
+export async function benchSearchOnly(cfg: StoreBenchConfig): Promise<string> {
+  const { dir, m, plan } = storeAndPlan(cfg);
+  try {
+    const section = await benchSearch(dir, listTranscripts(dir), m.since, plan);
+    return `## Search\n\nOn the store section's generated store: ${(m.totalBytes / MiB).toFixed(0)} MiB in ${m.sessions} sessions (BENCH_STORE_GB=${cfg.storeGb} BENCH_SESSIONS=${cfg.sessions} BENCH_BIG_MB=${cfg.bigMb} BENCH_MEDIUM_MB=${cfg.mediumMb}).\n\n${section.replace(/^### Search\n\n/, "")}`;
+  } finally {
+    removeCacheDirs(plan);
+  }
+}
+
+export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
+  const { dir, m, plan } = storeAndPlan(cfg);
   const files = listTranscripts(dir);
   const jq = toolVersion("jq");
   const rg = toolVersion("rg");
