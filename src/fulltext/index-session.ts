@@ -3,7 +3,7 @@ import type Database from "better-sqlite3";
 import type { Redactor } from "../engine/redact.js";
 import { indexedFields } from "../engine/search/searchable.js";
 import { newReadStats, type ReadStats, type SessionInfo, type SourceEvent } from "../sources/session.js";
-import { documentText } from "./document-text.js";
+import { documentText, hasWords } from "./document-text.js";
 
 /** Events written per transaction: a reader or another writer waits at most one batch. */
 const BATCH_EVENTS = 2000;
@@ -148,10 +148,6 @@ function rowOf(event: SourceEvent, redactor: Redactor): Row | undefined {
   if (userText === 0 && !hasWords(body) && !hasWords(thinking)) return undefined;
   const tool = typeof event.payload.toolName === "string" ? event.payload.toolName : null;
   return { seq: event.seq, ts: Number.isFinite(event.timestamp) ? event.timestamp : null, type: event.type, role, tool, vis: event.visibility ?? null, userText, body, thinking };
-}
-
-function hasWords(document: string): boolean {
-  return /[^ \uE000]/.test(document);
 }
 
 function eventHash(event: SourceEvent): string {

@@ -8,7 +8,8 @@ const MARKS = /\p{M}+/gu;
 const ASCII = /^[\x00-\x7f]*$/;
 const ASCII_WORD = /[a-z0-9]+/g;
 const RUN = /[\p{L}\p{N}\p{M}]+/gu;
-const ASCII_GAPS = /[^a-z0-9]+/g;
+/** A run of ASCII letters and digits and other characters, with at least one of the others. */
+const MIXED_TOKEN = /[a-z0-9]*[^\x00-\x7f][a-z0-9\u0080-\uffff]*/g;
 
 /** Text folded for matching: lower case, accents removed. Marks go before splitting, so "é" stays in its word. */
 export function foldText(text: string): string {
@@ -30,11 +31,15 @@ export function wordsOf(text: string): string[] {
   return words;
 }
 
-/** The words of a text, folded, joined by single spaces (as `wordsOf(text).join(" ")`, without the array for ASCII text). */
-export function wordText(text: string): string {
-  const lower = text.toLowerCase();
-  if (ASCII.test(lower)) return lower.replace(ASCII_GAPS, " ").trim();
-  return wordsOf(text).join(" ");
+/**
+ * A text whose tokens, split at every ASCII character but letters and digits and with ASCII letters
+ * lower-cased, are exactly its words: ASCII text is itself; in other text each token holding a
+ * character beyond ASCII is replaced by its folded words (the whole text lower-cased first, as
+ * folding does).
+ */
+export function foldedTokens(text: string): string {
+  if (ASCII.test(text)) return text;
+  return text.toLowerCase().replace(MIXED_TOKEN, (token) => ` ${(token.normalize("NFD").replace(MARKS, "").match(WORD) ?? []).join(" ")} `);
 }
 
 /**
