@@ -20,7 +20,7 @@ export type IndexedSearch = {
   userMessagesOf(session: SessionInfo): Iterable<IndexedHit>;
 };
 
-/** What an update did: sessions looked at, indexed (appended to or rebuilt), events added, and their text's bytes (words, UTF-8). */
+/** What an update did: sessions looked at, indexed (appended to or rebuilt), events added, and the bytes (UTF-8) of the text indexed (their searchable fields, redacted). */
 export type TextIndexPass = { sessions: number; indexed: number; rebuilt: number; events: number; textBytes: number };
 
 /**
