@@ -95,9 +95,9 @@ export const NAIVE_QUERIES: Record<string, QueryFn> = {
 
 export type Collector = { line(text: string): void; result(): unknown };
 /** An external tool run: one or more invocations (file lists are split to stay under argv limits). */
-export type ExternalJob = { tool: "jq" | "rg"; command: string; invocations: string[][]; collector(): Collector };
+export type ExternalJob = { tool: "jq" | "rg" | "grep"; command: string; invocations: string[][]; collector(): Collector };
 
-export function toolVersion(tool: "jq" | "rg"): string | undefined {
+export function toolVersion(tool: "jq" | "rg" | "grep"): string | undefined {
   const r = spawnSync(tool, ["--version"], { encoding: "utf8" });
   return r.status === 0 ? r.stdout.split("\n")[0]!.trim() : undefined;
 }
@@ -145,6 +145,12 @@ const JQ_TOOL_ERRORS = `foreach inputs as $l ({m: {}, out: []};
     . as $s | .out = [$l.content | if type == "array" then .[] else empty end | select(.type? == "tool_result" and .is_error == true) | ($s.m[.tool_use_id] // "(unknown)")]
   else . end;
   .out[])`;
+
+/** Search: the files holding a line that matches `pattern` (case-insensitive), listed (rg -il / grep -ril). */
+export function filesMatching(tool: "rg" | "grep", files: string[], pattern: string): ExternalJob {
+  const flags = tool === "rg" ? ["-i", "-l", "--no-ignore", "-e", pattern] : ["-i", "-l", "-E", "-e", pattern];
+  return { tool, command: `${tool} ${flags.slice(0, -2).join(" ")} '${pattern}'`, invocations: chunks(files).map((c) => [...flags, ...c]), collector: countLines };
+}
 
 /** Q1 (one file) or Q2 (files): lines whose timestamp is at or after `since`. */
 export function jqRecent(files: string[], since: number): ExternalJob {

@@ -114,7 +114,7 @@ export function warmPageCache(dirs: readonly string[]): void {
 /** One thing measured (ours one way, or a baseline): each call of `once` runs it once. */
 export type Contestant = { label: string; once(): Promise<Outcome>; runs: Outcome[] };
 
-function contestant(label: string, once: () => Promise<Outcome>, runs: Outcome[] = []): Contestant {
+export function contestant(label: string, once: () => Promise<Outcome>, runs: Outcome[] = []): Contestant {
   return { label, once, runs };
 }
 
@@ -148,7 +148,7 @@ export function measured(c: Contestant | undefined): Measurement | undefined {
   return c && summarize(c.runs);
 }
 
-function freshCacheDir(plan: HarnessPlan): string {
+export function freshCacheDir(plan: HarnessPlan): string {
   mkdirSync(plan.cacheRoot, { recursive: true });
   return mkdtempSync(join(plan.cacheRoot, "cache-"));
 }
@@ -241,9 +241,9 @@ export async function runExternal(job: ExternalJob, killAfterMs: number): Promis
       child.on("close", (code) => {
         clearTimeout(timer);
         if (pending !== "") collector.line(pending);
-        // rg exits 1 when nothing matched; /usr/bin/time passes the tool's exit code on
+        // rg and grep exit 1 when nothing matched; /usr/bin/time passes the tool's exit code on
         if (code === null) resolve("killed (timeout)");
-        else resolve(code === 0 || (job.tool === "rg" && code === 1) ? undefined : `${job.tool} exited ${code}: ${stderr.trim().split("\n").slice(-2).join(" | ")}`);
+        else resolve(code === 0 || (job.tool !== "jq" && code === 1) ? undefined : `${job.tool} exited ${code}: ${stderr.trim().split("\n").slice(-2).join(" | ")}`);
       });
     });
     if (useTime) {

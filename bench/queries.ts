@@ -6,7 +6,10 @@
  * whole store, and the 50 MB single-line check.
  * Each returns a small JSON result the harness checks against the generator's ground truth.
  */
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { createAppContext, type AppContext } from "../src/app/context.js";
+import { searchSessions } from "../src/engine/search/search-sessions.js";
 import type { Page } from "../src/contract/page.js";
 import type { SessionEventsInput, SessionsEventsInput } from "../src/contract/query-input.js";
 import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query.js";
@@ -33,6 +36,8 @@ export type QuerySpec = {
   path?: string;
   /** A walk stops after this long (ms) and reports how far it got. */
   deadlineMs: number;
+  /** The search text (ours.search). */
+  text?: string;
   /** How many times the child runs the query over one app context (default 1): run 1 is the process's first query, the rest repeats. */
   repeat?: number;
   /**
@@ -245,11 +250,29 @@ async function hugeLine(spec: QuerySpec, app: () => AppContext): Promise<unknown
 }
 
 /** `session-events index` over the whole store: every transcript read the first time, a stat each after. */
+/** `session-events index` without the full-text index (as it was before it): transcript indexes and totals. */
 async function indexStore(_spec: QuerySpec, app: () => AppContext): Promise<unknown> {
   const ctx = app();
   const sessions = (await ctx.store.list()).sessions.filter((s) => inGenerations(s, "current"));
   const result = await warmIndexes(sessions);
   return { sessions: result.sessions };
+}
+
+/** `session-events index` as it is now: transcript indexes and totals, then the full-text index; and the index's size. */
+async function indexWithText(_spec: QuerySpec, app: () => AppContext): Promise<unknown> {
+  const ctx = app();
+  const sessions = (await ctx.store.list()).sessions.filter((s) => inGenerations(s, "current"));
+  const result = await warmIndexes(sessions);
+  const text = await ctx.textIndex!.update(sessions);
+  const dir = ctx.cache.cache!.fulltext.dir;
+  const indexBytes = readdirSync(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
+  return { sessions: result.sessions, textSessions: text.indexed, events: text.events, textBytes: text.textBytes, indexBytes };
+}
+
+/** sessions_search for spec.text over the whole store, as an operator: what the ranking and checks need. */
+async function search(spec: QuerySpec, app: () => AppContext): Promise<unknown> {
+  const result = await searchSessions(app(), { query: spec.text!, limit: 10 });
+  return { sessionsWithHits: result.sessionsWithHits, top: result.sessions.map((s) => [s.key, s.hits]), notes: result.notes };
 }
 
 export const OUR_QUERIES: Record<string, QueryFn> = {
@@ -264,4 +287,6 @@ export const OUR_QUERIES: Record<string, QueryFn> = {
   "ours.store-pass": storePass,
   "ours.huge-line": hugeLine,
   "ours.index": indexStore,
+  "ours.index-with-text": indexWithText,
+  "ours.search": search,
 };

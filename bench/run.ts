@@ -2,7 +2,8 @@
  * `npm run bench`: runs the benchmarks and writes BENCHMARKS.md (and prints it).
  *
  * Environment knobs:
- *   BENCH_SECTIONS        which sections, comma-separated: line-readers,store,scale,http,export (default all)
+ *   BENCH_SECTIONS        which sections, comma-separated: line-readers,store,scale,http,export (default all);
+ *                         search = only the store section's search rows (issue 28), on its store
  *   BENCH_RUNS            repetitions per measurement, median reported (default 5)
  *   BENCH_LINE_READER_MB  size of the line-reader sample file, MiB (default 200)
  * Store section (bench/store-bench.ts; the store is generated once and reused while these match):
@@ -38,7 +39,7 @@ import { benchExport } from "./export-bench.js";
 import { benchHttp } from "./http-bench.js";
 import { benchLineReaders } from "./line-readers.js";
 import { benchScale } from "./scale-bench.js";
-import { benchStore, benchStoreData, type StoreSettings } from "./store-bench.js";
+import { benchSearchOnly, benchStore, benchStoreData, type StoreSettings } from "./store-bench.js";
 
 const MB = 1024 * 1024;
 const env = process.env;
@@ -72,17 +73,16 @@ const storeSettings: StoreSettings = {
   seed: Math.round(number("BENCH_SEED", 1)),
   log,
 };
-if (sections.has("store")) {
-  out.push(
-    await benchStore({
-      ...storeSettings,
-      hugeLineMb: number("BENCH_HUGE_LINE_MB", 50),
-      runs,
-      budgetMs: number("BENCH_BUDGET_S", 300) * 1000,
-      deadlineMs: number("BENCH_WALK_TIMEOUT_S", 300) * 1000,
-    }),
-  );
-}
+const storeConfig = () => ({
+  ...storeSettings,
+  hugeLineMb: number("BENCH_HUGE_LINE_MB", 50),
+  runs,
+  budgetMs: number("BENCH_BUDGET_S", 300) * 1000,
+  deadlineMs: number("BENCH_WALK_TIMEOUT_S", 300) * 1000,
+});
+if (sections.has("store")) out.push(await benchStore(storeConfig()));
+// (the store section ends with the search rows; "search" alone runs only them, on the same store)
+else if (sections.has("search")) out.push(await benchSearchOnly(storeConfig()));
 if (sections.has("scale")) {
   out.push(
     await benchScale({

@@ -29,6 +29,7 @@ import { buildHugeLineStore } from "./huge-line.js";
 import type { QuerySpec } from "./queries.js";
 import { check, countsDiff, ms, oursAnswer, ratio, ROW_HEADERS, rowCells, sameCounts, total, type Counts, type Row } from "./report.js";
 import { markdownTable } from "./stats.js";
+import { benchSearch } from "./search-bench.js";
 import { listTranscripts } from "./transcripts.js";
 
 export type StoreBenchConfig = {
@@ -66,11 +67,27 @@ export function benchStoreData(cfg: StoreSettings): { dir: string; m: StoreManif
   return { dir, m };
 }
 
-export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
+/** The bench store (generated, or reused while the settings match) and the plan its rows are measured by. */
+function storeAndPlan(cfg: StoreBenchConfig): { dir: string; m: StoreManifest; plan: HarnessPlan } {
   const { dir, m } = benchStoreData(cfg);
-
   const plan: HarnessPlan = { runs: cfg.runs, budgetMs: cfg.budgetMs, deadlineMs: cfg.deadlineMs, cacheRoot: join(cfg.dataDir, "caches"), log: cfg.log, warmDirs: [dir] };
   removeCacheDirs(plan); // what an interrupted run left
+  return { dir, m, plan };
+}
+
+/** Only the search rows (BENCH_SECTIONS=search), on the store section's store. */
+export async function benchSearchOnly(cfg: StoreBenchConfig): Promise<string> {
+  const { dir, m, plan } = storeAndPlan(cfg);
+  try {
+    const section = await benchSearch(dir, listTranscripts(dir), m.since, plan);
+    return `## Search\n\nOn the store section's generated store: ${(m.totalBytes / MiB).toFixed(0)} MiB in ${m.sessions} sessions (BENCH_STORE_GB=${cfg.storeGb} BENCH_SESSIONS=${cfg.sessions} BENCH_BIG_MB=${cfg.bigMb} BENCH_MEDIUM_MB=${cfg.mediumMb}).\n\n${section.replace(/^### Search\n\n/, "")}`;
+  } finally {
+    removeCacheDirs(plan);
+  }
+}
+
+export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
+  const { dir, m, plan } = storeAndPlan(cfg);
   const files = listTranscripts(dir);
   const jq = toolVersion("jq");
   const rg = toolVersion("rg");
@@ -239,6 +256,10 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
     });
   }
 
+  // search: a two-word query and a phrase, with no index, after `index`, in a server; rg and grep
+  cfg.log("search ...");
+  const searchSection = await benchSearch(dir, files, m.since, plan);
+
   // Q4: every page of the big session, against one full pass over it
   {
     cfg.log("Q4 ...");
@@ -304,7 +325,7 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
     });
   }
   removeCacheDirs(plan);
-  return render(m, rows, notes, cfg, { jq, rg });
+  return `${render(m, rows, notes, cfg, { jq, rg })}\n\n${searchSection}`;
 }
 
 /** What one row measures: ours three ways, and the baselines it has. */

@@ -7,6 +7,7 @@ import { readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { querySessionEvents } from "../src/engine/run-query.js";
+import { searchSessions } from "../src/engine/search/search-sessions.js";
 import { newReadStats } from "../src/sources/session.js";
 import { cleanEnv, ensureBuilt, runCli } from "./helpers/built-server.js";
 import { storeWithCaches, type AppOnCache } from "./helpers/cache-dirs.js";
@@ -70,10 +71,16 @@ describe("session-events index", () => {
     store.registry("main", { "agent:main:a": { sessionId: "a", updatedAt: T0 }, "agent:main:b": { sessionId: "b", updatedAt: T0 } });
     store.transcript("main", "a.jsonl", conversation("a", T0, 50));
     store.transcript("main", "b.jsonl", conversation("b", T0, 50));
-    const env = cleanEnv({ SESSION_EVENTS_CACHE_DIR: caches.app().cacheDir });
-    expect(JSON.parse((await runCli(["index", "--store", store.root, "--json"], env)).stdout)).toMatchObject({ sessions: 2, read: 2 });
+    const cacheDir = caches.app().cacheDir;
+    const env = cleanEnv({ SESSION_EVENTS_CACHE_DIR: cacheDir });
+    expect(JSON.parse((await runCli(["index", "--store", store.root, "--json"], env)).stdout)).toMatchObject({ sessions: 2, read: 2, textIndexed: { sessions: 2, rebuilt: 2 } });
     store.append("main", "b.jsonl", conversation("b", T0 + 200_000, 2).slice(1));
-    expect(JSON.parse((await runCli(["index", "--store", store.root, "--json"], env)).stdout)).toMatchObject({ sessions: 2, read: 1 });
+    expect(JSON.parse((await runCli(["index", "--store", store.root, "--json"], env)).stdout)).toMatchObject({ sessions: 2, read: 1, textIndexed: { sessions: 1, rebuilt: 0, events: 4 } });
+    // the next process's search is answered by the full-text index `index` left: no transcript is read
+    const work = newReadStats();
+    const found = await searchSessions({ ...caches.app(cacheDir), workDone: work }, { query: "nowhere-to-be-found" });
+    expect(found.sessions).toEqual([]);
+    expect(work.bytesRead).toBe(0);
 
     const missing = await runCli(["index", "--store", join(store.root, "nowhere")], env);
     expect(missing.code).not.toBe(0);

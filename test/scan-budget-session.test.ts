@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CursorCodec } from "../src/engine/cursor.js";
 import { createRedactor } from "../src/engine/redact.js";
 import { querySessionsEvents, type QueryContext } from "../src/engine/run-query.js";
+import { searchSessions } from "../src/engine/search/search-sessions.js";
 import { IndexStore } from "../src/sources/index/index-store.js";
 import { openStore } from "../src/sources/open-store.js";
 import { newReadStats, type ReadStats } from "../src/sources/session.js";
@@ -95,5 +96,20 @@ describe("the scan budget within one session", () => {
     expect(limited.stops).toContain("scanBudget");
     // each call reads about its budget, plus the read chunk it was in (256 KiB at most) and a line
     for (const bytes of limited.reads) expect(bytes).toBeLessThanOrEqual(budget + 256 * 1024 + 1024);
+  }, 60_000);
+
+  it("sessions_search stops inside one long conversation at the budget, and says how far it searched", async () => {
+    const path = join(conversations, "long.jsonl");
+    appendFileSync(path, Array.from({ length: 4000 }, (_, s) => line(s, `budget line ${s} ${"y".repeat(700)}`)).join(""));
+    const budget = 256 * 1024;
+    const ctx = context(budget);
+    const result = await searchSessions(ctx, { query: "budget" });
+    expect(ctx.workDone.bytesRead).toBeLessThanOrEqual(budget + 256 * 1024 + 1024);
+    expect(result.sessions).toHaveLength(1);
+    expect(result.sessions[0]!.hits).toBeGreaterThan(0);
+    expect(result.sessions[0]!.hits).toBeLessThan(4000);
+    expect(result.notes.join(" ")).toMatch(/agent:clawjs:long was searched only in part \(its events up to 2026-08-04T09:\d\d:\d\d.000Z\)/);
+    // without a budget, the whole conversation
+    expect((await searchSessions(context(undefined), { query: "budget" })).sessions[0]!.hits).toBe(4000);
   }, 60_000);
 });

@@ -70,9 +70,25 @@ afterAll(() => {
 
 const caller = (clearance: Visibility = "internal") => contextFor(store.root, { caller: "agent:main:main", clearance, config });
 
-describe("sessions_search ranks and shows", () => {
+/** The caller's context searching by scan only, or with every session of the store indexed (other scopes' too). */
+async function searching(path: "scan" | "index", clearance: Visibility) {
+  const ctx = caller(clearance);
+  if (path === "scan") return { ...ctx, textIndex: undefined };
+  await ctx.textIndex!.update(await ctx.listSessions());
+  return ctx;
+}
+
+/** An operator's context (scope all), searching by scan only or indexed. */
+async function searchingAll(path: "scan" | "index") {
+  const ctx = contextFor(store.root, { config });
+  if (path === "scan") return { ...ctx, textIndex: undefined };
+  await ctx.textIndex!.update(await ctx.listSessions());
+  return ctx;
+}
+
+describe.each(["scan", "index"] as const)("sessions_search ranks and shows (%s)", (path) => {
   it("most hits first, ties by most recently updated; title, hits, marked snippets", async () => {
-    const result = await searchSessions(caller(), { query: "budget review" });
+    const result = await searchSessions(await searching(path, "internal"), { query: "budget review" });
     expect(result.sessions.map((r) => [r.key, r.hits])).toEqual([
       ["agent:main:subagent:tie", 3], // updated after :many
       ["agent:main:subagent:many", 3],
@@ -93,13 +109,13 @@ describe("sessions_search ranks and shows", () => {
   });
 
   it("limit, types, since/until, agentId and sessionKey narrow it", async () => {
-    expect((await searchSessions(caller(), { query: "budget review", limit: 2 })).sessions).toHaveLength(2);
-    expect((await searchSessions(caller(), { query: "budget review", types: ["tool_call"] })).sessions.map((r) => r.key)).toEqual(["agent:main:subagent:many"]);
-    expect((await searchSessions(caller(), { query: "budget review", since: new Date(s(20)).toISOString(), until: new Date(s(22)).toISOString() })).sessions.map((r) => [r.key, r.hits])).toEqual([
+    expect((await searchSessions(await searching(path, "internal"), { query: "budget review", limit: 2 })).sessions).toHaveLength(2);
+    expect((await searchSessions(await searching(path, "internal"), { query: "budget review", types: ["tool_call"] })).sessions.map((r) => r.key)).toEqual(["agent:main:subagent:many"]);
+    expect((await searchSessions(await searching(path, "internal"), { query: "budget review", since: new Date(s(20)).toISOString(), until: new Date(s(22)).toISOString() })).sessions.map((r) => [r.key, r.hits])).toEqual([
       ["agent:main:subagent:tie", 2],
     ]);
-    expect((await searchSessions(caller(), { query: "budget review", sessionKey: "agent:main:subagent:f*" })).sessions.map((r) => r.key)).toEqual(["agent:main:subagent:few"]);
-    expect((await searchSessions(contextFor(store.root, { config }), { query: "elsewhere", agentId: "other" })).sessions.map((r) => r.key)).toEqual(["agent:other:elsewhere"]);
+    expect((await searchSessions(await searching(path, "internal"), { query: "budget review", sessionKey: "agent:main:subagent:f*" })).sessions.map((r) => r.key)).toEqual(["agent:main:subagent:few"]);
+    expect((await searchSessions(await searchingAll(path), { query: "elsewhere", agentId: "other" })).sessions.map((r) => r.key)).toEqual(["agent:other:elsewhere"]);
   });
 
   it("bad queries are clear errors", async () => {
@@ -117,9 +133,9 @@ function secretQueries(secret: string): string[] {
 }
 const ALL_SECRETS = [...SECRET_CORPUS.map((c) => c.secret), ...Object.values(FIELD_SECRETS)];
 
-describe("search never leaks", () => {
+describe.each(["scan", "index"] as const)("search never leaks (%s)", (path) => {
   it.each(CLEARANCES)("a secret's value is never found, counted or ranked (clearance %s)", async (clearance) => {
-    const ctx = caller(clearance);
+    const ctx = await searching(path, clearance);
     // the words around the secrets are found: the search does look in these events
     expect((await searchSessions(ctx, { query: '"please use"' })).sessions.map((r) => r.key)).toEqual(["agent:main:secrets"]);
     for (const secret of ALL_SECRETS) {
@@ -133,7 +149,7 @@ describe("search never leaks", () => {
   });
 
   it.each(CLEARANCES)("a confidential tool's output, thinking and another scope's session (clearance %s)", async (clearance) => {
-    const ctx = caller(clearance);
+    const ctx = await searching(path, clearance);
     const walrus = await searchSessions(ctx, { query: "walrus" });
     const vaultHits = (await searchSessions(ctx, { query: "budget review", types: ["tool_result"] })).sessions;
     const zanzibar = await searchSessions(ctx, { query: "zanzibar" });

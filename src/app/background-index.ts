@@ -15,7 +15,7 @@ const MIN_PASS_INTERVAL_MS = 2_000;
 export type IndexPass = { sessions: number; read: number; bytesRead: number };
 
 /**
- * Keeps every transcript's index and totals current while a server runs, so that no request pays a
+ * Keeps every transcript's index, totals and full text current while a server runs, so that no request pays a
  * first read once it has caught up: one session at a time, yielding to requests between sessions, and
  * again after any change in the stores' directories (the watch the follows share).
  */
@@ -70,6 +70,7 @@ export class BackgroundIndexer {
           const warmed = await warmIndexes([session]);
           this.read += warmed.read;
           bytesRead += warmed.stats.bytesRead;
+          await this.ctx.textIndex?.update([session], { signal });
         } catch {
           // a transcript that cannot be read now is tried again on the next pass (a query says why)
         }

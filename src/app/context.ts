@@ -2,7 +2,9 @@ import { join } from "node:path";
 import envPaths from "env-paths";
 import { CursorCodec } from "../engine/cursor.js";
 import { ClearanceSchema, ScopeSchema, type Principal } from "../engine/principal.js";
-import { createRedactor } from "../engine/redact.js";
+import { createRedactor, PATTERNS } from "../engine/redact.js";
+import { policyIdOf } from "../fulltext/database.js";
+import { FullTextIndex } from "../fulltext/fulltext-index.js";
 import type { QueryContext } from "../engine/run-query.js";
 import { openCacheDir, type CacheDirResult } from "../sources/cache-dir.js";
 import { cachePruner } from "../sources/cache-prune.js";
@@ -65,9 +67,12 @@ export function createAppContext(options: AppOptions, env: NodeJS.ProcessEnv = p
     indexes,
     registryCopies: cache?.registries,
   });
+  const redactor = createRedactor(config.redactPatterns);
+  const policyId = policyIdOf([...PATTERNS.map((p) => p.regex), ...(config.redactPatterns ?? []).map((source) => ({ source, flags: "g" }))]);
   return {
     store,
     cache: opened,
+    ...(cache ? { textIndex: new FullTextIndex(cache.fulltext, redactor, policyId) } : {}),
     listSessions: async () => {
       prune();
       return (await store.list()).sessions;
@@ -79,7 +84,7 @@ export function createAppContext(options: AppOptions, env: NodeJS.ProcessEnv = p
     principal: resolvePrincipal(options, env),
     policy: {
       rules: config.confidential,
-      redactor: createRedactor(config.redactPatterns),
+      redactor,
       pageBytes: config.pageBytes ?? DEFAULT_PAGE_BYTES,
       maxFieldChars: config.maxFieldChars ?? DEFAULT_MAX_FIELD_CHARS,
       scanBudgetBytes: (config.scanBudgetMB ?? DEFAULT_SCAN_BUDGET_MB) * 1024 * 1024,

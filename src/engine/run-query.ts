@@ -18,7 +18,7 @@ import { followWaiters, MIN_REREAD_MS } from "./query/follow.js";
 import { groupPage } from "./query/group-page.js";
 import { sessionsOfOne } from "./one-session.js";
 import { selectMany, selectOne } from "./select.js";
-import { textFilterFor } from "./search/text-filter.js";
+import { sessionsWithPossibleHits, textFilterFor } from "./search/text-filter.js";
 import { isoOrNull, resolveWindow, type TimeWindow } from "./time.js";
 
 export { DEFAULT_LIMIT, MAX_LIMIT, type Policy, type QueryContext } from "./query/context.js";
@@ -124,7 +124,10 @@ async function runQuery(
   call: CallOptions,
 ): Promise<Page> {
   const prepared = prepare(ctx, sessions, input, call, String(selection.tool), selection);
-  if (input.groupBy) return groupPage(ctx, sessions, input, textFilterFor(ctx, input.text), prepared.window, prepared.envelope);
+  if (input.groupBy) {
+    const text = textFilterFor(ctx, input.text);
+    return groupPage(ctx, sessionsWithPossibleHits(ctx, sessions, text, prepared.window), input, text, prepared.window, prepared.envelope);
+  }
   let page = await eventPage(ctx, sessions, input, prepared, call);
   const waitMs = input.waitMs ?? 0;
   if (waitMs === 0 || page.events.length > 0) return page;
@@ -163,6 +166,8 @@ async function eventPage(
   call: CallOptions,
 ): Promise<Page> {
   const { order, fingerprint, resumed, window, limit, envelope } = prepared;
+  const text = textFilterFor(ctx, input.text);
+  sessions = sessionsWithPossibleHits(ctx, sessions, text, window);
   const stats = newReadStats();
   const shaper = new PageEventShaper({
     redactor: redactorFor(ctx),
@@ -174,7 +179,7 @@ async function eventPage(
     sessions,
     window,
     types: typePredicate(input.types),
-    text: textFilterFor(ctx, input.text),
+    text,
     order,
     after: resumed?.after,
     want: limit + 1,

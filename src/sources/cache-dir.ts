@@ -8,7 +8,7 @@ import { newCacheFile, readCacheFile, writeAll } from "./cache-file.js";
 export type CacheArea = { dir: string; mac: CacheMac };
 
 /** A vetted cache dir: its folders, and the server's secret key kept in it. */
-export type CacheDir = { root: string; indexes: CacheArea; registries: CacheArea; key: string };
+export type CacheDir = { root: string; indexes: CacheArea; registries: CacheArea; fulltext: CacheArea; key: string };
 
 /** What opening a cache dir gives: the dir, or why it is not used (`refused`: it is not safe to). */
 export type CacheDirResult = { cache: CacheDir } | { cache: undefined; reason: string; refused: boolean };
@@ -32,7 +32,7 @@ export function openCacheDir(root: string): CacheDirResult {
     const key = serverKey(real);
     const mac = new CacheMac(key);
     const area = (name: string): CacheArea => ({ dir: ensureDir(join(real, name), false), mac });
-    return { cache: { root: real, indexes: area("index"), registries: area("registries"), key } };
+    return { cache: { root: real, indexes: area("index"), registries: area("registries"), fulltext: area("fulltext"), key } };
   } catch (error) {
     const refused = error instanceof Refused;
     const why = refused ? error.message : `cannot be used (${(error as NodeJS.ErrnoException).code ?? String(error)})`;

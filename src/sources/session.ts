@@ -150,6 +150,11 @@ export type SessionInfo = {
    * Absent where the store has no pi transcript lines to copy.
    */
   rawLines?(): Iterable<RawLine | Turn>;
+  /**
+   * For an index kept outside the store and built from this session's events (full text): the
+   * transcript's identity and state now. Absent where the source cannot tell (such a session is scanned).
+   */
+  contentState?(): ContentState;
   /** Reads the session's events in seq order, ending with `session_end` when the registry says it ended. */
   events(options: ReadOptions): AsyncIterable<SourceEvent>;
   /** For counting: the events in a window, or summaries standing for stretches of them (see EventStats). */
@@ -162,6 +167,14 @@ export type SessionInfo = {
   /** The whole transcript's count at once, when its totals are ready (unchanged since); else undefined. */
   countedWhole(options: ReadOptions): Array<SourceEvent | SummaryChunk> | undefined;
 };
+
+/**
+ * What an index built from a session's events needs to know of its transcript: `id`, stable for the
+ * same session and transcript; `version`, equal while nothing changed; `mark()`, a note of the content
+ * as it is now (taken before reading it); `grewFrom(mark)`, whether the content noted then is still the
+ * start of the content now (appended to, not rewritten: events before the mark's end are unchanged).
+ */
+export type ContentState = { id: string; version: string; mark(): string; grewFrom(mark: string): boolean };
 
 /** A kind of store: it lists its sessions (a fresh look at the registry each time). */
 export interface SessionSource {

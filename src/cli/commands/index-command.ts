@@ -25,15 +25,17 @@ export function indexCommand(): Command {
     const sessions = sessionsInScope(listing.sessions, ctx.principal).filter((s) => inGenerations(s, flags.generations));
     const result = await warmIndexes(sessions);
     flushIndexes();
+    const text = await ctx.textIndex?.update(sessions);
     const seconds = (performance.now() - started) / 1000;
-    const summary = { sessions: result.sessions, read: result.read, bytesRead: result.stats.bytesRead, seconds: Number(seconds.toFixed(2)), cacheDir: dir };
+    const textIndexed = { sessions: text?.indexed ?? 0, rebuilt: text?.rebuilt ?? 0, events: text?.events ?? 0 };
+    const summary = { sessions: result.sessions, read: result.read, bytesRead: result.stats.bytesRead, textIndexed, seconds: Number(seconds.toFixed(2)), cacheDir: dir };
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       return;
     }
     const mib = (result.stats.bytesRead / 1024 / 1024).toFixed(1);
     process.stdout.write(
-      `${result.sessions} session(s) in ${ctx.store.description}: ${result.read} read (${mib} MiB), the rest already indexed; ${seconds.toFixed(1)} s. Indexes in ${dir}\n`,
+      `${result.sessions} session(s) in ${ctx.store.description}: ${result.read} read (${mib} MiB), the rest already indexed; full text of ${textIndexed.sessions} (${textIndexed.events} events) brought up to date; ${seconds.toFixed(1)} s. Indexes in ${dir}\n`,
     );
   });
 }

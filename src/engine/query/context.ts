@@ -3,6 +3,7 @@ import type { ReadStats, SessionInfo } from "../../sources/session.js";
 import type { CursorCodec } from "../cursor.js";
 import type { Principal } from "../principal.js";
 import type { Redactor } from "../redact.js";
+import type { TextIndex } from "../search/text-index.js";
 import type { ConfidentialRule } from "../visibility.js";
 
 export const DEFAULT_LIMIT = 50;
@@ -29,6 +30,8 @@ export type QueryContext = {
   policy: Policy;
   cursors: CursorCodec;
   now(): number;
+  /** A full-text index kept outside the stores: a search asks it first and scans only what it cannot answer for. */
+  textIndex?: TextIndex;
   /** When set, each query adds the work it did (bytes and lines read) here: for tests and benchmarks. */
   workDone?: ReadStats;
 };

@@ -10,6 +10,8 @@ import { foldText } from "./words.js";
 export type TextPredicate = {
   query: TextQuery;
   matches(event: SourceEvent, visibility: Visibility): boolean;
+  /** The same test on an event's searchable fields already redacted (searchableFields). */
+  matchesFields(fields: readonly string[]): boolean;
 };
 
 export function textPredicate(query: TextQuery, clearance: Visibility, redactor: Redactor): TextPredicate {
@@ -26,6 +28,7 @@ export function textPredicate(query: TextQuery, clearance: Visibility, redactor:
       }
       return matchesText(searchableFields(event, clearance, redactor));
     },
+    matchesFields: matchesText,
   };
 }
 
@@ -74,5 +77,6 @@ function quickTest(query: TextQuery): RegExp[] | undefined {
   const words = query.terms.flat();
   const fromMarker = words.some(({ word, prefix }) => /^\d+$/.test(word) || (prefix ? MARKER_WORDS.some((m) => m.startsWith(word)) : MARKER_WORDS.includes(word)));
   if (fromMarker) return undefined;
-  return query.terms.map((term) => new RegExp(term.map((w) => w.word).join("[^\\p{L}\\p{N}]+"), "u"));
+  // (a prefix word may go on with more letters before the phrase's next word)
+  return query.terms.map((term) => new RegExp(term.map((w) => (w.prefix ? `${w.word}[\\p{L}\\p{N}]*` : w.word)).join("[^\\p{L}\\p{N}]+"), "u"));
 }

@@ -1,106 +1,94 @@
 import type { SearchResult, SessionsSearchInput } from "../../contract/search.js";
-import { MAX_SNIPPETS, SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT } from "../../contract/search.js";
+import { SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT } from "../../contract/search.js";
 import { typePredicate } from "../../contract/type-filter.js";
 import { newReadStats, type SessionInfo } from "../../sources/session.js";
-import { markRedacted, redactAnswer, redactorFor } from "../answer-redaction.js";
+import { redactAnswer, redactorFor } from "../answer-redaction.js";
 import { clearanceAllows, sessionsInScope } from "../principal.js";
 import { addWork, type QueryContext } from "../query/context.js";
 import { selectMany } from "../select.js";
-import { inWindow, resolveWindow } from "../time.js";
-import { classify } from "../visibility.js";
+import { resolveWindow } from "../time.js";
 import { textPredicate } from "./matcher.js";
 import { parseTextQuery } from "./query.js";
-import { searchableFields } from "./searchable.js";
-import { snippetOf } from "./snippet.js";
-
-const TITLE_CHARS = 120;
-
-type Found = SearchResult["sessions"][number] & { updatedMs: number };
+import { scanSession } from "./search-scan.js";
+import { indexedFound, indexedHits } from "./search-indexed.js";
+import { foundSession, type Found } from "./found-session.js";
+import { endsBeforeWindow, type SessionSearch } from "./session-search.js";
 
 /**
  * The sessions that match a query, most matching events first (ties: most recently updated), each with
- * up to 3 marked snippets. Sessions are scanned most recently updated first, so a scan budget that runs
- * out leaves out the oldest (and says so). Only events the caller may see are searched and counted.
+ * up to 3 marked snippets. The full-text index answers for the sessions it is current for; the others
+ * are scanned, most recently updated first, so a scan budget that runs out (within a session too)
+ * leaves out the oldest, and says so. An indexed session's title and snippets are read from the store
+ * only when it is among those shown. Only events the caller may see are searched and counted.
  */
 export async function searchSessions(ctx: QueryContext, input: SessionsSearchInput, call: { signal?: AbortSignal } = {}): Promise<SearchResult> {
   const query = parseTextQuery(input.query);
-  const text = textPredicate(query, ctx.principal.clearance, ctx.policy.redactor);
   const window = resolveWindow(input.since, input.until, ctx.now());
-  const types = typePredicate(input.types);
+  const s: SessionSearch = {
+    ctx,
+    query,
+    text: textPredicate(query, ctx.principal.clearance, ctx.policy.redactor),
+    window,
+    types: typePredicate(input.types),
+    stats: newReadStats(),
+  };
   const requested = input.limit ?? SEARCH_DEFAULT_LIMIT;
   const limit = Math.min(requested, SEARCH_MAX_LIMIT);
   const notes: string[] = [];
   if (requested > SEARCH_MAX_LIMIT) notes.push(`limit ${requested} was clamped to the maximum of ${SEARCH_MAX_LIMIT}.`);
-  const { clearance } = ctx.principal;
-  const redactor = ctx.policy.redactor;
   const selected = selectMany(sessionsInScope(await ctx.listSessions(), ctx.principal), { sessionKey: input.sessionKey, agentId: input.agentId, generations: "current" }, ctx.principal);
   const sessions = [...selected].sort((a, b) => (b.updatedAt ?? b.activity() ?? 0) - (a.updatedAt ?? a.activity() ?? 0));
-  const stats = newReadStats();
+  const indexed = ctx.textIndex?.search(query, sessions, { thinking: clearanceAllows(ctx.principal.clearance, "internal"), window });
+  const scanned = new Set(indexed ? indexed.unindexed : sessions);
   const budget = ctx.policy.scanBudgetBytes;
   const found: Found[] = [];
+  const fromIndex = new Map<Found, SessionInfo>();
   let searched = 0;
+  let cutShort: { key: string; at: number } | undefined;
   for (const session of sessions) {
     if (call.signal?.aborted) break;
-    if (budget !== undefined && stats.bytesRead > budget) break;
-    if (window.since !== undefined && window.since <= ctx.now() && (session.activity() ?? Infinity) < window.since) {
+    if (endsBeforeWindow(s, session)) {
       searched++;
       continue;
     }
-    const result = await searchOne(session);
-    searched++;
+    if (indexed && !scanned.has(session)) {
+      const hits = indexedHits(s, indexed, session);
+      searched++;
+      if (hits > 0) {
+        // its title and snippets only if it makes the answer (below)
+        const ranked = foundSession(session, hits, undefined, []);
+        fromIndex.set(ranked, session);
+        found.push(ranked);
+      }
+      continue;
+    }
+    if (cutShort || (budget !== undefined && s.stats.bytesRead >= budget)) continue;
+    const { found: result, stoppedAt } = await scanSession(s, session, budget);
     if (result) found.push(result);
+    if (stoppedAt !== undefined) cutShort = { key: session.key, at: stoppedAt };
+    else searched++;
   }
-  addWork(ctx, stats);
+  if (cutShort) {
+    const at = cutShort.at > 0 ? ` (its events up to ${new Date(cutShort.at).toISOString()})` : "";
+    notes.push(`${cutShort.key} was searched only in part${at} before reaching the most one call may read.`);
+  }
   if (searched < sessions.length) {
     notes.push(
-      `Searched ${searched} of ${sessions.length} sessions (the most recently updated) before reaching the most one call may read${call.signal?.aborted ? " or being cancelled" : ""}; narrow with since, agentId or sessionKey to search the rest.`,
+      `Searched ${searched} of ${sessions.length} sessions (the most recently updated) before reaching the most one call may read${call.signal?.aborted ? " or being cancelled" : ""}; narrow with since, agentId or sessionKey to search the rest${indexed ? ", or index them (session-events index)" : ""}.`,
     );
   }
   found.sort((a, b) => b.hits - a.hits || b.updatedMs - a.updatedMs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const shown = found.slice(0, limit);
+  for (const [at, ranked] of shown.entries()) {
+    const session = fromIndex.get(ranked);
+    if (session && indexed) shown[at] = await indexedFound(s, indexed, session, ranked.hits);
+  }
+  addWork(ctx, s.stats);
   const answer: SearchResult = {
-    sessions: found.slice(0, limit).map(({ updatedMs: _, ...s }) => s),
+    sessions: shown.map(({ updatedMs: _, ...rest }) => rest),
     sessionsMatched: sessions.length,
     sessionsWithHits: found.length,
     notes,
   };
   return redactAnswer(answer, redactorFor(ctx));
-
-  async function searchOne(session: SessionInfo): Promise<Found | undefined> {
-    let hits = 0;
-    let title = session.source === "clawjs" ? session.label : undefined;
-    const snippets: Found["snippets"] = [];
-    const events = session.events({ stats, direction: "forward", window, skipBefore: { timestamp: window.since } });
-    for await (const event of events) {
-      if (!inWindow(window, event.timestamp)) continue;
-      const visibility = classify(event, ctx.policy.rules);
-      if (!clearanceAllows(clearance, visibility)) continue;
-      if (title === undefined && event.type === "message" && event.payload.role === "user") title = titleOf(redactor(String(event.payload.text ?? "")).text);
-      if (types && !types.matches(event)) continue;
-      if (!text.matches(event, visibility)) continue;
-      hits++;
-      if (snippets.length < MAX_SNIPPETS) {
-        const text = snippetOf(searchableFields(event, clearance, redactor), query.terms);
-        if (text !== undefined) snippets.push({ eventId: event.id, seq: event.seq, type: event.type, text });
-      }
-    }
-    if (hits === 0) return undefined;
-    markRedacted(snippets, redactor);
-    const updatedMs = session.updatedAt ?? session.activity() ?? 0;
-    return {
-      key: session.key,
-      agent: session.agent,
-      sessionId: session.sessionId,
-      title: title ?? null,
-      updatedAt: session.updatedAt !== undefined ? new Date(session.updatedAt).toISOString() : null,
-      hits,
-      snippets,
-      updatedMs,
-    };
-  }
-}
-
-function titleOf(text: string): string | undefined {
-  const line = text.replace(/\s+/g, " ").trim();
-  if (!line) return undefined;
-  return line.length > TITLE_CHARS ? `${line.slice(0, TITLE_CHARS)}…` : line;
 }

@@ -14,8 +14,22 @@ const WALK = { maxFieldChars: Number.MAX_SAFE_INTEGER, maxDepth: 32, maxItems: 1
  * not glue an "n" to the next word).
  */
 export function searchableFields(event: SourceEvent, clearance: Visibility, redactor: Redactor): string[] {
+  return redactedStrings(searchableValues(event, clearance), redactor);
+}
+
+/**
+ * What a full-text index holds of an event: its searchable fields as for `internal` clearance, the
+ * thinking apart (only callers of `internal` clearance and above may find it).
+ */
+export function indexedFields(event: SourceEvent, redactor: Redactor): { body: string[]; thinking: string[] } {
+  const body = searchableValues(event, "public");
+  const thinking = event.type === "message" && event.payload.thinking !== undefined && event.payload.thinking !== null ? [event.payload.thinking] : [];
+  return { body: redactedStrings(body, redactor), thinking: redactedStrings(thinking, redactor) };
+}
+
+function redactedStrings(values: unknown[], redactor: Redactor): string[] {
   const fields: string[] = [];
-  for (const value of searchableValues(event, clearance)) collectStrings(shapeValue(value, { ...WALK, redactor }).value, fields, 0);
+  for (const value of values) collectStrings(shapeValue(value, { ...WALK, redactor }).value, fields, 0);
   return fields;
 }
 

@@ -4,15 +4,42 @@
  */
 const WORD = /[\p{L}\p{N}]+/gu;
 const MARKS = /\p{M}+/gu;
+/** Text of ASCII characters only: folding it is lower-casing it, and its words are runs of [a-z0-9]. */
+const ASCII = /^[\x00-\x7f]*$/;
+const ASCII_WORD = /[a-z0-9]+/g;
+const RUN = /[\p{L}\p{N}\p{M}]+/gu;
+/** A run of ASCII letters and digits and other characters, with at least one of the others. */
+const MIXED_TOKEN = /[a-z0-9]*[^\x00-\x7f][a-z0-9\u0080-\uffff]*/g;
 
 /** Text folded for matching: lower case, accents removed. Marks go before splitting, so "é" stays in its word. */
 export function foldText(text: string): string {
+  if (ASCII.test(text)) return text.toLowerCase();
   return text.toLowerCase().normalize("NFD").replace(MARKS, "");
 }
 
 /** The words of a text, folded, in order. */
 export function wordsOf(text: string): string[] {
-  return foldText(text).match(WORD) ?? [];
+  const lower = text.toLowerCase();
+  if (ASCII.test(lower)) return lower.match(ASCII_WORD) ?? [];
+  // run by run (a run of letters, digits and marks holds every character folding may turn into a
+  // word's or drop): most runs are ASCII even in text that is not, and need no normalizing
+  const words: string[] = [];
+  for (const run of lower.match(RUN) ?? []) {
+    if (ASCII.test(run)) words.push(run);
+    else words.push(...(run.normalize("NFD").replace(MARKS, "").match(WORD) ?? []));
+  }
+  return words;
+}
+
+/**
+ * A text whose tokens, split at every ASCII character but letters and digits and with ASCII letters
+ * lower-cased, are exactly its words: ASCII text is itself; in other text each token holding a
+ * character beyond ASCII is replaced by its folded words (the whole text lower-cased first, as
+ * folding does).
+ */
+export function foldedTokens(text: string): string {
+  if (ASCII.test(text)) return text;
+  return text.toLowerCase().replace(MIXED_TOKEN, (token) => ` ${(token.normalize("NFD").replace(MARKS, "").match(WORD) ?? []).join(" ")} `);
 }
 
 /**
@@ -24,7 +51,7 @@ export function wordSpans(text: string): Array<{ word: string; start: number; en
   const raw = /[\p{L}\p{N}\p{M}]+/gu;
   for (let m = raw.exec(text); m; m = raw.exec(text)) {
     // a run in the original may fold into several words (a letter whose lower case is not a letter)
-    const folded = wordsOf(m[0]);
+    const folded = ASCII.test(m[0]) ? [m[0].toLowerCase()] : wordsOf(m[0]);
     if (folded.length === 1) spans.push({ word: folded[0]!, start: m.index, end: m.index + m[0].length });
     else for (const word of folded) spans.push({ word, start: m.index, end: m.index + m[0].length });
   }

@@ -59,7 +59,9 @@ export class JetStreamSource implements SessionSource {
         belongs: (e) => e.sessionId === record.sessionId && e.gateway === record.gateway,
         numbered: true,
       };
-      sessions.push(this.session(record, span, checkpoint?.firstTimestamp, undefined));
+      // the bridge moves a checkpoint only after the stream took the events (a stream is only appended to)
+      const version = checkpoint ? `${span.fromSeq}:${checkpoint.seq}:${checkpoint.lastStreamSeq ?? ""}` : undefined;
+      sessions.push(this.session(record, span, checkpoint?.firstTimestamp, undefined, version));
     }
     return { sessions, warnings: [] };
   }
@@ -81,9 +83,11 @@ export class JetStreamSource implements SessionSource {
     return this.connection;
   }
 
-  private session(record: RegistryRecord, span: StreamSpan, earliest: number | undefined, latest: number | undefined): SessionInfo {
+  private session(record: RegistryRecord, span: StreamSpan, earliest: number | undefined, latest: number | undefined, version?: string): SessionInfo {
     const read = (options: ReadOptions) => this.events(span, options);
+    const id = `${record.key}\n${this.address.display}\n${this.address.stream}\n${span.id}`;
     return {
+      ...(version !== undefined ? { contentState: () => ({ id, version, mark: () => span.fromSeq.toString(), grewFrom: (mark) => mark === span.fromSeq.toString() }) } : {}),
       key: record.key,
       storeKey: record.key,
       agent: record.agent,

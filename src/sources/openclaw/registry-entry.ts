@@ -3,6 +3,7 @@ import type { ReadOptions, SessionAlias, SessionInfo, StoreKind, TranscriptRead 
 import { eventsBackward, eventsForCounting, eventsForward, wholeFromRollup } from "../index/indexed-events.js";
 import type { IndexStore } from "../index/index-store.js";
 import type { RegistryEnd } from "../transcript/transcript-events.js";
+import { transcriptContentState } from "../transcript/content-state.js";
 import { withTurns } from "../transcript/turns.js";
 import { asNumber, asString, parseInstant, type Json } from "../transcript/values.js";
 import { isRun } from "./shared-transcripts.js";
@@ -195,6 +196,10 @@ class RegistrySession implements SessionInfo {
 
   rawLines() {
     return this.input.open().lines(undefined, undefined, true);
+  }
+
+  contentState() {
+    return transcriptContentState(this.key, this.input.open());
   }
 
   events(options: ReadOptions) {

@@ -1,0 +1,83 @@
+import { createHash } from "node:crypto";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import type { CacheArea } from "../sources/cache-dir.js";
+
+/** The index format: a new version is a new file (older ones are left to remove by hand or by pruning). */
+export const FULLTEXT_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs(
+  id INTEGER PRIMARY KEY,
+  name TEXT UNIQUE NOT NULL,
+  version TEXT NOT NULL,
+  mark TEXT NOT NULL,
+  next_seq INTEGER NOT NULL,
+  last_hash TEXT,
+  seen_day INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events(
+  id INTEGER PRIMARY KEY,
+  doc INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  ts REAL,
+  type TEXT NOT NULL,
+  role TEXT,
+  tool TEXT,
+  vis TEXT,
+  user_text INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_doc ON events(doc, seq);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(body, thinking, content='', contentless_delete=1, tokenize='ascii', detail=full);
+`;
+
+/**
+ * Opens (making it where missing) the full-text index database in the cache dir's fulltext folder. One
+ * file per redaction policy (`policyId`): the text it holds was redacted by that policy, and a file
+ * made under another key (not by this cache dir's owner) or unreadable is replaced.
+ */
+export function openFullTextDb(area: CacheArea, policyId: string): Database.Database {
+  const path = join(area.dir, `v${FULLTEXT_VERSION}-${policyId}.sqlite`);
+  const seal = area.mac.digest("fulltext db", `v${FULLTEXT_VERSION}-${policyId}`);
+  try {
+    const db = open(path);
+    const found = db.prepare("SELECT value FROM meta WHERE name = 'seal'").get() as { value: string } | undefined;
+    if (found?.value === seal) return db;
+    const empty = (db.prepare("SELECT count(*) AS n FROM docs").get() as { n: number }).n === 0;
+    if (!found && empty) {
+      db.prepare("INSERT OR REPLACE INTO meta(name, value) VALUES ('seal', ?)").run(seal);
+      return db;
+    }
+    db.close();
+  } catch {
+    // unreadable: made anew below
+  }
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
+  const db = open(path);
+  db.prepare("INSERT OR REPLACE INTO meta(name, value) VALUES ('seal', ?)").run(seal);
+  return db;
+}
+
+function open(path: string): Database.Database {
+  const db = new Database(path);
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma("busy_timeout = 5000");
+    db.pragma("synchronous = NORMAL");
+    db.exec(SCHEMA);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** A short id of a redaction policy: its patterns (the built-in ones too, which a new version may change). */
+export function policyIdOf(patterns: ReadonlyArray<{ source: string; flags: string }>): string {
+  return createHash("sha256")
+    .update(JSON.stringify(patterns.map((p) => [p.source, p.flags])))
+    .digest("hex")
+    .slice(0, 16);
+}

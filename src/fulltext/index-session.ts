@@ -1,0 +1,155 @@
+import { createHash } from "node:crypto";
+import type Database from "better-sqlite3";
+import type { Redactor } from "../engine/redact.js";
+import { indexedFields } from "../engine/search/searchable.js";
+import { newReadStats, type ReadStats, type SessionInfo, type SourceEvent } from "../sources/session.js";
+import { documentText, hasWords } from "./document-text.js";
+
+/** Events written per transaction: a reader or another writer waits at most one batch. */
+const BATCH_EVENTS = 2000;
+
+type Doc = { id: number; version: string; mark: string; next_seq: number; last_hash: string | null };
+type Row = { seq: number; ts: number | null; type: string; role: string | null; tool: string | null; vis: string | null; userText: 0 | 1; body: string; thinking: string };
+
+export type SessionIndexed = "unchanged" | "appended" | "rebuilt" | "not indexable";
+
+/** Another writer moved the same document meanwhile: this pass leaves it to that one. */
+class Overtaken extends Error {}
+
+/** The day number (UTC) a document was last found in a listing: documents not seen for long are dropped. */
+export function today(now = Date.now()): number {
+  return Math.floor(now / 86_400_000);
+}
+
+/**
+ * Brings one session's document up to date: nothing when its transcript is unchanged; the events
+ * after the last indexed one when it only grew (checked: the last indexed event is still the same);
+ * every event, the old ones dropped first, when it was rewritten. Batches are written as they are
+ * read, and the document's version only at the end: until then a query scans the session.
+ */
+export async function indexSession(db: Database.Database, session: SessionInfo, redactor: Redactor, stats: ReadStats = newReadStats()): Promise<{ outcome: SessionIndexed; events: number; textBytes: number }> {
+  const state = session.contentState?.();
+  if (!state || session.missingTranscript?.() !== undefined) return { outcome: "not indexable", events: 0, textBytes: 0 };
+  const doc = db.prepare("SELECT id, version, mark, next_seq, last_hash FROM docs WHERE name = ?").get(state.id) as Doc | undefined;
+  if (doc && doc.version === state.version) {
+    db.prepare("UPDATE docs SET seen_day = ? WHERE id = ? AND seen_day < ?").run(today(), doc.id, today());
+    return { outcome: "unchanged", events: 0, textBytes: 0 };
+  }
+  const mark = state.mark(); // before reading: what is read is at least what the mark stands for
+  const appending = doc !== undefined && doc.next_seq > 0 && doc.last_hash !== null && state.grewFrom(doc.mark);
+  try {
+    if (appending) {
+      const appended = await readInto(db, doc, session, redactor, stats, doc.next_seq, doc.last_hash);
+      if (appended !== undefined) {
+        finish(db, doc.id, appended.next, state.version, mark);
+        return { outcome: "appended", ...appended };
+      }
+    }
+    const fresh = restart(db, state.id, doc);
+    const rebuilt = (await readInto(db, fresh, session, redactor, stats, 0, null))!;
+    finish(db, fresh.id, rebuilt.next, state.version, mark);
+    return { outcome: "rebuilt", ...rebuilt };
+  } catch (error) {
+    if (error instanceof Overtaken) return { outcome: "unchanged", events: 0, textBytes: 0 };
+    throw error;
+  }
+}
+
+/** Empties a document (or makes it): no version, nothing indexed. */
+function restart(db: Database.Database, name: string, doc: Doc | undefined): Doc {
+  return db.transaction(() => {
+    if (doc) {
+      db.prepare("DELETE FROM fts WHERE rowid IN (SELECT id FROM events WHERE doc = ?)").run(doc.id);
+      db.prepare("DELETE FROM events WHERE doc = ?").run(doc.id);
+      db.prepare("UPDATE docs SET version = '', mark = '', next_seq = 0, last_hash = NULL, seen_day = ? WHERE id = ?").run(today(), doc.id);
+      return { ...doc, version: "", mark: "", next_seq: 0, last_hash: null };
+    }
+    const made = db.prepare("INSERT INTO docs(name, version, mark, next_seq, last_hash, seen_day) VALUES (?, '', '', 0, NULL, ?)").run(name, today());
+    return { id: Number(made.lastInsertRowid), version: "", mark: "", next_seq: 0, last_hash: null };
+  }).immediate();
+}
+
+function finish(db: Database.Database, id: number, next: number, version: string, mark: string): void {
+  const done = db.prepare("UPDATE docs SET version = ?, mark = ?, seen_day = ? WHERE id = ? AND next_seq = ?").run(version, mark, today(), id, next);
+  if (done.changes === 0) throw new Overtaken();
+}
+
+/**
+ * Reads the session's events from seq `from` on into the document; with `lastHash`, the event before
+ * `from` must still hash to it (else undefined: the transcript was rewritten, not appended to).
+ */
+async function readInto(
+  db: Database.Database,
+  doc: Doc,
+  session: SessionInfo,
+  redactor: Redactor,
+  stats: ReadStats,
+  from: number,
+  lastHash: string | null,
+): Promise<{ next: number; events: number; textBytes: number } | undefined> {
+  let next = from;
+  let checked = lastHash === null;
+  let events = 0;
+  let textBytes = 0;
+  let batch: Row[] = [];
+  // the last event read: its hash (the mark an append is checked against) is taken only when written
+  let last: SourceEvent | undefined;
+  const hash = () => (last ? eventHash(last) : lastHash);
+  const flush = () => {
+    writeBatch(db, doc.id, batch, from, next, hash());
+    from = next;
+    batch = [];
+  };
+  const skipBefore = from > 1 ? { seq: from - 2 } : undefined;
+  for await (const event of session.events({ stats, direction: "forward", skipBefore })) {
+    // (the registry's end is no line of the transcript: what is appended later comes before it)
+    if (event.type === "session_end") continue;
+    if (event.seq < from) {
+      if (event.seq === from - 1) checked = eventHash(event) === lastHash;
+      continue;
+    }
+    if (!checked) return undefined;
+    const row = rowOf(event, redactor);
+    if (row) {
+      batch.push(row);
+      textBytes += Buffer.byteLength(row.body) + Buffer.byteLength(row.thinking);
+    }
+    next = event.seq + 1;
+    last = event;
+    events++;
+    if (batch.length >= BATCH_EVENTS) flush();
+  }
+  if (!checked) return undefined;
+  flush();
+  return { next, events, textBytes };
+}
+
+function writeBatch(db: Database.Database, id: number, rows: readonly Row[], from: number, next: number, hash: string | null): void {
+  db.transaction(() => {
+    const current = db.prepare("SELECT next_seq FROM docs WHERE id = ?").get(id) as { next_seq: number } | undefined;
+    if (current?.next_seq !== from) throw new Overtaken();
+    const insertEvent = db.prepare("INSERT INTO events(doc, seq, ts, type, role, tool, vis, user_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    const insertText = db.prepare("INSERT INTO fts(rowid, body, thinking) VALUES (?, ?, ?)");
+    for (const row of rows) {
+      const made = insertEvent.run(id, row.seq, row.ts, row.type, row.role, row.tool, row.vis, row.userText);
+      insertText.run(made.lastInsertRowid, row.body, row.thinking);
+    }
+    db.prepare("UPDATE docs SET next_seq = ?, last_hash = ? WHERE id = ?").run(next, hash, id);
+  }).immediate();
+}
+
+/** An event's row: its words, and what decides who may see it; undefined for one no query can find or title by. */
+function rowOf(event: SourceEvent, redactor: Redactor): Row | undefined {
+  const fields = indexedFields(event, redactor);
+  const body = documentText(fields.body);
+  const thinking = documentText(fields.thinking);
+  const role = typeof event.payload.role === "string" ? event.payload.role : null;
+  const userText = event.type === "message" && role === "user" && String(event.payload.text ?? "").trim() !== "" ? 1 : 0;
+  if (userText === 0 && !hasWords(body) && !hasWords(thinking)) return undefined;
+  const tool = typeof event.payload.toolName === "string" ? event.payload.toolName : null;
+  return { seq: event.seq, ts: Number.isFinite(event.timestamp) ? event.timestamp : null, type: event.type, role, tool, vis: event.visibility ?? null, userText, body, thinking };
+}
+
+function eventHash(event: SourceEvent): string {
+  return createHash("sha256").update(JSON.stringify([event.id, event.type, event.timestamp, event.payload])).digest("base64url");
+}
