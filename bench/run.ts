@@ -2,7 +2,7 @@
  * `npm run bench`: runs the benchmarks and writes BENCHMARKS.md (and prints it).
  *
  * Environment knobs:
- *   BENCH_SECTIONS        which sections, comma-separated: line-readers,store,scale (default all three)
+ *   BENCH_SECTIONS        which sections, comma-separated: line-readers,store,scale,nats (default all four)
  *   BENCH_RUNS            repetitions per measurement, median reported (default 5)
  *   BENCH_LINE_READER_MB  size of the line-reader sample file, MiB (default 200)
  * Store section (bench/store-bench.ts; the store is generated once and reused while these match):
@@ -20,6 +20,9 @@
  *   BENCH_SCALE_ENTRIES       the many-entry registry's entries (default 100000)
  *   BENCH_SCALE_ARRAY_ITEMS   items of the first huge line (default 1000000)
  *   BENCH_SCALE_HUGE_ITEMS    items (characters) of each of the three later huge lines (default 30000000)
+ * NATS section (bench/nats-bench.ts; needs nats-server):
+ *   BENCH_NATS_STORE_MB   the store published for the throughput row, MiB (default 330: ~200k events)
+ *   BENCH_NATS_LONG_EVENTS  events of the long session of the tail row (default 1000000)
  * Small and quick: BENCH_STORE_GB=0.05 BENCH_SESSIONS=300 BENCH_BIG_MB=30 BENCH_MEDIUM_MB=5 npm run bench
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -27,6 +30,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchLineReaders } from "./line-readers.js";
+import { benchNats } from "./nats-bench.js";
 import { benchScale } from "./scale-bench.js";
 import { benchStore } from "./store-bench.js";
 
@@ -37,7 +41,7 @@ const number = (name: string, fallback: number) => {
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(env[name])}`);
   return value;
 };
-const sections = new Set((env.BENCH_SECTIONS ?? "line-readers,store,scale").split(",").map((s) => s.trim()));
+const sections = new Set((env.BENCH_SECTIONS ?? "line-readers,store,scale,nats").split(",").map((s) => s.trim()));
 const runs = number("BENCH_RUNS", 5);
 const lineReaderBytes = number("BENCH_LINE_READER_MB", 200) * MB;
 const project = fileURLToPath(new URL("../../", import.meta.url));
@@ -81,6 +85,18 @@ if (sections.has("scale")) {
       runs,
       budgetMs: number("BENCH_BUDGET_S", 300) * 1000,
       deadlineMs: number("BENCH_WALK_TIMEOUT_S", 300) * 1000,
+      log,
+    }),
+  );
+}
+
+if (sections.has("nats")) {
+  out.push(
+    await benchNats({
+      dataDir: env.BENCH_DATA_DIR ?? join(project, ".bench-data"),
+      storeMb: number("BENCH_NATS_STORE_MB", 330),
+      longEvents: Math.round(number("BENCH_NATS_LONG_EVENTS", 1_000_000)),
+      runs,
       log,
     }),
   );

@@ -44,4 +44,18 @@ describe("a tail query on the stream", () => {
     expect(next.events[0]!.seq).toBe(first.events[2]!.seq + 1);
     expect(fresh.workDone.linesRead).toBeLessThan(EVENTS - 4000);
   });
+
+  it("reads each stretch once on a walk newest first, however many pages it takes", async () => {
+    const walker = { ...contextFor(bed.url), workDone: newReadStats() };
+    const seqs: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await querySessionEvents(walker, { sessionKey: "agent:main:main", order: "desc", limit: 100, cursor });
+      seqs.push(...page.events.map((e) => e.seq));
+      cursor = page.hasMore ? page.nextCursor : undefined;
+    } while (cursor && seqs.length < 3000);
+    expect(seqs.slice(0, 3000)).toEqual(Array.from({ length: 3000 }, (_, i) => EVENTS - i));
+    // 30 pages over four stretches (the last one open, read each time): not a stretch per page
+    expect(walker.workDone.linesRead).toBeLessThan(3000 + 30 * 500);
+  });
 });

@@ -24,6 +24,7 @@ export class JetStreamSource implements SessionSource {
   private connection?: Promise<{ nc: NatsConnection; js: JetStreamClient; prefix: string }>;
   private foreign?: ForeignIndex;
   private readonly spans = new Map<string, SpanRead>();
+  private readonly stretches = new Map<string, SourceEvent[]>();
 
   constructor(private readonly address: NatsAddress) {
     this.root = address.display;
@@ -128,8 +129,27 @@ export class JetStreamSource implements SessionSource {
     }
   }
 
-  /** The session's events between two stream sequences (to the end without `toSeq`), uncached. */
+  /**
+   * The session's events between two stream sequences (to the end without `toSeq`). A stretch between
+   * two marks never changes, and a walk newest first takes several pages from each: those are kept (a
+   * few); the open last stretch is read each time.
+   */
   private async stretch(span: StreamSpan, fromSeq: number, toSeq: number | undefined, options: ReadOptions): Promise<SourceEvent[]> {
+    if (toSeq === undefined) return this.readStretch(span, fromSeq, toSeq, options);
+    const key = `${span.id}\n${fromSeq}\n${toSeq}`;
+    const kept = this.stretches.get(key);
+    if (kept) {
+      this.stretches.delete(key);
+      this.stretches.set(key, kept);
+      return [...kept];
+    }
+    const events = await this.readStretch(span, fromSeq, toSeq, options);
+    this.stretches.set(key, events);
+    if (this.stretches.size > MAX_CACHED_STRETCHES) this.stretches.delete(this.stretches.keys().next().value!);
+    return [...events];
+  }
+
+  private async readStretch(span: StreamSpan, fromSeq: number, toSeq: number | undefined, options: ReadOptions): Promise<SourceEvent[]> {
     const { js } = await this.connect();
     const out: SourceEvent[] = [];
     await readStream(js, this.address.stream, { filter: span.filter, fromSeq, toSeq }, (msg) => {
@@ -174,6 +194,8 @@ export class JetStreamSource implements SessionSource {
 
 type SpanRead = { events: SourceEvent[]; nextSeq: number; readAt: number };
 const MAX_CACHED_SPANS = 256;
+/** Stretches between marks kept (each at most MARK_EVERY events of one session). */
+const MAX_CACHED_STRETCHES = 16;
 /** A session read this recently is answered from what was read (a page reads each session a few times). */
 const FRESH_MS = 200;
 
