@@ -146,6 +146,12 @@ export type SessionInfo = {
   /** A directory whose changes mean this session may have new events (for following). */
   watchDir?: string;
   /**
+   * For a store with no directory to watch that can say when this session may have new events (a
+   * JetStream stream: a consumer's `next` with the wait as its expiry): resolves true once it may have,
+   * false when `ms` passed or `signal` aborted (for following, instead of a poll).
+   */
+  waitForNew?(ms: number, signal: AbortSignal): Promise<boolean>;
+  /**
    * The transcript's raw lines, whole, in order (read-only; for a fork, which copies lines verbatim).
    * Absent where the store has no pi transcript lines to copy.
    */

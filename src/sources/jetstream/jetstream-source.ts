@@ -25,6 +25,8 @@ export class JetStreamSource implements SessionSource {
   private foreign?: ForeignIndex;
   private readonly spans = new Map<string, SpanRead>();
   private readonly stretches = new Map<string, SourceEvent[]>();
+  /** Per span, the stream sequence after the last message a read of it took in (a wait for new ones starts there). */
+  private readonly readThrough = new Map<string, number>();
 
   constructor(private readonly address: NatsAddress) {
     this.root = address.display;
@@ -98,6 +100,7 @@ export class JetStreamSource implements SessionSource {
       registered: true,
       location: `${this.address.display} ${record.gateway ? `${record.gateway}/` : ""}${record.sessionId}`,
       events: read,
+      waitForNew: (ms, signal) => this.waitForNew(span, ms, signal),
       eventsForCounting: (options) => read(options) as AsyncIterable<SourceEvent | SummaryChunk>,
       countedWhole: () => undefined,
     };
@@ -155,6 +158,7 @@ export class JetStreamSource implements SessionSource {
     await readStream(js, this.address.stream, { filter: span.filter, fromSeq, toSeq }, (msg) => {
       options.stats.linesRead++;
       options.stats.bytesRead += msg.data.length;
+      if (toSeq === undefined) this.sawThrough(span, msg.seq);
       const event = eventFromMessage(parseJson(msg.data), this.address.stream, msg.seq);
       if (!event || !span.belongs(event) || event.seq === undefined) return;
       const { gateway: _gateway, ...rest } = event;
@@ -181,6 +185,7 @@ export class JetStreamSource implements SessionSource {
       options.stats.linesRead++;
       options.stats.bytesRead += msg.data.length;
       into.nextSeq = msg.seq + 1;
+      this.sawThrough(span, msg.seq);
       const event = eventFromMessage(parseJson(msg.data), this.address.stream, msg.seq);
       if (!event || !span.belongs(event)) return;
       const seq = span.numbered && event.seq !== undefined ? event.seq : into.events.length + 1;
@@ -189,6 +194,36 @@ export class JetStreamSource implements SessionSource {
     });
     into.readAt = Date.now();
     return into;
+  }
+
+  private sawThrough(span: StreamSpan, streamSeq: number): void {
+    if (streamSeq >= (this.readThrough.get(span.id) ?? 0)) this.readThrough.set(span.id, streamSeq + 1);
+  }
+
+  /**
+   * Follow's wake-up: a consumer on the session's subject from just after what was read, its `next`
+   * waiting out the wait (the server answers the moment a message comes); no poll. A message of another
+   * session of the same agent wakes it too: the read that follows finds nothing and waits again.
+   */
+  private async waitForNew(span: StreamSpan, ms: number, signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted || ms <= 0) return false;
+    const { js } = await this.connect();
+    const consumer = await js.consumers.get(this.address.stream, { filter_subjects: span.filter, opt_start_seq: this.readThrough.get(span.id) ?? span.fromSeq });
+    let timer: NodeJS.Timeout | undefined;
+    const given = new Promise<null>((resolve) => {
+      const stop = () => resolve(null);
+      timer = setTimeout(stop, ms);
+      signal.addEventListener("abort", stop, { once: true });
+    });
+    // (the client's expiry is at least a second: a shorter wait is ended by `given`)
+    const next = consumer.next({ expires: Math.max(1000, ms) });
+    next.catch(() => undefined); // (a next outlived by the wait ends with the consumer's deletion)
+    try {
+      return (await Promise.race([next, given])) !== null;
+    } finally {
+      clearTimeout(timer);
+      void consumer.delete().catch(() => undefined);
+    }
   }
 }
 
