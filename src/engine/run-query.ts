@@ -9,7 +9,7 @@ import { collectEvents } from "./collect.js";
 import { fingerprintOf, type CursorState } from "./cursor.js";
 import { QueryError } from "./errors.js";
 import { PageEventShaper } from "./page-events.js";
-import { missingTranscriptNotes } from "./missing-transcripts.js";
+import { missingTranscriptNotes, storeNotes } from "./missing-transcripts.js";
 import { peeksFor } from "./peeks.js";
 import { sessionsInScope } from "./principal.js";
 import { addWork, DEFAULT_LIMIT, MAX_LIMIT, type Envelope, type QueryContext } from "./query/context.js";
@@ -101,7 +101,7 @@ function prepare(
   const requested = input.limit ?? DEFAULT_LIMIT;
   const limit = Math.min(requested, MAX_LIMIT);
   const notes: string[] = [];
-  notes.push(...missingTranscriptNotes(sessions));
+  notes.push(...missingTranscriptNotes(sessions), ...storeNotes(sessions));
   if (requested > MAX_LIMIT) notes.push(`limit ${requested} was clamped to the maximum of ${MAX_LIMIT}.`);
   const envelope: Envelope = {
     order,

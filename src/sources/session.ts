@@ -143,6 +143,11 @@ export type SessionInfo = {
    * undefined when it exists. Looked up at most once per listing.
    */
   missingTranscript?(): string | undefined;
+  /**
+   * What a page selecting this session should tell the caller about what its store still holds (a
+   * stream whose retention removed its oldest events), when anything.
+   */
+  storeNote?: string;
   /** A directory whose changes mean this session may have new events (for following). */
   watchDir?: string;
   /**

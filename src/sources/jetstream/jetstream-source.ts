@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { SummaryChunk } from "../index/indexed-events.js";
@@ -21,7 +21,7 @@ import { readStream } from "./stream-reader.js";
 export class JetStreamSource implements SessionSource {
   readonly kind = "jetstream" as const;
   readonly root: string;
-  private connection?: Promise<{ nc: NatsConnection; js: JetStreamClient; prefix: string }>;
+  private connection?: Promise<{ nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; prefix: string }>;
   private foreign?: ForeignIndex;
   private readonly spans = new Map<string, SpanRead>();
   private readonly stretches = new Map<string, SourceEvent[]>();
@@ -37,7 +37,9 @@ export class JetStreamSource implements SessionSource {
   }
 
   async list(): Promise<SessionListing> {
-    const { nc, js, prefix } = await this.connect();
+    const { nc, js, jsm, prefix } = await this.connect();
+    // (the stream's retention may have removed the oldest messages: a session's note says so)
+    const firstSeq = (await jsm.streams.info(this.address.stream)).state.first_seq;
     const kvm = new Kvm(nc);
     const registry = await kvm.open(REGISTRY_BUCKET).catch(() => undefined);
     const all = registry ? await allValues<RegistryRecord>(registry) : new Map<string, RegistryRecord>();
@@ -46,7 +48,7 @@ export class JetStreamSource implements SessionSource {
     if (records.length === 0) {
       this.foreign ??= new ForeignIndex(js, this.address.stream, prefix);
       const spans = await this.foreign.refresh();
-      return { sessions: spans.map((s) => this.session(s.record, s.span, s.earliest, s.latest)), warnings: [] };
+      return { sessions: spans.map((s) => this.session(s.record, s.span, s.earliest, s.latest, trimmedNote(s.span.fromSeq, undefined, firstSeq))), warnings: [] };
     }
     const checkpointKv = await kvm.open(CHECKPOINT_BUCKET).catch(() => undefined);
     const checkpoints = checkpointKv ? await allValues<Checkpoint>(checkpointKv) : new Map<string, Checkpoint>();
@@ -62,7 +64,8 @@ export class JetStreamSource implements SessionSource {
         belongs: (e) => e.sessionId === record.sessionId && e.gateway === record.gateway,
         numbered: true,
       };
-      sessions.push(this.session(record, span, checkpoint?.firstTimestamp, undefined));
+      const note = checkpoint?.firstStreamSeq !== undefined ? trimmedNote(checkpoint.firstStreamSeq, checkpoint, firstSeq) : undefined;
+      sessions.push(this.session(record, span, checkpoint?.firstTimestamp, undefined, note));
     }
     return { sessions, warnings: [] };
   }
@@ -74,17 +77,18 @@ export class JetStreamSource implements SessionSource {
   private connect() {
     this.connection ??= (async () => {
       const nc = await connectNats(this.address, { name: "session-events (jetstream source)" });
-      const info = await (await jetstreamManager(nc)).streams.info(this.address.stream).catch((error: unknown) => {
+      const jsm = await jetstreamManager(nc);
+      const info = await jsm.streams.info(this.address.stream).catch((error: unknown) => {
         throw new Error(`NATS stream ${this.address.stream} at ${this.address.servers}: ${error instanceof Error ? error.message : String(error)}`);
       });
       const subject = info.config.subjects?.[0] ?? "openclaw.events.>";
-      return { nc, js: jetstream(nc), prefix: subject.replace(/\.>$/, "") };
+      return { nc, js: jetstream(nc), jsm, prefix: subject.replace(/\.>$/, "") };
     })();
     this.connection.catch(() => (this.connection = undefined));
     return this.connection;
   }
 
-  private session(record: RegistryRecord, span: StreamSpan, earliest: number | undefined, latest: number | undefined): SessionInfo {
+  private session(record: RegistryRecord, span: StreamSpan, earliest: number | undefined, latest: number | undefined, storeNote: string | undefined): SessionInfo {
     const read = (options: ReadOptions) => this.events(span, options);
     return {
       key: record.key,
@@ -98,6 +102,7 @@ export class JetStreamSource implements SessionSource {
       activity: () => latest,
       earliest: async () => earliest,
       registered: true,
+      ...(storeNote ? { storeNote } : {}),
       location: `${this.address.display} ${record.gateway ? `${record.gateway}/` : ""}${record.sessionId}`,
       events: read,
       waitForNew: (ms, signal) => this.waitForNew(span, ms, signal),
@@ -233,6 +238,21 @@ const MAX_CACHED_SPANS = 256;
 const MAX_CACHED_STRETCHES = 16;
 /** A session read this recently is answered from what was read (a page reads each session a few times). */
 const FRESH_MS = 200;
+
+/**
+ * When the stream no longer holds a session's first messages (its retention, max-age/bytes/msgs, removed
+ * them), what a page says; reads go on from the oldest message left (a cursor rests on `seq`, which
+ * trimming leaves alone for the bridge's events).
+ */
+function trimmedNote(sessionFirstSeq: number, checkpoint: Checkpoint | undefined, streamFirstSeq: number): string | undefined {
+  if (sessionFirstSeq >= streamFirstSeq) return undefined;
+  if (checkpoint?.lastStreamSeq !== undefined && checkpoint.lastStreamSeq < streamFirstSeq) {
+    return `the stream's retention removed all ${checkpoint.published} of its published events; it has none left here.`;
+  }
+  const lost = checkpoint?.marks?.filter(([, streamSeq]) => streamSeq < streamFirstSeq).at(-1);
+  const which = lost ? ` (at least those up to seq ${lost[0]})` : "";
+  return `the stream's retention removed its oldest events${which}, all before stream sequence ${streamFirstSeq}; what is left is answered.`;
+}
 
 /** The last mark before which no wanted event can be: by seq (a cursor) and by time (a window's start). */
 function startMark(marks: readonly Mark[], options: ReadOptions): Mark | undefined {
