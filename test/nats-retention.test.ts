@@ -1,8 +1,14 @@
 /**
  * A stream trimmed by its retention (here max-msgs): reads answer what is left, page and walk right
- * (cursors rest on `seq`), and say what was removed; `--max-*` given to an existing stream updates it.
+ * (cursors rest on `seq`), and say what was removed; `--max-*` given to an existing stream updates it;
+ * a session deleted from the stores leaves the KV registry.
  */
+import { renameSync } from "node:fs";
+import { join } from "node:path";
+import { Kvm } from "@nats-io/kv";
+import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
+import { visibleSessions } from "../src/engine/list-sessions.js";
 import { querySessionEvents } from "../src/engine/run-query.js";
 import { contextFor } from "./helpers/context.js";
 import { natsBed } from "./helpers/nats-bed.js";
@@ -57,5 +63,24 @@ describe("a stream trimmed by its retention", () => {
     const page = await querySessionEvents(contextFor(bed.url), { sessionKey: "agent:main:main", limit: 1 });
     expect(page.events.map((e) => e.seq)).toEqual([2501]);
     expect(page.notes.join(" ")).toMatch(/before stream sequence 2601/);
+  }, 60_000);
+
+  it("removes a session deleted from the stores from the registry, and keeps the others", async () => {
+    // deleted as OpenClaw deletes: the entry gone, the transcript archived
+    bed.store.registry("main", { "agent:main:main": { sessionId: LONG, updatedAt: t0, sessionFile: `${LONG}.jsonl` } });
+    const sessions = bed.store.sessionsDir("main");
+    renameSync(join(sessions, `${OLD}.jsonl`), join(sessions, `${OLD}.jsonl.deleted.2026-12-07T00-00-00.000Z`));
+    const result = await bed.publishOnce(["--gateway", "gw-ret"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/1 session\(s\) no longer in the stores: removed from the registry/);
+    const nc = await connect({ servers: bed.url.replace(/^nats:\/\//, "") });
+    try {
+      const kv = await new Kvm(nc).open("openclaw-sessions");
+      expect((await kv.get(`gw-ret.${OLD}`))?.operation).toBe("DEL");
+      expect((await kv.get(`gw-ret.${LONG}`))?.operation).toBe("PUT");
+    } finally {
+      await nc.close();
+    }
+    expect((await visibleSessions(contextFor(bed.url))).map((s) => s.key)).toEqual(["agent:main:main"]);
   }, 60_000);
 });

@@ -47,7 +47,7 @@ export async function runBridge(nc: NatsConnection, ctx: Pick<QueryContext, "lis
   const js = jetstream(nc);
   const info = await ensureStream(nc, options.stream, options.prefix, options.retention, options.say, options.replicas);
   const kvm = new Kvm(nc);
-  const registry = new RegistryWriter(await kvm.create(REGISTRY_BUCKET, { history: 1, replicas: options.replicas ?? 1 }), options.gateway, options.stream, options.say);
+  const registry = await RegistryWriter.load(await kvm.create(REGISTRY_BUCKET, { history: 1, replicas: options.replicas ?? 1 }), options.gateway, options.stream, options.say);
   const checkpoints = await Checkpoints.load(await kvm.create(CHECKPOINT_BUCKET, { history: 1, replicas: options.replicas ?? 1 }), options.gateway, options.say);
   const recovered = await checkpoints.recover(js, options.stream, options.prefix, info.state.last_seq);
   if (recovered > 0) options.say(`${recovered} event(s) found in the stream past the last checkpoint; not publishing them again.`);
