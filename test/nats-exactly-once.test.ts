@@ -60,13 +60,20 @@ describe("the bridge under kill -9", () => {
       }
     })();
     let recovered = 0;
+    const nc = await connect({ servers: bed.url.replace(/^nats:\/\//, "") });
+    const jsm = await jetstreamManager(nc);
+    const inStream = async () => (await jsm.streams.info("openclaw-events")).state.messages;
     for (let kill = 0; kill < 5; kill++) {
-      // killed once it is at work (connected), at a random moment after
+      // killed once it is at work (the stream growing), at a random moment after: often with acks not yet under a checkpoint
+      const before = await inStream();
       const bridge = await bed.startBridge(["--gateway", "gw-kill"]);
-      await sleep(300 + random() * 1200);
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline && (await inStream()) === before) await sleep(20);
+      await sleep(random() * 400);
       await bridge.stop();
       recovered += Number(/(\d+) event\(s\) found in the stream past the last checkpoint/.exec(bridge.said())?.[1] ?? 0);
     }
+    await nc.close();
     writing = false;
     await writer;
     const last = await bed.publishOnce(["--gateway", "gw-kill"]);
