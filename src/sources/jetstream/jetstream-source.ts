@@ -25,6 +25,7 @@ export class JetStreamSource implements SessionSource {
   private foreign?: ForeignIndex;
   private readonly spans = new Map<string, SpanRead>();
   private readonly stretches = new Map<string, SourceEvent[]>();
+  private listing?: { at: number; read: Promise<SessionListing> };
   /** Per span, the stream sequence after the last message a read of it took in (a wait for new ones starts there). */
   private readonly readThrough = new Map<string, number>();
 
@@ -36,7 +37,23 @@ export class JetStreamSource implements SessionSource {
     return (await this.list()).sessions;
   }
 
+  /**
+   * The sessions, from the KV registry and checkpoints read at most once a second: a walk of pages
+   * lists again for every page, and each read of the buckets costs a consumer per bucket.
+   */
   async list(): Promise<SessionListing> {
+    if (!this.listing || Date.now() - this.listing.at > LISTING_FRESH_MS) {
+      const read = this.readListing();
+      const listing = { at: Date.now(), read };
+      this.listing = listing;
+      read.catch(() => {
+        if (this.listing === listing) this.listing = undefined;
+      });
+    }
+    return this.listing.read;
+  }
+
+  private async readListing(): Promise<SessionListing> {
     const { nc, js, jsm, prefix } = await this.connect();
     // (the stream's retention may have removed the oldest messages: a session's note says so)
     const firstSeq = (await jsm.streams.info(this.address.stream)).state.first_seq;
@@ -234,6 +251,8 @@ export class JetStreamSource implements SessionSource {
 
 type SpanRead = { events: SourceEvent[]; nextSeq: number; readAt: number };
 const MAX_CACHED_SPANS = 256;
+/** How long a listing of the registry answers again (a walk's pages; a follow's rereads). */
+const LISTING_FRESH_MS = 1000;
 /** Stretches between marks kept (each at most MARK_EVERY events of one session). */
 const MAX_CACHED_STRETCHES = 16;
 /** A session read this recently is answered from what was read (a page reads each session a few times). */
