@@ -2,7 +2,7 @@
  * `npm run bench`: runs the benchmarks and writes BENCHMARKS.md (and prints it).
  *
  * Environment knobs:
- *   BENCH_SECTIONS        which sections, comma-separated: line-readers,store,scale,http,export (default all);
+ *   BENCH_SECTIONS        which sections, comma-separated: line-readers,store,scale,http,export,nats (default all);
  *                         search = only the store section's search rows (issue 28), on its store
  *   BENCH_RUNS            repetitions per measurement, median reported (default 5)
  *   BENCH_LINE_READER_MB  size of the line-reader sample file, MiB (default 200)
@@ -29,6 +29,9 @@
  *   BENCH_HTTP_CATCHUP_S      how long the server's background catch-up may take (default 1800)
  * Export section (bench/export-bench.ts: `export --format openai` of the store section's store):
  *   BENCH_EXPORT_TIMEOUT_S    the export is killed after this long (default 3600)
+ * NATS section (bench/nats-bench.ts; needs nats-server):
+ *   BENCH_NATS_STORE_MB   the store published for the throughput row, MiB (default 330: ~200k events)
+ *   BENCH_NATS_LONG_EVENTS  events of the long session of the tail row (default 1000000)
  * Small and quick: BENCH_STORE_GB=0.05 BENCH_SESSIONS=300 BENCH_BIG_MB=30 BENCH_MEDIUM_MB=5 npm run bench
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -38,6 +41,7 @@ import { fileURLToPath } from "node:url";
 import { benchExport } from "./export-bench.js";
 import { benchHttp } from "./http-bench.js";
 import { benchLineReaders } from "./line-readers.js";
+import { benchNats } from "./nats-bench.js";
 import { benchScale } from "./scale-bench.js";
 import { benchSearchOnly, benchStore, benchStoreData, type StoreSettings } from "./store-bench.js";
 
@@ -48,7 +52,7 @@ const number = (name: string, fallback: number) => {
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(env[name])}`);
   return value;
 };
-const sections = new Set((env.BENCH_SECTIONS ?? "line-readers,store,scale,http,export").split(",").map((s) => s.trim()));
+const sections = new Set((env.BENCH_SECTIONS ?? "line-readers,store,scale,http,export,nats").split(",").map((s) => s.trim()));
 const runs = number("BENCH_RUNS", 5);
 const lineReaderBytes = number("BENCH_LINE_READER_MB", 200) * MB;
 const project = fileURLToPath(new URL("../../", import.meta.url));
@@ -117,6 +121,17 @@ if (sections.has("http")) {
 if (sections.has("export")) {
   const { dir, m } = benchStoreData(storeSettings);
   out.push(await benchExport({ storeDir: dir, storeBytes: m.totalBytes, timeoutMs: number("BENCH_EXPORT_TIMEOUT_S", 3600) * 1000, log }));
+}
+if (sections.has("nats")) {
+  out.push(
+    await benchNats({
+      dataDir: env.BENCH_DATA_DIR ?? join(project, ".bench-data"),
+      storeMb: number("BENCH_NATS_STORE_MB", 330),
+      longEvents: Math.round(number("BENCH_NATS_LONG_EVENTS", 1_000_000)),
+      runs,
+      log,
+    }),
+  );
 }
 
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, Node ${process.version}, ${process.platform}`;

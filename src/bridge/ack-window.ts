@@ -2,7 +2,9 @@ import { createInbox, headers, type Msg, type NatsConnection, type Subscription 
 
 export type StreamAck = { seq: number; duplicate: boolean };
 
-type Outstanding = { subject: string; data: Uint8Array; msgId: string; sentAt: number; resolve(ack: StreamAck): void };
+type Outstanding = { subject: string; data: Uint8Array; msgId: string; sentAt: number; onAck(ack: StreamAck): void };
+
+const decoder = new TextDecoder();
 
 /** How long an ack may take before the message is sent again (JetStream drops the repeat by its msgID). */
 const RESEND_AFTER_MS = 4000;
@@ -19,6 +21,7 @@ export class AckWindow {
   private readonly sweeper: NodeJS.Timeout;
   private next = 0;
   private roomWaiters: Array<() => void> = [];
+  private drainWaiters: Array<() => void> = [];
 
   constructor(
     private readonly nc: NatsConnection,
@@ -39,17 +42,21 @@ export class AckWindow {
     while (this.outstanding.size >= this.maxOutstanding) await new Promise<void>((wake) => this.roomWaiters.push(wake));
   }
 
+  /** Resolves once no ack is outstanding. */
+  async drained(): Promise<void> {
+    while (this.outstanding.size > 0) await new Promise<void>((wake) => this.drainWaiters.push(wake));
+  }
+
   /**
-   * Sends at once (the caller keeps to the window by awaiting room() between chunks); resolves once the
-   * stream holds the message (possibly from an earlier send of the same msgID).
+   * Sends at once (the caller keeps to the window by awaiting room() between chunks); `onAck` is called
+   * once the stream holds the message (possibly from an earlier send of the same msgID). A callback, not
+   * a promise: one less allocation and microtask per message.
    */
-  publish(subject: string, data: Uint8Array, msgId: string): Promise<StreamAck> {
-    return new Promise<StreamAck>((resolve) => {
-      const token = String(this.next++);
-      const entry: Outstanding = { subject, data, msgId, sentAt: 0, resolve };
-      this.outstanding.set(token, entry);
-      this.send(token, entry);
-    });
+  publish(subject: string, data: Uint8Array, msgId: string, onAck: (ack: StreamAck) => void): void {
+    const token = String(this.next++);
+    const entry: Outstanding = { subject, data, msgId, sentAt: 0, onAck };
+    this.outstanding.set(token, entry);
+    this.send(token, entry);
   }
 
   close(): void {
@@ -75,7 +82,7 @@ export class AckWindow {
     if (!entry) return;
     let ack: { seq?: number; duplicate?: boolean; error?: { description?: string } } | undefined;
     try {
-      ack = msg.data.length > 0 ? JSON.parse(new TextDecoder().decode(msg.data)) : undefined;
+      ack = msg.data.length > 0 ? JSON.parse(decoder.decode(msg.data)) : undefined;
     } catch {
       ack = undefined;
     }
@@ -87,10 +94,10 @@ export class AckWindow {
       return;
     }
     this.outstanding.delete(token);
-    entry.resolve({ seq: ack.seq, duplicate: ack.duplicate === true });
-    const waiters = this.roomWaiters;
-    this.roomWaiters = [];
-    for (const wake of waiters) wake();
+    entry.onAck({ seq: ack.seq, duplicate: ack.duplicate === true });
+    // (the sender is woken with room for a good chunk, not once per ack)
+    if (this.outstanding.size <= (this.maxOutstanding * 3) / 4) wakeAll(this.roomWaiters);
+    if (this.outstanding.size === 0) wakeAll(this.drainWaiters);
   }
 
   private resendLate(): void {
@@ -98,4 +105,8 @@ export class AckWindow {
     const due = Date.now() - RESEND_AFTER_MS;
     for (const [token, entry] of this.outstanding) if (entry.sentAt <= due) this.send(token, entry);
   }
+}
+
+function wakeAll(waiters: Array<() => void>): void {
+  for (const wake of waiters.splice(0)) wake();
 }

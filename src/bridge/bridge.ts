@@ -10,8 +10,8 @@ import { classify } from "../engine/visibility.js";
 import { CHECKPOINT_BUCKET, eventSubject, REGISTRY_BUCKET } from "../sources/jetstream/names.js";
 import { newReadStats } from "../sources/session.js";
 import { AckWindow } from "./ack-window.js";
-import { Checkpoints } from "./checkpoints.js";
-import { publishedEvent, type PublishedEvent } from "./event-record.js";
+import { Checkpoints, type BatchOfTranscript } from "./checkpoints.js";
+import { encodeToFit, publishedEvent } from "./event-record.js";
 import { RegistryWriter } from "./registry-writer.js";
 import { ensureStream, type Retention } from "./stream-setup.js";
 
@@ -21,6 +21,8 @@ export type BridgeOptions = {
   gateway: string;
   generations: Generations;
   retention: Retention;
+  /** Copies of the stream and the KV buckets when they are created (a cluster: 3). */
+  replicas?: number;
   once: boolean;
   /** Acks outstanding at most. */
   window?: number;
@@ -34,7 +36,7 @@ export type BridgeOptions = {
 /** Events handed to the client in one synchronous go. */
 const CHUNK = 256;
 
-type Batch = Map<string, { readThrough: number; acks: Array<{ streamSeq: number; timestamp: number; seq: number }> }>;
+type Outgoing = { subject: string; data: Uint8Array; id: string; timestamp: number; seq: number };
 
 /**
  * Publishes every event the principal may see, as the tools would answer it, into the stream, and the
@@ -43,59 +45,62 @@ type Batch = Map<string, { readThrough: number; acks: Array<{ streamSeq: number;
  */
 export async function runBridge(nc: NatsConnection, ctx: Pick<QueryContext, "listSessions" | "principal" | "policy">, options: BridgeOptions): Promise<{ published: number }> {
   const js = jetstream(nc);
-  const info = await ensureStream(nc, options.stream, options.prefix, options.retention);
+  const info = await ensureStream(nc, options.stream, options.prefix, options.retention, options.say, options.replicas);
   const kvm = new Kvm(nc);
-  const registry = new RegistryWriter(await kvm.create(REGISTRY_BUCKET, { history: 1 }), options.gateway, options.stream, options.say);
-  const checkpoints = await Checkpoints.load(await kvm.create(CHECKPOINT_BUCKET, { history: 1 }), options.gateway, options.say);
+  const registry = await RegistryWriter.load(await kvm.create(REGISTRY_BUCKET, { history: 1, replicas: options.replicas ?? 1 }), options.gateway, options.stream, options.say);
+  const checkpoints = await Checkpoints.load(await kvm.create(CHECKPOINT_BUCKET, { history: 1, replicas: options.replicas ?? 1 }), options.gateway, options.say);
   const recovered = await checkpoints.recover(js, options.stream, options.prefix, info.state.last_seq);
   if (recovered > 0) options.say(`${recovered} event(s) found in the stream past the last checkpoint; not publishing them again.`);
   const acks = new AckWindow(nc, options.window ?? 4096, options.say);
   const fit = { redactor: redactorFor(ctx), stripInternal: ctx.principal.clearance === "public" };
   const batchSize = options.batch ?? 20_000;
+  // (the server refuses a larger message for ever; the headroom is for the headers and the reply subject)
+  const maxMessageBytes = (nc.info?.max_payload ?? 1024 * 1024) - 1024;
   let published = 0;
+  let cutToFit = 0;
   try {
     for (;;) {
       const sessions = sessionsInScope(await ctx.listSessions(), ctx.principal).filter((s) => inGenerations(s, options.generations));
       await registry.write(sessions);
-      let batch: Batch = new Map();
-      let pending: Array<Promise<void>> = [];
+      let batch = new Map<string, BatchOfTranscript>();
+      let inBatch = 0;
+      // a checkpoint per batch, once every message of it is acknowledged (never per event)
       const flush = async () => {
-        await Promise.all(pending);
+        await acks.drained();
         await checkpoints.commit(batch);
         batch = new Map();
-        pending = [];
+        inBatch = 0;
       };
       for (const session of sessions) {
         const after = checkpoints.of(session.sessionId)?.seq ?? 0;
-        const done = { readThrough: after, acks: [] as Array<{ streamSeq: number; timestamp: number; seq: number }> };
+        let done: BatchOfTranscript = { readThrough: after, acks: [] };
         batch.set(session.sessionId, done);
-        // events go out a chunk at a time, in one go: the client then writes them to the socket together
-        let chunk: PublishedEvent[] = [];
+        // events go out a chunk at a time, in one synchronous go: the client then writes them to the socket together
+        let chunk: Outgoing[] = [];
         const send = () => {
-          for (const record of chunk) {
-            const subject = eventSubject(options.prefix, record.agent, record.type);
-            const target = done.acks;
-            pending.push(
-              acks.publish(subject, Buffer.from(JSON.stringify(record)), record.id).then((ack) => {
-                target.push({ streamSeq: ack.seq, timestamp: record.timestamp, seq: record.seq });
-              }),
-            );
-          }
+          const target = done.acks;
+          for (const { subject, data, id, timestamp, seq } of chunk) acks.publish(subject, data, id, (ack) => target.push({ streamSeq: ack.seq, timestamp, seq }));
           published += chunk.length;
+          inBatch += chunk.length;
           chunk = [];
         };
         for await (const event of session.events({ stats: newReadStats(), wholeLines: true, skipBefore: { seq: after } })) {
           if (event.seq <= after) continue;
           done.readThrough = Math.max(done.readThrough, event.seq);
           const visibility = classify(event, ctx.policy.rules);
-          if (clearanceAllows(ctx.principal.clearance, visibility)) chunk.push(publishedEvent(event, session, visibility, options.gateway, fit));
+          if (clearanceAllows(ctx.principal.clearance, visibility)) {
+            const record = publishedEvent(event, session, visibility, options.gateway, fit);
+            const encoded = encodeToFit(record, maxMessageBytes);
+            if (encoded.cut && cutToFit++ === 0) options.say(`event ${record.id} is larger than the server's max_payload; its long strings are cut to fit (meta.cutToFit)`);
+            chunk.push({ subject: eventSubject(options.prefix, record.agent, record.type), data: encoded.data, id: record.id, timestamp: record.timestamp, seq: record.seq });
+          }
           if (chunk.length >= CHUNK) {
             send();
             await acks.room();
             // (only here, with every event read so far handed over: the checkpoint then covers no unsent one)
-            if (pending.length >= batchSize) {
+            if (inBatch >= batchSize) {
               await flush();
-              done.acks = [];
+              done = { readThrough: done.readThrough, acks: [] };
               batch.set(session.sessionId, done);
             }
           }

@@ -6,6 +6,9 @@ import { readStream } from "../sources/jetstream/stream-reader.js";
 import type { PublishedEvent } from "./event-record.js";
 import { untilDone } from "./retry.js";
 
+/** What a batch did in one transcript: read through this seq; these events acknowledged. */
+export type BatchOfTranscript = { readThrough: number; acks: Array<{ streamSeq: number; timestamp: number; seq: number }> };
+
 /**
  * The bridge's durable progress (CHECKPOINT_BUCKET): per transcript, the last event read; per gateway,
  * the stream sequence up to which every message it published is under a checkpoint. Written only after
@@ -56,9 +59,10 @@ export class Checkpoints {
         const event = parseJson<PublishedEvent>(msg.data);
         if (!event || event.meta?.gateway !== this.gateway || typeof event.seq !== "number" || typeof event.sessionId !== "string") return;
         const key = registryKey(this.gateway, event.sessionId);
-        const checkpoint = this.byTranscript.get(key) ?? { seq: 0, published: 0 };
+        const checkpoint = { ...(this.byTranscript.get(key) ?? { seq: 0, published: 0 }) };
         if (event.seq <= checkpoint.seq) return;
-        this.byTranscript.set(key, advance(checkpoint, event.seq, msg.seq, event.timestamp, event.seq));
+        advance(checkpoint, event.seq, msg.seq, event.timestamp, event.seq);
+        this.byTranscript.set(key, checkpoint);
         touched.add(key);
         found++;
       });
@@ -69,18 +73,21 @@ export class Checkpoints {
     return found;
   }
 
-  /** Records what a batch did (after every message of it was acknowledged), then moves the watermark. */
-  async commit(batch: ReadonlyMap<string, { readThrough: number; acks: Array<{ streamSeq: number; timestamp: number; seq: number }> }>): Promise<void> {
+  /**
+   * Records what a batch did (after every message of it was acknowledged): one KV write per transcript
+   * that moved, then the watermark.
+   */
+  async commit(batch: ReadonlyMap<string, BatchOfTranscript>): Promise<void> {
     let highest = this.watermark;
     for (const [sessionId, done] of batch) {
       const key = registryKey(this.gateway, sessionId);
-      let checkpoint = this.byTranscript.get(key) ?? { seq: 0, published: 0 };
+      const checkpoint = { ...(this.byTranscript.get(key) ?? { seq: 0, published: 0 }) };
       if (done.acks.length === 0 && done.readThrough <= checkpoint.seq) continue;
-      for (const ack of [...done.acks].sort((a, b) => a.seq - b.seq)) {
-        checkpoint = advance(checkpoint, checkpoint.seq, ack.streamSeq, ack.timestamp, ack.seq);
+      for (const ack of done.acks.sort((a, b) => a.seq - b.seq)) {
+        advance(checkpoint, checkpoint.seq, ack.streamSeq, ack.timestamp, ack.seq);
         highest = Math.max(highest, ack.streamSeq);
       }
-      checkpoint = { ...checkpoint, seq: Math.max(checkpoint.seq, done.readThrough) };
+      checkpoint.seq = Math.max(checkpoint.seq, done.readThrough);
       this.byTranscript.set(key, checkpoint);
       await this.put(key, JSON.stringify(checkpoint));
     }
@@ -99,16 +106,15 @@ export class Checkpoints {
   }
 }
 
-function advance(checkpoint: Checkpoint, seq: number, streamSeq: number, timestamp: number, eventSeq?: number): Checkpoint {
-  const marks = checkpoint.marks ?? [];
-  const marked: Mark[] = eventSeq !== undefined && checkpoint.published % MARK_EVERY === 0 ? [...marks, [eventSeq, streamSeq, checkpoint.lastTimestamp ?? null]] : marks;
-  return {
-    ...(marked.length > 0 ? { marks: marked } : {}),
-    seq: Math.max(checkpoint.seq, seq),
-    published: checkpoint.published + 1,
-    firstStreamSeq: Math.min(checkpoint.firstStreamSeq ?? streamSeq, streamSeq),
-    lastStreamSeq: Math.max(checkpoint.lastStreamSeq ?? streamSeq, streamSeq),
-    firstTimestamp: Math.min(checkpoint.firstTimestamp ?? timestamp, timestamp),
-    lastTimestamp: Math.max(checkpoint.lastTimestamp ?? timestamp, timestamp),
-  };
+/** Takes one more published event into a checkpoint (in place: a batch takes thousands). */
+function advance(checkpoint: Checkpoint, seq: number, streamSeq: number, timestamp: number, eventSeq?: number): void {
+  if (eventSeq !== undefined && checkpoint.published % MARK_EVERY === 0) {
+    checkpoint.marks = [...(checkpoint.marks ?? []), [eventSeq, streamSeq, checkpoint.lastTimestamp ?? null]];
+  }
+  checkpoint.seq = Math.max(checkpoint.seq, seq);
+  checkpoint.published++;
+  checkpoint.firstStreamSeq = Math.min(checkpoint.firstStreamSeq ?? streamSeq, streamSeq);
+  checkpoint.lastStreamSeq = Math.max(checkpoint.lastStreamSeq ?? streamSeq, streamSeq);
+  checkpoint.firstTimestamp = Math.min(checkpoint.firstTimestamp ?? timestamp, timestamp);
+  checkpoint.lastTimestamp = Math.max(checkpoint.lastTimestamp ?? timestamp, timestamp);
 }

@@ -1,3 +1,4 @@
+import { CUT_KEEPS_MORE_THAN_CHARS, cutMarkJson } from "../contract/cut-mark.js";
 import type { Visibility } from "../contract/event.js";
 import { DEFAULT_SHAPE } from "../engine/page-events.js";
 import type { Redactor } from "../engine/redact.js";
@@ -56,4 +57,35 @@ export function publishedEvent(
   if (event.model !== undefined) out.model = event.model;
   if (event.orderTs !== undefined && event.orderTs !== event.timestamp) out.orderTs = event.orderTs;
   return out;
+}
+
+/** Ever-smaller cuts for an event too large for one NATS message, after the first (cutOnRead). */
+const FIT_STEPS = [20_000, 4_000, 500, 120];
+
+/**
+ * The event as one message of at most `maxBytes` (a larger one the server refuses for ever): whole when
+ * it fits, as nearly all do; else its long strings cut as a source cuts them on read (a page then shows
+ * what it shows from the files), and smaller still when that is not enough; `meta.cutToFit` says so.
+ */
+export function encodeToFit(record: PublishedEvent, maxBytes: number): { data: Buffer; cut: boolean } {
+  const whole = Buffer.from(JSON.stringify(record));
+  if (whole.length <= maxBytes) return { data: whole, cut: false };
+  const meta = { ...record.meta, cutToFit: true };
+  const tries = [() => cutOnRead(record.payload), ...FIT_STEPS.map((maxFieldChars) => () => shapeValue(record.payload, { maxFieldChars, maxDepth: DEFAULT_SHAPE.maxDepth, maxItems: DEFAULT_SHAPE.maxItems }).value)];
+  for (const payload of tries) {
+    const data = Buffer.from(JSON.stringify({ ...record, payload: payload(), meta }));
+    if (data.length <= maxBytes) return { data, cut: true };
+  }
+  return { data: Buffer.from(JSON.stringify({ ...record, payload: { cut: "[payload too large for one NATS message]" }, meta })), cut: true };
+}
+
+/** Strings longer than a page ever shows keep what it may show, then the cut-on-read mark (contract/cut-mark.ts). */
+function cutOnRead(value: unknown): unknown {
+  if (typeof value === "string") {
+    const keep = CUT_KEEPS_MORE_THAN_CHARS + 1;
+    return value.length > keep ? `${value.slice(0, keep)}${JSON.parse(`"${cutMarkJson(value.length - keep)}"`) as string}` : value;
+  }
+  if (Array.isArray(value)) return value.map(cutOnRead);
+  if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cutOnRead(v)]));
+  return value;
 }

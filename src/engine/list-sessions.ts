@@ -3,6 +3,7 @@ import type { SessionsEventsInput } from "../contract/query-input.js";
 import type { SessionInfo } from "../sources/session.js";
 import { sessionsInScope } from "./principal.js";
 import type { QueryContext } from "./query/context.js";
+import { liveWaitsOf, type LiveWait } from "./query/follow.js";
 import { selectMany } from "./select.js";
 
 /** The registry entries a principal may see that the selection names, newest first. */
@@ -30,8 +31,8 @@ export function sessionRow(ctx: QueryContext, s: SessionInfo): SessionRow {
   };
 }
 
-/** The directories to watch for what a sessions_events selection would read next. */
-export async function watchDirsFor(ctx: QueryContext, input: SessionsEventsInput): Promise<string[]> {
-  const chosen = selectMany(sessionsInScope(await ctx.listSessions(), ctx.principal), input, ctx.principal);
-  return [...new Set(chosen.map((s) => s.watchDir).filter((d): d is string => d !== undefined))];
+/** What to wait on for what a sessions_events selection would read next: directories to watch, stores' own wake-ups. */
+export async function followTargetsFor(ctx: QueryContext, input: SessionsEventsInput): Promise<{ dirs: string[]; live: LiveWait[] }> {
+  const chosen = [...selectMany(sessionsInScope(await ctx.listSessions(), ctx.principal), input, ctx.principal)];
+  return { dirs: [...new Set(chosen.map((s) => s.watchDir).filter((d): d is string => d !== undefined))], live: liveWaitsOf(chosen) };
 }

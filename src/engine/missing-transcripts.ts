@@ -25,3 +25,20 @@ export function missingTranscriptNotes(sessions: readonly SessionInfo[]): string
     return notes;
   });
 }
+
+const storeNotesOf = new ListMemo<string[]>();
+
+/** The selected sessions' store notes (SessionInfo.storeNote: a stream trimmed by its retention), a few by name. */
+export function storeNotes(sessions: readonly SessionInfo[]): string[] {
+  return storeNotesOf.get(sessions, "", () => {
+    const notes: string[] = [];
+    let more = 0;
+    for (const session of sessions) {
+      if (session.storeNote === undefined) continue;
+      if (notes.length < MAX_NAMED) notes.push(`${session.key}: ${session.storeNote}`);
+      else more++;
+    }
+    if (more > 0) notes.push(`${more} more selected session(s) lost old events to their store's retention too.`);
+    return notes;
+  });
+}

@@ -9,12 +9,12 @@ import { collectEvents } from "./collect.js";
 import { fingerprintOf, type CursorState } from "./cursor.js";
 import { QueryError } from "./errors.js";
 import { PageEventShaper } from "./page-events.js";
-import { missingTranscriptNotes } from "./missing-transcripts.js";
+import { missingTranscriptNotes, storeNotes } from "./missing-transcripts.js";
 import { peeksFor } from "./peeks.js";
 import { sessionsInScope } from "./principal.js";
 import { addWork, DEFAULT_LIMIT, MAX_LIMIT, type Envelope, type QueryContext } from "./query/context.js";
 import { fetchEvent } from "./query/fetch-event.js";
-import { followWaiters, MIN_REREAD_MS } from "./query/follow.js";
+import { followWaiters, liveWaitsOf, MIN_REREAD_MS } from "./query/follow.js";
 import { groupPage } from "./query/group-page.js";
 import { sessionsOfOne } from "./one-session.js";
 import { selectMany, selectOne } from "./select.js";
@@ -101,7 +101,7 @@ function prepare(
   const requested = input.limit ?? DEFAULT_LIMIT;
   const limit = Math.min(requested, MAX_LIMIT);
   const notes: string[] = [];
-  notes.push(...missingTranscriptNotes(sessions));
+  notes.push(...missingTranscriptNotes(sessions), ...storeNotes(sessions));
   if (requested > MAX_LIMIT) notes.push(`limit ${requested} was clamped to the maximum of ${MAX_LIMIT}.`);
   const envelope: Envelope = {
     order,
@@ -143,7 +143,7 @@ async function runQuery(
     let readAt = Date.now();
     while (page.events.length === 0 && !call.signal?.aborted && Date.now() < deadline) {
       const dirs = current.map((s) => s.watchDir).filter((d): d is string => d !== undefined);
-      if (!(await followWaiters.waitForChange(dirs, deadline - Date.now(), call.signal))) break;
+      if (!(await followWaiters.waitForChange(dirs, deadline - Date.now(), call.signal, liveWaitsOf(current)))) break;
       // (a transcript written line by line wakes every waiter on each line: read at most this often)
       const gap = Math.min(readAt + MIN_REREAD_MS, deadline) - Date.now();
       if (gap > 0) await sleep(gap);

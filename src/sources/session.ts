@@ -143,8 +143,19 @@ export type SessionInfo = {
    * undefined when it exists. Looked up at most once per listing.
    */
   missingTranscript?(): string | undefined;
+  /**
+   * What a page selecting this session should tell the caller about what its store still holds (a
+   * stream whose retention removed its oldest events), when anything.
+   */
+  storeNote?: string;
   /** A directory whose changes mean this session may have new events (for following). */
   watchDir?: string;
+  /**
+   * For a store with no directory to watch that can say when this session may have new events (a
+   * JetStream stream: a consumer's `next` with the wait as its expiry): resolves true once it may have,
+   * false when `ms` passed or `signal` aborted (for following, instead of a poll).
+   */
+  waitForNew?(ms: number, signal: AbortSignal): Promise<boolean>;
   /**
    * The transcript's raw lines, whole, in order (read-only; for a fork, which copies lines verbatim).
    * Absent where the store has no pi transcript lines to copy.

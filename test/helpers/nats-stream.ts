@@ -6,7 +6,7 @@ export type StreamMessage = { seq: number; subject: string; msgId?: string; data
 
 /** Every message of a stream, read with a client of the test's own. */
 export async function readWholeStream(url: string, stream = "openclaw-events", filter = "openclaw.events.>"): Promise<StreamMessage[]> {
-  const nc = await connect({ servers: url.replace(/^nats:\/\//, "") });
+  const nc = await connect({ servers: url.replace(/^nats:\/\//, "").split(",") });
   try {
     const out: StreamMessage[] = [];
     await readStream(jetstream(nc), stream, { filter, fromSeq: 1 }, (msg) => {

@@ -16,6 +16,7 @@ type PublishFlags = {
   maxAge?: string;
   maxBytes?: string;
   maxMsgs?: string;
+  replicas: string;
   generations: "current" | "all";
   creds?: string;
 };
@@ -31,9 +32,10 @@ export function publishCommand(): Command {
       .option("--creds <file>", "NATS credentials file")
       .option("--once", "publish what exists and exit")
       .option("--status", "print the stream, its size and how far behind this gateway's bridge is, and exit")
-      .option("--max-age <duration>", "retention when creating the stream: 720h, 30d, ...")
-      .option("--max-bytes <n>", "retention when creating the stream: bytes")
-      .option("--max-msgs <n>", "retention when creating the stream: messages")
+      .option("--max-age <duration>", "retention: 720h, 30d, ... (an existing stream is updated to it)")
+      .option("--max-bytes <n>", "retention: bytes (an existing stream is updated to it)")
+      .option("--max-msgs <n>", "retention: messages (an existing stream is updated to it)")
+      .option("--replicas <n>", "copies of the stream and the KV buckets when they are created (a cluster: 3)", "1")
       .addOption(new Option("--generations <which>", "current transcripts, or all (earlier ones too)").choices(["current", "all"]).default("current")),
   ).action(async (flags: PublishFlags, command: Command) => {
     const address = parseNatsUrl(flags.nats);
@@ -47,6 +49,8 @@ export function publishCommand(): Command {
       maxBytes: count("--max-bytes", flags.maxBytes),
       maxMsgs: count("--max-msgs", flags.maxMsgs),
     };
+    const replicas = count("--replicas", flags.replicas)!;
+    if (replicas > 5) throw new Error(`--replicas must be 1 to 5 (JetStream's most), not ${replicas}.`);
     say(`connecting to ${address.servers}`);
     // (the NATS client and the bridge load only here: every other command starts without them)
     const { connectNats } = await import("../../sources/jetstream/connect.js");
@@ -62,7 +66,7 @@ export function publishCommand(): Command {
       const stop = () => controller.abort();
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
-      const result = await runBridge(nc, ctx, { stream, prefix: flags.prefix, gateway, generations: flags.generations, retention, once: flags.once === true, say, signal: controller.signal });
+      const result = await runBridge(nc, ctx, { stream, prefix: flags.prefix, gateway, generations: flags.generations, retention, replicas, once: flags.once === true, say, signal: controller.signal });
       say(`published ${result.published} event(s) to ${stream}`);
     } finally {
       await nc.close();

@@ -10,6 +10,16 @@ const MAX_WATCHED_DIRS = 64;
 
 type Watched = { watcher: FSWatcher; listeners: Set<() => void> };
 
+/** A store's own wake-up for one session (SessionInfo.waitForNew). */
+export type LiveWait = (ms: number, signal: AbortSignal) => Promise<boolean>;
+
+/** The live wake-ups of the sessions that have one (at most as many as directories are watched). */
+export function liveWaitsOf(sessions: readonly { waitForNew?: LiveWait }[]): LiveWait[] {
+  const out: LiveWait[] = [];
+  for (const session of sessions) if (session.waitForNew && out.length < MAX_WATCHED_DIRS) out.push(session.waitForNew);
+  return out;
+}
+
 /**
  * The follows waiting in one process: one file-system watch per directory, shared by every waiter on
  * it (a waiter wakes on an event, never polls a watched directory), and at most `max` waiters at once.
@@ -36,21 +46,25 @@ export class FollowWaiters {
    * the waiter should look again: a change, or a poll where a directory could not be watched; false
    * when the time ran out with every directory watched and quiet (nothing to look at).
    */
-  waitForChange(dirs: readonly string[], ms: number, signal?: AbortSignal): Promise<boolean> {
+  waitForChange(dirs: readonly string[], ms: number, signal?: AbortSignal, live: readonly LiveWait[] = []): Promise<boolean> {
     return new Promise((resolve) => {
       const subscribed: string[] = [];
+      const liveDone = new AbortController();
       let done = false;
       const finish = (lookAgain: boolean) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
+        liveDone.abort();
         signal?.removeEventListener("abort", aborted);
         for (const dir of subscribed) this.unsubscribe(dir, changed);
         resolve(lookAgain);
       };
       const changed = () => finish(true);
       const aborted = () => finish(false);
-      let unwatched = dirs.length === 0;
+      // (a store's own wake-up that fails is no wake-up: the others, or the time, end the wait)
+      for (const wait of live) void wait(ms, liveDone.signal).then((woke) => woke && changed(), () => undefined);
+      let unwatched = dirs.length === 0 && live.length === 0;
       for (const dir of [...new Set(dirs)].slice(0, MAX_WATCHED_DIRS)) {
         if (this.subscribe(dir, changed)) subscribed.push(dir);
         else unwatched = true;

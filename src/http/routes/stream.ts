@@ -5,7 +5,7 @@ import type { AppContext } from "../../app/context.js";
 import type { Page } from "../../contract/page.js";
 import { StreamInputSchema } from "../../contract/http.js";
 import type { SessionsEventsInput } from "../../contract/query-input.js";
-import { watchDirsFor } from "../../engine/list-sessions.js";
+import { followTargetsFor } from "../../engine/list-sessions.js";
 import { followWaiters } from "../../engine/query/follow.js";
 import { querySessionsEvents } from "../../engine/run-query.js";
 import { HttpError } from "../errors.js";
@@ -129,7 +129,7 @@ export function registerStreamRoute(app: FastifyInstance, ctx: AppContext, metri
 
     try {
       let wokeAt = SharedReads.now();
-      let dirs: string[] | undefined;
+      let targets: Awaited<ReturnType<typeof followTargetsFor>> | undefined;
       while (!ending) {
         const { page, ids } = first ?? (await read(wokeAt));
         first = undefined;
@@ -141,10 +141,10 @@ export function registerStreamRoute(app: FastifyInstance, ctx: AppContext, metri
           break;
         }
         if (page.hasMore) continue;
-        dirs ??= await watchDirsFor(local, input);
-        const changed = await followWaiters.waitForChange(dirs, RECHECK_MS, controller.signal);
+        targets ??= await followTargetsFor(local, input);
+        const changed = await followWaiters.waitForChange(targets.dirs, RECHECK_MS, controller.signal, targets.live);
         wokeAt = SharedReads.now();
-        if (!changed) dirs = undefined; // quiet: look for new sessions' directories too
+        if (!changed) targets = undefined; // quiet: look for new sessions' directories too
         if (!ending) await sleep(TICK_MS - (Date.now() % TICK_MS), undefined, { signal: controller.signal }).catch(() => undefined);
       }
     } catch (error) {

@@ -17,7 +17,7 @@ export type ConnectOptions = {
 /** Connects, and keeps reconnecting for ever with backoff (a server restart loses nothing). */
 export async function connectNats(address: NatsAddress, options: ConnectOptions = {}): Promise<NatsConnection> {
   const opts: NodeConnectionOptions = {
-    servers: address.servers,
+    servers: address.serverList,
     name: options.name ?? "openclaw-session-events",
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,

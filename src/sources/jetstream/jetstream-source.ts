@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { SummaryChunk } from "../index/indexed-events.js";
@@ -21,9 +21,13 @@ import { readStream } from "./stream-reader.js";
 export class JetStreamSource implements SessionSource {
   readonly kind = "jetstream" as const;
   readonly root: string;
-  private connection?: Promise<{ nc: NatsConnection; js: JetStreamClient; prefix: string }>;
+  private connection?: Promise<{ nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; prefix: string }>;
   private foreign?: ForeignIndex;
   private readonly spans = new Map<string, SpanRead>();
+  private readonly stretches = new Map<string, SourceEvent[]>();
+  private listing?: { at: number; read: Promise<SessionListing> };
+  /** Per span, the stream sequence after the last message a read of it took in (a wait for new ones starts there). */
+  private readonly readThrough = new Map<string, number>();
 
   constructor(private readonly address: NatsAddress) {
     this.root = address.display;
@@ -33,8 +37,26 @@ export class JetStreamSource implements SessionSource {
     return (await this.list()).sessions;
   }
 
+  /**
+   * The sessions, from the KV registry and checkpoints read at most once a second: a walk of pages
+   * lists again for every page, and each read of the buckets costs a consumer per bucket.
+   */
   async list(): Promise<SessionListing> {
-    const { nc, js, prefix } = await this.connect();
+    if (!this.listing || Date.now() - this.listing.at > LISTING_FRESH_MS) {
+      const read = this.readListing();
+      const listing = { at: Date.now(), read };
+      this.listing = listing;
+      read.catch(() => {
+        if (this.listing === listing) this.listing = undefined;
+      });
+    }
+    return this.listing.read;
+  }
+
+  private async readListing(): Promise<SessionListing> {
+    const { nc, js, jsm, prefix } = await this.connect();
+    // (the stream's retention may have removed the oldest messages: a session's note says so)
+    const firstSeq = (await jsm.streams.info(this.address.stream)).state.first_seq;
     const kvm = new Kvm(nc);
     const registry = await kvm.open(REGISTRY_BUCKET).catch(() => undefined);
     const all = registry ? await allValues<RegistryRecord>(registry) : new Map<string, RegistryRecord>();
@@ -43,7 +65,7 @@ export class JetStreamSource implements SessionSource {
     if (records.length === 0) {
       this.foreign ??= new ForeignIndex(js, this.address.stream, prefix);
       const spans = await this.foreign.refresh();
-      return { sessions: spans.map((s) => this.session(s.record, s.span, s.earliest, s.latest)), warnings: [] };
+      return { sessions: spans.map((s) => this.session(s.record, s.span, s.earliest, s.latest, trimmedNote(s.span.fromSeq, undefined, firstSeq))), warnings: [] };
     }
     const checkpointKv = await kvm.open(CHECKPOINT_BUCKET).catch(() => undefined);
     const checkpoints = checkpointKv ? await allValues<Checkpoint>(checkpointKv) : new Map<string, Checkpoint>();
@@ -61,7 +83,8 @@ export class JetStreamSource implements SessionSource {
       };
       // the bridge moves a checkpoint only after the stream took the events (a stream is only appended to)
       const version = checkpoint ? `${span.fromSeq}:${checkpoint.seq}:${checkpoint.lastStreamSeq ?? ""}` : undefined;
-      sessions.push(this.session(record, span, checkpoint?.firstTimestamp, undefined, version));
+      const note = checkpoint?.firstStreamSeq !== undefined ? trimmedNote(checkpoint.firstStreamSeq, checkpoint, firstSeq) : undefined;
+      sessions.push(this.session(record, span, checkpoint?.firstTimestamp, undefined, note, version));
     }
     return { sessions, warnings: [] };
   }
@@ -73,17 +96,18 @@ export class JetStreamSource implements SessionSource {
   private connect() {
     this.connection ??= (async () => {
       const nc = await connectNats(this.address, { name: "session-events (jetstream source)" });
-      const info = await (await jetstreamManager(nc)).streams.info(this.address.stream).catch((error: unknown) => {
+      const jsm = await jetstreamManager(nc);
+      const info = await jsm.streams.info(this.address.stream).catch((error: unknown) => {
         throw new Error(`NATS stream ${this.address.stream} at ${this.address.servers}: ${error instanceof Error ? error.message : String(error)}`);
       });
       const subject = info.config.subjects?.[0] ?? "openclaw.events.>";
-      return { nc, js: jetstream(nc), prefix: subject.replace(/\.>$/, "") };
+      return { nc, js: jetstream(nc), jsm, prefix: subject.replace(/\.>$/, "") };
     })();
     this.connection.catch(() => (this.connection = undefined));
     return this.connection;
   }
 
-  private session(record: RegistryRecord, span: StreamSpan, earliest: number | undefined, latest: number | undefined, version?: string): SessionInfo {
+  private session(record: RegistryRecord, span: StreamSpan, earliest: number | undefined, latest: number | undefined, storeNote: string | undefined, version?: string): SessionInfo {
     const read = (options: ReadOptions) => this.events(span, options);
     const id = `${record.key}\n${this.address.display}\n${this.address.stream}\n${span.id}`;
     return {
@@ -99,8 +123,10 @@ export class JetStreamSource implements SessionSource {
       activity: () => latest,
       earliest: async () => earliest,
       registered: true,
+      ...(storeNote ? { storeNote } : {}),
       location: `${this.address.display} ${record.gateway ? `${record.gateway}/` : ""}${record.sessionId}`,
       events: read,
+      waitForNew: (ms, signal) => this.waitForNew(span, ms, signal),
       eventsForCounting: (options) => read(options) as AsyncIterable<SourceEvent | SummaryChunk>,
       countedWhole: () => undefined,
     };
@@ -132,13 +158,33 @@ export class JetStreamSource implements SessionSource {
     }
   }
 
-  /** The session's events between two stream sequences (to the end without `toSeq`), uncached. */
+  /**
+   * The session's events between two stream sequences (to the end without `toSeq`). A stretch between
+   * two marks never changes, and a walk newest first takes several pages from each: those are kept (a
+   * few); the open last stretch is read each time.
+   */
   private async stretch(span: StreamSpan, fromSeq: number, toSeq: number | undefined, options: ReadOptions): Promise<SourceEvent[]> {
+    if (toSeq === undefined) return this.readStretch(span, fromSeq, toSeq, options);
+    const key = `${span.id}\n${fromSeq}\n${toSeq}`;
+    const kept = this.stretches.get(key);
+    if (kept) {
+      this.stretches.delete(key);
+      this.stretches.set(key, kept);
+      return [...kept];
+    }
+    const events = await this.readStretch(span, fromSeq, toSeq, options);
+    this.stretches.set(key, events);
+    if (this.stretches.size > MAX_CACHED_STRETCHES) this.stretches.delete(this.stretches.keys().next().value!);
+    return [...events];
+  }
+
+  private async readStretch(span: StreamSpan, fromSeq: number, toSeq: number | undefined, options: ReadOptions): Promise<SourceEvent[]> {
     const { js } = await this.connect();
     const out: SourceEvent[] = [];
     await readStream(js, this.address.stream, { filter: span.filter, fromSeq, toSeq }, (msg) => {
       options.stats.linesRead++;
       options.stats.bytesRead += msg.data.length;
+      if (toSeq === undefined) this.sawThrough(span, msg.seq);
       const event = eventFromMessage(parseJson(msg.data), this.address.stream, msg.seq);
       if (!event || !span.belongs(event) || event.seq === undefined) return;
       const { gateway: _gateway, ...rest } = event;
@@ -165,6 +211,7 @@ export class JetStreamSource implements SessionSource {
       options.stats.linesRead++;
       options.stats.bytesRead += msg.data.length;
       into.nextSeq = msg.seq + 1;
+      this.sawThrough(span, msg.seq);
       const event = eventFromMessage(parseJson(msg.data), this.address.stream, msg.seq);
       if (!event || !span.belongs(event)) return;
       const seq = span.numbered && event.seq !== undefined ? event.seq : into.events.length + 1;
@@ -174,12 +221,61 @@ export class JetStreamSource implements SessionSource {
     into.readAt = Date.now();
     return into;
   }
+
+  private sawThrough(span: StreamSpan, streamSeq: number): void {
+    if (streamSeq >= (this.readThrough.get(span.id) ?? 0)) this.readThrough.set(span.id, streamSeq + 1);
+  }
+
+  /**
+   * Follow's wake-up: a consumer on the session's subject from just after what was read, its `next`
+   * waiting out the wait (the server answers the moment a message comes); no poll. A message of another
+   * session of the same agent wakes it too: the read that follows finds nothing and waits again.
+   */
+  private async waitForNew(span: StreamSpan, ms: number, signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted || ms <= 0) return false;
+    const { js } = await this.connect();
+    const consumer = await js.consumers.get(this.address.stream, { filter_subjects: span.filter, opt_start_seq: this.readThrough.get(span.id) ?? span.fromSeq });
+    let timer: NodeJS.Timeout | undefined;
+    const given = new Promise<null>((resolve) => {
+      const stop = () => resolve(null);
+      timer = setTimeout(stop, ms);
+      signal.addEventListener("abort", stop, { once: true });
+    });
+    // (the client's expiry is at least a second: a shorter wait is ended by `given`)
+    const next = consumer.next({ expires: Math.max(1000, ms) });
+    next.catch(() => undefined); // (a next outlived by the wait ends with the consumer's deletion)
+    try {
+      return (await Promise.race([next, given])) !== null;
+    } finally {
+      clearTimeout(timer);
+      void consumer.delete().catch(() => undefined);
+    }
+  }
 }
 
 type SpanRead = { events: SourceEvent[]; nextSeq: number; readAt: number };
 const MAX_CACHED_SPANS = 256;
+/** How long a listing of the registry answers again (a walk's pages; a follow's rereads). */
+const LISTING_FRESH_MS = 1000;
+/** Stretches between marks kept (each at most MARK_EVERY events of one session). */
+const MAX_CACHED_STRETCHES = 16;
 /** A session read this recently is answered from what was read (a page reads each session a few times). */
 const FRESH_MS = 200;
+
+/**
+ * When the stream no longer holds a session's first messages (its retention, max-age/bytes/msgs, removed
+ * them), what a page says; reads go on from the oldest message left (a cursor rests on `seq`, which
+ * trimming leaves alone for the bridge's events).
+ */
+function trimmedNote(sessionFirstSeq: number, checkpoint: Checkpoint | undefined, streamFirstSeq: number): string | undefined {
+  if (sessionFirstSeq >= streamFirstSeq) return undefined;
+  if (checkpoint?.lastStreamSeq !== undefined && checkpoint.lastStreamSeq < streamFirstSeq) {
+    return `the stream's retention removed all ${checkpoint.published} of its published events; it has none left here.`;
+  }
+  const lost = checkpoint?.marks?.filter(([, streamSeq]) => streamSeq < streamFirstSeq).at(-1);
+  const which = lost ? ` (at least those up to seq ${lost[0]})` : "";
+  return `the stream's retention removed its oldest events${which}, all before stream sequence ${streamFirstSeq}; what is left is answered.`;
+}
 
 /** The last mark before which no wanted event can be: by seq (a cursor) and by time (a window's start). */
 function startMark(marks: readonly Mark[], options: ReadOptions): Mark | undefined {

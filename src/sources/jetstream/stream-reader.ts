@@ -19,15 +19,20 @@ export async function readStream(js: JetStreamClient, stream: string, range: Str
   const consumer = await js.consumers.get(stream, { filter_subjects: range.filter, opt_start_seq: Math.max(1, range.fromSeq) });
   let remaining = (await consumer.info(true)).num_pending;
   const batch = range.batch ?? 1000;
+  let nextSeq = Math.max(1, range.fromSeq);
   while (remaining > 0) {
-    const messages = await consumer.fetch({ max_messages: Math.min(batch, remaining), expires: 5000 });
+    // (never more than the range can hold: a fetch past `toSeq` would bring messages only to drop them)
+    const room = range.toSeq === undefined ? remaining : Math.min(remaining, range.toSeq - nextSeq + 1);
+    if (room <= 0) return;
+    const messages = await consumer.fetch({ max_messages: Math.min(batch, room), expires: 5000 });
     let got = 0;
     for await (const msg of messages) {
       got++;
       remaining--;
+      nextSeq = msg.seq + 1;
       if (range.toSeq !== undefined && msg.seq > range.toSeq) return;
       if (each(msg) === false) return;
-      if (remaining <= 0) break;
+      if (remaining <= 0 || (range.toSeq !== undefined && msg.seq >= range.toSeq)) return;
     }
     if (got === 0) return;
   }
