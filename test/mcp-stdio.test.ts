@@ -220,7 +220,7 @@ describe("errors are isError results and the server keeps serving", () => {
     expect(errorText(await call(main, "session_events", { limit: 2, cursor: `c1.${sealed.toString("base64url")}` }))).toMatch(/Call again without cursor/);
     expect(errorText(await call(main, "session_events", { limit: 2, cursor: "garbage" }))).toMatch(/without cursor/);
     expect(errorText(await call(main, "session_events", { limit: 2, types: ["message"], cursor: page.nextCursor }))).toMatch(
-      /different query or caller.*without cursor/,
+      /different query: types is \["message"\] in this call but not given .*without cursor/,
     );
 
     const clamped = pageOf(await call(main, "session_events", { limit: 100000 }));
