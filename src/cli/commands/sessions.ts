@@ -5,6 +5,15 @@ import { sessionRow, visibleSessions } from "../../engine/list-sessions.js";
 import { shortTime, table } from "../format.js";
 import { appOptions, withAppOptions } from "../shared-options.js";
 
+const SESSIONS_LAYOUT = {
+  shrink: [
+    { column: "spawnedBy", min: 16 },
+    { column: "id", min: 10 },
+    { column: "key", min: 24 },
+  ],
+  middle: ["key", "spawnedBy", "id"],
+};
+
 export function sessionsCommand(): Command {
   return withAppOptions(
     new Command("sessions")
@@ -23,6 +32,6 @@ export function sessionsCommand(): Command {
       return;
     }
     const rows = redactAnswer(sessions.map((s) => [s.key, s.agent, s.sessionId, shortTime(s.updatedAt), s.parentKey ?? "-", s.status ?? "-", s.source]), redactorFor(ctx));
-    process.stdout.write(`${table(["key", "agent", "id", "updated", "spawnedBy", "status", "source"], rows)}\n${sessions.length} session(s) in ${ctx.store.description}\n`);
+    process.stdout.write(`${table(["key", "agent", "id", "updated", "spawnedBy", "status", "source"], rows, SESSIONS_LAYOUT)}\n${sessions.length} session(s) in ${ctx.store.description}\n`);
   });
 }

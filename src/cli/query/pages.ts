@@ -1,0 +1,78 @@
+import type { AppContext } from "../../app/context.js";
+import type { Page } from "../../contract/page.js";
+import { querySessionEvents, querySessionsEvents } from "../../engine/run-query.js";
+import { inCliTerms } from "../cli-errors.js";
+import { toolCall, type QueryFlags } from "./flags.js";
+import { eventLines, eventTable, followWidths, pageFacts, widthsFor, type EventColumns } from "./page-format.js";
+
+export function runPage(ctx: AppContext, patterns: string[], flags: QueryFlags, live: { waitMs?: number; cursor?: string; signal?: AbortSignal } = {}): Promise<Page> {
+  const call = toolCall(ctx, patterns, flags, live);
+  return call.tool === "session_events"
+    ? inCliTerms(() => querySessionEvents(ctx, call.input, { signal: live.signal }), false)
+    : inCliTerms(() => querySessionsEvents(ctx, call.input, { signal: live.signal }), true);
+}
+
+export function columnsFor(flags: QueryFlags, sessionsMatched: number): EventColumns {
+  return { session: flags.session === undefined && sessionsMatched !== 1, generation: flags.generations === "all" };
+}
+
+/**
+ * --all: every page of the walk, printed as it comes (one table, its widths set by the first page;
+ * JSON lines with --json); a progress line on stderr when it is a terminal.
+ */
+export async function printAllPages(ctx: AppContext, patterns: string[], flags: QueryFlags): Promise<Page> {
+  const bar = process.stderr.isTTY
+    ? new (await import("cli-progress")).SingleBar({ format: "query --all: {events} events, {pages} page(s)", stream: process.stderr, hideCursor: true, noTTYOutput: false })
+    : undefined;
+  bar?.start(0, 0, { events: 0, pages: 0 });
+  let widths: number[] | undefined;
+  let columns: EventColumns | undefined;
+  let events = 0;
+  let pages = 0;
+  let page: Page;
+  let cursor = flags.cursor;
+  try {
+    do {
+      page = await runPage(ctx, patterns, flags, { cursor });
+      pages += 1;
+      events += page.events.length;
+      bar?.update(0, { events, pages });
+      if (flags.json) {
+        process.stdout.write(page.events.map((e) => `${JSON.stringify(e)}\n`).join(""));
+      } else if (page.events.length > 0) {
+        columns ??= columnsFor(flags, page.sessionsMatched);
+        if (widths === undefined) {
+          widths = widthsFor(page.events, columns);
+          process.stdout.write(`${eventTable(page.events, columns, widths)}\n`);
+        } else {
+          process.stdout.write(`${eventLines(page.events, columns, widths)}\n`);
+        }
+      }
+      cursor = page.nextCursor;
+    } while (page.hasMore);
+  } finally {
+    bar?.stop();
+  }
+  if (!flags.json) {
+    const [facts, ...notes] = pageFacts(page);
+    process.stdout.write(`${events === 0 ? "(no events)\n" : ""}\n${[`${events} event(s) in ${pages} page(s) ${facts!.replace(/^\d+ event\(s\) /, "")}`, ...notes].join("\n")}\n`);
+  }
+  return page;
+}
+
+/** --follow: one long-poll after another from the last cursor, until Ctrl-C; aligned rows under one header. */
+export async function follow(ctx: AppContext, patterns: string[], flags: QueryFlags): Promise<void> {
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort());
+  const columns = columnsFor(flags, 0);
+  const widths = followWidths(columns);
+  if (!flags.json) process.stdout.write(`${eventTable([], columns, widths)}\n`);
+  let cursor = flags.cursor;
+  while (!controller.signal.aborted) {
+    const page = await runPage(ctx, patterns, flags, { cursor, waitMs: 25_000, signal: controller.signal });
+    if (page.events.length > 0) {
+      process.stdout.write(flags.json ? page.events.map((e) => `${JSON.stringify(e)}\n`).join("") : `${eventLines(page.events, columns, widths)}\n`);
+    }
+    cursor = page.nextCursor;
+  }
+}
