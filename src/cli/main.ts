@@ -24,6 +24,8 @@ export function buildProgram(): Command {
       "Read-only queries over OpenClaw / ClawJS agent session history.\nWith no command, serves MCP over stdio (same as `session-events mcp`).",
     )
     .version(PACKAGE_VERSION)
+    // options after a command name are that command's (every command takes the shared ones), so its usage line is shown for them
+    .enablePositionalOptions()
     .exitOverride();
   program.addCommand(mcpCommand(), { isDefault: true });
   program.addCommand(queryCommand());

@@ -1,9 +1,10 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { createAppContext } from "../../app/context.js";
 import { redactAnswer, redactorFor } from "../../engine/answer-redaction.js";
 import { sessionRow, visibleSessions } from "../../engine/list-sessions.js";
 import { shortTime, table } from "../format.js";
 import { appOptions, withAppOptions } from "../shared-options.js";
+import { warnIfNoSessions } from "../warnings.js";
 
 const SESSIONS_LAYOUT = {
   shrink: [
@@ -18,11 +19,12 @@ export function sessionsCommand(): Command {
   return withAppOptions(
     new Command("sessions")
       .description("List the session registry (the sessions the caller may read), newest first.")
-      .option("--generations <which>", "current (default) or all: also earlier transcripts of a key", "current")
+      .addOption(new Option("--generations <which>", "current (default) or all: also earlier transcripts of a key").choices(["current", "all"]).default("current"))
       .option("--json", "print JSON"),
   ).action(async (flags: { json?: boolean; generations?: string }, command: Command) => {
     const ctx = createAppContext(appOptions(command.optsWithGlobals()));
     const listing = await ctx.store.list();
+    await warnIfNoSessions(ctx);
     const sessions = await visibleSessions(ctx, { generations: flags.generations === "all" ? "all" : "current" });
     for (const warning of listing.warnings) console.error(`warning: ${warning}`);
     if (flags.json) {
