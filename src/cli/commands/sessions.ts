@@ -6,11 +6,16 @@ import { shortTime, table } from "../format.js";
 import { appOptions, withAppOptions } from "../shared-options.js";
 import { warnIfNoSessions } from "../warnings.js";
 
+/** Fits 80 columns: the long columns give way first, then every column down to a few characters. */
 const SESSIONS_LAYOUT = {
   shrink: [
     { column: "spawnedBy", min: 16 },
     { column: "id", min: 10 },
     { column: "key", min: 24 },
+    { column: "spawnedBy", min: 9 },
+    { column: "id", min: 8 },
+    { column: "source", min: 7 },
+    { column: "key", min: 12 },
   ],
   middle: ["key", "spawnedBy", "id"],
 };

@@ -19,13 +19,14 @@ const TYPE_COLOURS: Record<string, keyof Colors> = {
 };
 
 export const EVENT_LAYOUT: TableLayout = {
-  // the summary gives way first, then the session key, then the summary again
+  // the summary gives way first, then the generation (its session id) and the session key, then the summary again
   shrink: [
     { column: "summary", min: 40 },
+    { column: "generation", min: 10 },
     { column: "session", min: 20 },
     { column: "summary", min: 12 },
   ],
-  middle: ["session"],
+  middle: ["session", "generation"],
   paint: (column, text, colors) => {
     if (column === "time" || column === "generation") return colors.dim(text);
     const colour = column === "type" ? TYPE_COLOURS[text] : undefined;
@@ -42,8 +43,8 @@ export function eventRows(events: readonly SessionEvent[], columns: EventColumns
   return events.map((e, at) => [
     shortTime(e.timestamp),
     ...(columns.session ? [e.session] : []),
-    // which transcript of the key: its session id's first characters (seqs restart in each)
-    ...(columns.generation ? [e.sessionId.slice(0, 8)] : []),
+    // which transcript of the key (seqs restart in each): its session id, cut in the middle when narrow
+    ...(columns.generation ? [e.sessionId] : []),
     String(e.seq),
     e.type,
     oneLine(summaries[at]!, 2000),
@@ -52,7 +53,7 @@ export function eventRows(events: readonly SessionEvent[], columns: EventColumns
 
 /** Widths for rows not yet seen (a follow): wide enough for usual keys and summaries, fitted to the terminal. */
 export function followWidths(columns: EventColumns): number[] {
-  const usual = ["2026-01-01 00:00:00Z", ...(columns.session ? ["x".repeat(36)] : []), ...(columns.generation ? ["x".repeat(8)] : []), "9999", "session_start", "x".repeat(400)];
+  const usual = ["2026-01-01 00:00:00Z", ...(columns.session ? ["x".repeat(36)] : []), ...(columns.generation ? ["x".repeat(36)] : []), "9999", "session_start", "x".repeat(400)];
   return fitWidths(eventHeaders(columns), [usual], EVENT_LAYOUT);
 }
 
