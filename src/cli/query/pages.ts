@@ -66,10 +66,11 @@ export async function follow(ctx: AppContext, patterns: string[], flags: QueryFl
   process.once("SIGINT", () => controller.abort());
   const columns = columnsFor(flags, 0);
   const widths = followWidths(columns);
-  if (!flags.json) process.stdout.write(`${eventTable([], columns, widths)}\n`);
   let cursor = flags.cursor;
-  while (!controller.signal.aborted) {
-    const page = await runPage(ctx, patterns, flags, { cursor, waitMs: 25_000, signal: controller.signal });
+  for (let first = true; !controller.signal.aborted; first = false) {
+    // (the first call waits 1 ms only: a query the engine refuses is refused before the header is printed)
+    const page = await runPage(ctx, patterns, flags, { cursor, waitMs: first ? 1 : 25_000, signal: controller.signal });
+    if (first && !flags.json) process.stdout.write(`${eventTable([], columns, widths)}\n`);
     if (page.events.length > 0) {
       process.stdout.write(flags.json ? page.events.map((e) => `${JSON.stringify(e)}\n`).join("") : `${eventLines(page.events, columns, widths)}\n`);
     }
