@@ -56,6 +56,17 @@ describe("errors name flags and exit 2", () => {
     expect(await refused(["query", "--store", sample.box.store, "--follow", "--cursor", desc.nextCursor])).toMatch(/^error: --follow follows new events, so it needs order "asc"/);
   });
 
+  it("search and state too: flag names, not tool arguments", async () => {
+    const store = ["--store", sample.box.store];
+    expect(await refused(["search", "budget", ...store, "--since", "bad"])).toMatch(/^error: --since: "bad" is not a time\./);
+    expect(await refused(["search", "budget", ...store, "--limit", "0"])).toMatch(/^error: --limit: /);
+    expect(await refused(["search", "budget", ...store, "--limit", "x"])).toMatch(/^error: option '-n, --limit <n>' argument 'x' is invalid\. expected a whole number\.\nusage: session-events search /);
+    expect(await refused(["search", "budget", ...store, "--types", ","])).toMatch(/^error: --types is empty/);
+    expect(await refused(["state", ...store, "--last-messages", "999"])).toMatch(/^error: --last-messages: /);
+    expect(await refused(["state", ...store, "--session", "agent:main:*"])).toMatch(/^error: state reads one session, but --session "agent:main:\*" is a pattern\./);
+    expect(await refused(["state", ...store, "--session", "nope"])).toMatch(/^error: no session "nope" that you can read\./);
+  });
+
   it("an unknown command says so and lists the commands", async () => {
     const stderr = await refused(["frobnicate", "--store", sample.box.store]);
     expect(stderr).toMatch(/^error: unknown command 'frobnicate'\. Commands: mcp, query, search, sessions, state, /);
