@@ -18,34 +18,40 @@ export function columnsFor(flags: QueryFlags, sessionsMatched: number): EventCol
 
 /**
  * --all: every page of the walk, printed as it comes (one table, its widths set by the first page;
- * JSON lines with --json); a progress line on stderr when it is a terminal.
+ * JSON lines with --json), then the totals; a progress line on stderr when it is a terminal.
  */
 export async function printAllPages(ctx: AppContext, patterns: string[], flags: QueryFlags): Promise<Page> {
   const bar = process.stderr.isTTY
-    ? new (await import("cli-progress")).SingleBar({ format: "query --all: {events} events, {pages} page(s)", stream: process.stderr, hideCursor: true, noTTYOutput: false })
+    ? new (await import("cli-progress")).SingleBar({ format: "query --all: {events} events, {pages} page(s)", stream: process.stderr, hideCursor: true, clearOnComplete: true })
     : undefined;
+  // (rows written to the same terminal go above the bar: its line is cleared first, and redrawn on the next update)
+  const write = (text: string) => {
+    if (bar && process.stdout.isTTY) process.stderr.write("\r\u001b[2K");
+    process.stdout.write(text);
+  };
   bar?.start(0, 0, { events: 0, pages: 0 });
   let widths: number[] | undefined;
   let columns: EventColumns | undefined;
-  let events = 0;
   let pages = 0;
   let page: Page;
   let cursor = flags.cursor;
+  const totals = { events: 0, hiddenByVisibility: 0, truncatedEvents: 0, redactedEvents: 0, skippedLines: 0 };
   try {
     do {
       page = await runPage(ctx, patterns, flags, { cursor });
       pages += 1;
-      events += page.events.length;
-      bar?.update(0, { events, pages });
+      totals.events += page.events.length;
+      for (const count of ["hiddenByVisibility", "truncatedEvents", "redactedEvents", "skippedLines"] as const) totals[count] += page[count] ?? 0;
+      bar?.update(0, { events: totals.events, pages });
       if (flags.json) {
-        process.stdout.write(page.events.map((e) => `${JSON.stringify(e)}\n`).join(""));
+        if (page.events.length > 0) write(page.events.map((e) => `${JSON.stringify(e)}\n`).join(""));
       } else if (page.events.length > 0) {
         columns ??= columnsFor(flags, page.sessionsMatched);
         if (widths === undefined) {
           widths = widthsFor(page.events, columns);
-          process.stdout.write(`${eventTable(page.events, columns, widths)}\n`);
+          write(`${eventTable(page.events, columns, widths)}\n`);
         } else {
-          process.stdout.write(`${eventLines(page.events, columns, widths)}\n`);
+          write(`${eventLines(page.events, columns, widths)}\n`);
         }
       }
       cursor = page.nextCursor;
@@ -54,8 +60,9 @@ export async function printAllPages(ctx: AppContext, patterns: string[], flags: 
     bar?.stop();
   }
   if (!flags.json) {
-    const [facts, ...notes] = pageFacts(page);
-    process.stdout.write(`${events === 0 ? "(no events)\n" : ""}\n${[`${events} event(s) in ${pages} page(s) ${facts!.replace(/^\d+ event\(s\) /, "")}`, ...notes].join("\n")}\n`);
+    const [facts, ...notes] = pageFacts({ ...page, ...totals, events: [] });
+    const totalsLine = `${totals.events} event(s) in ${pages} page(s) ${facts!.replace(/^\d+ event\(s\) /, "")}`;
+    process.stdout.write(`${totals.events === 0 ? "(no events)\n" : ""}\n${[totalsLine, ...notes].join("\n")}\n`);
   }
   return page;
 }
