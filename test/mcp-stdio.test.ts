@@ -178,6 +178,12 @@ describe("paging over stdio", () => {
     const after = pageOf(await call(main, "sessions_events", { sessionKey: "agent:main:*", limit: 7, cursor: last.nextCursor }));
     expect(after.events).toEqual([]);
     expect(after.hasMore).toBe(false);
+    // a cursor alone resumes the walk it came from (patterns, filters, order)
+    const first = pageOf(await call(main, "sessions_events", { sessionKey: "agent:main:*", types: ["message"], order: "desc", limit: 5 }));
+    const rest = pageOf(await call(main, "sessions_events", { cursor: first.nextCursor, limit: 500 }));
+    const messages = many.events.filter((e) => e.type === "message").map((e) => e.id).reverse();
+    expect([...first.events, ...rest.events].map((e) => e.id)).toEqual(messages);
+    expect(first.nextCursor.length).toBeLessThan(1000);
   });
 
   it("resumes from the last page's cursor with only what was appended since (separate copy)", async () => {
