@@ -39,13 +39,13 @@ describe("the next-page line", () => {
       if (!next) break;
       expect(pages).toBeLessThan(10);
       expect(next.slice(0, 3)).toEqual(["session-events", "query", "--cursor"]);
-      // only what is needed besides the cursor: the store, not the patterns, types or limit
-      expect(next.slice(4)).toEqual(["--store", sample.box.store]);
+      // only what is needed besides the cursor: the page size as given and the store, not the patterns or types
+      expect(next.slice(4)).toEqual(["-n", "10", "--store", sample.box.store]);
       out = await ok(next.slice(1));
       shown.push(...rows(out));
     }
     expect(out).toContain("no more now");
-    // the pasted cursor alone kept the patterns and --types (its pages are 50, the default)
+    // the pasted cursor alone kept the patterns and --types
     expect(shown).toHaveLength(messages.events.length);
     for (const row of shown) expect(row).toMatch(/\smessage\s/);
     // the same walk as JSON: the cursor alone gives exactly the rest
@@ -58,9 +58,9 @@ describe("the next-page line", () => {
   });
 
   it("carries the caller the page was read as; a one-session cursor resumes alone, and a differing flag is refused by name", async () => {
-    const first = await ok(["query", "--store", sample.box.store, "--caller", MAIN, "--session", "current", "-n", "10"]);
+    const first = await ok(["query", "--store", sample.box.store, "--caller", MAIN, "--session", "current", "-n", "10", "--fields", "text,toolName"]);
     const next = nextCommand(first)!;
-    expect(next.slice(4)).toEqual(["--store", sample.box.store, "--caller", MAIN]);
+    expect(next.slice(4)).toEqual(["-n", "10", "--fields", "text,toolName", "--store", sample.box.store, "--caller", MAIN]);
     const second = await ok(next.slice(1));
     expect(second).toMatch(/^\S+ \S+\s+11\s+message\s/m); // seq 11 follows the first page's ten
     expect(second).not.toMatch(/\bsession\b.*\bseq\b/); // one session: no session column

@@ -44,6 +44,6 @@ export function nextCommandOptions(options: Record<string, unknown>): string[] {
   return pairs.flatMap(([flag, value]) => (value === undefined ? [] : [flag, shellQuoted(value)]));
 }
 
-function shellQuoted(value: string): string {
+export function shellQuoted(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
 }

@@ -5,7 +5,7 @@ import { TYPE_FILTER_NAMES } from "../../contract/type-filter.js";
 import { checkFlags, wholeNumber, type QueryFlags } from "../query/flags.js";
 import { eventTable, formatFetchedEvent, formatGroups, pageFacts } from "../query/page-format.js";
 import { columnsFor, follow, printAllPages, runPage } from "../query/pages.js";
-import { appOptions, nextCommandOptions, withAppOptions } from "../shared-options.js";
+import { appOptions, nextCommandOptions, shellQuoted, withAppOptions } from "../shared-options.js";
 import { warnIfNoCache, warnIfNoSessions } from "../warnings.js";
 
 export function queryCommand(): Command {
@@ -50,9 +50,17 @@ export function queryCommand(): Command {
   });
 }
 
-/** A page for people: the events, the facts, and (only when there is more) the command for the next page. */
+/**
+ * A page for people: the events, the facts, and (only when there is more) the command for the next page:
+ * the cursor (it carries the query), the page's shape as given (size, fields), and the store and caller options.
+ */
 export function formatPage(page: Page, flags: QueryFlags, appFlags: string[]): string {
   const table = page.events.length > 0 ? eventTable(page.events, columnsFor(flags, page.sessionsMatched)) : "(no events)";
-  const next = page.hasMore ? [`next: ${["session-events", "query", "--cursor", page.nextCursor, ...appFlags].join(" ")}`] : [];
+  const shape = [
+    ...(flags.limit !== undefined ? ["-n", String(flags.limit)] : []),
+    ...(flags.fields !== undefined ? ["--fields", shellQuoted(flags.fields)] : []),
+    ...(flags.maxFieldChars !== undefined ? ["--max-field-chars", String(flags.maxFieldChars)] : []),
+  ];
+  const next = page.hasMore ? [`next: ${["session-events", "query", "--cursor", page.nextCursor, ...shape, ...appFlags].join(" ")}`] : [];
   return [table, "", ...pageFacts(page), ...next].join("\n");
 }
