@@ -74,6 +74,18 @@ describe("the next-page line", () => {
     expect(many.code).toBe(2);
     expect(many.stderr).toMatch(/^error: --cursor continues a query over one session: .*without patterns/);
   });
+
+  it("repeats the query's arguments when it is too large for its cursor to carry", async () => {
+    const long = Array.from({ length: 6 }, (_, i) => `agent:main:${String(i).padStart(200, "0")}`);
+    const args = ["--store", sample.box.store, "query", ...long, "agent:main:*", "-n", "5", "--types", "message"];
+    const first = await ok(args);
+    const next = nextCommand(first)!;
+    expect(next.slice(4).join(" ")).toBe(`--store ${sample.box.store} ${long.join(" ")} 'agent:main:*' -n 5 --types message`);
+    const unquoted = next.slice(1).map((word) => word.replace(/^'(.*)'$/, "$1"));
+    const second = await ok(unquoted);
+    expect(second).toMatch(/^5 event\(s\) from \d+ session\(s\); more available/m);
+    for (const row of second.split("\n").filter((l) => /^\d{4}-/.test(l))) expect(row).toMatch(/\smessage\s/);
+  });
 });
 
 describe("--all", () => {

@@ -80,6 +80,12 @@ export function cursorTool(ctx: QueryContext, cursor: string): WalkTool | undefi
   return carried && typeof carried === "object" && carried.p === fingerprintOf(ctx.principal) ? toolOf(carried) : undefined;
 }
 
+/** Whether a cursor carries its walk's arguments (false: a query too large to carry, bound by its hash, or not a cursor of this caller). */
+export function cursorCarriesWalk(ctx: QueryContext, cursor: string): boolean {
+  const carried = ctx.cursors.open(cursor).binding as Partial<WalkBinding> | undefined;
+  return !!carried && typeof carried === "object" && carried.p === fingerprintOf(ctx.principal) && !!carried.q && !("h" in carried.q);
+}
+
 function toolOf(carried: Partial<WalkBinding>): WalkTool | undefined {
   return (Object.keys(TOOL_CODES) as WalkTool[]).find((tool) => TOOL_CODES[tool] === carried.t);
 }

@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import { createAppContext } from "../../app/context.js";
 import type { Page } from "../../contract/page.js";
 import { TYPE_FILTER_NAMES } from "../../contract/type-filter.js";
+import { cursorCarriesWalk } from "../../engine/walk.js";
 import { checkFlags, wholeNumber, type QueryFlags } from "../query/flags.js";
 import { eventTable, formatFetchedEvent, formatGroups, pageFacts } from "../query/page-format.js";
 import { columnsFor, follow, printAllPages, runPage } from "../query/pages.js";
@@ -45,7 +46,10 @@ export function queryCommand(): Command {
     }
     const page = await runPage(ctx, patterns, flags);
     if (flags.json) return void process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
-    const readable = flags.event !== undefined ? formatFetchedEvent(page) : page.groups ? formatGroups(page) : formatPage(page, flags, nextCommandOptions(command.optsWithGlobals()));
+    // (a query too large for its cursor to carry needs its arguments again: the next command repeats them)
+    const carried = !page.hasMore || cursorCarriesWalk(ctx, page.nextCursor);
+    const nextArgs = carried ? nextCommandOptions(command.optsWithGlobals()) : givenArguments(process.argv.slice(2)).map(shellQuoted);
+    const readable = flags.event !== undefined ? formatFetchedEvent(page) : page.groups ? formatGroups(page) : formatPage(page, flags, nextArgs, carried);
     process.stdout.write(`${readable}\n`);
   });
 }
@@ -54,9 +58,9 @@ export function queryCommand(): Command {
  * A page for people: the events, the facts, and (only when there is more) the command for the next page:
  * the cursor (it carries the query), the page's shape as given (size, fields), and the store and caller options.
  */
-export function formatPage(page: Page, flags: QueryFlags, appFlags: string[]): string {
+export function formatPage(page: Page, flags: QueryFlags, appFlags: string[], carried = true): string {
   const table = page.events.length > 0 ? eventTable(page.events, columnsFor(flags, page.sessionsMatched)) : "(no events)";
-  const shape = [
+  const shape = !carried ? [] : [
     ...(flags.limit !== undefined ? ["-n", String(flags.limit)] : []),
     ...(flags.fields !== undefined ? ["--fields", shellQuoted(flags.fields)] : []),
     ...(flags.maxFieldChars !== undefined ? ["--max-field-chars", String(flags.maxFieldChars)] : []),
@@ -64,3 +68,14 @@ export function formatPage(page: Page, flags: QueryFlags, appFlags: string[]): s
   const next = page.hasMore ? [`next: ${["session-events", "query", "--cursor", page.nextCursor, ...shape, ...appFlags].join(" ")}`] : [];
   return [table, "", ...pageFacts(page), ...next].join("\n");
 }
+
+/** The arguments this command was given, but for its name and its --cursor (the next page's command gives the new one). */
+function givenArguments(argv: string[]): string[] {
+  // the command's name: the first word not the value of an option given before it
+  let name = 0;
+  while (name < argv.length && (argv[name]!.startsWith("-") || (name > 0 && VALUE_OPTIONS.has(argv[name - 1]!)))) name++;
+  const args = [...argv.slice(0, name), ...argv.slice(name + 1)];
+  return args.filter((arg, at) => arg !== "--cursor" && args[at - 1] !== "--cursor" && !arg.startsWith("--cursor="));
+}
+
+const VALUE_OPTIONS = new Set(["--store", "--caller", "--scope", "--clearance", "--config"]);
