@@ -293,7 +293,8 @@ describe("the built MCP server over stdio", () => {
 });
 
 describe("the built CLI", () => {
-  const env = () => cleanEnv({ SESSION_EVENTS_CACHE_DIR: `${store.root}-cli-cache` });
+  // (wide: the tables' summaries must be long enough to show the secrets at confidential)
+  const env = () => cleanEnv({ SESSION_EVENTS_CACHE_DIR: `${store.root}-cli-cache`, COLUMNS: "400" });
   const cli = async (args: string[]) => {
     const result = await runCli([...args, "--store", store.root], env());
     expect(result.code, `${args.join(" ")}: ${result.stderr}`).toBe(0);

@@ -142,7 +142,7 @@ describe("cursors", () => {
     const ctx = contextFor(store.root);
     const page = await querySessionsEvents(ctx, { sessionKey: "agent:main:*", limit: 2 });
     await expect(querySessionsEvents(ctx, { sessionKey: "agent:main:a*", limit: 2, cursor: page.nextCursor })).rejects.toThrow(
-      /different query or caller.*without cursor/,
+      /different query: sessionKey is "agent:main:a\*" in this call but "agent:main:\*" in the walk.*without cursor/,
     );
     // the cursor is sealed: flipping any one byte of it is noticed
     const sealed = Buffer.from(page.nextCursor.slice(3), "base64url");
@@ -154,6 +154,35 @@ describe("cursors", () => {
       );
     }
     await expect(querySessionsEvents(ctx, { sessionKey: "agent:main:*", limit: 2, cursor: "not-a-cursor" })).rejects.toThrow(/without cursor/);
+  });
+
+  it("a cursor alone resumes its walk (the tool, patterns, filters and order it came from); limit may change", async () => {
+    seedTwoSessions();
+    const ctx = contextFor(store.root);
+    const input = { sessionKey: ["agent:main:a", "agent:main:b*"], types: ["message" as const], order: "desc" as const, since: "2000-01-01T00:00:00Z" };
+    const whole = await querySessionsEvents(ctx, { ...input, limit: 500 });
+    const first = await querySessionsEvents(ctx, { ...input, limit: 2 });
+    const rest = await querySessionsEvents(ctx, { cursor: first.nextCursor, limit: 500 });
+    expect([...first.events, ...rest.events].map((e) => e.id)).toEqual(whole.events.map((e) => e.id));
+    expect(rest.order).toBe("desc");
+    // the same arguments beside it are fine; a list of one pattern and the pattern itself are one walk
+    expect((await querySessionsEvents(ctx, { ...input, limit: 500, cursor: first.nextCursor })).events).toEqual(rest.events);
+    const one = await querySessionEvents(ctx, { sessionKey: "agent:main:a", limit: 1 });
+    expect((await querySessionEvents(ctx, { cursor: one.nextCursor })).events[0]!.seq).toBe(2);
+    await expect(querySessionsEvents(ctx, { cursor: one.nextCursor })).rejects.toThrow(/belongs to a session_events walk: pass it to session_events/);
+    expect(first.nextCursor.length).toBeLessThan(400);
+  });
+
+  it("a query too large to carry is bound by its hash: its cursor stays small and needs the arguments again", async () => {
+    seedTwoSessions();
+    const ctx = contextFor(store.root);
+    const patterns = Array.from({ length: 19 }, (_, i) => `agent:main:${String(i).padStart(3, "0")}${"x".repeat(240)}`);
+    const input = { sessionKey: [...patterns, "agent:main:*"], limit: 1 };
+    const two = await querySessionsEvents(ctx, { ...input, limit: 2 });
+    const page = await querySessionsEvents(ctx, input);
+    expect(page.nextCursor.length).toBeLessThanOrEqual(4096);
+    expect((await querySessionsEvents(ctx, { ...input, cursor: page.nextCursor })).events[0]!.id).toBe(two.events[1]!.id);
+    await expect(querySessionsEvents(ctx, { cursor: page.nextCursor })).rejects.toThrow(/different query or caller.*without cursor/);
   });
 
   it("keeps a relative window fixed across pages", async () => {

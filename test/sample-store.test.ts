@@ -38,7 +38,7 @@ describe("the sample stores", () => {
   it("answer the README's quick-start query through the built CLI", async () => {
     const result = await runCli(
       ["query", "--store", "examples/openclaw-state", "--caller", "agent:main:main", "--spawned-by", "current", "--descendants"],
-      cleanEnv({ SESSION_EVENTS_CACHE_DIR: cacheDir }),
+      cleanEnv({ SESSION_EVENTS_CACHE_DIR: cacheDir, COLUMNS: "200" }), // (a wide terminal: piped output is cut to 100 columns)
     );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/spawn\s+agent:main:subagent:9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d: Cross-check churn figure/);

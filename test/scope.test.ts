@@ -103,7 +103,7 @@ describe("scope", () => {
     await expect(querySessionsEvents(operator, { limit: 2, cursor: mine.nextCursor })).rejects.toThrow(/different query or caller/);
     const otherKey = await querySessionEvents(operator, { sessionKey: "agent:main:main", limit: 1 });
     await expect(querySessionEvents(operator, { sessionKey: "agent:main:other", limit: 1, cursor: otherKey.nextCursor })).rejects.toThrow(
-      /different query or caller/,
+      /different query: sessionKey is "agent:main:other" in this call but "agent:main:main"/,
     );
   });
 

@@ -1,11 +1,9 @@
 import type { SessionEvent } from "../contract/event.js";
+import { renderTable, type TableLayout } from "./table.js";
 
-/** A fixed-width text table; the last column is left unpadded. */
-export function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ").trimEnd();
-  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+/** A table fitted to the terminal; by default the last column gives way first. */
+export function table(headers: string[], rows: string[][], layout: TableLayout = { shrink: [{ column: headers[headers.length - 1]!, min: 20 }] }): string {
+  return renderTable(headers, rows, layout);
 }
 
 export function oneLine(text: string, max: number): string {
@@ -15,6 +13,26 @@ export function oneLine(text: string, max: number): string {
 
 export function shortTime(epochMs: number | undefined): string {
   return epochMs === undefined ? "-" : new Date(epochMs).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
+}
+
+/**
+ * One line per event; an assistant turn with no text but tool calls reads "assistant: → read, exec"
+ * (from the calls on the page; "→ tools" when the page does not hold them).
+ */
+export function eventSummaries(events: readonly SessionEvent[]): string[] {
+  const bySeq = new Map(events.map((e) => [`${e.sessionId}\0${e.seq}`, e]));
+  return events.map((event) => {
+    const p = event.payload as Record<string, unknown>;
+    if (event.type !== "message" || p.role !== "assistant" || (typeof p.text === "string" && p.text.trim() !== "")) return eventSummary(event);
+    const tools: string[] = [];
+    // (the calls have the seqs right after the turn's, whatever the page's order)
+    for (let seq = event.seq + 1; ; seq++) {
+      const next = bySeq.get(`${event.sessionId}\0${seq}`);
+      if (next?.type !== "tool_call") break;
+      tools.push(String(next.payload.toolName ?? "?"));
+    }
+    return `assistant: → ${tools.length > 0 ? tools.join(", ") : "tools"}`;
+  });
 }
 
 /** What a person wants to see of an event in one line. */

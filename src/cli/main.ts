@@ -15,6 +15,7 @@ import { sessionsCommand } from "./commands/sessions.js";
 import { serveCommand } from "./commands/serve.js";
 import { stateCommand } from "./commands/state.js";
 import { tokenCommand } from "./commands/token.js";
+import { inCliWords } from "./cli-errors.js";
 import { withAppOptions } from "./shared-options.js";
 
 export function buildProgram(): Command {
@@ -23,7 +24,8 @@ export function buildProgram(): Command {
       "Read-only queries over OpenClaw / ClawJS agent session history.\nWith no command, serves MCP over stdio (same as `session-events mcp`).",
     )
     .version(PACKAGE_VERSION)
-    .showHelpAfterError()
+    // options after a command name are that command's (every command takes the shared ones), so its usage line is shown for them
+    .enablePositionalOptions()
     .exitOverride();
   program.addCommand(mcpCommand(), { isDefault: true });
   program.addCommand(queryCommand());
@@ -36,8 +38,33 @@ export function buildProgram(): Command {
   program.addCommand(serveCommand());
   program.addCommand(tokenCommand());
   program.addCommand(publishCommand());
-  for (const command of program.commands) for (const each of [command, ...command.commands]) each.exitOverride();
+  for (const each of [program, ...program.commands]) {
+    // a bad option gets its error and a short usage line, not the whole help
+    const name = each === program ? program.name() : `${program.name()} ${each.name()}`;
+    each.exitOverride().showHelpAfterError(`usage: ${name} ${each.usage()}\n(see '${name} --help')`);
+  }
   return program;
+}
+
+/** Commander's errors that are not a bad argument: asking for help or the version. */
+const NOT_ARGUMENT_ERRORS = new Set(["commander.helpDisplayed", "commander.help", "commander.version", "commander.executeSubCommandAsync"]);
+
+/** Options of the program itself that take a value (so what follows them is no command name). */
+const PROGRAM_VALUE_OPTIONS = new Set(["--store", "--caller", "--scope", "--clearance", "--config"]);
+
+/**
+ * The command word of argv, if it names none of the program's commands. (With a default command,
+ * commander would hand an unknown word to the MCP server as a stray argument.)
+ */
+export function unknownCommand(program: Command, args: string[]): string | undefined {
+  const names = new Set(["help", ...program.commands.flatMap((c) => [c.name(), ...c.aliases()])]);
+  for (let at = 0; at < args.length; at++) {
+    const arg = args[at]!;
+    if (arg === "--") return undefined;
+    if (PROGRAM_VALUE_OPTIONS.has(arg)) at++;
+    else if (!arg.startsWith("-")) return names.has(arg) ? undefined : arg;
+  }
+  return undefined;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -46,12 +73,19 @@ async function main(argv: string[]): Promise<number> {
   });
   try {
     limitHeapGrowth();
-    await buildProgram().parseAsync(argv);
+    const program = buildProgram();
+    const unknown = unknownCommand(program, argv.slice(2));
+    if (unknown !== undefined) {
+      const commands = program.commands.map((c) => c.name()).join(", ");
+      console.error(`error: unknown command '${unknown}'. Commands: ${commands} (mcp, the MCP server, is the default).\n(see '${program.name()} --help')`);
+      return 2;
+    }
+    await program.parseAsync(argv);
     return 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof CommanderError) return NOT_ARGUMENT_ERRORS.has(error.code) ? error.exitCode : 2;
     if (error instanceof QueryError) {
-      console.error(`error: ${error.message}`);
+      console.error(`error: ${inCliWords(error)}`);
       return 2;
     }
     console.error(`error: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,11 +1,13 @@
 import type { z } from "zod";
 import { QueryError } from "../engine/errors.js";
+import { FLAG_OF } from "./cli-errors.js";
 
-/** Checks a command's input against a tool's schema; a bad value is a QueryError naming it. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+/** Checks a command's input against a tool's schema; a bad value is a QueryError naming its flag. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, flags: Record<string, string> = FLAG_OF): z.infer<S> {
   const result = schema.safeParse(JSON.parse(JSON.stringify(input)));
   if (result.success) return result.data;
-  throw new QueryError(result.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; "));
+  const named = (path: readonly PropertyKey[]) => (path.length === 0 ? "input" : (flags[String(path[0])] ?? path.join(".")));
+  throw new QueryError(result.error.issues.map((i) => `${named(i.path)}: ${i.message}`).join("; "));
 }
 
 /** What the flags of a command over many sessions select: patterns (a list, one, or none), agent, parent. */

@@ -30,3 +30,20 @@ export function appOptions(options: Record<string, unknown>): AppOptions {
     config: text(options.config),
   };
 }
+
+/** The app options as given, shell-quoted: what a printed next-page command needs besides its cursor. */
+export function nextCommandOptions(options: Record<string, unknown>): string[] {
+  const given = appOptions(options);
+  const pairs: Array<[string, string | undefined]> = [
+    ...[given.store ?? []].flat().map((store): [string, string] => ["--store", store]),
+    ["--caller", given.caller],
+    ["--scope", given.scope],
+    ["--clearance", given.clearance],
+    ["--config", given.config],
+  ];
+  return pairs.flatMap(([flag, value]) => (value === undefined ? [] : [flag, shellQuoted(value)]));
+}
+
+export function shellQuoted(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
+}

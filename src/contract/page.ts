@@ -12,7 +12,7 @@ export const PageSchema = z.object({
     .describe("With groupBy: the groups, largest first (at most `limit`); events is then empty and nothing is paged."),
   nextCursor: z
     .string()
-    .describe("Always present: pass it back (with the same arguments) for the next page, or later for newly appended events."),
+    .describe("Always present: pass it back (alone is enough) for the next page, or later for newly appended events."),
   hasMore: z.boolean().describe("More matching events exist right now after this page."),
   order: z.enum(["asc", "desc"]),
   limit: z.number().int().describe("The limit applied to this page."),

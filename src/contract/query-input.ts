@@ -8,7 +8,7 @@ export const INPUT_LIMITS = {
   maxPatternLength: 256,
   maxTypes: 32,
   maxTimeLength: 64,
-  maxCursorLength: 2048,
+  maxCursorLength: 4096,
   maxFieldChars: 100_000,
 } as const;
 
@@ -90,7 +90,7 @@ export const commonQueryFields = {
     .max(INPUT_LIMITS.maxCursorLength)
     .optional()
     .describe(
-      "nextCursor from the previous page of this same query (same arguments otherwise). " +
+      "nextCursor from the previous page: alone it resumes that query (other arguments, if given, must match it; limit, fields and maxFieldChars may change). " +
         "The last page has one too: call again later with it to get what was appended since.",
     ),
 };

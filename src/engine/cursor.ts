@@ -12,38 +12,42 @@ export function comparePositions(a: Position, b: Position): number {
   return a.seq - b.seq;
 }
 
-const CursorStateSchema = z
+const PositionTuple = z.tuple([z.number(), z.string(), z.string(), z.number()]);
+
+const SealedSchema = z
   .object({
-    v: z.literal(1),
-    f: z.string(),
-    since: z.number().optional(),
-    until: z.number().optional(),
-    after: z.object({ ts: z.number(), key: z.string(), sid: z.string(), seq: z.number() }).strict().optional(),
+    v: z.literal(2),
+    b: z.unknown(),
+    s: z.number().optional(),
+    u: z.number().optional(),
+    a: PositionTuple.optional(),
   })
   .strict();
 
 /** What a cursor carries: the query's pinned time window and where the last page ended. */
 export type CursorState = { since?: number; until?: number; after?: Position };
 
-const RESTART =
+/** The sentence every refused cursor ends with (a surface may say it in its own words). */
+export const RESTART =
   "Call again without cursor to start over (a cursor only works with the same tool, arguments and caller that produced it).";
 
 /**
  * Opaque cursors: the state as JSON, sealed with AES-256-GCM under the server's key, so a caller can
- * neither read nor alter it (it would tell when a hidden event happened). A cursor is bound to a
- * fingerprint of the query and principal, so it cannot be replayed elsewhere.
+ * neither read nor alter it (it would tell when a hidden event happened). A cursor carries what it is
+ * bound to (any JSON value: the engine puts the query itself and a hash of the principal there), so
+ * it cannot be replayed elsewhere, and a cursor alone says which walk it continues.
  */
 export class CursorCodec {
   private readonly key: Buffer;
   /** The cursors issued last, with what they carry: the next page of a walk is asked for with one of them. */
-  private readonly issued = new Map<string, { fingerprint: string; state: CursorState }>();
+  private readonly issued = new Map<string, { binding: string; state: CursorState }>();
 
   constructor(secret?: string | Buffer) {
     this.key = secret === undefined ? randomBytes(32) : createHash("sha256").update(secret).digest();
   }
 
-  encode(fingerprint: string, state: CursorState): string {
-    const json = plaintext(fingerprint, state);
+  encode(binding: unknown, state: CursorState): string {
+    const json = plaintext(binding, state);
     // the nonce is derived from the content (as in SIV): the same position gives the same cursor, and a
     // nonce repeats only with the very same plaintext, which GCM allows
     const iv = createHmac("sha256", this.key).update(json).digest().subarray(0, IV_BYTES);
@@ -51,39 +55,44 @@ export class CursorCodec {
     const body = Buffer.concat([cipher.update(json, "utf8"), cipher.final()]);
     const cursor = `${PREFIX}${Buffer.concat([iv, body, cipher.getAuthTag()]).toString("base64url")}`;
     this.issued.delete(cursor);
-    this.issued.set(cursor, { fingerprint, state: copyOf(state) });
+    this.issued.set(cursor, { binding: JSON.stringify(binding), state: copyOf(state) });
     if (this.issued.size > ISSUED_KEPT) this.issued.delete(this.issued.keys().next().value!);
     return cursor;
   }
 
   /** The length of the cursor `encode` gives for this state, without sealing one (to size a page). */
-  encodedLength(fingerprint: string, state: CursorState): number {
-    const sealed = IV_BYTES + Buffer.byteLength(plaintext(fingerprint, state)) + TAG_BYTES;
+  encodedLength(binding: unknown, state: CursorState): number {
+    const sealed = IV_BYTES + Buffer.byteLength(plaintext(binding, state)) + TAG_BYTES;
     return PREFIX.length + Math.ceil((sealed * 4) / 3);
   }
 
-  decode(fingerprint: string, cursor: string): CursorState {
+  /** What an authentic cursor is bound to, and its state; it says nothing of whether it fits a call. */
+  open(cursor: string): { binding: unknown; state: CursorState } {
     // one this codec just issued is known to be authentic: no need to open it again
     const known = this.issued.get(cursor);
-    if (known) {
-      if (known.fingerprint !== fingerprint) throw new QueryError(`cursor belongs to a different query or caller. ${RESTART}`);
-      return copyOf(known.state);
-    }
+    if (known) return { binding: JSON.parse(known.binding), state: copyOf(known.state) };
     const sealed = cursor.startsWith(PREFIX) ? Buffer.from(cursor.slice(PREFIX.length), "base64url") : undefined;
     if (!sealed || sealed.length < IV_BYTES + TAG_BYTES + 2 || sealed.toString("base64url") !== cursor.slice(PREFIX.length)) {
       throw new QueryError(`cursor is not one this server issued. ${RESTART}`);
     }
-    let parsed: z.infer<typeof CursorStateSchema>;
+    let parsed: z.infer<typeof SealedSchema>;
     try {
       const decipher = createDecipheriv("aes-256-gcm", this.key, sealed.subarray(0, IV_BYTES));
       decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
       const json = Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]).toString("utf8");
-      parsed = CursorStateSchema.parse(JSON.parse(json));
+      parsed = SealedSchema.parse(JSON.parse(json));
     } catch {
       throw new QueryError(`cursor is invalid or expired (it was altered, or issued with another key). ${RESTART}`);
     }
-    if (parsed.f !== fingerprint) throw new QueryError(`cursor belongs to a different query or caller. ${RESTART}`);
-    return { since: parsed.since, until: parsed.until, after: parsed.after };
+    const after = parsed.a && { ts: parsed.a[0], key: parsed.a[1], sid: parsed.a[2], seq: parsed.a[3] };
+    return { binding: parsed.b, state: { since: parsed.s, until: parsed.u, after } };
+  }
+
+  /** The state of a cursor that must be bound to exactly `binding`. */
+  decode(binding: unknown, cursor: string): CursorState {
+    const opened = this.open(cursor);
+    if (JSON.stringify(opened.binding) !== JSON.stringify(binding)) throw new QueryError(`cursor belongs to a different query or caller. ${RESTART}`);
+    return opened.state;
   }
 }
 
@@ -92,8 +101,9 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const ISSUED_KEPT = 64;
 
-function plaintext(fingerprint: string, state: CursorState): string {
-  return JSON.stringify({ v: 1, f: fingerprint, ...state });
+/** Short keys and the position as a tuple: MCP clients echo cursors back, so every byte counts. */
+function plaintext(binding: unknown, { since, until, after }: CursorState): string {
+  return JSON.stringify({ v: 2, b: binding, s: since, u: until, a: after && [after.ts, after.key, after.sid, after.seq] });
 }
 
 /** The state as decoding the cursor gives it back (a fresh object each time). */

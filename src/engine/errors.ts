@@ -15,3 +15,17 @@ export function noSuchSession(key: string): QueryError {
     `No session ${JSON.stringify(key)} visible to you. Use sessions_events with a pattern (for example "agent:main:*") to see which sessions you can read.`,
   );
 }
+
+/** A call whose arguments differ from those of the walk its cursor continues (a surface may name them its own way). */
+export class CursorMismatch extends QueryError {
+  constructor(
+    message: string,
+    /** The differing argument ("tool" when the cursor is another tool's). */
+    readonly argument: string,
+    /** Its value in this call, and in the walk (undefined: not given, its default). */
+    readonly given: unknown,
+    readonly kept: unknown,
+  ) {
+    super(message);
+  }
+}

@@ -20,6 +20,7 @@ import { sessionsOfOne } from "./one-session.js";
 import { selectMany, selectOne } from "./select.js";
 import { sessionsWithPossibleHits, textFilterFor } from "./search/text-filter.js";
 import { isoOrNull, resolveWindow, type TimeWindow } from "./time.js";
+import { resumeWalk, walkBinding, type WalkTool } from "./walk.js";
 
 export { DEFAULT_LIMIT, MAX_LIMIT, type Policy, type QueryContext } from "./query/context.js";
 
@@ -42,61 +43,38 @@ export async function querySessionsEvents(ctx: QueryContext, input: SessionsEven
   return redactAnswer(await sessionsEventsPage(ctx, input, call), redactorFor(ctx));
 }
 
-async function sessionEventsPage(ctx: QueryContext, input: SessionEventsInput, call: CallOptions): Promise<Page> {
-  if (input.eventId !== undefined) {
-    const { envelope } = prepare(ctx, [], input, {}, "session_events");
-    return fetchEvent(ctx, input.eventId, input.offset ?? 0, envelope);
+async function sessionEventsPage(ctx: QueryContext, given: SessionEventsInput, call: CallOptions): Promise<Page> {
+  if (given.eventId !== undefined) {
+    const { envelope } = prepare(ctx, [], { ...given, cursor: undefined }, {}, "session_events");
+    return fetchEvent(ctx, given.eventId, given.offset ?? 0, envelope);
   }
-  if (input.offset !== undefined) throw new QueryError("offset goes with eventId (the part of one event's payload to fetch).");
+  if (given.offset !== undefined) throw new QueryError("offset goes with eventId (the part of one event's payload to fetch).");
+  const input = resumeWalk(ctx, "session_events", given);
   const select = async () => selectOne(sessionsInScope(await ctx.listSessions(), ctx.principal), input.sessionKey, ctx.principal, input.generations);
-  const selection = { tool: "session_events", sessionKey: input.sessionKey ?? "current", generations: input.generations ?? "current" };
-  return runQuery(ctx, await sessionsOfOne(ctx, input.sessionKey, input.generations), select, selection, input, call);
+  return runQuery(ctx, await sessionsOfOne(ctx, input.sessionKey, input.generations), select, "session_events", input, call);
 }
 
-async function sessionsEventsPage(ctx: QueryContext, input: SessionsEventsInput, call: CallOptions): Promise<Page> {
+async function sessionsEventsPage(ctx: QueryContext, given: SessionsEventsInput, call: CallOptions): Promise<Page> {
+  const input = resumeWalk(ctx, "sessions_events", given);
   const select = async () => {
     const all = await ctx.listSessions();
     return selectMany(sessionsInScope(all, ctx.principal), input, ctx.principal);
   };
-  const selection = {
-    tool: "sessions_events",
-    sessionKey: input.sessionKey ?? "*",
-    agentId: input.agentId,
-    spawnedBy: input.spawnedBy,
-    descendants: input.descendants,
-    generations: input.generations ?? "current",
-  };
-  return runQuery(ctx, await select(), select, selection, input, call);
+  return runQuery(ctx, await select(), select, "sessions_events", input, call);
 }
 
-/** What every kind of answer shares: the fingerprint a cursor is bound to, the time window, the envelope. */
-function prepare(
-  ctx: QueryContext,
-  sessions: readonly SessionInfo[],
-  input: CommonInput,
-  call: CallOptions,
-  tool: string,
-  selection: Record<string, unknown> = {},
-) {
+/** What every kind of answer shares: what a cursor is bound to, the time window, the envelope. */
+function prepare(ctx: QueryContext, sessions: readonly SessionInfo[], input: CommonInput, call: CallOptions, tool: WalkTool) {
   const order = input.order ?? "asc";
-  const fingerprint = fingerprintOf({
-    tool,
-    ...selection,
-    principal: ctx.principal,
-    types: input.types ?? null,
-    text: input.text ?? null,
-    since: input.since ?? null,
-    until: input.until ?? null,
-    order,
-    groupBy: input.groupBy ?? null,
-  });
+  const binding = walkBinding(tool, input, ctx.principal);
+  const fingerprint = fingerprintOf(binding);
   if (input.groupBy && input.cursor !== undefined) {
     throw new QueryError("groupBy results come whole in one call and have no pages: leave out cursor.");
   }
   if (input.waitMs && (order !== "asc" || input.groupBy)) {
     throw new QueryError("waitMs follows new events, so it needs order \"asc\" and no groupBy.");
   }
-  const resumed = input.cursor !== undefined ? ctx.cursors.decode(fingerprint, input.cursor) : undefined;
+  const resumed = input.cursor !== undefined ? ctx.cursors.decode(binding, input.cursor) : undefined;
   const window: TimeWindow = resumed ? { since: resumed.since, until: resumed.until } : resolveWindow(input.since ?? call.startAt, input.until, ctx.now());
   const requested = input.limit ?? DEFAULT_LIMIT;
   const limit = Math.min(requested, MAX_LIMIT);
@@ -111,7 +89,7 @@ function prepare(
     sessionsMatched: sessions.length,
     notes,
   };
-  return { order, fingerprint, resumed, window, limit, envelope };
+  return { order, binding, fingerprint, resumed, window, limit, envelope };
 }
 
 async function runQuery(
@@ -119,11 +97,11 @@ async function runQuery(
   sessions: readonly SessionInfo[],
   /** Selects the sessions again (a follow looks again as the stores change, new sessions included). */
   select: () => Promise<readonly SessionInfo[]>,
-  selection: Record<string, unknown>,
+  tool: WalkTool,
   input: CommonInput,
   call: CallOptions,
 ): Promise<Page> {
-  const prepared = prepare(ctx, sessions, input, call, String(selection.tool), selection);
+  const prepared = prepare(ctx, sessions, input, call, tool);
   if (input.groupBy) {
     const text = textFilterFor(ctx, input.text);
     return groupPage(ctx, sessionsWithPossibleHits(ctx, sessions, text, prepared.window), input, text, prepared.window, prepared.envelope);
@@ -150,7 +128,7 @@ async function runQuery(
       if (call.signal?.aborted || Date.now() >= deadline) break;
       readAt = Date.now();
       current = await select();
-      page = await eventPage(ctx, current, input, prepare(ctx, current, input, call, String(selection.tool), selection), call);
+      page = await eventPage(ctx, current, input, prepare(ctx, current, input, call, tool), call);
     }
   } finally {
     leave();
@@ -165,7 +143,7 @@ async function eventPage(
   prepared: ReturnType<typeof prepare>,
   call: CallOptions,
 ): Promise<Page> {
-  const { order, fingerprint, resumed, window, limit, envelope } = prepared;
+  const { order, binding, fingerprint, resumed, window, limit, envelope } = prepared;
   const text = textFilterFor(ctx, input.text);
   sessions = sessionsWithPossibleHits(ctx, sessions, text, window);
   const stats = newReadStats();
@@ -209,14 +187,14 @@ async function eventPage(
     shaper,
     envelope,
     budgetFrontier: outOfBudget ? frontier : undefined,
-    cursorFor: (state: Pick<CursorState, "after">) => ctx.cursors.encode(fingerprint, { ...window, ...state }),
-    cursorLength: (state: Pick<CursorState, "after">) => ctx.cursors.encodedLength(fingerprint, { ...window, ...state }),
+    cursorFor: (state: Pick<CursorState, "after">) => ctx.cursors.encode(binding, { ...window, ...state }),
+    cursorLength: (state: Pick<CursorState, "after">) => ctx.cursors.encodedLength(binding, { ...window, ...state }),
   });
   // the next page of this walk starts reading each session where this page's last event of it is
   const onPage = ranked.slice(0, page.events.length);
   if (call.onEventCursors) {
     // the last one is the page's own cursor: it also passes the hidden events and skipped lines after it
-    const cursors = onPage.map((item, at) => (at === onPage.length - 1 ? page.nextCursor : ctx.cursors.encode(fingerprint, { ...window, after: item.position })));
+    const cursors = onPage.map((item, at) => (at === onPage.length - 1 ? page.nextCursor : ctx.cursors.encode(binding, { ...window, after: item.position })));
     call.onEventCursors(cursors);
   }
   shaper.carryOver(onPage);

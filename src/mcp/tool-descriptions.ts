@@ -7,5 +7,5 @@ Types and payloads:
 - spawn {childSessionKey, runId?, task?, label?, agentId?, model?}
 - model_switch {from, to, reason} | compaction {tokensBefore, summaryChars, firstKeptEntryId}
 - state_change {key, value} | custom {kind} | error {message}
-Paging: pass the returned nextCursor (with the same arguments) for the next page; hasMore says whether more exist now. The last page also has a cursor: call again later with it to get only what was appended since.
+Paging: pass the returned nextCursor (alone is enough) for the next page; hasMore says whether more exist now. The last page also has a cursor: call again later with it to get only what was appended since.
 Long text is cut (truncated: true), credential-like strings are redacted (redacted: true), image data is never returned, and events above your clearance are left out (counted in hiddenByVisibility).`;

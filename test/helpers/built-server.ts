@@ -93,15 +93,20 @@ export function useSampleStoreCopy(): { box: Sandbox; env: Record<string, string
   return sample;
 }
 
-/** The parent's environment without any SESSION_EVENTS_* / OPENCLAW_* settings, plus `extra`. */
+/**
+ * The parent's environment without any SESSION_EVENTS_* / OPENCLAW_* settings, nor what sets the
+ * CLI's width and colour (COLUMNS, FORCE_COLOR, NO_COLOR: piped output is then 100 columns, plain), plus `extra`.
+ */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value === undefined || key.startsWith("SESSION_EVENTS_") || key.startsWith("OPENCLAW_")) continue;
+    if (value === undefined || key.startsWith("SESSION_EVENTS_") || key.startsWith("OPENCLAW_") || TERMINAL_SETTINGS.has(key)) continue;
     env[key] = value;
   }
   return { ...env, ...extra };
 }
+
+const TERMINAL_SETTINGS = new Set(["COLUMNS", "FORCE_COLOR", "NO_COLOR"]);
 
 export type RunResult = { code: number; stdout: string; stderr: string };
 

@@ -8,6 +8,9 @@ export function mcpCommand(): Command {
   ).action(async (_flags: unknown, command: Command) => {
     // loaded only here: the MCP SDK is most of the CLI's start-up time, and the other commands never use it
     const { serveStdio } = await import("../../mcp/server.js");
+    if (process.stdin.isTTY) {
+      process.stderr.write("session-events: waiting for an MCP client on stdin (this is the MCP server, the default command); see --help for the query commands. Ctrl-C quits.\n");
+    }
     await serveStdio(createAppContext(appOptions(command.optsWithGlobals())));
   });
 }

@@ -3,10 +3,14 @@ import { createAppContext } from "../../app/context.js";
 import { SessionsSearchInputSchema, type SearchResult } from "../../contract/search.js";
 import { QueryError } from "../../engine/errors.js";
 import { searchSessions } from "../../engine/search/search-sessions.js";
+import { FLAG_OF, inCliTerms } from "../cli-errors.js";
 import { oneLine, shortTime } from "../format.js";
+import { parseInput } from "../parse-input.js";
+import { wholeNumber } from "../query/flags.js";
 import { appOptions, withAppOptions } from "../shared-options.js";
+import { warnRegexLikePatterns } from "../warnings.js";
 
-type SearchFlags = { types?: string; since?: string; until?: string; agent?: string; limit?: string; json?: boolean };
+type SearchFlags = { types?: string; since?: string; until?: string; agent?: string; limit?: number; json?: boolean };
 
 export function searchCommand(): Command {
   return withAppOptions(
@@ -18,21 +22,27 @@ export function searchCommand(): Command {
       .option("--since <time>", 'ISO-8601, epoch ms, or a duration before now ("7d")')
       .option("--until <time>", "same forms as --since; exclusive")
       .option("--agent <id>", "only sessions of this agent")
-      .option("-n, --limit <n>", "sessions to show (default 10, max 100)")
+      .option("-n, --limit <n>", "sessions to show (default 10, max 100)", wholeNumber)
       .option("--json", "print the result as JSON (what the tool returns)"),
   ).action(async (query: string, patterns: string[], flags: SearchFlags, command: Command) => {
+    const types = flags.types?.split(",").map((t) => t.trim()).filter(Boolean);
+    if (types?.length === 0) throw new QueryError("--types is empty: give one or more comma-separated values, or leave --types out.");
+    warnRegexLikePatterns([...patterns, flags.agent]);
     const ctx = createAppContext(appOptions(command.optsWithGlobals()));
-    const parsed = SessionsSearchInputSchema.safeParse({
-      query,
-      sessionKey: patterns.length === 0 ? undefined : patterns.length === 1 ? patterns[0] : patterns,
-      agentId: flags.agent,
-      types: flags.types?.split(",").map((t) => t.trim()).filter(Boolean),
-      since: flags.since,
-      until: flags.until,
-      limit: flags.limit === undefined ? undefined : Number(flags.limit),
-    });
-    if (!parsed.success) throw new QueryError(parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; "));
-    const result = await searchSessions(ctx, parsed.data);
+    const input = parseInput(
+      SessionsSearchInputSchema,
+      {
+        query,
+        sessionKey: patterns.length === 0 ? undefined : patterns.length === 1 ? patterns[0] : patterns,
+        agentId: flags.agent,
+        types,
+        since: flags.since,
+        until: flags.until,
+        limit: flags.limit,
+      },
+      { ...FLAG_OF, sessionKey: "pattern" },
+    );
+    const result = await inCliTerms(() => searchSessions(ctx, input), true);
     process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatSearch(result)}\n`);
   });
 }

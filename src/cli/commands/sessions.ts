@@ -1,19 +1,35 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { createAppContext } from "../../app/context.js";
 import { redactAnswer, redactorFor } from "../../engine/answer-redaction.js";
 import { sessionRow, visibleSessions } from "../../engine/list-sessions.js";
 import { shortTime, table } from "../format.js";
 import { appOptions, withAppOptions } from "../shared-options.js";
+import { warnIfNoSessions } from "../warnings.js";
+
+/** Fits 80 columns: the long columns give way first, then every column down to a few characters. */
+const SESSIONS_LAYOUT = {
+  shrink: [
+    { column: "spawnedBy", min: 16 },
+    { column: "id", min: 10 },
+    { column: "key", min: 24 },
+    { column: "spawnedBy", min: 9 },
+    { column: "id", min: 8 },
+    { column: "source", min: 7 },
+    { column: "key", min: 12 },
+  ],
+  middle: ["key", "spawnedBy", "id"],
+};
 
 export function sessionsCommand(): Command {
   return withAppOptions(
     new Command("sessions")
       .description("List the session registry (the sessions the caller may read), newest first.")
-      .option("--generations <which>", "current (default) or all: also earlier transcripts of a key", "current")
+      .addOption(new Option("--generations <which>", "current (default) or all: also earlier transcripts of a key").choices(["current", "all"]).default("current"))
       .option("--json", "print JSON"),
   ).action(async (flags: { json?: boolean; generations?: string }, command: Command) => {
     const ctx = createAppContext(appOptions(command.optsWithGlobals()));
     const listing = await ctx.store.list();
+    await warnIfNoSessions(ctx);
     const sessions = await visibleSessions(ctx, { generations: flags.generations === "all" ? "all" : "current" });
     for (const warning of listing.warnings) console.error(`warning: ${warning}`);
     if (flags.json) {
@@ -23,6 +39,6 @@ export function sessionsCommand(): Command {
       return;
     }
     const rows = redactAnswer(sessions.map((s) => [s.key, s.agent, s.sessionId, shortTime(s.updatedAt), s.parentKey ?? "-", s.status ?? "-", s.source]), redactorFor(ctx));
-    process.stdout.write(`${table(["key", "agent", "id", "updated", "spawnedBy", "status", "source"], rows)}\n${sessions.length} session(s) in ${ctx.store.description}\n`);
+    process.stdout.write(`${table(["key", "agent", "id", "updated", "spawnedBy", "status", "source"], rows, SESSIONS_LAYOUT)}\n${sessions.length} session(s) in ${ctx.store.description}\n`);
   });
 }

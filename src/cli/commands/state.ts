@@ -3,7 +3,9 @@ import { createAppContext } from "../../app/context.js";
 import { SessionStateInputSchema, type SessionState } from "../../contract/session-state.js";
 import { QueryError } from "../../engine/errors.js";
 import { querySessionState } from "../../engine/session-state/run-state.js";
+import { inCliTerms } from "../cli-errors.js";
 import { oneLine, shortTime, table } from "../format.js";
+import { parseInput } from "../parse-input.js";
 import { appOptions, withAppOptions } from "../shared-options.js";
 
 type StateFlags = {
@@ -27,15 +29,14 @@ export function stateCommand(): Command {
       .option("--json", "print the state as JSON (what the tool returns)"),
   ).action(async (flags: StateFlags, command: Command) => {
     const ctx = createAppContext(appOptions(command.optsWithGlobals()));
-    const parsed = SessionStateInputSchema.safeParse({
+    const input = parseInput(SessionStateInputSchema, {
       sessionKey: flags.session,
       atSeq: wholeNumber("--at-seq", flags.atSeq),
       at: flags.at,
       lastMessages: wholeNumber("--last-messages", flags.lastMessages),
       generations: flags.generations,
     });
-    if (!parsed.success) throw new QueryError(parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; "));
-    const state = await querySessionState(ctx, parsed.data);
+    const state = await inCliTerms(() => querySessionState(ctx, input), false);
     process.stdout.write(flags.json ? `${JSON.stringify(state, null, 2)}\n` : `${formatState(state)}\n`);
   });
 }
