@@ -1,5 +1,8 @@
 /**
- * `npm run bench`: runs the benchmarks and writes BENCHMARKS.md (and prints it).
+ * `npm run bench`: runs the benchmarks and prints the report. Only the full default run (no BENCH_* knob set
+ * but BENCH_DATA_DIR, which moves the data and changes nothing measured) writes the tracked BENCHMARKS.md;
+ * any other run writes <data dir>/BENCHMARKS.trial.md, its header naming the knobs, so a trial never
+ * replaces the published numbers.
  *
  * Environment knobs:
  *   BENCH_SECTIONS        which sections, comma-separated: line-readers,store,scale,http,export,nats (default all);
@@ -34,9 +37,9 @@
  *   BENCH_NATS_LONG_EVENTS  events of the long session of the tail row (default 1000000)
  * Small and quick: BENCH_STORE_GB=0.05 BENCH_SESSIONS=300 BENCH_BIG_MB=30 BENCH_MEDIUM_MB=5 npm run bench
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchExport } from "./export-bench.js";
 import { benchHttp } from "./http-bench.js";
@@ -57,6 +60,7 @@ const runs = number("BENCH_RUNS", 5);
 const lineReaderBytes = number("BENCH_LINE_READER_MB", 200) * MB;
 const project = fileURLToPath(new URL("../../", import.meta.url));
 const log = (line: string) => console.error(line);
+const dataDir = env.BENCH_DATA_DIR ?? join(project, ".bench-data");
 
 const out: string[] = [];
 if (sections.has("line-readers")) {
@@ -69,7 +73,7 @@ if (sections.has("line-readers")) {
   }
 }
 const storeSettings: StoreSettings = {
-  dataDir: env.BENCH_DATA_DIR ?? join(project, ".bench-data"),
+  dataDir,
   storeGb: number("BENCH_STORE_GB", 1),
   sessions: Math.round(number("BENCH_SESSIONS", 5000)),
   bigMb: number("BENCH_BIG_MB", 300),
@@ -90,7 +94,7 @@ else if (sections.has("search")) out.push(await benchSearchOnly(storeConfig()));
 if (sections.has("scale")) {
   out.push(
     await benchScale({
-      dataDir: env.BENCH_DATA_DIR ?? join(project, ".bench-data"),
+      dataDir,
       registryMb: number("BENCH_SCALE_REGISTRY_MB", 200),
       entries: Math.round(number("BENCH_SCALE_ENTRIES", 100_000)),
       arrayItems: Math.round(number("BENCH_SCALE_ARRAY_ITEMS", 1_000_000)),
@@ -125,7 +129,7 @@ if (sections.has("export")) {
 if (sections.has("nats")) {
   out.push(
     await benchNats({
-      dataDir: env.BENCH_DATA_DIR ?? join(project, ".bench-data"),
+      dataDir,
       storeMb: number("BENCH_NATS_STORE_MB", 330),
       longEvents: Math.round(number("BENCH_NATS_LONG_EVENTS", 1_000_000)),
       runs,
@@ -134,13 +138,22 @@ if (sections.has("nats")) {
   );
 }
 
+const knobs = Object.keys(env)
+  .filter((name) => name.startsWith("BENCH_") && name !== "BENCH_DATA_DIR")
+  .sort()
+  .map((name) => `${name}=${env[name]}`);
+const fullRun = knobs.length === 0;
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, Node ${process.version}, ${process.platform}`;
 const report = [
   "# Benchmarks",
   "",
   `Run with \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}; machine: ${machine}.`,
   "",
+  ...(fullRun ? [] : [`**Trial run, not the published numbers** (${knobs.join(" ")}): written to ${join(dataDir, "BENCHMARKS.trial.md")}, not BENCHMARKS.md.`, ""]),
   ...out.flatMap((s) => [s, ""]),
 ].join("\n");
-writeFileSync(join(project, "BENCHMARKS.md"), report);
+const target = fullRun ? join(project, "BENCHMARKS.md") : join(dataDir, "BENCHMARKS.trial.md");
+mkdirSync(dirname(target), { recursive: true });
+writeFileSync(target, report);
 console.log(report);
+log(`report written to ${target}`);

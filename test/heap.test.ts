@@ -33,13 +33,19 @@ async function largestYoungGeneration(env: Record<string, string>): Promise<numb
   return (JSON.parse(result.stdout) as { maxYoungMb: number }).maxYoungMb;
 }
 
+/**
+ * Node 24's V8 can still add a few pages after growth is turned off (16.25 and 17.5 MB seen, where it
+ * grows to 128 MB uncapped); Node 20 and 22 stop at 16 MB exactly.
+ */
+const SLACK_MB = 2;
+
 describe("limitHeapGrowth", () => {
   beforeAll(() => ensureBuilt());
 
   it("keeps V8's young generation at its cap, where V8 left to itself grows it further", async () => {
     const capped = await largestYoungGeneration({});
     const uncapped = await largestYoungGeneration({ SESSION_EVENTS_HEAP_GROWTH: "0" });
-    expect(uncapped).toBeGreaterThan(MAX_YOUNG_GENERATION_MB); // the workload does make V8 grow it
-    expect(capped).toBeLessThanOrEqual(MAX_YOUNG_GENERATION_MB);
+    expect(uncapped).toBeGreaterThan(MAX_YOUNG_GENERATION_MB + SLACK_MB); // the workload does make V8 grow it
+    expect(capped).toBeLessThanOrEqual(MAX_YOUNG_GENERATION_MB + SLACK_MB);
   });
 });

@@ -5,8 +5,8 @@
  * How inspector 0.15 passes tool arguments (cli/build/client/tools.js): every `--tool-arg key=value` is a string
  * (split at the first "="); before calling, it looks the key up in the tool's inputSchema and converts by the
  * property's `type`: number/integer -> Number(value), boolean -> value === "true", object/array -> JSON.parse
- * (left as a string if that fails). Properties without a plain `type` (our anyOf unions: since, until, and
- * sessions_events' sessionKey) stay strings, so a list of patterns cannot be passed through the inspector.
+ * (left as a string if that fails). Properties without a plain `type` (our anyOf unions: since, until) stay
+ * strings. A list property takes a bare name too, so `types=spawn` (not JSON) still works.
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -104,21 +104,30 @@ describe("MCP Inspector CLI against the built server", () => {
     ]);
   });
 
-  it("shows errors as isError results (exit 0), for a session out of scope and for a non-JSON array", async () => {
+  it("shows errors as isError results (exit 0), for a session out of scope and for types that are no name or list", async () => {
     const hidden = await callTool(["--caller", MAIN], "session_events", { sessionKey: "agent:work:main" });
     expect(hidden.isError).toBe(true);
     expect(hidden.content[0]!.text).toBe(
       'No session "agent:work:main" visible to you. Use sessions_events with a pattern (for example "agent:main:*") to see which sessions you can read.',
     );
-    const notJson = await callTool(["--caller", MAIN], "sessions_events", { types: "spawn" });
-    expect(notJson.isError).toBe(true);
-    expect(notJson.content[0]!.text).toMatch(/expected array, received string at types/);
+    const notAList = await callTool(["--caller", MAIN], "sessions_events", { types: '{"spawn":1}' });
+    expect(notAList.isError).toBe(true);
+    expect(notAList.content[0]!.text).toMatch(/types must be an event type or alias or a list of them, not an object/);
   });
 
-  it("cannot pass a list of patterns (sessionKey is an anyOf, so it stays a literal string)", async () => {
+  it("takes a bare name where a list is accepted (types=spawn, not JSON)", async () => {
+    const p = page(await callTool(["--caller", MAIN], "sessions_events", { sessionKey: "agent:main:*", types: "spawn" }));
+    expect(p.events.map((e) => [e.session, e.type])).toEqual([
+      [MAIN, "spawn"],
+      [SUB1, "spawn"],
+    ]);
+  });
+
+  it("passes a list of patterns (sessionKey is advertised as an array)", async () => {
     const p = page(await callTool([], "sessions_events", { sessionKey: '["agent:main:main","agent:work:*"]' }));
-    expect(p.sessionsMatched).toBe(0);
-    expect(p.events).toEqual([]);
+    expect(p.sessionsMatched).toBe(3);
+    expect(p.events.length).toBeGreaterThan(0);
+    expect(p.events.every((e) => e.session === MAIN || e.session.startsWith("agent:work:"))).toBe(true);
   });
 
   it("takes the principal from the environment (-e SESSION_EVENTS_CALLER=...)", async () => {

@@ -22,16 +22,16 @@ export function limitHeapGrowth(env: NodeJS.ProcessEnv = process.env): number {
   return percent;
 }
 
-/** The young generation (both semi-spaces) this process lets V8 grow to; V8's own cap is 32 MB. */
+/** The young generation (both semi-spaces) this process lets V8 grow to; V8's own cap is 32 MB (128 MB on Node 24). */
 export const MAX_YOUNG_GENERATION_MB = 16;
 
 /**
  * Stops V8's young generation growing past `mb`. A streaming read keeps it busy with lines and events
- * that live a moment, and V8 grows it to its cap (32 MB), which also raises the old generation's limit
+ * that live a moment, and V8 grows it to its cap (32 MB; 128 MB on Node 24), which also raises the old generation's limit
  * by as much: together about 35 MB of peak RSS on a whole-store count, for no measured speed (a walk
  * and a count ran as fast with 16 MB). The cap is a startup flag Node cannot take at runtime, but the
  * growth factor is read at each growth: so once a collection shows the young generation at `mb`,
- * growth is turned off. Collections are reported when the event loop turns (long reads give it turns).
+ * growth is turned off (Node 24's V8 may still add a page or a few). Collections are reported when the event loop turns (long reads give it turns).
  */
 function capYoungGeneration(mb: number): void {
   const youngBytes = () => getHeapSpaceStatistics().find((space) => space.space_name === "new_space")?.space_size ?? 0;

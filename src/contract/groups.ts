@@ -1,16 +1,13 @@
 import { z } from "zod";
+import { oneOrList } from "./lenient.js";
 
 export const GROUP_KEYS = ["type", "tool", "session", "agent", "model", "hour", "day"] as const;
 export const GroupKeySchema = z.enum(GROUP_KEYS);
 export type GroupKey = z.infer<typeof GroupKeySchema>;
 
-export const GroupBySchema = z
-  .array(GroupKeySchema)
-  .min(1)
-  .max(2)
-  .describe(
-    'Count instead of list: group the matching events by one or two of type, tool, session, agent, model, hour, day (UTC). Example: ["tool"]',
-  );
+export const GroupBySchema = oneOrList("groupBy", GroupKeySchema, "a group key", { min: 1, max: 2 }).describe(
+  'Count instead of list, by one or two keys (hour, day: UTC). Example: ["tool"]',
+);
 
 export const GroupSchema = z.object({
   key: z.record(z.string(), z.string().nullable()).describe('The group: e.g. {"tool": "exec"} (null: the event has none).'),

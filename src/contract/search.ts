@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { EventTypeSchema } from "./event.js";
-import { commonQueryFields, INPUT_LIMITS, searchTextSchema } from "./query-input.js";
+import { commonQueryFields, INPUT_LIMITS, patternList, searchTextSchema } from "./query-input.js";
 
 export const SEARCH_DEFAULT_LIMIT = 10;
 export const SEARCH_MAX_LIMIT = 100;
@@ -11,11 +11,8 @@ const pattern = z.string().min(1).max(INPUT_LIMITS.maxPatternLength);
 export const SessionsSearchInputSchema = z
   .object({
     query: searchTextSchema("What to find"),
-    sessionKey: z
-      .union([pattern, z.array(pattern).min(1).max(INPUT_LIMITS.maxPatterns)])
-      .optional()
-      .describe('Only sessions whose key matches this pattern or list ("*" any run of characters). Default "*". Example: "agent:main:*"'),
-    agentId: pattern.optional().describe('Only sessions of this agent id (a pattern). Example: "main"'),
+    sessionKey: patternList('Only sessions whose key matches one of these patterns ("*": any run of characters).'),
+    agentId: pattern.optional().describe("Only sessions of this agent id (a pattern)."),
     types: commonQueryFields.types,
     since: commonQueryFields.since,
     until: commonQueryFields.until,
@@ -24,10 +21,10 @@ export const SessionsSearchInputSchema = z
       .int()
       .min(1)
       .optional()
-      .describe(`Sessions to return: default ${SEARCH_DEFAULT_LIMIT}, at most ${SEARCH_MAX_LIMIT}. Example: 5`),
+      .describe(`Sessions to return: default ${SEARCH_DEFAULT_LIMIT}, at most ${SEARCH_MAX_LIMIT}.`),
   })
   .strict();
-export type SessionsSearchInput = z.infer<typeof SessionsSearchInputSchema>;
+export type SessionsSearchInput = Omit<z.infer<typeof SessionsSearchInputSchema>, "sessionKey"> & { sessionKey?: string | string[] };
 
 export const SearchResultSchema = z.object({
   sessions: z

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { stringOrNumber } from "./lenient.js";
 import { INPUT_LIMITS } from "./query-input.js";
 
 /** How many context messages a state may carry. */
@@ -11,34 +12,27 @@ export const SessionStateInputSchema = z
       .min(1)
       .max(INPUT_LIMITS.maxPatternLength)
       .optional()
-      .describe('The session: its key, its session id (uuid), or "current" (default) for your own. Example: "agent:main:main"'),
+      .describe('A session key, a session id, or "current" (default: your own).'),
     atSeq: z
       .number()
       .int()
       .min(0)
       .optional()
-      .describe(
-        "The state after the events with seq <= atSeq (the seq session_events shows; 0 = before anything). Past the end means now. Not together with at. Example: 12",
-      ),
-    at: z
-      .union([z.string().max(INPUT_LIMITS.maxTimeLength), z.number()])
+      .describe("The state after the events with seq <= atSeq (0: before anything; past the end: now)."),
+    at: stringOrNumber("at", INPUT_LIMITS.maxTimeLength)
       .optional()
-      .describe(
-        'The state after every event stamped at or before this instant: ISO-8601 (no zone means UTC), epoch milliseconds, or a duration before now ("30s", "15m", "1h", "2 days"). Not together with atSeq. Example: "2026-11-18T09:05:00Z"',
-      ),
+      .describe('The state after every event at or before this time: ISO-8601 (UTC if no zone), epoch ms, or a duration ago ("15m").'),
     lastMessages: z
       .number()
       .int()
       .min(0)
       .max(LAST_MESSAGES.max)
       .optional()
-      .describe(`How many of the messages in the model's context at that point to return, newest last: default ${LAST_MESSAGES.default}, at most ${LAST_MESSAGES.max}, 0 for none. Example: 5`),
+      .describe(`How many of the last messages in context to return: default ${LAST_MESSAGES.default}, max ${LAST_MESSAGES.max}.`),
     generations: z
       .enum(["current", "all"])
       .optional()
-      .describe(
-        'Which transcripts of the key: "current" (default), or "all" to project the key\'s whole life, earlier transcripts first (atSeq and seq then count events across them; a new transcript starts with an empty context). Example: "all"',
-      ),
+      .describe('"all": replay the key\'s earlier transcripts first (seq then counts across them). Default "current".'),
   })
   .strict();
 export type SessionStateInput = z.infer<typeof SessionStateInputSchema>;

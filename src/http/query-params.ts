@@ -3,15 +3,17 @@ import { HttpError } from "./errors.js";
 
 type Kind = "list" | "number" | "boolean" | "number-or-text" | "one-or-list" | "text";
 
-type Def = { type: string; innerType?: z.ZodType; options?: z.ZodType[] };
+type Def = { type: string; innerType?: z.ZodType; out?: z.ZodType; options?: z.ZodType[] };
 const defOf = (schema: z.ZodType) => (schema as unknown as { def: Def }).def;
 
+/** The schema under optional/default/nullable wrappers and a z.preprocess (read as what it normalizes to). */
 function unwrap(schema: z.ZodType): z.ZodType {
   let current = schema;
-  for (let def = defOf(current); ["optional", "default", "nullable"].includes(def.type) && def.innerType; def = defOf(current)) {
-    current = def.innerType;
+  for (let def = defOf(current); ; def = defOf(current)) {
+    if (["optional", "default", "nullable"].includes(def.type) && def.innerType) current = def.innerType;
+    else if (def.type === "pipe" && def.out) current = def.out;
+    else return current;
   }
-  return current;
 }
 
 /** How a query parameter's text becomes the argument the schema expects, read from the schema itself. */

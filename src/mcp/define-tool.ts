@@ -1,8 +1,9 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { z } from "zod";
 import type { AppContext } from "../app/context.js";
 import { QueryError } from "../engine/errors.js";
+import { portableJsonSchema } from "./portable-schema.js";
 
 /** A read-only tool: strict zod input, zod output, and a function from context and input to output. */
 export type ToolDefinition<I extends z.ZodObject, O extends z.ZodObject> = {
@@ -23,6 +24,21 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(definit
  * the run is cancelled when all its callers have gone). Without it, each call runs on its own.
  */
 export type ShareCalls = <T>(key: string, signal: AbortSignal, run: (signal: AbortSignal) => Promise<T>) => Promise<T>;
+
+/** destructiveHint and idempotentHint mean something only for tools that write (MCP spec), so they are left out. */
+const ANNOTATIONS = { readOnlyHint: true, openWorldHint: false };
+
+/** The tool as tools/list shows it, with schemas every client reads alike (see portable-schema.ts). */
+export function listedTool<I extends z.ZodObject, O extends z.ZodObject>(tool: ToolDefinition<I, O>): Tool {
+  return {
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: portableJsonSchema(tool.inputSchema, "input") as Tool["inputSchema"],
+    outputSchema: portableJsonSchema(tool.outputSchema, "output") as Tool["outputSchema"],
+    annotations: ANNOTATIONS,
+  };
+}
 
 function errorResult(message: string): CallToolResult {
   return { isError: true, content: [{ type: "text", text: message }] };
@@ -46,7 +62,7 @@ export function registerTool<I extends z.ZodObject, O extends z.ZodObject>(
       description: tool.description,
       inputSchema: tool.inputSchema,
       outputSchema: tool.outputSchema,
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      annotations: ANNOTATIONS,
     },
     (async (input: z.infer<I>, extra: { signal?: AbortSignal }): Promise<CallToolResult> => {
       try {

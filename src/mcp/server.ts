@@ -1,8 +1,9 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { AppContext } from "../app/context.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { BoundedStdioServerTransport } from "./bounded-stdio.js";
-import { registerTool, type ShareCalls } from "./define-tool.js";
+import { listedTool, registerTool, type ShareCalls } from "./define-tool.js";
 import { sessionEventsTool } from "./tools/session-events.js";
 import { sessionStateTool } from "./tools/session-state.js";
 import { sessionsEventsTool } from "./tools/sessions-events.js";
@@ -16,6 +17,9 @@ export function createServer(ctx: AppContext, share?: ShareCalls): McpServer {
   registerTool(server, ctx, sessionsEventsTool, share);
   registerTool(server, ctx, sessionStateTool, share);
   registerTool(server, ctx, sessionsSearchTool, share);
+  // The SDK validates calls with the zod schemas; the listing is ours, so that its JSON Schemas are portable.
+  const listing = [sessionEventsTool, sessionsEventsTool, sessionStateTool, sessionsSearchTool].map((tool) => listedTool(tool as never));
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
   return server;
 }
 

@@ -7,8 +7,7 @@ import { EVENT_GUIDE } from "../tool-descriptions.js";
 export const sessionEventsTool = defineTool({
   name: "session_events",
   title: "Events of one session",
-  description: `Read the event history of ONE agent session, by default your own ("current"): messages, tool calls and results, errors, spawned sub-agents, model switches, compactions.
-Use it to answer "what tools did I call in the last hour?" or "what did session X do?".
+  description: `The event history of ONE session, by default your own: messages, tool calls and results, errors, spawns, model switches, compactions.
 Example: {"types": ["tool_call", "tool_error"], "since": "1h", "limit": 20}
 Example: {"sessionKey": "agent:main:subagent:5f0c…", "order": "desc", "limit": 10}
 ${EVENT_GUIDE}`,
