@@ -19,11 +19,23 @@ const CursorStateSchema = z
     since: z.number().optional(),
     until: z.number().optional(),
     after: z.object({ ts: z.number(), key: z.string(), sid: z.string(), seq: z.number() }).strict().optional(),
+    h: z.array(z.tuple([z.string(), z.number(), z.number()])).optional(),
   })
   .strict();
 
-/** What a cursor carries: the query's pinned time window and where the last page ended. */
-export type CursorState = { since?: number; until?: number; after?: Position };
+/**
+ * A session an ascending walk holds back on its own (a line of it still being written, or it grew
+ * while a page was read): the walk's cursor has moved past other sessions' events, this session's
+ * cursor stays here until its events come. `tag` names the session (a short hash of key and id, so a
+ * cursor stays short), `ts` and `seq` are the session's own position.
+ */
+export type HeldEntry = { tag: string; ts: number; seq: number };
+
+/**
+ * What a cursor carries: the query's pinned time window, where the last page ended, and the sessions
+ * held back on their own before that (ascending pages: a line of theirs was still being written).
+ */
+export type CursorState = { since?: number; until?: number; after?: Position; held?: HeldEntry[] };
 
 const RESTART =
   "Call again without cursor to start over (a cursor only works with the same tool, arguments and caller that produced it).";
@@ -83,7 +95,7 @@ export class CursorCodec {
       throw new QueryError(`cursor is invalid or expired (it was altered, or issued with another key). ${RESTART}`);
     }
     if (parsed.f !== fingerprint) throw new QueryError(`cursor belongs to a different query or caller. ${RESTART}`);
-    return { since: parsed.since, until: parsed.until, after: parsed.after };
+    return { since: parsed.since, until: parsed.until, after: parsed.after, held: parsed.h?.map(([tag, ts, seq]) => ({ tag, ts, seq })) };
   }
 }
 
@@ -92,13 +104,19 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const ISSUED_KEPT = 64;
 
-function plaintext(fingerprint: string, state: CursorState): string {
-  return JSON.stringify({ v: 1, f: fingerprint, ...state });
+function plaintext(fingerprint: string, { since, until, after, held }: CursorState): string {
+  const h = held?.length ? held.map((e) => [e.tag, e.ts, e.seq]) : undefined;
+  return JSON.stringify({ v: 1, f: fingerprint, since, until, after, h });
 }
 
 /** The state as decoding the cursor gives it back (a fresh object each time). */
-function copyOf({ since, until, after }: CursorState): CursorState {
-  return { since, until, after: after && { ts: after.ts, key: after.key, sid: after.sid, seq: after.seq } };
+function copyOf({ since, until, after, held }: CursorState): CursorState {
+  return {
+    since,
+    until,
+    after: after && { ts: after.ts, key: after.key, sid: after.sid, seq: after.seq },
+    held: held?.length ? held.map((e) => ({ ...e })) : undefined,
+  };
 }
 
 /** A short stable hash of anything JSON-serializable (for binding cursors to a query). */

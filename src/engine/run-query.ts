@@ -6,7 +6,9 @@ import { newReadStats, type SessionInfo } from "../sources/session.js";
 import { redactAnswer, redactorFor } from "./answer-redaction.js";
 import { assemblePage } from "./assemble-page.js";
 import { collectEvents } from "./collect.js";
-import { fingerprintOf, type CursorState } from "./cursor.js";
+import { fingerprintOf, type CursorState, type Position } from "./cursor.js";
+import { heldRoom, nextHeld } from "./held.js";
+import { INPUT_LIMITS } from "../contract/query-input.js";
 import { QueryError } from "./errors.js";
 import { PageEventShaper } from "./page-events.js";
 import { missingTranscriptNotes } from "./missing-transcripts.js";
@@ -149,7 +151,12 @@ async function eventPage(ctx: QueryContext, sessions: readonly SessionInfo[], in
     maxFieldChars: input.maxFieldChars ?? ctx.policy.maxFieldChars,
     fields: input.fields,
   });
-  const { ranked, hidden, heldBack, skipped, frontier, outOfBudget } = await collectEvents({
+  const held = resumed?.held;
+  const cursorBase = (after: Position | undefined): CursorState => ({ ...window, after });
+  // room for held sessions in a cursor whose `after` is as long as this selection's can be
+  const longest = longestPosition(sessions);
+  const maxHeld = order === "asc" ? heldRoom(ctx.cursors.encodedLength(fingerprint, cursorBase(longest)), INPUT_LIMITS.maxCursorLength) : 0;
+  const { ranked, hidden, heldBack, skipped, frontier, outOfBudget, holds, pendingSessions } = await collectEvents({
     sessions,
     window,
     types: typePredicate(input.types),
@@ -164,6 +171,8 @@ async function eventPage(ctx: QueryContext, sessions: readonly SessionInfo[], in
     now: ctx.now(),
     pageBytes: ctx.policy.pageBytes,
     scanBudgetBytes: ctx.policy.scanBudgetBytes,
+    held,
+    maxHeld,
   });
   addWork(ctx, stats);
   if (outOfBudget) {
@@ -172,6 +181,7 @@ async function eventPage(ctx: QueryContext, sessions: readonly SessionInfo[], in
   if (heldBack > 0) {
     envelope.notes.push(`${heldBack === 1 ? "An event was" : "Events were"} held back until a line being written completes; call again with nextCursor shortly.`);
   }
+  const mayHold = holds.held.size + [...holds.caps.keys()].filter((id) => !holds.held.has(id)).length;
   const page = assemblePage({
     ranked,
     hidden,
@@ -182,8 +192,17 @@ async function eventPage(ctx: QueryContext, sessions: readonly SessionInfo[], in
     shaper,
     envelope,
     budgetFrontier: outOfBudget ? frontier : undefined,
-    cursorFor: (state: Pick<CursorState, "after">) => ctx.cursors.encode(fingerprint, { ...window, ...state }),
-    cursorLength: (state: Pick<CursorState, "after">) => ctx.cursors.encodedLength(fingerprint, { ...window, ...state }),
+    cursorFor: (state) => {
+      const entries = nextHeld(holds, resumed?.after, state.considered, state.after);
+      if (pendingSessions > 0 && entries.length > 0) {
+        envelope.notes.push(
+          "Events of a session were held back until a line being written completes (other sessions' events still come); " +
+            "call again with nextCursor shortly: they come then, though they sort before this page's last events.",
+        );
+      }
+      return ctx.cursors.encode(fingerprint, { ...cursorBase(state.after), held: entries });
+    },
+    cursorLength: () => ctx.cursors.encodedLength(fingerprint, { ...cursorBase(longest), held: placeholders(mayHold) }),
   });
   // the next page of this walk starts reading each session where this page's last event of it is
   const onPage = ranked.slice(0, page.events.length);
@@ -193,3 +212,18 @@ async function eventPage(ctx: QueryContext, sessions: readonly SessionInfo[], in
   for (const item of lastOfSession.values()) item.event.resumePoint?.save();
   return page;
 }
+
+/** A position as long in a cursor as any of these sessions' can be (to size one before it is known). */
+function longestPosition(sessions: readonly SessionInfo[]): Position {
+  const longer = (a: string, b: string) => (Buffer.byteLength(JSON.stringify(b)) > Buffer.byteLength(JSON.stringify(a)) ? b : a);
+  let key = "";
+  let sid = "";
+  for (const s of sessions) {
+    key = longer(key, s.key);
+    sid = longer(sid, s.sessionId);
+  }
+  return { ts: -1e15, key, sid, seq: 1e9 + 0.5 };
+}
+
+/** Held entries as long as real ones usually are (ts and seq of usual sizes), to size a cursor. */
+const placeholders = (n: number) => Array.from({ length: n }, () => ({ tag: "xxxxxxxx", ts: -1e15, seq: 1e9 + 0.5 }));
