@@ -91,4 +91,51 @@ describe("reading while a gateway writes", () => {
     expect(all.filter((id) => !walks.many.ids.includes(id)), "missed").toEqual([]);
     expect(walks.many.ids).toEqual(all);
   }, 60_000);
+
+  it("does not let sessions keeping a half-written line open hold back the others, and still yields every event exactly once", async () => {
+    const SLOW = 3;
+    const t0 = Date.now() - 60_000;
+    const entries: Record<string, Record<string, unknown>> = {
+      "agent:files:a": { sessionId: "a", updatedAt: t0 },
+      "agent:files:b": { sessionId: "b", updatedAt: t0 },
+    };
+    for (let i = 0; i < SLOW; i++) {
+      entries[`agent:files:slow-${i}`] = { sessionId: `slow-${i}`, updatedAt: t0 };
+      store.transcript("files", `slow-${i}.jsonl`, [header(`slow-${i}`, t0)]);
+    }
+    store.registry("files", entries);
+    const ctx = contextFor(store.root);
+    const many = (cursor?: string) => querySessionsEvents(ctx, { sessionKey: "agent:files:*", limit: 7, cursor });
+    const walk: Walk = { ids: [], errors: [] };
+
+    const writer = spawn(process.execPath, [WRITER, store.root, String(ROUNDS), String(SLOW)], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    writer.stderr.on("data", (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => writer.on("exit", resolve));
+    let running = true;
+    void exited.then(() => (running = false));
+    let seenWhileWriting = 0;
+    while (running) {
+      await step(walk, many);
+      if (running) seenWhileWriting = walk.ids.filter((id) => id.startsWith("b:")).length;
+    }
+    expect(await exited, stderr).toBe(0);
+    // one slow line is open from the first round to the last: held back for everyone, b's events would
+    // only come once it completed
+    expect(seenWhileWriting).toBeGreaterThan(ROUNDS * 0.75);
+
+    await drain(walk, many);
+    const fresh: Walk = { ids: [], errors: [] };
+    await drain(fresh, many);
+    expect(walk.errors).toEqual([]);
+    expect(new Set(walk.ids).size, "duplicates").toBe(walk.ids.length);
+    // a, b: header + one line a round; slow-i: header + its slow line; one new session every 10 rounds
+    expect(fresh.ids).toHaveLength(2 * (1 + ROUNDS) + 2 * SLOW + ROUNDS / 10);
+    expect([...walk.ids].sort()).toEqual([...fresh.ids].sort());
+    // late events come out of order across sessions, never within one
+    const ofSession = (ids: string[], sid: string) => ids.filter((id) => id.slice(0, id.lastIndexOf(":")) === sid);
+    for (const sid of ["a", "b", ...Array.from({ length: SLOW }, (_, i) => `slow-${i}`)]) {
+      expect(ofSession(walk.ids, sid), sid).toEqual(ofSession(fresh.ids, sid));
+    }
+  }, 60_000);
 });
