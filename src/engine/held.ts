@@ -5,7 +5,7 @@ import { comparePositions, type HeldEntry, type Position } from "./cursor.js";
 /** The most sessions a cursor holds on their own; past them a page is cut for every session, as before. */
 export const MAX_HELD = 32;
 /** The most bytes one entry takes in a cursor's JSON (`["<tag>",<ts>,<seq>],`), with ts and seq of usual sizes. */
-const ENTRY_BYTES = 42;
+const ENTRY_BYTES = 43;
 /** Held positions whose numbers are longer than this (odd timestamps) are held back for everyone instead. */
 const MAX_NUMBER_CHARS = 16;
 

@@ -8,6 +8,7 @@ import { assemblePage } from "./assemble-page.js";
 import { collectEvents } from "./collect.js";
 import { fingerprintOf, type CursorState, type Position } from "./cursor.js";
 import { heldRoom, nextHeld } from "./held.js";
+import { ListMemo } from "./list-memo.js";
 import { INPUT_LIMITS } from "../contract/query-input.js";
 import { QueryError } from "./errors.js";
 import { PageEventShaper } from "./page-events.js";
@@ -154,8 +155,8 @@ async function eventPage(ctx: QueryContext, sessions: readonly SessionInfo[], in
   const held = resumed?.held;
   const cursorBase = (after: Position | undefined): CursorState => ({ ...window, after });
   // room for held sessions in a cursor whose `after` is as long as this selection's can be
-  const longest = longestPosition(sessions);
-  const maxHeld = order === "asc" ? heldRoom(ctx.cursors.encodedLength(fingerprint, cursorBase(longest)), INPUT_LIMITS.maxCursorLength) : 0;
+  const widest = longestPosition(sessions);
+  const maxHeld = order === "asc" ? heldRoom(ctx.cursors.encodedLength(fingerprint, cursorBase(widest)), INPUT_LIMITS.maxCursorLength) : 0;
   const { ranked, hidden, heldBack, skipped, frontier, outOfBudget, holds, pendingSessions } = await collectEvents({
     sessions,
     window,
@@ -202,7 +203,7 @@ async function eventPage(ctx: QueryContext, sessions: readonly SessionInfo[], in
       }
       return ctx.cursors.encode(fingerprint, { ...cursorBase(state.after), held: entries });
     },
-    cursorLength: () => ctx.cursors.encodedLength(fingerprint, { ...cursorBase(longest), held: placeholders(mayHold) }),
+    cursorLength: () => ctx.cursors.encodedLength(fingerprint, { ...cursorBase(widest), held: placeholders(mayHold) }),
   });
   // the next page of this walk starts reading each session where this page's last event of it is
   const onPage = ranked.slice(0, page.events.length);
@@ -213,8 +214,14 @@ async function eventPage(ctx: QueryContext, sessions: readonly SessionInfo[], in
   return page;
 }
 
+const longest = new ListMemo<Position>();
+
 /** A position as long in a cursor as any of these sessions' can be (to size one before it is known). */
 function longestPosition(sessions: readonly SessionInfo[]): Position {
+  return longest.get(sessions, "", () => longestOf(sessions));
+}
+
+function longestOf(sessions: readonly SessionInfo[]): Position {
   const longer = (a: string, b: string) => (Buffer.byteLength(JSON.stringify(b)) > Buffer.byteLength(JSON.stringify(a)) ? b : a);
   let key = "";
   let sid = "";
