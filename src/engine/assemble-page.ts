@@ -25,9 +25,9 @@ export type AssembleInput = {
   budgetFrontier?: Position;
   /**
    * The next cursor: after `after`, with every event up to `considered` returned or passed (less than
-   * `after` when the page ends among a held session's late events).
+   * `after` when the page ends among a held session's late events); `seen`, the positions it did.
    */
-  cursorFor(state: { after?: Position; considered?: Position }): string;
+  cursorFor(state: { after?: Position; considered?: Position; seen: Position[] }): string;
   /** The longest that cursor can be (for sizing the page before it is known where the page ends). */
   cursorLength(state: Pick<CursorState, "after">): number;
 };
@@ -89,7 +89,11 @@ export function assemblePage(input: AssembleInput): Page {
   }
   return {
     events,
-    nextCursor: input.cursorFor({ after: resumeAfter, considered: cutShort ? last : resumeAfter }),
+    nextCursor: input.cursorFor({
+      after: resumeAfter,
+      considered: cutShort ? last : resumeAfter,
+      seen: [...returned.map((r) => r.position), ...hiddenInPage, ...skippedInPage],
+    }),
     hasMore,
     ...input.envelope,
     stoppedBy: budgetHit ? "byteBudget" : cutShort ? "limit" : input.budgetFrontier ? "scanBudget" : "end",

@@ -54,20 +54,30 @@ export type HoldState = {
 };
 
 /**
- * The held sessions of the next cursor. Each session's cursor moves from where it was (its held
- * position, else the page's cursor) to where the page considered everything (`considered`), but not
- * past its cap; a session whose cursor then is before the new cursor (`after`) stays held.
+ * The held sessions of the next cursor, each at a position of its own (one of its events, skipped
+ * lines or caps: a cursor entry names the session, so a position of another session would not do).
+ * A session moves up to where the page considered everything (`considered`), but not past its cap;
+ * it stays held when that is before the new cursor (`after`). `seen` are the positions the page
+ * returned or passed (events, hidden events, skipped lines), in any order.
  */
-export function nextHeld(state: HoldState, previous: Position | undefined, considered: Position | undefined, after: Position | undefined): HeldEntry[] {
+export function nextHeld(state: HoldState, seen: readonly Position[], considered: Position | undefined, after: Position | undefined): HeldEntry[] {
   if (!after) return [];
+  const latestSeen = new Map<string, Position>();
+  for (const p of seen) {
+    const id = sessionId(p);
+    const known = latestSeen.get(id);
+    if (!known || comparePositions(known, p) < 0) latestSeen.set(id, p);
+  }
   const entries: HeldEntry[] = [];
-  const sessions = new Map([...state.held, ...state.caps]);
-  for (const [id, { session }] of sessions) {
+  for (const [id, { session }] of new Map([...state.held, ...state.caps])) {
     const cap = state.caps.get(id)?.at;
-    const reach = cap && (!considered || comparePositions(cap, considered) < 0) ? cap : considered;
-    const from = state.held.get(id)?.at ?? previous;
-    const own = from && (!reach || comparePositions(reach, from) < 0) ? from : reach;
-    if (own && comparePositions(own, after) < 0) entries.push({ tag: tagOf(session), ts: own.ts, seq: own.seq });
+    const limit = cap && (!considered || comparePositions(cap, considered) <= 0) ? cap : considered;
+    // caught up: everything of it up to the new cursor was considered
+    if (!limit || comparePositions(limit, after) >= 0) continue;
+    const moved = [limit === cap ? cap : undefined, latestSeen.get(id)].filter((p): p is Position => p !== undefined && comparePositions(p, limit) <= 0);
+    const own = [state.held.get(id)?.at, ...moved].reduce<Position | undefined>((a, b) => (!b || (a && comparePositions(b, a) <= 0) ? a : b), undefined);
+    // (a session not held before whose cap is past `considered`: it is where the old cursor was, not behind the new one)
+    if (own) entries.push({ tag: tagOf(session), ts: own.ts, seq: own.seq });
   }
   return entries;
 }

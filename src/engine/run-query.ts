@@ -194,7 +194,7 @@ async function eventPage(ctx: QueryContext, sessions: readonly SessionInfo[], in
     envelope,
     budgetFrontier: outOfBudget ? frontier : undefined,
     cursorFor: (state) => {
-      const entries = nextHeld(holds, resumed?.after, state.considered, state.after);
+      const entries = nextHeld(holds, state.seen, state.considered, state.after);
       if (pendingSessions > 0 && entries.length > 0) {
         envelope.notes.push(
           "Events of a session were held back until a line being written completes (other sessions' events still come); " +
