@@ -116,7 +116,8 @@ function writeSession(dir: string, plan: PlannedSession, pools: TextPools, now: 
   const lastLine = w.lastTs;
   utimesSync(path, lastLine / 1000, lastLine / 1000);
 
-  // the registry entry; finished sub-agents and cron runs add a session_end event at endedAt
+  // the registry entry; finished sub-agents add a session_end event at endedAt (a cron JOB key's status
+  // is its latest run's: no event, EVENTS.md)
   const entry: Record<string, unknown> = { sessionId: plan.sessionId, updatedAt: lastLine, sessionFile: rng.chance(0.05) ? `/Users/ada/.openclaw/agents/${plan.agent}/sessions/${plan.sessionId}.jsonl` : `${plan.sessionId}.jsonl` };
   let lastEvent = lastLine;
   const ended = plan.kind === "cron" || (plan.kind === "subagent" && (!plan.recent || plan.start + 10 * 60_000 < now || rng.chance(0.5)));
@@ -125,8 +126,10 @@ function writeSession(dir: string, plan: PlannedSession, pools: TextPools, now: 
     if (ended) {
       const endedAt = lastLine + rng.int(300, 3000);
       Object.assign(entry, { status: plan.kind === "cron" ? "done" : rng.pick(ENDED), endedAt, runtimeMs: endedAt - plan.start, updatedAt: endedAt });
-      w.registryEvent(endedAt);
-      lastEvent = endedAt;
+      if (plan.kind === "subagent") {
+        w.registryEvent(endedAt);
+        lastEvent = endedAt;
+      }
     } else entry.status = "running";
   } else if (plan.kind === "main") Object.assign(entry, { status: "running", startedAt: plan.start });
   if (plan.parent) Object.assign(entry, { spawnedBy: plan.parent.key, parentSessionKey: plan.parent.key, spawnDepth: plan.depth, subagentRole: "worker", label: plan.label });

@@ -115,6 +115,12 @@ async function firstPage(spec: QuerySpec, app: () => AppContext): Promise<unknow
   return { events: page.events.length, hasMore: page.hasMore, stoppedBy: page.stoppedBy, sessionsMatched: page.sessionsMatched };
 }
 
+/** The first page of sessions_events "*" (no time filter): what one call over every session of the store costs. */
+async function allFirstPage(spec: QuerySpec, app: () => AppContext): Promise<unknown> {
+  const page = await querySessionsEvents(app(), { sessionKey: "*", limit: 50 });
+  return { events: page.events.length, hasMore: page.hasMore, stoppedBy: page.stoppedBy, sessionsMatched: page.sessionsMatched };
+}
+
 /** Q2: every page of every session's last hour. */
 async function recentEverywhere(spec: QuerySpec, app: () => AppContext): Promise<unknown> {
   const ctx = app();
@@ -248,6 +254,7 @@ async function indexStore(_spec: QuerySpec, app: () => AppContext): Promise<unkn
 
 export const OUR_QUERIES: Record<string, QueryFn> = {
   "ours.first-page": firstPage,
+  "ours.all-first-page": allFirstPage,
   "ours.tail": tail,
   "ours.recent": recentEverywhere,
   "ours.tool-errors": toolErrors,

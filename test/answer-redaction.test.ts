@@ -8,7 +8,7 @@ import type { Visibility } from "../src/contract/event.js";
 import { querySessionEvents, querySessionsEvents } from "../src/engine/run-query.js";
 import { querySessionState } from "../src/engine/session-state/run-state.js";
 import { contextFor } from "./helpers/context.js";
-import { assistantLine, header, modelChangeLine, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
+import { assistantLine, header, modelChangeLine, text, toolCall, toolResultLine, userLine, chainParents } from "./helpers/pi-lines.js";
 import { TempStateDir } from "./helpers/temp-store.js";
 
 const T0 = Date.parse("2026-09-02T08:00:00Z");
@@ -23,14 +23,15 @@ let store: TempStateDir;
 beforeAll(() => {
   store = new TempStateDir("answer-redaction-");
   store.registry("main", { "agent:main:main": { sessionId: "s1", updatedAt: T0 + 10_000 } });
-  store.transcript("main", "s1.jsonl", [
+  // (one branch: each line's parent is the line before it)
+  store.transcript("main", "s1.jsonl", chainParents([
     header("s1", T0),
     modelChangeLine(T0 + 500, "custom", MODEL),
     { ...userLine(T0 + 1000, "hello"), id: `https://bob:${ENTRY_PASSWORD}@notes.example.com/entry` },
     assistantLine(T0 + 2000, [text("calling"), toolCall("c1", TOOL, { q: 1 })], { provider: "custom", model: MODEL }),
     toolResultLine(T0 + 3000, "c1", TOOL, "done"),
     assistantLine(T0 + 4000, [text("all done")], { provider: "custom", model: MODEL }),
-  ]);
+  ]));
 });
 afterAll(() => store.remove());
 

@@ -45,11 +45,11 @@ function page(output: ToolCallOutput): Page {
 }
 
 describe("MCP Inspector CLI against the built server", () => {
-  it("tools/list shows the three tools with their schemas and read-only annotations", async () => {
+  it("tools/list shows the four tools with their schemas and read-only annotations", async () => {
     const out = (await inspect(["--caller", MAIN], ["--method", "tools/list"])) as {
       tools: { name: string; title: string; inputSchema: Record<string, unknown>; outputSchema: Record<string, unknown>; annotations: Record<string, unknown> }[];
     };
-    expect(out.tools.map((t) => t.name)).toEqual(["session_events", "sessions_events", "session_state"]);
+    expect(out.tools.map((t) => t.name)).toEqual(["session_events", "sessions_events", "session_state", "sessions_search"]);
     expect(out.tools.map((t) => t.title).slice(0, 2)).toEqual(["Events of one session", "Events across sessions"]);
     for (const tool of out.tools) {
       expect(tool.annotations).toMatchObject({ readOnlyHint: true, openWorldHint: false });

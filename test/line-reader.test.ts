@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { CUT_KEEPS_MORE_THAN_CHARS, lengthBeforeCut } from "../src/contract/cut-mark.js";
-import { KEEP_LITERAL_BYTES, readLines, type Line, type ReadLinesOptions } from "../src/sources/transcript/line-reader.js";
+import { KEEP_ITEMS, KEEP_LITERAL_BYTES, readLines, type Line, type ReadLinesOptions } from "../src/sources/transcript/line-reader.js";
 import { withTurns } from "../src/sources/transcript/turns.js";
 
 let dir: string;
@@ -287,5 +287,68 @@ describe("readLines cuts the long strings of a huge line", () => {
       }),
       { numRuns: 300, seed: Number(process.env.FUZZ_SEED ?? 20261121) },
     );
+  }, 120_000);
+});
+
+describe("readLines cuts the long arrays and objects of a huge line", () => {
+  const MARK = /^\u0000\[cut on read: (\d+) more items\]$/;
+
+  /** `cut` is `whole` but that every array or object of more than `keepItems` items keeps its first ones and a mark counting the rest. */
+  function expectItemsCut(cut: unknown, whole: unknown, keepItems: number): number {
+    if (typeof whole !== "object" || whole === null) {
+      expect(cut).toEqual(whole);
+      return 0;
+    }
+    const wholeEntries = Object.entries(whole);
+    const cutEntries = Object.entries(cut as object);
+    let cuts = 0;
+    if (wholeEntries.length > keepItems) {
+      expect(cutEntries).toHaveLength(keepItems + 1);
+      const [markKey, markValue] = cutEntries.pop()!;
+      const mark = MARK.exec(Array.isArray(whole) ? String(markValue) : markKey);
+      expect(mark, String(Array.isArray(whole) ? markValue : markKey)).not.toBeNull();
+      expect(keepItems + Number(mark![1])).toBe(wholeEntries.length);
+      wholeEntries.splice(keepItems);
+      cuts++;
+    }
+    expect(cutEntries.map(([k]) => k)).toEqual(wholeEntries.map(([k]) => k));
+    cutEntries.forEach(([, value], i) => (cuts += expectItemsCut(value, wholeEntries[i]![1], keepItems)));
+    return cuts;
+  }
+
+  it("keeps the first items of each long array or object and counts the rest in a last item, whatever the chunk size (fuzzed)", async () => {
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: "small" },
+        fc.string({ unit: "binary", maxLength: 6 }),
+        fc.integer(),
+        fc.constant(null),
+        fc.array(tie("node"), { maxLength: 9 }),
+        fc.dictionary(fc.string({ unit: "binary", maxLength: 4 }).map((k) => `k${k}`), tie("node"), { maxKeys: 9 }),
+      ),
+    })).node;
+    await fc.assert(
+      fc.asyncProperty(value, fc.integer({ min: 1, max: 97 }), fc.integer({ min: 2, max: 5 }), async (whole, chunkBytes, keepItems) => {
+        // (longer than a chunk and than linesOver, so it is cut; the line after is short, so it is not)
+        const line = JSON.stringify({ v: [whole], pad: "x".repeat(200) });
+        const path = write(`${line}\n[1,2,3,4,5,6]\n`, "fuzz.jsonl");
+        const lines = await all(path, { chunkBytes, cut: { linesOver: 16, keepBytes: 1 << 20, keepItems } });
+        expect(lines[1]!.text).toBe("[1,2,3,4,5,6]");
+        expectItemsCut(JSON.parse(lines[0]!.text), { v: [whole], pad: "x".repeat(200) }, keepItems);
+      }),
+      { numRuns: 300, seed: Number(process.env.FUZZ_SEED ?? 20261207) },
+    );
+  });
+
+  it("never holds a line of millions of items parsed whole: a 3M-number array comes out as its first KEEP_ITEMS and a count", async () => {
+    const items = 3_000_000;
+    const path = write(`{"details":{"rows":[${"7,".repeat(items - 1)}7],"ok":true},"tail":"t"}\n`);
+    const [line] = await all(path);
+    const parsed = JSON.parse(line!.text) as { details: { rows: unknown[]; ok: boolean }; tail: string };
+    expect(parsed.details.rows).toHaveLength(KEEP_ITEMS + 1);
+    expect(parsed.details.rows.at(-1)).toBe(`\u0000[cut on read: ${items - KEEP_ITEMS} more items]`);
+    expect([parsed.details.ok, parsed.tail]).toEqual([true, "t"]); // what follows the cut array is kept
+    expect(line!.text.length).toBeLessThan(10_000);
   });
 });
+

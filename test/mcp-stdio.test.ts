@@ -87,16 +87,21 @@ afterAll(async () => {
 });
 
 describe("tools/list", () => {
-  it("lists exactly the three tools, with schemas, titles and read-only annotations", async () => {
+  it("lists exactly the four tools, with schemas, titles and read-only annotations", async () => {
     const { tools } = await main.client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["session_events", "session_state", "sessions_events"]);
+    expect(tools.map((t) => t.name).sort()).toEqual(["session_events", "session_state", "sessions_events", "sessions_search"]);
     const byName = Object.fromEntries(tools.map((t) => [t.name, t])) as Record<string, Tool>;
     expect(byName.session_events!.title).toBe("Events of one session");
     expect(byName.sessions_events!.title).toBe("Events across sessions");
     expect(byName.session_state!.title).toBe("State of one session at a point");
     for (const tool of tools) {
-      // the two event tools page; session_state answers with one state
-      const [described, outputFields] = tool.name === "session_state" ? [/atSeq/, ["seq", "totals", "lastMessages"]] : [/nextCursor/, ["events", "nextCursor", "hasMore"]];
+      // the two event tools page; session_state answers with one state; sessions_search with ranked sessions
+      const [described, outputFields] =
+        tool.name === "session_state"
+          ? [/atSeq/, ["seq", "totals", "lastMessages"]]
+          : tool.name === "sessions_search"
+            ? [/snippets/, ["sessions", "notes"]]
+            : [/nextCursor/, ["events", "nextCursor", "hasMore"]];
       expect(tool.description).toMatch(described);
       expect(tool.inputSchema.type).toBe("object");
       expect(tool.inputSchema.additionalProperties).toBe(false);
@@ -108,12 +113,13 @@ describe("tools/list", () => {
       expect({ name: tool.name, title: tool.title, description: tool.description, inputSchema: tool.inputSchema, outputSchema: tool.outputSchema, annotations: tool.annotations }, "tool-schemas/ is stale: run `npm run schemas`").toEqual(file);
     }
     expect(Object.keys(byName.session_events!.inputSchema.properties ?? {}).sort()).toEqual(
-      ["cursor", "eventId", "fields", "generations", "groupBy", "limit", "maxFieldChars", "offset", "order", "sessionKey", "since", "types", "until", "waitMs"],
+      ["cursor", "eventId", "fields", "generations", "groupBy", "limit", "maxFieldChars", "offset", "order", "sessionKey", "since", "text", "types", "until", "waitMs"],
     );
     expect(Object.keys(byName.session_state!.inputSchema.properties ?? {}).sort()).toEqual(["at", "atSeq", "generations", "lastMessages", "sessionKey"]);
     expect(Object.keys(byName.sessions_events!.inputSchema.properties ?? {}).sort()).toEqual(
-      ["agentId", "cursor", "descendants", "fields", "generations", "groupBy", "limit", "maxFieldChars", "order", "sessionKey", "since", "spawnedBy", "types", "until", "waitMs"],
+      ["agentId", "cursor", "descendants", "fields", "generations", "groupBy", "limit", "maxFieldChars", "order", "sessionKey", "since", "spawnedBy", "text", "types", "until", "waitMs"],
     );
+    expect(Object.keys(byName.sessions_search!.inputSchema.properties ?? {}).sort()).toEqual(["agentId", "limit", "query", "sessionKey", "since", "types", "until"]);
   });
 });
 

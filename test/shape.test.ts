@@ -45,6 +45,15 @@ describe("shapeValue", () => {
     expect(value["…"]).toBe("[2 more fields]");
   });
 
+  it("counts what an array or object cut on read lost (its mark never reaches a page)", () => {
+    const array = [1, 2, 3, 4, "\u0000[cut on read: 996 more items]"]; // 1,000 items, 4 kept on read
+    const object = { a: 1, b: 2, c: 3, d: 4, "\u0000[cut on read: 16 more items]": null }; // 20 fields
+    const { value, truncated } = shapeValue({ array, object }, OPTIONS) as { value: { array: unknown[]; object: Record<string, unknown> }; truncated: boolean };
+    expect(truncated).toBe(true);
+    expect(value.array).toEqual([1, 2, 3, "…[997 more items]"]);
+    expect(value.object).toEqual({ a: 1, b: 2, c: 3, "…": "[17 more fields]" });
+  });
+
   it("never looks at more of a string than a string cut on read keeps (so a cut mark never reaches a page)", () => {
     const seen: number[] = [];
     const redactor = (text: string) => {

@@ -30,11 +30,11 @@ beforeAll(async () => {
 
 describe("checked-in tool schemas", () => {
   it("has exactly one file per listed tool", () => {
-    expect(tools.map((t) => t.name).sort()).toEqual(["session_events", "session_state", "sessions_events"]);
-    expect(readdirSync(DIR).sort(), STALE).toEqual(["session_events.json", "session_state.json", "sessions_events.json"]);
+    expect(tools.map((t) => t.name).sort()).toEqual(["session_events", "session_state", "sessions_events", "sessions_search"]);
+    expect(readdirSync(DIR).sort(), STALE).toEqual(["session_events.json", "session_state.json", "sessions_events.json", "sessions_search.json"]);
   });
 
-  it.each(["session_events", "sessions_events", "session_state"])("%s.json is byte-for-byte what listTools() + toolSchemaFile() generate", (name) => {
+  it.each(["session_events", "sessions_events", "session_state", "sessions_search"])("%s.json is byte-for-byte what listTools() + toolSchemaFile() generate", (name) => {
     const tool = tools.find((t) => t.name === name)!;
     const generated = toolSchemaFile(tool);
     // compare parsed first for a readable diff, then the exact bytes (key order, indentation, final newline)

@@ -34,6 +34,13 @@ export const ConfigFileSchema = z
       .max(1_000_000)
       .optional()
       .describe("Transcript megabytes one page may read before it stops at the next session and says so (default 512)."),
+    rateLimitPerMinute: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .optional()
+      .describe("serve: requests one token (or, without tokens, one address) may make a minute (default 600)."),
     clawjsAgentId: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/)

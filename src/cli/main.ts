@@ -2,12 +2,19 @@
 import { Command, CommanderError } from "commander";
 import { limitHeapGrowth } from "../app/heap.js";
 import { QueryError } from "../engine/errors.js";
+import { closeAllNats } from "../sources/jetstream/open-connections.js";
 import { PACKAGE_VERSION } from "../version.js";
+import { exportCommand } from "./commands/export.js";
+import { forkCommand } from "./commands/fork.js";
 import { indexCommand } from "./commands/index-command.js";
 import { mcpCommand } from "./commands/mcp.js";
+import { publishCommand } from "./commands/publish.js";
 import { queryCommand } from "./commands/query.js";
+import { searchCommand } from "./commands/search.js";
 import { sessionsCommand } from "./commands/sessions.js";
+import { serveCommand } from "./commands/serve.js";
 import { stateCommand } from "./commands/state.js";
+import { tokenCommand } from "./commands/token.js";
 import { withAppOptions } from "./shared-options.js";
 
 export function buildProgram(): Command {
@@ -20,10 +27,16 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addCommand(mcpCommand(), { isDefault: true });
   program.addCommand(queryCommand());
+  program.addCommand(searchCommand());
   program.addCommand(sessionsCommand());
   program.addCommand(stateCommand());
   program.addCommand(indexCommand());
-  for (const command of program.commands) command.exitOverride();
+  program.addCommand(exportCommand());
+  program.addCommand(forkCommand());
+  program.addCommand(serveCommand());
+  program.addCommand(tokenCommand());
+  program.addCommand(publishCommand());
+  for (const command of program.commands) for (const each of [command, ...command.commands]) each.exitOverride();
   return program;
 }
 
@@ -43,6 +56,9 @@ async function main(argv: string[]): Promise<number> {
     }
     console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
+  } finally {
+    // (an open NATS connection would keep the process alive)
+    await closeAllNats();
   }
 }
 

@@ -8,7 +8,7 @@ export function withAppOptions(command: Command): Command {
   return command
     .option(
       "--store <dir>",
-      "store to read: an OpenClaw state dir or clawjs:WORKSPACE; repeat for several (default: OPENCLAW_STATE_DIR, ~/.openclaw, ...)",
+      "store to read: an OpenClaw state dir, clawjs:WORKSPACE or nats://[user:pass@]host:port[/stream]; repeat for several (default: OPENCLAW_STATE_DIR, ~/.openclaw, ...)",
       (value: string, previous: string[] = []) => [...previous, value],
     )
     .option("--caller <key>", "the calling session's key (env SESSION_EVENTS_CALLER); none = operator, scope all")

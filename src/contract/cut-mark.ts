@@ -23,6 +23,22 @@ export function cutMarkJson(moreChars: number): string {
   return `\\u0000[cut on read: ${moreChars} more chars]`;
 }
 
+/**
+ * An array or object cut while reading keeps its first items (more than a page shows of one) and ends
+ * with one more: this mark (an object: a key) with how many items followed.
+ */
+export function cutItemsMarkJson(moreItems: number): string {
+  return `\\u0000[cut on read: ${moreItems} more items]`;
+}
+const ITEMS_MARK = /^\u0000\[cut on read: (\d+) more items\]$/;
+
+/** How many items an array or object lost when it was cut on read (its last item, or key, is the mark), else 0. */
+export function itemsCutOnRead(value: readonly unknown[] | Record<string, unknown>, names?: readonly string[]): number {
+  const last = Array.isArray(value) ? value[value.length - 1] : names?.[names.length - 1];
+  const mark = typeof last === "string" && last.length < 64 ? ITEMS_MARK.exec(last) : null;
+  return mark ? Number(mark[1]) : 0;
+}
+
 /** The length a string had before it was cut on read (its own length when it carries no mark). */
 export function lengthBeforeCut(text: string): number {
   if (text.length <= CUT_KEEPS_MORE_THAN_CHARS || !text.includes(MARK_START)) return text.length;

@@ -21,8 +21,20 @@ const timeBound = (what: string, example: string) =>
         `or a duration before now ("30s", "15m", "1h", "7d", "2 days"). Example: ${example}`,
     );
 
+/** A search query (EVENTS.md "Text search"); parsed, with its errors, by the engine. */
+export const searchTextSchema = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(500)
+    .describe(
+      `${what}: words (all must occur, any order), "a phrase" in quotes, prefix* for words that begin so; ` +
+        'case and accents do not count. Example: \'budget review\', \'"deploy failed" stag*\'',
+    );
+
 /** Filters and paging shared by both tools (and the CLI's `query`). */
 export const commonQueryFields = {
+  text: searchTextSchema("Only events whose text matches").optional(),
   types: z
     .array(TypeFilterNameSchema)
     .max(INPUT_LIMITS.maxTypes)

@@ -6,11 +6,14 @@ import type { ReadStats, SessionInfo, SourceEvent } from "../sources/session.js"
 import { clearanceAllows } from "./principal.js";
 import { inWindow, type TimeWindow } from "./time.js";
 import { classify, type ConfidentialRule } from "./visibility.js";
+import type { TextPredicate } from "./search/matcher.js";
 
 export type AggregateSpec = {
   sessions: readonly SessionInfo[];
   window: TimeWindow;
   types?: TypePredicate;
+  /** Only events whose searchable text matches (read event by event: summaries know no text). */
+  text?: TextPredicate;
   groupBy: readonly GroupKey[];
   clearance: Visibility;
   rules: readonly ConfidentialRule[];
@@ -44,7 +47,7 @@ export async function aggregateEvents(spec: AggregateSpec): Promise<Aggregated> 
     if (inWindow(spec.window, ts)) skippedLines++;
   };
   // summaries know types, not roles: a filter on message roles has to look at the events
-  const summariesUsable = !spec.types?.byRole;
+  const summariesUsable = !spec.types?.byRole && !spec.text;
   // whole-transcript totals carry no hours
   const rollupUsable = !spec.groupBy.includes("hour") && !spec.groupBy.includes("day");
 
@@ -60,6 +63,7 @@ export async function aggregateEvents(spec: AggregateSpec): Promise<Aggregated> 
 
   const wholeHistory = since === undefined && until === undefined;
   for (const session of spec.sessions) {
+    if (session.missingTranscript?.() !== undefined) continue; // no events (the page's notes say so)
     if (since !== undefined && since <= spec.now) {
       const lastActivity = session.activity();
       if (lastActivity !== undefined && lastActivity < since) continue;
@@ -83,10 +87,13 @@ export async function aggregateEvents(spec: AggregateSpec): Promise<Aggregated> 
       const event = item;
       if (!inWindow(spec.window, event.timestamp)) continue;
       if (spec.types && !spec.types.matches(event)) continue;
-      if (!clearanceAllows(spec.clearance, classify(event, spec.rules))) {
-        hidden++;
+      const visibility = classify(event, spec.rules);
+      if (!clearanceAllows(spec.clearance, visibility)) {
+        // a search neither searches nor counts what the caller may not see
+        if (!spec.text) hidden++;
         continue;
       }
+      if (spec.text && !spec.text.matches(event, visibility)) continue;
       const one = newStats();
       addEvent(one, event);
       add(session, { type: event.type, tool: eventTool(event) ?? null, model: event.model ?? null, timestamp: event.timestamp }, one);

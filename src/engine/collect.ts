@@ -9,6 +9,7 @@ import { ListMemo } from "./list-memo.js";
 import type { SessionPeeks } from "./peeks.js";
 import { TopK } from "./top-k.js";
 import { classify, type ConfidentialRule } from "./visibility.js";
+import type { TextPredicate } from "./search/matcher.js";
 
 export type Order = "asc" | "desc";
 
@@ -16,6 +17,8 @@ export type CollectSpec = {
   sessions: readonly SessionInfo[];
   window: TimeWindow;
   types?: TypePredicate;
+  /** Only events whose searchable text matches: visible ones only, so hidden events are neither searched nor counted. */
+  text?: TextPredicate;
   order: Order;
   /** Resume strictly after this position (in `order`). */
   after?: Position;
@@ -121,6 +124,7 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
   let outOfBudget = false;
   for (let n = 0; n < ordered.length; n++) {
     const { session, lastActivity, next } = ordered[n]!;
+    if (session.missingTranscript?.() !== undefined) continue; // no events (the page's notes say so)
     const sessionAfter = afterFor(session);
     if (asc && spec.scanBudgetBytes !== undefined && spec.stats.bytesRead > spec.scanBudgetBytes) {
       // out of budget: stop before the sessions not read yet, at the earliest point they could hold an
@@ -209,10 +213,15 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
       if (sessionAfter && before(sessionAfter, position) >= 0) continue;
       if (until !== undefined && event.timestamp >= until) continue; // (a later event's own time may step back into it)
       if (spec.types && !spec.types.matches(event)) continue;
+      let visibility: Visibility | undefined;
+      if (spec.text) {
+        visibility = classify(event, spec.rules);
+        if (!clearanceAllows(spec.clearance, visibility) || !spec.text.matches(event, visibility)) continue;
+      }
       learned?.add(position);
       const worst = best.worst;
       if (worst && before(position, worst.position) >= 0) break;
-      const visibility = classify(event, spec.rules);
+      visibility ??= classify(event, spec.rules);
       if (!clearanceAllows(spec.clearance, visibility)) {
         hidden.push(position);
         continue;

@@ -21,6 +21,7 @@ import { followWaiters, MIN_REREAD_MS } from "./query/follow.js";
 import { groupPage } from "./query/group-page.js";
 import { sessionsOfOne } from "./one-session.js";
 import { selectMany, selectOne } from "./select.js";
+import { textFilterFor } from "./search/text-filter.js";
 import { isoOrNull, resolveWindow, type TimeWindow } from "./time.js";
 
 export { DEFAULT_LIMIT, MAX_LIMIT, type Policy, type QueryContext } from "./query/context.js";
@@ -28,7 +29,13 @@ export { DEFAULT_LIMIT, MAX_LIMIT, type Policy, type QueryContext } from "./quer
 type CommonInput = Omit<SessionEventsInput, "sessionKey" | "eventId" | "offset">;
 
 /** A call in progress: it may be cancelled by the client (a follow stops waiting then). */
-export type CallOptions = { signal?: AbortSignal };
+export type CallOptions = {
+  signal?: AbortSignal;
+  /** Without since and cursor, start the window here (epoch ms) while the cursors stay those of no since (a live stream's "now"). */
+  startAt?: number;
+  /** Receives a cursor resuming right after each event of the page, in page order (a live stream's event ids). */
+  onEventCursors?: (cursors: string[]) => void;
+};
 
 export async function querySessionEvents(ctx: QueryContext, input: SessionEventsInput, call: CallOptions = {}): Promise<Page> {
   return redactAnswer(await sessionEventsPage(ctx, input, call), redactorFor(ctx));
@@ -40,7 +47,7 @@ export async function querySessionsEvents(ctx: QueryContext, input: SessionsEven
 
 async function sessionEventsPage(ctx: QueryContext, input: SessionEventsInput, call: CallOptions): Promise<Page> {
   if (input.eventId !== undefined) {
-    const { envelope } = prepare(ctx, [], input, "session_events");
+    const { envelope } = prepare(ctx, [], input, {}, "session_events");
     return fetchEvent(ctx, input.eventId, input.offset ?? 0, envelope);
   }
   if (input.offset !== undefined) throw new QueryError("offset goes with eventId (the part of one event's payload to fetch).");
@@ -66,13 +73,21 @@ async function sessionsEventsPage(ctx: QueryContext, input: SessionsEventsInput,
 }
 
 /** What every kind of answer shares: the fingerprint a cursor is bound to, the time window, the envelope. */
-function prepare(ctx: QueryContext, sessions: readonly SessionInfo[], input: CommonInput, tool: string, selection: Record<string, unknown> = {}) {
+function prepare(
+  ctx: QueryContext,
+  sessions: readonly SessionInfo[],
+  input: CommonInput,
+  call: CallOptions,
+  tool: string,
+  selection: Record<string, unknown> = {},
+) {
   const order = input.order ?? "asc";
   const fingerprint = fingerprintOf({
     tool,
     ...selection,
     principal: ctx.principal,
     types: input.types ?? null,
+    text: input.text ?? null,
     since: input.since ?? null,
     until: input.until ?? null,
     order,
@@ -85,7 +100,7 @@ function prepare(ctx: QueryContext, sessions: readonly SessionInfo[], input: Com
     throw new QueryError("waitMs follows new events, so it needs order \"asc\" and no groupBy.");
   }
   const resumed = input.cursor !== undefined ? ctx.cursors.decode(fingerprint, input.cursor) : undefined;
-  const window: TimeWindow = resumed ? { since: resumed.since, until: resumed.until } : resolveWindow(input.since, input.until, ctx.now());
+  const window: TimeWindow = resumed ? { since: resumed.since, until: resumed.until } : resolveWindow(input.since ?? call.startAt, input.until, ctx.now());
   const requested = input.limit ?? DEFAULT_LIMIT;
   const limit = Math.min(requested, MAX_LIMIT);
   const notes: string[] = [];
@@ -111,9 +126,9 @@ async function runQuery(
   input: CommonInput,
   call: CallOptions,
 ): Promise<Page> {
-  const prepared = prepare(ctx, sessions, input, String(selection.tool), selection);
-  if (input.groupBy) return groupPage(ctx, sessions, input, prepared.window, prepared.envelope);
-  let page = await eventPage(ctx, sessions, input, prepared);
+  const prepared = prepare(ctx, sessions, input, call, String(selection.tool), selection);
+  if (input.groupBy) return groupPage(ctx, sessions, input, textFilterFor(ctx, input.text), prepared.window, prepared.envelope);
+  let page = await eventPage(ctx, sessions, input, prepared, call);
   const waitMs = input.waitMs ?? 0;
   if (waitMs === 0 || page.events.length > 0) return page;
   // follow: nothing after the cursor yet; look again whenever the stores change, until the wait is up
@@ -135,7 +150,7 @@ async function runQuery(
       if (call.signal?.aborted || Date.now() >= deadline) break;
       readAt = Date.now();
       current = await select();
-      page = await eventPage(ctx, current, input, prepare(ctx, current, input, String(selection.tool), selection));
+      page = await eventPage(ctx, current, input, prepare(ctx, current, input, call, String(selection.tool), selection), call);
     }
   } finally {
     leave();
@@ -143,7 +158,13 @@ async function runQuery(
   return page;
 }
 
-async function eventPage(ctx: QueryContext, sessions: readonly SessionInfo[], input: CommonInput, prepared: ReturnType<typeof prepare>): Promise<Page> {
+async function eventPage(
+  ctx: QueryContext,
+  sessions: readonly SessionInfo[],
+  input: CommonInput,
+  prepared: ReturnType<typeof prepare>,
+  call: CallOptions,
+): Promise<Page> {
   const { order, fingerprint, resumed, window, limit, envelope } = prepared;
   const stats = newReadStats();
   const shaper = new PageEventShaper({
@@ -161,6 +182,7 @@ async function eventPage(ctx: QueryContext, sessions: readonly SessionInfo[], in
     sessions,
     window,
     types: typePredicate(input.types),
+    text: textFilterFor(ctx, input.text),
     order,
     after: resumed?.after,
     want: limit + 1,
@@ -207,6 +229,11 @@ async function eventPage(ctx: QueryContext, sessions: readonly SessionInfo[], in
   });
   // the next page of this walk starts reading each session where this page's last event of it is
   const onPage = ranked.slice(0, page.events.length);
+  if (call.onEventCursors) {
+    // the last one is the page's own cursor: it also passes the hidden events and skipped lines after it
+    const cursors = onPage.map((item, at) => (at === onPage.length - 1 ? page.nextCursor : ctx.cursors.encode(fingerprint, { ...window, after: item.position })));
+    call.onEventCursors(cursors);
+  }
   shaper.carryOver(onPage);
   const lastOfSession = new Map<string, (typeof ranked)[number]>();
   for (const item of onPage) lastOfSession.set(item.event.sessionId, item);

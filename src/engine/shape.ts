@@ -1,4 +1,4 @@
-import { lengthBeforeCut, REDACT_MARGIN } from "../contract/cut-mark.js";
+import { itemsCutOnRead, lengthBeforeCut, REDACT_MARGIN } from "../contract/cut-mark.js";
 import type { Redactor } from "./redact.js";
 import { isSensitiveKey } from "./secret-names.js";
 
@@ -68,7 +68,7 @@ export function shapeValue(input: unknown, options: ShapeOptions): Shaped {
       if (value.length > options.maxItems) {
         state.truncated = true;
         items ??= value.slice(0, kept);
-        items.push(`…[${value.length - options.maxItems} more items]`);
+        items.push(`…[${trueCount(value.length, itemsCutOnRead(value)) - options.maxItems} more items]`);
       }
       return items ?? value;
     }
@@ -93,13 +93,18 @@ export function shapeValue(input: unknown, options: ShapeOptions): Shaped {
     if (names.length > kept) {
       state.truncated = true;
       out ??= copyOfFirst(kept);
-      out["…"] = `[${names.length - kept} more fields]`;
+      out["…"] = `[${trueCount(names.length, itemsCutOnRead(record, names)) - kept} more fields]`;
     }
     return out ?? record;
   };
 
   const value = walk(input, 0, undefined);
   return { value, ...state };
+}
+
+/** How many items a container had in its transcript: those read, less the cut mark if any, plus what it stands for. */
+function trueCount(read: number, cutOnRead: number): number {
+  return cutOnRead > 0 ? read - 1 + cutOnRead : read;
 }
 
 /** Sets a property, also for the name "__proto__", which plain assignment would treat specially. */

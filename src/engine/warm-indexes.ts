@@ -18,6 +18,7 @@ export async function warmIndexes(sessions: readonly SessionInfo[]): Promise<War
   const stats = newReadStats();
   let read = 0;
   for (const session of sessions) {
+    if (session.missingTranscript?.() !== undefined) continue;
     const options = { stats };
     if (!session.countedWhole(options)) {
       read++;

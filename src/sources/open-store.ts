@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { CacheArea } from "./cache-dir.js";
 import { CLAWJS_CONVERSATIONS, ClawJsSource } from "./clawjs/clawjs-source.js";
 import { IndexStore } from "./index/index-store.js";
+import { parseNatsUrl } from "./jetstream/nats-url.js";
 import { OpenClawFileSource } from "./openclaw/file-source.js";
 import { OpenClawSqliteSource } from "./openclaw/sqlite-source.js";
 import { resolveStateDir } from "./openclaw/state-dir.js";
@@ -12,6 +13,8 @@ import { ListingCache } from "./listing-cache.js";
 /** Everything the --store arguments name, listed together. */
 export type Store = {
   description: string;
+  /** The directories the --store values resolved to (a fork refuses to write inside any of them). */
+  roots?: readonly string[];
   list(): Promise<SessionListing>;
   /**
    * The sessions whose key, store key or session id is `ref`, and maybe a few more, found without a
@@ -36,7 +39,8 @@ const CLAWJS_PREFIX = "clawjs:";
 /**
  * Opens the stores the --store values name (without one, OpenClaw's state dir as OpenClaw resolves
  * it). A value is an OpenClaw state dir (its agents use files or SQLite, each agent on its own), a
- * ClawJS workspace (`clawjs:PATH`, or any dir holding .clawjs/conversations), or both at once.
+ * ClawJS workspace (`clawjs:PATH`, or any dir holding .clawjs/conversations), or both at once, or a NATS
+ * JetStream stream (`nats://[user:pass@]host:port[/stream]`).
  */
 export function openStore(specs: string | readonly string[] | undefined, storeOptions: StoreOptions = {}): Store {
   const options = { ...storeOptions, indexes: storeOptions.indexes ?? new IndexStore(undefined) };
@@ -55,14 +59,23 @@ export function openStore(specs: string | readonly string[] | undefined, storeOp
     });
   return {
     description: parts.map((p) => p.description).join(" + "),
+    roots: parts.flatMap((p) => (p.root === undefined ? [] : [p.root])),
     list: () => cache.get(),
     named,
   };
 }
 
-type Part = { description: string; listers: Lister[]; watchRoots(): string[] };
+/** One store: `root` is its directory (none for a JetStream store, which is not on this file system). */
+type Part = { description: string; root?: string; listers: Lister[]; watchRoots(): string[] };
 
 function openOne(value: string, options: StoreOptions & { indexes: IndexStore }): Part {
+  if (/^(nats|tls):\/\//i.test(value)) {
+    // the NATS client loads only for a NATS store (it would add ~150 ms to every start)
+    const address = parseNatsUrl(value);
+    const source = import("./jetstream/jetstream-source.js").then(({ JetStreamSource }) => new JetStreamSource(address));
+    const lister: Lister = { list: async () => (await source).list() };
+    return { description: `jetstream ${address.display}`, listers: [lister], watchRoots: () => [] };
+  }
   const clawjsOnly = value.startsWith(CLAWJS_PREFIX);
   let root = resolve(clawjsOnly ? value.slice(CLAWJS_PREFIX.length) : value);
   if (clawjsOnly && basename(root) === "conversations" && basename(dirname(root)) === ".clawjs") root = dirname(dirname(root));
@@ -72,7 +85,7 @@ function openOne(value: string, options: StoreOptions & { indexes: IndexStore })
   const hasClawJs = existsSync(join(root, CLAWJS_CONVERSATIONS));
   if (clawjsOnly || (hasClawJs && !existsSync(join(root, "agents")))) {
     const clawjs = new ClawJsSource(root, options.clawjsAgent, options.indexes);
-    return { description: `clawjs workspace ${root}`, listers: [clawjs], watchRoots: () => [clawjs.conversationsDir] };
+    return { description: `clawjs workspace ${root}`, root, listers: [clawjs], watchRoots: () => [clawjs.conversationsDir] };
   }
   const sqlite = new OpenClawSqliteSource(root, options.indexes);
   const files = new OpenClawFileSource(root, { skipAgent: (agent) => sqlite.hasDatabase(agent), indexes: options.indexes, registryCopies: options.registryCopies });
@@ -80,7 +93,7 @@ function openOne(value: string, options: StoreOptions & { indexes: IndexStore })
   if (hasClawJs) listers.push(new ClawJsSource(root, options.clawjsAgent, options.indexes));
   // new agents and their sessions dirs or databases show up as changes here
   const watchRoots = () => [join(root, "agents"), ...agentDirs(root)];
-  return { description: `openclaw state dir ${root}${hasClawJs ? " (with a clawjs workspace)" : ""}`, listers, watchRoots };
+  return { description: `openclaw state dir ${root}${hasClawJs ? " (with a clawjs workspace)" : ""}`, root, listers, watchRoots };
 }
 
 function agentDirs(root: string): string[] {

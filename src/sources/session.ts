@@ -5,7 +5,7 @@ import type { LineBudget } from "./transcript/line-reader.js";
 import type { RawLine } from "./transcript/transcript-events.js";
 import type { Turn } from "./transcript/turns.js";
 
-export const STORE_KINDS = ["openclaw-files", "openclaw-sqlite", "clawjs"] as const;
+export const STORE_KINDS = ["openclaw-files", "openclaw-sqlite", "clawjs", "jetstream"] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
 
 /** An event as a source yields it: the engine adds `time`, decides visibility and shapes the payload. */
@@ -145,6 +145,11 @@ export type SessionInfo = {
   missingTranscript?(): string | undefined;
   /** A directory whose changes mean this session may have new events (for following). */
   watchDir?: string;
+  /**
+   * The transcript's raw lines, whole, in order (read-only; for a fork, which copies lines verbatim).
+   * Absent where the store has no pi transcript lines to copy.
+   */
+  rawLines?(): Iterable<RawLine | Turn>;
   /** Reads the session's events in seq order, ending with `session_end` when the registry says it ended. */
   events(options: ReadOptions): AsyncIterable<SourceEvent>;
   /** For counting: the events in a window, or summaries standing for stretches of them (see EventStats). */

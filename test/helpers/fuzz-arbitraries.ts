@@ -36,6 +36,7 @@ const commonFields = (cursors: readonly string[]) => ({
   maxFieldChars: field(fc.integer({ min: 0, max: 200_000 })),
   generations: field(fc.constantFrom("current", "all", "none")),
   cursor: field(fc.constantFrom("", ".", ...cursors), anyString),
+  text: field(fc.constantFrom("main", "hello world", '"intact 1"', "int*", "É", "*", '"', "", " ", "a*b*c", "x".repeat(501)), anyString),
 });
 
 /** Extra fields no schema knows, mixed in now and then. */

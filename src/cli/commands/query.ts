@@ -1,5 +1,4 @@
 import { Command, Option } from "commander";
-import type { z } from "zod";
 import { createAppContext } from "../../app/context.js";
 import type { Page } from "../../contract/page.js";
 import { SessionEventsInputSchema, SessionsEventsInputSchema } from "../../contract/query-input.js";
@@ -7,11 +6,13 @@ import { TYPE_FILTER_NAMES } from "../../contract/type-filter.js";
 import { QueryError } from "../../engine/errors.js";
 import { querySessionEvents, querySessionsEvents } from "../../engine/run-query.js";
 import { eventSummary, oneLine, shortTime, table } from "../format.js";
+import { parseInput, sessionsSelection } from "../parse-input.js";
 import { appOptions, withAppOptions } from "../shared-options.js";
 
 type QueryFlags = {
   session?: string;
   types?: string;
+  text?: string;
   since?: string;
   until?: string;
   limit?: string;
@@ -37,6 +38,7 @@ export function queryCommand(): Command {
       .argument("[patterns...]", 'session key patterns for sessions_events (default "*")')
       .option("-s, --session <key>", 'one session (session_events): a key, a session id, or "current"')
       .option("-t, --types <list>", `comma-separated event types or aliases (${TYPE_FILTER_NAMES.join(", ")})`)
+      .option("--text <query>", 'only events whose text matches: words, "a phrase", prefix*')
       .option("--since <time>", 'ISO-8601, epoch ms, or a duration before now ("1h", "2 days")')
       .option("--until <time>", "same forms as --since; exclusive")
       .option("-n, --limit <n>", "events per page (default 50, max 500)")
@@ -87,6 +89,7 @@ async function runFromFlags(
   const number = (value: string | undefined) => (value === undefined ? undefined : Number(value));
   const common = {
     types: flags.types?.split(",").map((t) => t.trim()).filter(Boolean),
+    text: flags.text,
     since: flags.since,
     until: flags.until,
     limit: number(flags.limit),
@@ -103,22 +106,10 @@ async function runFromFlags(
       throw new QueryError("--session reads one session; leave out patterns, --agent and --spawned-by (or drop --session).");
     }
     const one = { ...common, sessionKey: flags.session, eventId: flags.event, offset: number(flags.offset) };
-    return querySessionEvents(ctx, parse(SessionEventsInputSchema, one), { signal: live.signal });
+    return querySessionEvents(ctx, parseInput(SessionEventsInputSchema, one), { signal: live.signal });
   }
-  const many = {
-    ...common,
-    sessionKey: patterns.length === 0 ? undefined : patterns.length === 1 ? patterns[0] : patterns,
-    agentId: flags.agent,
-    spawnedBy: flags.spawnedBy,
-    descendants: flags.descendants,
-  };
-  return querySessionsEvents(ctx, parse(SessionsEventsInputSchema, many), { signal: live.signal });
-}
-
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const result = schema.safeParse(JSON.parse(JSON.stringify(input)));
-  if (result.success) return result.data;
-  throw new QueryError(result.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; "));
+  const many = { ...common, ...sessionsSelection(patterns, flags) };
+  return querySessionsEvents(ctx, parseInput(SessionsEventsInputSchema, many), { signal: live.signal });
 }
 
 function formatGroups(page: Page): string {

@@ -1,29 +1,9 @@
 import { Command } from "commander";
 import { createAppContext } from "../../app/context.js";
 import { redactAnswer, redactorFor } from "../../engine/answer-redaction.js";
-import { sessionsInScope } from "../../engine/principal.js";
-import { inGenerations } from "../../engine/select.js";
-import type { SessionInfo } from "../../sources/session.js";
+import { sessionRow, visibleSessions } from "../../engine/list-sessions.js";
 import { shortTime, table } from "../format.js";
 import { appOptions, withAppOptions } from "../shared-options.js";
-
-export function sessionRow(s: SessionInfo) {
-  return {
-    key: s.key,
-    agent: s.agent,
-    sessionId: s.sessionId,
-    source: s.source,
-    generation: s.generation,
-    updatedAt: s.updatedAt ?? null,
-    spawnedBy: s.parentKey ?? null,
-    status: s.status ?? null,
-    label: s.label ?? null,
-    displayName: s.displayName ?? null,
-    location: s.location,
-    // the other registry keys naming this transcript (it is listed once, under `key`)
-    ...(s.aliases && s.aliases.length > 0 ? { aliases: s.aliases.map((a) => a.key) } : {}),
-  };
-}
 
 export function sessionsCommand(): Command {
   return withAppOptions(
@@ -34,13 +14,12 @@ export function sessionsCommand(): Command {
   ).action(async (flags: { json?: boolean; generations?: string }, command: Command) => {
     const ctx = createAppContext(appOptions(command.optsWithGlobals()));
     const listing = await ctx.store.list();
-    const sessions = sessionsInScope(listing.sessions, ctx.principal)
-      .filter((s) => inGenerations(s, flags.generations === "all" ? "all" : "current"))
-      .sort((a, b) => (b.updatedAt ?? 0) - (a.updatedAt ?? 0));
+    const sessions = await visibleSessions(ctx, { generations: flags.generations === "all" ? "all" : "current" });
     for (const warning of listing.warnings) console.error(`warning: ${warning}`);
     if (flags.json) {
       // labels, titles, even keys come from the store and may hold credentials: redacted like any answer
-      process.stdout.write(`${JSON.stringify(redactAnswer(sessions.map(sessionRow), redactorFor(ctx)), null, 2)}\n`);
+      const rows = sessions.map((s) => ({ ...sessionRow(ctx, s), location: s.location }));
+      process.stdout.write(`${JSON.stringify(redactAnswer(rows, redactorFor(ctx)), null, 2)}\n`);
       return;
     }
     const rows = redactAnswer(sessions.map((s) => [s.key, s.agent, s.sessionId, shortTime(s.updatedAt), s.parentKey ?? "-", s.status ?? "-", s.source]), redactorFor(ctx));

@@ -67,8 +67,9 @@ export async function fetchEvent(
     skippedLines: 0,
   });
 
-  // a huge payload is shaped once and then served from the cache, part after part
-  let whole = cachedPayload(id, clearance, redactor, source);
+  // a huge payload is shaped once and then served from the cache, part after part (the first part is
+  // always shaped anew: whether the payload fits one page whole must not depend on what was cached)
+  let whole = offset > 0 ? cachedPayload(id, clearance, redactor, source) : undefined;
   if (!whole) {
     payloadCacheStats.shaped++;
     const shapeRedactor = redactor && (await withLongStringsRedacted(source, redactor, DEFAULT_SHAPE));

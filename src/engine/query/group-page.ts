@@ -4,6 +4,7 @@ import { typePredicate } from "../../contract/type-filter.js";
 import { newReadStats, type SessionInfo } from "../../sources/session.js";
 import { aggregateEvents } from "../aggregate.js";
 import type { TimeWindow } from "../time.js";
+import type { TextPredicate } from "../search/matcher.js";
 import { addWork, MAX_LIMIT, type Envelope, type QueryContext } from "./context.js";
 
 /** A page of groups (groupBy): counts over the whole window, largest groups first, nothing paged. */
@@ -11,6 +12,7 @@ export async function groupPage(
   ctx: QueryContext,
   sessions: readonly SessionInfo[],
   input: Pick<SessionEventsInput, "types" | "groupBy">,
+  text: TextPredicate | undefined,
   window: TimeWindow,
   envelope: Envelope,
 ): Promise<Page> {
@@ -19,6 +21,7 @@ export async function groupPage(
     sessions,
     window,
     types: typePredicate(input.types),
+    text,
     groupBy: input.groupBy!,
     clearance: ctx.principal.clearance,
     rules: ctx.policy.rules,

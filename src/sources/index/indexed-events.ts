@@ -36,7 +36,6 @@ type Read = {
 export function* eventsForward(r: Read, fromLastInterval = false): Generator<SourceEvent | Turn> {
   const now = r.read.stamp();
   const index = r.indexes.load(r.read, now);
-  const types = r.options.types;
   let i = fromLastInterval ? index.intervals.length - 1 : startInterval(index, r.options.skipBefore);
   const resume = fromLastInterval ? undefined : bestResume(r, index, i);
   let processor = new LineProcessor(r.identity, r.options, resume?.state ?? index.intervals[i]!.state);
@@ -60,7 +59,7 @@ export function* eventsForward(r: Read, fromLastInterval = false): Generator<Sou
     i = intervalOf(index, from);
   }
   try {
-    yield* readOn(r, index, i, from, processor, types, recorder, now);
+    yield* readOn(r, index, i, from, processor, recorder, now);
   } finally {
     recorder.save(processor);
   }
@@ -70,14 +69,13 @@ function validRun(run: CachedRun | undefined, index: TranscriptIndex): CachedRun
   return run && run.next <= index.end ? run : undefined;
 }
 
-/** Reads on from `from` (inside interval i), passing over intervals without wanted types. */
+/** Reads on from `from` (inside interval i), passing over intervals without wanted types or times. */
 function* readOn(
   r: Read,
   index: TranscriptIndex,
   start: number,
   startFrom: number,
   startProcessor: LineProcessor,
-  types: ReadOptions["types"],
   recorder: RunRecorder,
   /** The transcript when the index was loaded. */
   seen: TranscriptStamp,
@@ -228,7 +226,6 @@ export function* eventsBackward(r: Read): Generator<SourceEvent | Turn> {
     if (item === TURN) yield TURN;
   }
   const index = r.indexes.load(r.read);
-  const types = r.options.types;
   const after = r.options.skipAfter;
   const tail = new LineProcessor(r.identity, r.options, index.endState);
   const newest: SourceEvent[] = [];

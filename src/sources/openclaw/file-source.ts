@@ -9,7 +9,7 @@ import { FileRead } from "../transcript/file-read.js";
 import { asString, type Json } from "../transcript/values.js";
 import { agentIds } from "./agents.js";
 import type { Entry, EntryQuery } from "./registry-entries.js";
-import { sessionFromEntry, storeKeysNaming } from "./registry-entry.js";
+import { sessionFromEntry, storeKeysNaming, type EntrySession } from "./registry-entry.js";
 import { RegistryFileReader } from "./registry-file.js";
 import { oneEntryPerTranscript, type EntryCandidate, type GroupedEntry } from "./shared-transcripts.js";
 import { archiveOfFile, isSkippedSessionFile, sessionIdOfFile, transcriptPathOf } from "./transcript-files.js";
@@ -73,7 +73,8 @@ export class OpenClawFileSource implements SessionSource {
     }
     // the transcripts the registry names that are not there: the dir is listed below anyway (no stat each)
     let names: Set<string> | undefined;
-    const missing = (path: string) => (dirname(path) === sessionsDir && names ? !names.has(basename(path)) : fs.modifiedAt(sessionsDir, path) === undefined);
+    // (the listing's verdict is confirmed by a fresh look: a transcript created since must be read, not passed over)
+    const missing = (path: string) => (dirname(path) === sessionsDir && names ? !names.has(basename(path)) : true) && !existsSync(path);
     for (const group of oneEntryPerTranscript(candidates)) {
       const session = this.registered(agent, sessionsDir, group, fs, missing);
       for (const name of [group, ...group.aliases].flatMap((c) => filesClaimed(c.path, c.sessionId))) claimed.add(name);
@@ -150,10 +151,10 @@ export class OpenClawFileSource implements SessionSource {
     sessionsDir: string,
     group: GroupedEntry<FileEntry>,
     fs: ListingFs,
-    missing = (path: string) => fs.modifiedAt(sessionsDir, path) === undefined,
+    missing = (path: string) => !existsSync(path),
   ): SessionInfo {
     const { path, sessionId, storeKey, entry, aliases } = group;
-    return this.session(agent, sessionsDir, path, sessionId, storeKey, entry, fs, aliases, () => (missing(path) ? basename(path) : undefined));
+    return this.session(agent, sessionsDir, path, sessionId, storeKey, entry, fs, { aliases, missing: () => (missing(path) ? basename(path) : undefined) });
   }
 
   /**
@@ -163,21 +164,8 @@ export class OpenClawFileSource implements SessionSource {
    */
   private archived(agent: string, sessionsDir: string, name: string, keyOfId: Map<string, string>, fs: ListingFs): SessionInfo {
     const { sessionId, archivedAt } = archiveOfFile(name)!;
-    const path = join(sessionsDir, name);
-    return sessionFromEntry({
-      agent,
-      storeKey: keyOfId.get(sessionId),
-      sessionId,
-      entry: { sessionId, updatedAt: archivedAt },
-      registered: false,
-      generation: "earlier",
-      source: this.kind,
-      location: path,
-      watchDir: sessionsDir,
-      lastWrite: () => fs.modifiedAt(sessionsDir, path),
-      open: () => new FileRead(sessionsDir, path, fs),
-      indexes: this.indexes,
-    });
+    const entry = { sessionId, updatedAt: archivedAt };
+    return this.session(agent, sessionsDir, join(sessionsDir, name), sessionId, keyOfId.get(sessionId), entry, fs, { registered: false, generation: "earlier" });
   }
 
   /** The dir's transcript file names, and its reset/deleted archives'. */
@@ -199,16 +187,14 @@ export class OpenClawFileSource implements SessionSource {
     storeKey: string | undefined,
     entry: Json | undefined,
     fs: ListingFs,
-    aliases?: readonly FileEntry[],
-    missing?: () => string | undefined,
+    more: Pick<EntrySession, "aliases" | "missing" | "registered" | "generation"> = {},
   ): SessionInfo {
     return sessionFromEntry({
       agent,
       storeKey,
       sessionId,
       entry,
-      aliases,
-      missing,
+      ...more,
       source: this.kind,
       location: path,
       watchDir: sessionsDir,

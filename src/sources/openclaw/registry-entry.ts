@@ -157,12 +157,17 @@ class RegistrySession implements SessionInfo {
     this.updatedAt = updatedAt ?? this.knownActivity;
   }
 
-  private missingName: string | undefined | null = null;
+  private present = false;
 
-  /** Looked up once per listing, as activity() is. */
+  /**
+   * A transcript found is found for the listing's life; one missing is looked for again on each ask,
+   * so a transcript written since the listing (a listing lives for seconds) is read, never passed over.
+   */
   missingTranscript(): string | undefined {
-    if (this.missingName === null) this.missingName = this.registered ? this.input.missing?.() : undefined;
-    return this.missingName;
+    if (this.present || !this.registered) return undefined;
+    const missing = this.input.missing?.();
+    if (missing === undefined) this.present = true;
+    return missing;
   }
 
   private activityBound: number | undefined | null = null;
@@ -186,6 +191,10 @@ class RegistrySession implements SessionInfo {
     } catch {
       return undefined;
     }
+  }
+
+  rawLines() {
+    return this.input.open().lines(undefined, undefined, true);
   }
 
   events(options: ReadOptions) {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, type Stats } from "node:fs";
+import { existsSync, statSync, type Stats } from "node:fs";
 import { basename, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { asCacheArea, type CacheArea } from "../cache-dir.js";
@@ -7,6 +7,7 @@ import { unsealedText } from "../cache-mac.js";
 import { asObject, type Json } from "../transcript/values.js";
 import { RegistryEntries, type Entry, type EntryQuery } from "./registry-entries.js";
 import { slimEntry } from "./registry-entry.js";
+import { scanRegistryFile } from "./registry-scan.js";
 
 /** What `lookup` finds: the wanted entries of what `read` would give. */
 export type RegistryLookup = Omit<RegistryRead, "entries"> & { entries: Entry[] };
@@ -73,7 +74,7 @@ export class RegistryFileReader {
           this.lastGood.set(path, saved);
           return { entries: saved.all(), from: "cache" };
         }
-        const entries = RegistryEntries.of(signature, parseRegistry(readFileSync(path, "utf8")));
+        const entries = RegistryEntries.of(signature, readRegistry(path));
         this.lastGood.set(path, entries);
         this.broken.delete(path);
         this.save(path, entries);
@@ -173,13 +174,14 @@ function signatureOf(info: Stats): string {
   return `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
 }
 
-function parseRegistry(text: string): Map<string, Json> {
-  const root = asObject(JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text));
-  if (!root) throw new Error("registry is not a JSON object");
+/** A registry's entries, slim: read as a stream, so neither the file nor its fat entries are ever held all at once. */
+function readRegistry(path: string): Map<string, Json> {
   const entries = new Map<string, Json>();
-  for (const [key, value] of Object.entries(root)) {
+  scanRegistryFile(path, (key, value) => {
     const entry = asObject(value);
+    // (a key given twice keeps its first place and its last value, as JSON.parse does)
     if (entry) entries.set(key, slimEntry(entry));
-  }
+    else entries.delete(key);
+  });
   return entries;
 }

@@ -209,13 +209,15 @@ export class OpenClawSqliteSource implements SessionSource {
       fromArchive.add(archive.sessionId);
       candidates.push({ storeKey: archive.sessionKey, sessionId: archive.sessionId, entry, generation: "earlier" });
     }
-    // whether each transcript has rows is looked up for all of them at once, when first asked (once per listing)
+    // whether each transcript has rows is looked up for all of them at once, when first asked; one found
+    // without rows is looked for again on each ask (rows written since the listing must be read)
     let withRows: Set<string> | undefined;
     const ids = candidates.map((c) => c.sessionId);
     // (made from the id alone: a closure over the candidate would keep its whole entry)
     const missing = (sessionId: string, from: Reading) => () => {
       if (from.cold || from.archive) return undefined; // its rows are in the archive
-      withRows ??= sessionIdsWithRows(path, ids);
+      if (withRows === undefined) withRows = sessionIdsWithRows(path, ids);
+      else if (!withRows.has(sessionId) && sessionIdsWithRows(path, [sessionId]).has(sessionId)) withRows.add(sessionId);
       return withRows.has(sessionId) ? undefined : `session id ${sessionId}`;
     };
     return oneEntryPerTranscript(candidates).map((c) => {

@@ -28,12 +28,12 @@ export type ReadLinesOptions = {
   maxLineBytes?: number;
   /**
    * Give lines longer than CUT_LINES_OVER whole (fetching one event by id). By default their string
-   * literals longer than KEEP_LITERAL_BYTES are cut as they are read (see LongLiteralCutter), so a
-   * huge line is never held whole.
+   * literals longer than KEEP_LITERAL_BYTES, and arrays and objects of more than KEEP_ITEMS items, are
+   * cut as they are read (see LongLiteralCutter), so a huge line is never held, nor parsed, whole.
    */
   wholeLines?: boolean;
-  /** When lines are cut and what is kept of a long literal (CUT_LINES_OVER and KEEP_LITERAL_BYTES by default). */
-  cut?: { linesOver: number; keepBytes: number };
+  /** When lines are cut, what is kept of a long literal and of a long array or object (CUT_LINES_OVER, KEEP_LITERAL_BYTES and KEEP_ITEMS by default). */
+  cut?: { linesOver: number; keepBytes: number; keepItems?: number };
   /** Stop once this is spent and `stop` agrees, ending with a `stopped` line (a 4 GiB line is not read to its end). */
   budget?: LineBudget;
 };
@@ -47,6 +47,8 @@ export const CUT_LINES_OVER = 1024 * 1024;
  * CUT_KEEPS_MORE_THAN_CHARS), so no page sees the cut.
  */
 export const KEEP_LITERAL_BYTES = 640 * 1024;
+/** What is kept of a cut array or object: more items than a page shows of one (shape.ts maxItems, 200 at most). */
+export const KEEP_ITEMS = 1000;
 const NEWLINE = 0x0a;
 const FIRST_CHUNK_BYTES = 32 * 1024;
 
@@ -108,7 +110,7 @@ export function* readLines(file: string | number, options: ReadLinesOptions = {}
             if (cutter) cutter.push(chunk, from, stop);
             else pieces.push(Buffer.from(chunk.subarray(from, stop)));
             if (!cutter && !options.wholeLines && pieceBytes > cut.linesOver) {
-              cutter = new LongLiteralCutter(cut.keepBytes);
+              cutter = new LongLiteralCutter(cut.keepBytes, cut.keepItems ?? KEEP_ITEMS);
               for (const piece of pieces) cutter.push(piece, 0, piece.length);
               pieces = [];
             }

@@ -1,0 +1,76 @@
+import { setImmediate as yieldToRequests } from "node:timers/promises";
+import { followWaiters } from "../engine/query/follow.js";
+import { warmIndexes } from "../engine/warm-indexes.js";
+import type { AppContext } from "./context.js";
+
+/** How often a pass runs when no watched directory says anything changed. */
+const QUIET_PASS_MS = 60_000;
+
+export type IndexPass = { sessions: number; read: number };
+
+/**
+ * Keeps every transcript's index and totals current while a server runs, so that no request pays a
+ * first read once it has caught up: one session at a time, yielding to requests between sessions, and
+ * again after any change in the stores' directories (the watch the follows share).
+ */
+export class BackgroundIndexer {
+  private state: "starting" | "catching up" | "current" | "stopped" = "starting";
+  private sessions = 0;
+  private done = 0;
+  private read = 0;
+  private passes = 0;
+  private lastPassAt: number | undefined;
+  private readonly controller = new AbortController();
+
+  constructor(private readonly ctx: AppContext) {}
+
+  progress(): Record<string, unknown> {
+    return {
+      state: this.state,
+      sessions: this.sessions,
+      indexed: this.done,
+      readThisPass: this.read,
+      passes: this.passes,
+      lastPassAt: this.lastPassAt === undefined ? null : new Date(this.lastPassAt).toISOString(),
+    };
+  }
+
+  start(onPass: (pass: IndexPass) => void = () => undefined): void {
+    void this.run(onPass).catch((error: unknown) => {
+      console.error(`[session-events] background indexing stopped: ${error instanceof Error ? error.message : String(error)}`);
+      this.state = "stopped";
+    });
+  }
+
+  stop(): void {
+    this.state = "stopped";
+    this.controller.abort();
+  }
+
+  private async run(onPass: (pass: IndexPass) => void): Promise<void> {
+    const { signal } = this.controller;
+    while (!signal.aborted) {
+      const sessions = await this.ctx.listSessions();
+      this.state = "catching up";
+      this.sessions = sessions.length;
+      this.done = 0;
+      this.read = 0;
+      for (const session of sessions) {
+        if (signal.aborted) return;
+        await yieldToRequests();
+        try {
+          this.read += (await warmIndexes([session])).read;
+        } catch {
+          // a transcript that cannot be read now is tried again on the next pass (a query says why)
+        }
+        this.done++;
+      }
+      this.state = "current";
+      this.passes++;
+      this.lastPassAt = Date.now();
+      onPass({ sessions: this.sessions, read: this.read });
+      const dirs = [...new Set(sessions.map((s) => s.watchDir).filter((d): d is string => d !== undefined))];
+      await followWaiters.waitForChange(dirs, QUIET_PASS_MS, signal);
+    }
+  }
+}

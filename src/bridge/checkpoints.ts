@@ -1,0 +1,114 @@
+import type { JetStreamClient } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import { kvSafe, registryKey } from "../sources/jetstream/names.js";
+import { MARK_EVERY, parseJson, type Mark, type Checkpoint, type Watermark } from "../sources/jetstream/records.js";
+import { readStream } from "../sources/jetstream/stream-reader.js";
+import type { PublishedEvent } from "./event-record.js";
+import { untilDone } from "./retry.js";
+
+/**
+ * The bridge's durable progress (CHECKPOINT_BUCKET): per transcript, the last event read; per gateway,
+ * the stream sequence up to which every message it published is under a checkpoint. Written only after
+ * the stream acknowledged, transcripts first and the watermark last, so a crash leaves the watermark
+ * behind (never ahead of) the checkpoints.
+ */
+export class Checkpoints {
+  private readonly byTranscript = new Map<string, Checkpoint>();
+  private watermark = 0;
+
+  private constructor(
+    private readonly kv: KV,
+    private readonly gateway: string,
+    private readonly say: (text: string) => void,
+  ) {}
+
+  static async load(kv: KV, gateway: string, say: (text: string) => void): Promise<Checkpoints> {
+    const checkpoints = new Checkpoints(kv, gateway, say);
+    const prefix = `${kvSafe(gateway)}.`;
+    for await (const key of await kv.keys(`${prefix}>`)) {
+      const value = parseJson<Checkpoint>((await kv.get(key))?.value);
+      if (value) checkpoints.byTranscript.set(key, value);
+    }
+    checkpoints.watermark = parseJson<Watermark>((await kv.get(kvSafe(gateway)))?.value)?.streamSeq ?? -1;
+    return checkpoints;
+  }
+
+  of(sessionId: string): Checkpoint | undefined {
+    return this.byTranscript.get(registryKey(this.gateway, sessionId));
+  }
+
+  /**
+   * Takes in what the stream holds past the watermark from this gateway: published, acknowledged, but
+   * not yet under a checkpoint when the bridge last stopped (or crashed). Those are not published again,
+   * however long ago that was (JetStream's duplicate window alone would not cover a late restart).
+   */
+  async recover(js: JetStreamClient, stream: string, prefix: string, lastStreamSeq: number): Promise<number> {
+    if (this.watermark < 0) {
+      // first start of this gateway: nothing of it can be in the stream yet
+      this.watermark = lastStreamSeq;
+      await this.writeWatermark();
+      return 0;
+    }
+    let found = 0;
+    const touched = new Set<string>();
+    if (lastStreamSeq > this.watermark) {
+      await readStream(js, stream, { filter: `${prefix}.>`, fromSeq: this.watermark + 1, toSeq: lastStreamSeq }, (msg) => {
+        const event = parseJson<PublishedEvent>(msg.data);
+        if (!event || event.meta?.gateway !== this.gateway || typeof event.seq !== "number" || typeof event.sessionId !== "string") return;
+        const key = registryKey(this.gateway, event.sessionId);
+        const checkpoint = this.byTranscript.get(key) ?? { seq: 0, published: 0 };
+        if (event.seq <= checkpoint.seq) return;
+        this.byTranscript.set(key, advance(checkpoint, event.seq, msg.seq, event.timestamp, event.seq));
+        touched.add(key);
+        found++;
+      });
+    }
+    for (const key of touched) await this.put(key, JSON.stringify(this.byTranscript.get(key)));
+    this.watermark = lastStreamSeq;
+    await this.writeWatermark();
+    return found;
+  }
+
+  /** Records what a batch did (after every message of it was acknowledged), then moves the watermark. */
+  async commit(batch: ReadonlyMap<string, { readThrough: number; acks: Array<{ streamSeq: number; timestamp: number; seq: number }> }>): Promise<void> {
+    let highest = this.watermark;
+    for (const [sessionId, done] of batch) {
+      const key = registryKey(this.gateway, sessionId);
+      let checkpoint = this.byTranscript.get(key) ?? { seq: 0, published: 0 };
+      if (done.acks.length === 0 && done.readThrough <= checkpoint.seq) continue;
+      for (const ack of [...done.acks].sort((a, b) => a.seq - b.seq)) {
+        checkpoint = advance(checkpoint, checkpoint.seq, ack.streamSeq, ack.timestamp, ack.seq);
+        highest = Math.max(highest, ack.streamSeq);
+      }
+      checkpoint = { ...checkpoint, seq: Math.max(checkpoint.seq, done.readThrough) };
+      this.byTranscript.set(key, checkpoint);
+      await this.put(key, JSON.stringify(checkpoint));
+    }
+    if (highest > this.watermark) {
+      this.watermark = highest;
+      await this.writeWatermark();
+    }
+  }
+
+  private async writeWatermark(): Promise<void> {
+    await this.put(kvSafe(this.gateway), JSON.stringify({ streamSeq: this.watermark } satisfies Watermark));
+  }
+
+  private async put(key: string, value: string): Promise<void> {
+    await untilDone("writing a checkpoint", () => this.kv.put(key, value), this.say);
+  }
+}
+
+function advance(checkpoint: Checkpoint, seq: number, streamSeq: number, timestamp: number, eventSeq?: number): Checkpoint {
+  const marks = checkpoint.marks ?? [];
+  const marked: Mark[] = eventSeq !== undefined && checkpoint.published % MARK_EVERY === 0 ? [...marks, [eventSeq, streamSeq, checkpoint.lastTimestamp ?? null]] : marks;
+  return {
+    ...(marked.length > 0 ? { marks: marked } : {}),
+    seq: Math.max(checkpoint.seq, seq),
+    published: checkpoint.published + 1,
+    firstStreamSeq: Math.min(checkpoint.firstStreamSeq ?? streamSeq, streamSeq),
+    lastStreamSeq: Math.max(checkpoint.lastStreamSeq ?? streamSeq, streamSeq),
+    firstTimestamp: Math.min(checkpoint.firstTimestamp ?? timestamp, timestamp),
+    lastTimestamp: Math.max(checkpoint.lastTimestamp ?? timestamp, timestamp),
+  };
+}
