@@ -6,6 +6,8 @@ import { fitsEntry, resolveHeld, sessionId, type HoldState } from "./held.js";
 import { clearanceAllows } from "./principal.js";
 import { inWindow, type TimeWindow } from "./time.js";
 import { ListMemo } from "./list-memo.js";
+import { newSessions } from "./new-sessions.js";
+import type { Selection } from "./selection.js";
 import type { SessionPeeks } from "./peeks.js";
 import { TopK } from "./top-k.js";
 import { classify, type ConfidentialRule } from "./visibility.js";
@@ -40,6 +42,8 @@ export type CollectSpec = {
   held?: readonly HeldEntry[];
   /** How many sessions the next cursor may hold on their own; past that, a page is cut for all sessions. */
   maxHeld?: number;
+  /** The look at the store `sessions` came from (ascending): sessions it gains while the page reads are read too. */
+  selection?: Selection;
 };
 
 export type Ranked = { position: Position; event: SourceEvent; visibility: Visibility };
@@ -64,6 +68,8 @@ export type Collected = {
   holds: HoldState;
   /** Sessions whose line still being written (or growth) holds them back on their own. */
   pendingSessions: number;
+  /** The store kept gaining sessions while the page read: it ends where their events could begin. */
+  cutForNewSessions: boolean;
 };
 
 export function positionOf(event: SourceEvent): Position {
@@ -122,9 +128,19 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
   // held sessions come first, whatever their activity: their late events sort before the cursor
   const ordered = [...held.values()].map(({ session }): Active => ({ session, lastActivity: undefined })).concat(peeks ? byNextEvent(active, peeks, spec.after) : active);
   let outOfBudget = false;
-  for (let n = 0; n < ordered.length; n++) {
+  const newlyListed = newSessions(asc ? spec.selection : undefined, spec.sessions);
+  for (let n = 0; ; n++) {
+    if (n === ordered.length) {
+      // the store may have gained sessions (or transcripts) while these were read: read them too
+      const more = await newlyListed.next();
+      if (more.length === 0) break;
+      ordered.push(...more.map((session): Active => ({ session, lastActivity: undefined })));
+    }
     const { session, lastActivity, next } = ordered[n]!;
-    if (session.missingTranscript?.() !== undefined) continue; // no events (the page's notes say so)
+    if (session.missingTranscript?.() !== undefined) {
+      newlyListed.missing(session);
+      continue; // no events (the page's notes say so)
+    }
     const sessionAfter = afterFor(session);
     if (asc && spec.scanBudgetBytes !== undefined && spec.stats.bytesRead > spec.scanBudgetBytes) {
       // out of budget: stop before the sessions not read yet, at the earliest point they could hold an
@@ -229,6 +245,9 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
       best.push({ position, event, visibility });
     }
   }
+  // still gaining sessions after another look (or out of budget): end the page where their events could begin
+  const newFrontier = newlyListed.frontier(outOfBudget);
+  if (newFrontier && (!holdBack || comparePositions(newFrontier, holdBack) < 0)) holdBack = newFrontier;
   const grown = ends.map(({ end }) => end.grown());
   ends.forEach((e, i) => grown[i] && e.pending());
   // the sessions held before keep their places; new ones take what room is left, earliest first; the
@@ -246,8 +265,9 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
   }
   const holds: HoldState = { held, caps };
   const pendingSessions = [...caps.values()].filter((c) => c.pending).length;
+  const cutForNewSessions = newFrontier !== undefined && holdBack === newFrontier;
   const ranked = best.sorted();
-  if (!holdBack && caps.size === 0) return { ranked, hidden, heldBack: 0, skipped, outOfBudget, holds, pendingSessions };
+  if (!holdBack && caps.size === 0) return { ranked, hidden, heldBack: 0, skipped, outOfBudget, holds, pendingSessions, cutForNewSessions };
   const limit = holdBack;
   const released = (p: Position) => {
     const own = caps.get(sessionId(p));
@@ -257,12 +277,13 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
   return {
     ranked: kept,
     hidden: hidden.filter(released),
-    heldBack: outOfBudget || !limit ? 0 : ranked.length - kept.length,
+    heldBack: outOfBudget || !limit || cutForNewSessions ? 0 : ranked.length - kept.length,
     skipped: skipped.filter(released),
     frontier: holdBack,
     outOfBudget,
     holds,
     pendingSessions,
+    cutForNewSessions,
   };
 }
 

@@ -6,7 +6,7 @@ import { newReadStats, type SessionInfo } from "../sources/session.js";
 import { redactAnswer, redactorFor } from "./answer-redaction.js";
 import { assemblePage } from "./assemble-page.js";
 import { collectEvents } from "./collect.js";
-import { fingerprintOf, type CursorState, type Position } from "./cursor.js";
+import { comparePositions, fingerprintOf, type CursorState, type Position } from "./cursor.js";
 import { heldRoom, nextHeld } from "./held.js";
 import { ListMemo } from "./list-memo.js";
 import { INPUT_LIMITS } from "../contract/query-input.js";
@@ -21,6 +21,7 @@ import { followWaiters, MIN_REREAD_MS } from "./query/follow.js";
 import { groupPage } from "./query/group-page.js";
 import { sessionsOfOne } from "./one-session.js";
 import { selectMany, selectOne } from "./select.js";
+import { selectionOf, type Selection } from "./selection.js";
 import { textFilterFor } from "./search/text-filter.js";
 import { isoOrNull, resolveWindow, type TimeWindow } from "./time.js";
 
@@ -57,8 +58,8 @@ async function sessionEventsPage(ctx: QueryContext, input: SessionEventsInput, c
 }
 
 async function sessionsEventsPage(ctx: QueryContext, input: SessionsEventsInput, call: CallOptions): Promise<Page> {
-  const select = async () => {
-    const all = await ctx.listSessions();
+  const select = async (sessionSetStamp?: string) => {
+    const all = await ctx.listSessions(sessionSetStamp);
     return selectMany(sessionsInScope(all, ctx.principal), input, ctx.principal);
   };
   const selection = {
@@ -69,7 +70,8 @@ async function sessionsEventsPage(ctx: QueryContext, input: SessionsEventsInput,
     descendants: input.descendants,
     generations: input.generations ?? "current",
   };
-  return runQuery(ctx, await select(), select, selection, input, call);
+  const look = await selectionOf(ctx, select);
+  return runQuery(ctx, look.sessions, select, selection, input, call, look);
 }
 
 /** What every kind of answer shares: the fingerprint a cursor is bound to, the time window, the envelope. */
@@ -125,10 +127,12 @@ async function runQuery(
   selection: Record<string, unknown>,
   input: CommonInput,
   call: CallOptions,
+  /** The look at the store `sessions` came from, when a page can tell whether sessions were added since. */
+  look?: Selection,
 ): Promise<Page> {
   const prepared = prepare(ctx, sessions, input, call, String(selection.tool), selection);
   if (input.groupBy) return groupPage(ctx, sessions, input, textFilterFor(ctx, input.text), prepared.window, prepared.envelope);
-  let page = await eventPage(ctx, sessions, input, prepared, call);
+  let page = await eventPage(ctx, sessions, input, prepared, call, look);
   const waitMs = input.waitMs ?? 0;
   if (waitMs === 0 || page.events.length > 0) return page;
   // follow: nothing after the cursor yet; look again whenever the stores change, until the wait is up
@@ -149,8 +153,9 @@ async function runQuery(
       if (gap > 0) await sleep(gap);
       if (call.signal?.aborted || Date.now() >= deadline) break;
       readAt = Date.now();
-      current = await select();
-      page = await eventPage(ctx, current, input, prepare(ctx, current, input, call, String(selection.tool), selection), call);
+      look = look && (await look.again());
+      current = look ? look.sessions : await select();
+      page = await eventPage(ctx, current, input, prepare(ctx, current, input, call, String(selection.tool), selection), call, look);
     }
   } finally {
     leave();
@@ -164,6 +169,7 @@ async function eventPage(
   input: CommonInput,
   prepared: ReturnType<typeof prepare>,
   call: CallOptions,
+  look: Selection | undefined,
 ): Promise<Page> {
   const { order, fingerprint, resumed, window, limit, envelope } = prepared;
   const stats = newReadStats();
@@ -178,7 +184,7 @@ async function eventPage(
   // room for held sessions in a cursor whose `after` is as long as this selection's can be
   const widest = longestPosition(sessions);
   const maxHeld = order === "asc" ? heldRoom(ctx.cursors.encodedLength(fingerprint, cursorBase(widest)), INPUT_LIMITS.maxCursorLength) : 0;
-  const { ranked, hidden, heldBack, skipped, frontier, outOfBudget, holds, pendingSessions } = await collectEvents({
+  const { ranked, hidden, heldBack, skipped, frontier, outOfBudget, holds, pendingSessions, cutForNewSessions } = await collectEvents({
     sessions,
     window,
     types: typePredicate(input.types),
@@ -196,10 +202,14 @@ async function eventPage(
     scanBudgetBytes: ctx.policy.scanBudgetBytes,
     held,
     maxHeld,
+    selection: look,
   });
   addWork(ctx, stats);
   if (outOfBudget) {
     envelope.notes.push("This call read as much as one call may; the page ends where reading stopped. Call again with nextCursor to go on.");
+  }
+  if (cutForNewSessions) {
+    envelope.notes.push("Sessions were being created while this page was read: it ends before the time their events could have. Call again with nextCursor to go on.");
   }
   if (heldBack > 0) {
     envelope.notes.push(`${heldBack === 1 ? "An event was" : "Events were"} held back until a line being written completes; call again with nextCursor shortly.`);
@@ -216,7 +226,11 @@ async function eventPage(
     envelope,
     budgetFrontier: outOfBudget ? frontier : undefined,
     cursorFor: (state) => {
-      const entries = nextHeld(holds, state.seen, state.considered, state.after);
+      // (held sessions' late events sort before the cursor: where the page was held back for every
+      // session, before the cursor, they were considered only up to there)
+      const heldUpTo = frontier && { ...frontier, seq: frontier.seq - 0.5 };
+      const considered = heldUpTo && (!state.considered || comparePositions(heldUpTo, state.considered) < 0) ? heldUpTo : state.considered;
+      const entries = nextHeld(holds, state.seen, considered, state.after);
       if (pendingSessions > 0 && entries.length > 0) {
         envelope.notes.push(
           "Events of a session were held back until a line being written completes (other sessions' events still come); " +

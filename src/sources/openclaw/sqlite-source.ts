@@ -91,6 +91,34 @@ export class OpenClawSqliteSource implements SessionSource {
     return sessions;
   }
 
+  /**
+   * What moves when a database agent gains or loses a session (its registry, window and archive rows'
+   * counts and last row ids), not when a session gains events: a query compares it before and after
+   * its reads to learn whether sessions were added meanwhile.
+   */
+  sessionSetStamp(agents: readonly string[]): string {
+    const parts: string[] = [];
+    for (const agent of agents) {
+      const store = agentStore(this.root, agent);
+      if (store.kind !== "sqlite") continue;
+      const { layout } = store;
+      let db: AgentDb | undefined;
+      try {
+        db = openAgentDb(agentDatabasePath(this.root, agent));
+        const tables = [layout.nodes, layout.windows, layout.archives ? "session_transcript_archives" : undefined];
+        for (const table of tables.filter((t): t is string => t !== undefined)) {
+          const row = db.prepare(`SELECT count(*) AS n, max(rowid) AS last FROM ${table}`).get() as { n: number; last: number | null };
+          parts.push(`${agent}/${table}:${row.n}:${row.last}`);
+        }
+      } catch (error) {
+        parts.push(`${agent}:${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        db?.close();
+      }
+    }
+    return parts.join("|");
+  }
+
   async listSessions(): Promise<SessionInfo[]> {
     return (await this.list()).sessions;
   }

@@ -1,0 +1,75 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { AppContext } from "../src/app/context.js";
+import type { Page } from "../src/contract/page.js";
+import { querySessionsEvents } from "../src/engine/run-query.js";
+import { contextFor } from "./helpers/context.js";
+import { header, userLine } from "./helpers/pi-lines.js";
+import { TempStateDir } from "./helpers/temp-store.js";
+
+let store: TempStateDir;
+beforeEach(() => {
+  store = new TempStateDir();
+});
+afterEach(() => store.remove());
+
+/**
+ * A context whose first listing is followed at once by `write` (as a gateway writing between a page's
+ * look at the store and its reads): the store, its files and the reads stay real.
+ */
+function writingAfterFirstListing(ctx: AppContext, write: () => void): AppContext {
+  let first = true;
+  return {
+    ...ctx,
+    listSessions: async (stamp) => {
+      const sessions = await ctx.listSessions(stamp);
+      if (first) {
+        first = false;
+        write();
+      }
+      return sessions;
+    },
+  };
+}
+
+async function walk(ctx: AppContext, limit: number): Promise<Page[]> {
+  const pages: Page[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < 50; i++) {
+    const page = await querySessionsEvents(ctx, { limit, cursor });
+    pages.push(page);
+    cursor = page.nextCursor;
+    if (!page.hasMore) return pages;
+  }
+  throw new Error("the walk did not end");
+}
+
+const texts = (pages: Page[]) => pages.flatMap((p) => p.events.map((e) => (e.payload.text as string | undefined) ?? `${e.sessionId}:${e.type}`));
+
+describe("a session created while a page reads", () => {
+  const now = Date.now();
+  const entries = { "agent:main:a": { sessionId: "sa", updatedAt: now - 5000 } };
+  const created = { ...entries, "agent:main:new": { sessionId: "snew", updatedAt: now - 2000 } };
+
+  it("is read by that page: its events are not passed by events of sessions read after it appeared", async () => {
+    store.registry("main", entries);
+    store.transcript("main", "sa.jsonl", [header("sa", now - 10_000), userLine(now - 9000, "a before")]);
+    const ctx = writingAfterFirstListing(contextFor(store.root), () => {
+      store.registry("main", created);
+      store.transcript("main", "snew.jsonl", [header("snew", now - 2000), userLine(now - 1900, "new first")]);
+      store.append("main", "sa.jsonl", [userLine(now - 1000, "a after")]);
+    });
+    const pages = await walk(ctx, 10);
+    expect(texts(pages)).toEqual(["sa:session_start", "a before", "snew:session_start", "new first", "a after"]);
+  });
+
+  it("is read when its registry entry came first and its transcript only while the page read", async () => {
+    store.registry("main", created);
+    store.transcript("main", "sa.jsonl", [header("sa", now - 10_000), userLine(now - 9000, "a before")]);
+    const ctx = writingAfterFirstListing(contextFor(store.root), () => {
+      store.transcript("main", "snew.jsonl", [header("snew", now - 2000), userLine(now - 1900, "new first")]);
+      store.append("main", "sa.jsonl", [userLine(now - 1000, "a after")]);
+    });
+    const pages = await walk(ctx, 10);
+    expect(texts(pages)).toEqual(["sa:session_start", "a before", "snew:session_start", "new first", "a after"]);
+  });
+});
