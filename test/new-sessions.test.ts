@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AppContext } from "../src/app/context.js";
 import type { Page } from "../src/contract/page.js";
 import { querySessionsEvents } from "../src/engine/run-query.js";
+import type { SessionInfo } from "../src/sources/session.js";
 import { contextFor } from "./helpers/context.js";
 import { header, userLine } from "./helpers/pi-lines.js";
 import { TempStateDir } from "./helpers/temp-store.js";
@@ -28,6 +29,31 @@ function writingAfterFirstListing(ctx: AppContext, write: () => void): AppContex
       }
       return sessions;
     },
+  };
+}
+
+/**
+ * A context whose first read of `sessionId`'s events is preceded by `write` (the gateway writing while
+ * the page reads: sessions are read one after another, and one passed over as missing is not read).
+ */
+function writingWhenRead(ctx: AppContext, sessionId: string, write: () => void): AppContext {
+  let written = false;
+  return {
+    ...ctx,
+    listSessions: async (stamp) =>
+      (await ctx.listSessions(stamp)).map((session) => {
+        if (session.sessionId !== sessionId) return session;
+        const events = session.events.bind(session);
+        return Object.assign(Object.create(Object.getPrototypeOf(session) as object) as SessionInfo, session, {
+          events: (options: Parameters<SessionInfo["events"]>[0]) => {
+            if (!written) {
+              written = true;
+              write();
+            }
+            return events(options);
+          },
+        });
+      }),
   };
 }
 
@@ -65,7 +91,7 @@ describe("a session created while a page reads", () => {
   it("is read when its registry entry came first and its transcript only while the page read", async () => {
     store.registry("main", created);
     store.transcript("main", "sa.jsonl", [header("sa", now - 10_000), userLine(now - 9000, "a before")]);
-    const ctx = writingAfterFirstListing(contextFor(store.root), () => {
+    const ctx = writingWhenRead(contextFor(store.root), "sa", () => {
       store.transcript("main", "snew.jsonl", [header("snew", now - 2000), userLine(now - 1900, "new first")]);
       store.append("main", "sa.jsonl", [userLine(now - 1000, "a after")]);
     });
