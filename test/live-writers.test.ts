@@ -66,7 +66,8 @@ describe("reading while a gateway writes", () => {
       loops++;
     }
     expect(await exited, stderr).toBe(0);
-    expect(loops).toBeGreaterThan(10); // the reads really overlapped the writes
+    // the reads really overlapped the writes (each page also looks at the store again when it changed)
+    expect(loops).toBeGreaterThan(5);
 
     await drain(walks.many, many);
     await drain(walks.one, one);

@@ -3,7 +3,7 @@ import type { Position } from "./cursor.js";
 import type { Selection } from "./selection.js";
 
 /** How often a page looks at the store again for sessions added while it read, before it ends early instead. */
-const MAX_LOOKS = 2;
+const MAX_LOOKS = 1;
 /**
  * A session added after a look has no events much before the look's time: they are stamped, then
  * written (a page that ends early for sessions it could not read ends this long before the look).
