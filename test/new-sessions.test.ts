@@ -33,21 +33,22 @@ function writingAfterFirstListing(ctx: AppContext, write: () => void): AppContex
 }
 
 /**
- * A context whose first read of `sessionId`'s events is preceded by `write` (the gateway writing while
- * the page reads: sessions are read one after another, and one passed over as missing is not read).
+ * A context where the first read of each session named in `writes` is preceded by its write (the
+ * gateway writing while the page reads: sessions are read one after another).
  */
-function writingWhenRead(ctx: AppContext, sessionId: string, write: () => void): AppContext {
-  let written = false;
+function writingWhenRead(ctx: AppContext, writes: Record<string, () => void>): AppContext {
+  const done = new Set<string>();
   return {
     ...ctx,
     listSessions: async (stamp) =>
       (await ctx.listSessions(stamp)).map((session) => {
-        if (session.sessionId !== sessionId) return session;
+        const write = writes[session.sessionId];
+        if (!write) return session;
         const events = session.events.bind(session);
         return Object.assign(Object.create(Object.getPrototypeOf(session) as object) as SessionInfo, session, {
           events: (options: Parameters<SessionInfo["events"]>[0]) => {
-            if (!written) {
-              written = true;
+            if (!done.has(session.sessionId)) {
+              done.add(session.sessionId);
               write();
             }
             return events(options);
@@ -91,11 +92,34 @@ describe("a session created while a page reads", () => {
   it("is read when its registry entry came first and its transcript only while the page read", async () => {
     store.registry("main", created);
     store.transcript("main", "sa.jsonl", [header("sa", now - 10_000), userLine(now - 9000, "a before")]);
-    const ctx = writingWhenRead(contextFor(store.root), "sa", () => {
-      store.transcript("main", "snew.jsonl", [header("snew", now - 2000), userLine(now - 1900, "new first")]);
-      store.append("main", "sa.jsonl", [userLine(now - 1000, "a after")]);
+    const ctx = writingWhenRead(contextFor(store.root), {
+      sa: () => {
+        store.transcript("main", "snew.jsonl", [header("snew", now - 2000), userLine(now - 1900, "new first")]);
+        store.append("main", "sa.jsonl", [userLine(now - 1000, "a after")]);
+      },
     });
     const pages = await walk(ctx, 10);
     expect(texts(pages)).toEqual(["sa:session_start", "a before", "snew:session_start", "new first", "a after"]);
+  });
+
+  it("ends where the sessions it could not read could begin when the store keeps gaining them, and says there is more", async () => {
+    store.registry("main", entries);
+    store.transcript("main", "sa.jsonl", [header("sa", now - 10_000), userLine(now - 9000, "a before"), userLine(now + 5000, "a later")]);
+    const registered = { ...created, "agent:main:next": { sessionId: "snext", updatedAt: now } };
+    const ctx = writingWhenRead(contextFor(store.root), {
+      // each session the page reads, another is created meanwhile: the page looks again once, then ends
+      sa: () => {
+        store.registry("main", created);
+        store.transcript("main", "snew.jsonl", [header("snew", now - 2000), userLine(now - 1900, "new first")]);
+      },
+      snew: () => {
+        store.registry("main", registered);
+        store.transcript("main", "snext.jsonl", [header("snext", now + 10_000), userLine(now + 10_100, "next first")]);
+      },
+    });
+    const pages = await walk(ctx, 10);
+    expect(pages[0]).toMatchObject({ stoppedBy: "storeChanged", hasMore: true });
+    expect(texts(pages.slice(0, 1))).toEqual(["sa:session_start", "a before", "snew:session_start", "new first"]);
+    expect(texts(pages)).toEqual(["sa:session_start", "a before", "snew:session_start", "new first", "a later", "snext:session_start", "next first"]);
   });
 });

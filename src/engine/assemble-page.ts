@@ -23,6 +23,8 @@ export type AssembleInput = {
   envelope: Envelope;
   /** The scan budget ran out at this position: everything before it was considered, so the cursor may move there. */
   budgetFrontier?: Position;
+  /** Why the page ended at `budgetFrontier`: the scan budget (the default), or sessions created while it read. */
+  frontierReason?: "scanBudget" | "storeChanged";
   /**
    * The next cursor: after `after`, with every event up to `considered` returned or passed (less than
    * `after` when the page ends among a held session's late events); `seen`, the positions it did.
@@ -96,7 +98,7 @@ export function assemblePage(input: AssembleInput): Page {
     }),
     hasMore,
     ...input.envelope,
-    stoppedBy: budgetHit ? "byteBudget" : cutShort ? "limit" : input.budgetFrontier ? "scanBudget" : "end",
+    stoppedBy: budgetHit ? "byteBudget" : cutShort ? "limit" : input.budgetFrontier ? (input.frontierReason ?? "scanBudget") : "end",
     hiddenByVisibility: hiddenInPage.length,
     skippedLines: skippedInPage.length,
     truncatedEvents,

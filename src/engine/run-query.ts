@@ -224,7 +224,8 @@ async function eventPage(
     limits: { limit, pageBytes: ctx.policy.pageBytes },
     shaper,
     envelope,
-    budgetFrontier: outOfBudget ? frontier : undefined,
+    budgetFrontier: outOfBudget || cutForNewSessions ? frontier : undefined,
+    frontierReason: cutForNewSessions ? "storeChanged" : "scanBudget",
     cursorFor: (state) => {
       // (held sessions' late events sort before the cursor: where the page was held back for every
       // session, before the cursor, they were considered only up to there)
