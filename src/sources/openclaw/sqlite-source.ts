@@ -8,6 +8,7 @@ import { sessionFromEntry, storeKeysNaming } from "./registry-entry.js";
 import { ArchiveRead, archiveRows, ColdRead, coldRows, type ArchiveRow, type ColdRow } from "./database-archives.js";
 import { oneEntryPerTranscript, type EntryCandidate } from "./shared-transcripts.js";
 import { DatabaseRead, lastRowTime } from "./transcript-rows.js";
+import { statStamp } from "../listing-stamp.js";
 
 type Row = Record<string, unknown>;
 
@@ -54,6 +55,8 @@ type Extras = { archives: ArchiveRow[]; cold: Map<string, ColdRow>; withRows: (s
  */
 export class OpenClawSqliteSource implements SessionSource {
   readonly kind = "openclaw-sqlite" as const;
+  /** Each database's row stamp, with the stamp of its files it was taken at. */
+  private readonly rowStamps = new Map<string, { files: string; stamp: string }>();
 
   constructor(
     readonly root: string,
@@ -101,20 +104,15 @@ export class OpenClawSqliteSource implements SessionSource {
     for (const agent of agents) {
       const store = agentStore(this.root, agent);
       if (store.kind !== "sqlite") continue;
-      const { layout } = store;
-      let db: AgentDb | undefined;
-      try {
-        db = openAgentDb(agentDatabasePath(this.root, agent));
-        const tables = [layout.nodes, layout.windows, layout.archives ? "session_transcript_archives" : undefined];
-        for (const table of tables.filter((t): t is string => t !== undefined)) {
-          const row = db.prepare(`SELECT count(*) AS n, max(rowid) AS last FROM ${table}`).get() as { n: number; last: number | null };
-          parts.push(`${agent}/${table}:${row.n}:${row.last}`);
-        }
-      } catch (error) {
-        parts.push(`${agent}:${error instanceof Error ? error.message : String(error)}`);
-      } finally {
-        db?.close();
+      const path = agentDatabasePath(this.root, agent);
+      // (no session comes without a write: while the database and its -wal are as they were, so are the rows)
+      const files = statStamp([path, `${path}-wal`]);
+      let rows = this.rowStamps.get(path);
+      if (rows?.files !== files) {
+        rows = { files, stamp: rowStamp(path, store.layout) };
+        this.rowStamps.set(path, rows);
       }
+      parts.push(`${agent}/${rows.stamp}`);
     }
     return parts.join("|");
   }
@@ -345,4 +343,24 @@ function withColumns(entry: Json, row: Row, columns: Array<[string, string]>): J
     if (merged[field] === undefined && row[column] !== undefined && row[column] !== null) merged[field] = row[column];
   }
   return merged;
+}
+
+/** Counts and last row ids of the tables a database agent's sessions are listed from. */
+function rowStamp(path: string, layout: SqliteLayout): string {
+  let db: AgentDb | undefined;
+  try {
+    db = openAgentDb(path);
+    const tables = [layout.nodes, layout.windows, layout.archives ? "session_transcript_archives" : undefined];
+    return tables
+      .filter((t): t is string => t !== undefined)
+      .map((table) => {
+        const row = db!.prepare(`SELECT count(*) AS n, max(rowid) AS last FROM ${table}`).get() as { n: number; last: number | null };
+        return `${table}:${row.n}:${row.last}`;
+      })
+      .join(",");
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    db?.close();
+  }
 }
