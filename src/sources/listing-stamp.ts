@@ -12,14 +12,18 @@ let racyStamps = 0;
  * that is not there): a directory's times move when a file in it is created, renamed or removed, a
  * file's when it is written. Equal stamps mean none of them changed between the two looks.
  */
-export function statStamp(paths: readonly string[]): string {
+export function statStamp(paths: readonly string[], options: { contentOnly?: boolean } = {}): string {
   const now = Date.now();
   let racy = false;
   const parts = paths.map((path) => {
     try {
-      const info = statSync(path);
-      if (now - Math.max(info.mtimeMs, info.ctimeMs) < RACY_MS) racy = true;
-      return `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+      // (no exception for a path not there: one costs more than the stat)
+      const info = statSync(path, { throwIfNoEntry: false });
+      if (!info) return "-";
+      // (contentOnly: not the change time, which moves with metadata, e.g. when a reader opens a database)
+      const ctime = options.contentOnly ? 0 : info.ctimeMs;
+      if (now - Math.max(info.mtimeMs, ctime) < RACY_MS) racy = true;
+      return `${info.ino}:${info.size}:${info.mtimeMs}:${ctime}`;
     } catch {
       return "-";
     }

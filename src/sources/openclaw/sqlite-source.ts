@@ -102,11 +102,13 @@ export class OpenClawSqliteSource implements SessionSource {
   sessionSetStamp(agents: readonly string[]): string {
     const parts: string[] = [];
     for (const agent of agents) {
+      const path = agentDatabasePath(this.root, agent);
+      // (no session comes without a write: while the database and its -wal are as they were, so are the rows;
+      // their contents' times, not the change times, which opening a live database moves)
+      const files = statStamp([path, `${path}-wal`], { contentOnly: true });
+      if (files.startsWith("-")) continue; // no database: a files agent
       const store = agentStore(this.root, agent);
       if (store.kind !== "sqlite") continue;
-      const path = agentDatabasePath(this.root, agent);
-      // (no session comes without a write: while the database and its -wal are as they were, so are the rows)
-      const files = statStamp([path, `${path}-wal`]);
       let rows = this.rowStamps.get(path);
       if (rows?.files !== files) {
         rows = { files, stamp: rowStamp(path, store.layout) };
