@@ -7,6 +7,7 @@ const states: fc.Arbitrary<CursorState> = fc.record(
     since: fc.integer({ min: 0, max: 2e12 }),
     until: fc.integer({ min: 0, max: 2e12 }),
     after: fc.record({ ts: fc.integer({ min: 0, max: 2e12 }), key: fc.string({ unit: "grapheme", maxLength: 80 }), sid: fc.uuid(), seq: fc.double({ min: 0, max: 1e6, noNaN: true }) }),
+    held: fc.array(fc.record({ tag: fc.string({ minLength: 8, maxLength: 8 }), ts: fc.integer({ min: 0, max: 2e12 }), seq: fc.double({ min: 0, max: 1e6, noNaN: true }) }), { minLength: 1, maxLength: 5 }),
   },
   { requiredKeys: [] },
 );
@@ -30,7 +31,7 @@ describe("cursors", () => {
         const cursor = issuer.encode(f, state);
         const opened = new CursorCodec("shared-secret").decode(f, cursor); // another process: opens it
         expect(issuer.decode(f, cursor)).toEqual(opened);
-        expect(opened).toEqual({ since: state.since, until: state.until, after: state.after });
+        expect(opened).toEqual({ since: state.since, until: state.until, after: state.after, held: state.held });
         if (other !== f) expect(() => issuer.decode(other, cursor)).toThrow(/different query or caller/);
       }),
       { numRuns: 200 },

@@ -231,7 +231,7 @@ describe("page size", () => {
 });
 
 describe("a line still being written", () => {
-  it("holds the page back before it, so its events are returned once complete and nothing after it is skipped", async () => {
+  it("holds back only that session, so its events are returned once complete and nothing after it is skipped", async () => {
     const now = Date.now();
     store.registry("main", { "agent:main:a": { sessionId: "sa", updatedAt: now }, "agent:main:b": { sessionId: "sb", updatedAt: now } });
     store.transcript("main", "sa.jsonl", [header("sa", now - 10_000)]);
@@ -240,12 +240,14 @@ describe("a line still being written", () => {
     store.appendRaw("main", "sa.jsonl", line.slice(0, 90)); // the timestamp is already there
     const ctx = contextFor(store.root);
     const first = await querySessionsEvents(ctx, { limit: 50 });
-    expect(first.events.map((e) => e.payload.text ?? e.type)).toEqual(["session_start", "session_start"]);
+    expect(first.events.map((e) => e.payload.text ?? e.type)).toEqual(["session_start", "session_start", "b after a's line"]);
     expect(first.hasMore).toBe(false);
     expect(first.notes.join(" ")).toMatch(/held back until a line being written completes/);
     store.appendRaw("main", "sa.jsonl", `${line.slice(90)}\n`);
     const second = await querySessionsEvents(ctx, { limit: 50, cursor: first.nextCursor });
-    expect(second.events.map((e) => e.payload.text)).toEqual(["a, written slowly", "b after a's line"]);
+    expect(second.events.map((e) => e.payload.text)).toEqual(["a, written slowly"]);
+    const third = await querySessionsEvents(ctx, { limit: 50, cursor: second.nextCursor });
+    expect(third.events).toEqual([]);
   });
 
   it("does not hold anything back for a half line left over from long ago", async () => {

@@ -73,14 +73,15 @@ export function createAppContext(options: AppOptions, env: NodeJS.ProcessEnv = p
     store,
     cache: opened,
     ...(cache ? { textIndex: new FullTextIndex(cache.fulltext, redactor, policyId) } : {}),
-    listSessions: async () => {
+    listSessions: async (sessionSetStamp) => {
       prune();
-      return (await store.list()).sessions;
+      return (await store.list(sessionSetStamp)).sessions;
     },
     sessionsNamed: (ref) => {
       prune();
       return store.named(ref);
     },
+    sessionSetStamp: () => store.sessionSetStamp(),
     principal: resolvePrincipal(options, env),
     policy: {
       rules: config.confidential,

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { SessionEventSchema } from "./event.js";
 import { GroupSchema } from "./groups.js";
 
-export const STOP_REASONS = ["end", "limit", "byteBudget", "scanBudget"] as const;
+export const STOP_REASONS = ["end", "limit", "byteBudget", "scanBudget", "storeChanged"] as const;
 
 export const PageSchema = z.object({
   events: z.array(SessionEventSchema).describe("The events of this page (empty when groupBy is given)."),
@@ -26,7 +26,7 @@ export const PageSchema = z.object({
   sessionsMatched: z.number().int().describe("Sessions visible to you that the selection matched."),
   stoppedBy: z
     .enum(STOP_REASONS)
-    .describe('Why the page ended: "end" (nothing more now), "limit", "byteBudget" (page size cap), "scanBudget" (work cap; continue with nextCursor).'),
+    .describe('Why the page ended: "end" (nothing more now), "limit", "byteBudget" (page size cap), "scanBudget" (work cap; continue with nextCursor), "storeChanged" (sessions were being created while it was read; continue with nextCursor).'),
   hiddenByVisibility: z
     .number()
     .int()

@@ -23,8 +23,14 @@ export type AssembleInput = {
   envelope: Envelope;
   /** The scan budget ran out at this position: everything before it was considered, so the cursor may move there. */
   budgetFrontier?: Position;
-  cursorFor(state: Pick<CursorState, "after">): string;
-  /** The length of that cursor (for sizing the page before it is known where the page ends). */
+  /** Why the page ended at `budgetFrontier`: the scan budget (the default), or sessions created while it read. */
+  frontierReason?: "scanBudget" | "storeChanged";
+  /**
+   * The next cursor: after `after`, with every event up to `considered` returned or passed (less than
+   * `after` when the page ends among a held session's late events); `seen`, the positions it did.
+   */
+  cursorFor(state: { after?: Position; considered?: Position; seen: Position[] }): string;
+  /** The longest that cursor can be (for sizing the page before it is known where the page ends). */
   cursorLength(state: Pick<CursorState, "after">): number;
 };
 
@@ -69,12 +75,14 @@ export function assemblePage(input: AssembleInput): Page {
   const cutShort = input.ranked.length > events.length;
   const hasMore = cutShort || input.budgetFrontier !== undefined;
   const last = returned.at(-1)?.position;
-  const inRange = (p: Position) => (!input.after || before(input.after, p) < 0) && (cutShort ? !!last && before(p, last) <= 0 : true);
+  // (what collect found is all after the cursor, or after a held session's own position)
+  const inRange = (p: Position) => (cutShort ? !!last && before(p, last) <= 0 : true);
   const hiddenInPage = input.hidden.filter(inRange);
   const skippedInPage = input.skipped.filter(inRange);
   // On the last page the cursor also passes hidden events and skipped lines, so a later call does not
   // count them again.
-  let resumeAfter = last ?? input.after;
+  // (a held session's late events sort before the cursor, which never moves back)
+  let resumeAfter = last && (!input.after || before(input.after, last) < 0) ? last : input.after;
   if (!cutShort) {
     for (const p of [...hiddenInPage, ...skippedInPage]) if (!resumeAfter || before(resumeAfter, p) < 0) resumeAfter = p;
     // out of scan budget: nothing before the frontier is left, so the next page starts right there
@@ -83,10 +91,14 @@ export function assemblePage(input: AssembleInput): Page {
   }
   return {
     events,
-    nextCursor: input.cursorFor({ after: resumeAfter }),
+    nextCursor: input.cursorFor({
+      after: resumeAfter,
+      considered: cutShort ? last : resumeAfter,
+      seen: [...returned.map((r) => r.position), ...hiddenInPage, ...skippedInPage],
+    }),
     hasMore,
     ...input.envelope,
-    stoppedBy: budgetHit ? "byteBudget" : cutShort ? "limit" : input.budgetFrontier ? "scanBudget" : "end",
+    stoppedBy: budgetHit ? "byteBudget" : cutShort ? "limit" : input.budgetFrontier ? (input.frontierReason ?? "scanBudget") : "end",
     hiddenByVisibility: hiddenInPage.length,
     skippedLines: skippedInPage.length,
     truncatedEvents,

@@ -1,10 +1,13 @@
 import type { Visibility } from "../contract/event.js";
 import type { TypePredicate } from "../contract/type-filter.js";
 import type { ReadStats, SessionInfo, SourceEvent, TranscriptEnd } from "../sources/session.js";
-import { comparePositions, type Position } from "./cursor.js";
+import { comparePositions, type HeldEntry, type Position } from "./cursor.js";
+import { fitsEntry, resolveHeld, sessionId, type HoldState } from "./held.js";
 import { clearanceAllows } from "./principal.js";
 import { inWindow, type TimeWindow } from "./time.js";
 import { ListMemo } from "./list-memo.js";
+import { newSessions } from "./new-sessions.js";
+import type { Selection } from "./selection.js";
 import type { SessionPeeks } from "./peeks.js";
 import { TopK } from "./top-k.js";
 import { classify, type ConfidentialRule } from "./visibility.js";
@@ -35,6 +38,12 @@ export type CollectSpec = {
   scanBudgetBytes?: number;
   /** What earlier pages of this ascending query learned of where each session's next event is. */
   peeks?: SessionPeeks;
+  /** Sessions the cursor holds on their own (ascending): each is read from its own position. */
+  held?: readonly HeldEntry[];
+  /** How many sessions the next cursor may hold on their own; past that, a page is cut for all sessions. */
+  maxHeld?: number;
+  /** The look at the store `sessions` came from (ascending): sessions it gains while the page reads are read too. */
+  selection?: Selection;
 };
 
 export type Ranked = { position: Position; event: SourceEvent; visibility: Visibility };
@@ -55,6 +64,12 @@ export type Collected = {
   frontier?: Position;
   /** The scan budget ran out: sessions were left unread. */
   outOfBudget: boolean;
+  /** Sessions held on their own (ascending): where each was read from, and how far its cursor may move. */
+  holds: HoldState;
+  /** Sessions whose line still being written (or growth) holds them back on their own. */
+  pendingSessions: number;
+  /** The store kept gaining sessions while the page read: it ends where their events could begin. */
+  cutForNewSessions: boolean;
 };
 
 export function positionOf(event: SourceEvent): Position {
@@ -87,9 +102,18 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
   const skipped: Position[] = [];
   const { since, until } = spec.window;
   const asc = spec.order === "asc";
-  // Ascending pages end before any line still being written: its events, once complete, sort there,
-  // and a cursor that had passed them would never return them.
+  // A line still being written: its events, once complete, sort there, and a cursor that had passed
+  // them would never return them. That session's cursor stops before it (a cap), while the others'
+  // move on; past `maxHeld` such sessions, ascending pages end before the line for every session.
   let holdBack: Position | undefined;
+  const caps = new Map<string, { session: SessionInfo; at: Position; pending: boolean }>();
+  const cap = (session: SessionInfo, at: Position, pending: boolean) => {
+    const id = sessionId(at);
+    const known = caps.get(id);
+    if (!known || comparePositions(at, known.at) < 0) caps.set(id, { session, at, pending: pending || !!known?.pending });
+  };
+  const held = asc ? resolveHeld(spec.held, spec.sessions) : new Map<string, { session: SessionInfo; at: Position }>();
+  const afterFor = (session: SessionInfo) => held.get(sessionId({ key: session.key, sid: session.sessionId }))?.at ?? spec.after;
   // Sessions are read one after another; one read to its end may have grown while later ones were read,
   // and its new events may sort before theirs. Such a session holds the page back like a pending line.
   const ends: Array<{ end: TranscriptEnd; pending(): void }> = [];
@@ -97,18 +121,35 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
   // A session's last activity (file or row time) bounds its events' times for data written live;
   // data stamped in the future defeats that, and shows itself by bounds beyond now.
   const bounds = [since, asc ? spec.after?.ts : undefined].filter((b): b is number => b !== undefined && b <= spec.now);
-  const active = activeSince(spec.sessions, spec.order, bounds.length > 0 ? Math.max(...bounds) : undefined);
+  const isHeld = (session: SessionInfo) => held.has(sessionId({ key: session.key, sid: session.sessionId }));
+  let active = activeSince(spec.sessions, spec.order, bounds.length > 0 ? Math.max(...bounds) : undefined);
+  if (held.size > 0) active = active.filter((a) => !isHeld(a.session));
   const peeks = asc ? spec.peeks : undefined;
-  const ordered = peeks ? byNextEvent(active, peeks, spec.after) : active;
+  // held sessions come first, whatever their activity: their late events sort before the cursor
+  const ordered = [...held.values()].map(({ session }): Active => ({ session, lastActivity: undefined })).concat(peeks ? byNextEvent(active, peeks, spec.after) : active);
   let outOfBudget = false;
-  for (let n = 0; n < ordered.length; n++) {
+  const newlyListed = newSessions(asc ? spec.selection : undefined, spec.sessions);
+  for (let n = 0; ; n++) {
+    if (n === ordered.length) {
+      // the store may have gained sessions (or transcripts) while these were read: read them too
+      const more = await newlyListed.next();
+      if (more.length === 0) break;
+      ordered.push(...more.map((session): Active => ({ session, lastActivity: undefined })));
+    }
     const { session, lastActivity, next } = ordered[n]!;
-    if (session.missingTranscript?.() !== undefined) continue; // no events (the page's notes say so)
+    if (session.missingTranscript?.() !== undefined) {
+      newlyListed.missing(session);
+      continue; // no events (the page's notes say so)
+    }
+    const sessionAfter = afterFor(session);
     if (asc && spec.scanBudgetBytes !== undefined && spec.stats.bytesRead > spec.scanBudgetBytes) {
-      // out of budget: stop before the sessions not read yet, at the earliest point they could hold an event
-      const frontier = await earliestUnread(ordered.slice(n).map((o) => o.session), spec.after, since);
+      // out of budget: stop before the sessions not read yet, at the earliest point they could hold an
+      // event (held sessions not read keep their own positions)
+      const unread = ordered.slice(n).map((o) => o.session);
+      const frontier = await earliestUnread(unread.filter((u) => !isHeld(u)), spec.after, since);
       if (frontier) {
         if (!holdBack || comparePositions(frontier, holdBack) < 0) holdBack = frontier;
+        for (const u of unread.filter(isHeld)) cap(u, afterFor(u)!, false);
         outOfBudget = true;
         break;
       }
@@ -119,15 +160,17 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
     // it over, as reading it would stop right there
     if (next && best.worst && before(next, best.worst.position) >= 0) continue;
     spec.stats.sessionsRead++;
-    const learned = peeks?.record(session, spec.after);
+    const learned = peeks?.record(session, sessionAfter);
     let lineBeingWritten = false;
+    // the session's cursor may move up to just before the line (its events have at least this time and seq)
     const pending = (ts: number, seq: number) => {
       lineBeingWritten = true;
-      const at = { ts, key: session.key, sid: session.sessionId, seq };
-      if (asc && (!holdBack || comparePositions(at, holdBack) < 0)) holdBack = at;
+      if (asc) cap(session, { ts, key: session.key, sid: session.sessionId, seq: seq - 0.5 }, true);
     };
     const reachedEnd = (end: TranscriptEnd) => {
       if (asc) ends.push({ end, pending: () => pending(end.lastTimestamp, end.nextSeq) });
+      // (the line's events sort at or after the session's last time, whatever its half-read time says)
+      if (asc && lineBeingWritten) pending(end.lastTimestamp, end.nextSeq);
       // later events (lines written since, the registry's session_end) come at or after the end's last
       // time and next seq; nothing more is learned after it
       if (!lineBeingWritten) learned?.add({ ts: end.lastTimestamp, key: session.key, sid: session.sessionId, seq: end.nextSeq - 0.5 });
@@ -138,10 +181,11 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
     // than the whole budget, which no call could read past anyway.
     const stopAt = (ts: number, seq: number, lineBytes: number) => {
       const at = { ts, key: session.key, sid: session.sessionId, seq };
-      if (lineBytes <= spec.scanBudgetBytes! && spec.after && comparePositions({ ...at, seq: seq - 0.5 }, spec.after) <= 0) return false;
+      if (lineBytes <= spec.scanBudgetBytes! && sessionAfter && comparePositions({ ...at, seq: seq - 0.5 }, sessionAfter) <= 0) return false;
       lineBeingWritten = true;
       outOfBudget = true;
-      if (!holdBack || comparePositions(at, holdBack) < 0) holdBack = at;
+      if (isHeld(session)) cap(session, { ...at, seq: seq - 0.5 }, false);
+      else if (!holdBack || comparePositions(at, holdBack) < 0) holdBack = at;
       return true;
     };
     const skippedLine = (ts: number, seq: number) => {
@@ -149,7 +193,7 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
       // outside the window depends on where the index's stretches begin, the count must not
       if (!inWindow(spec.window, ts)) return;
       const at = { ts, key: session.key, sid: session.sessionId, seq: seq + 0.5 };
-      if (!spec.after || before(spec.after, at) < 0) {
+      if (!sessionAfter || before(sessionAfter, at) < 0) {
         skipped.push(at);
         learned?.add(at);
       }
@@ -157,7 +201,7 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
     const events = session.events({
       stats: spec.stats,
       direction: asc ? "forward" : "backward",
-      skipBefore: asc ? skipBeforeFor(session, since, spec.after) : undefined,
+      skipBefore: asc ? skipBeforeFor(session, since, sessionAfter) : undefined,
       windowStart: asc ? since : undefined,
       skipAfter: asc ? undefined : skipAfterFor(session, spec.after),
       window: spec.window,
@@ -182,7 +226,7 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
         enteredWindow = true;
         if (since !== undefined) event.resumePoint?.save();
       }
-      if (spec.after && before(spec.after, position) >= 0) continue;
+      if (sessionAfter && before(sessionAfter, position) >= 0) continue;
       if (until !== undefined && event.timestamp >= until) continue; // (a later event's own time may step back into it)
       if (spec.types && !spec.types.matches(event)) continue;
       let visibility: Visibility | undefined;
@@ -201,20 +245,45 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
       best.push({ position, event, visibility });
     }
   }
+  // still gaining sessions after another look (or out of budget): end the page where their events could begin
+  const newFrontier = newlyListed.frontier(outOfBudget);
+  if (newFrontier && (!holdBack || comparePositions(newFrontier, holdBack) < 0)) holdBack = newFrontier;
   const grown = ends.map(({ end }) => end.grown());
   ends.forEach((e, i) => grown[i] && e.pending());
+  // the sessions held before keep their places; new ones take what room is left, earliest first; the
+  // rest (and any whose position would not fit a cursor) hold the page back for everyone
+  const fresh = [...caps].filter(([id]) => !held.has(id)).sort(([, a], [, b]) => comparePositions(a.at, b.at));
+  let room = Math.max(0, (spec.maxHeld ?? 0) - held.size);
+  for (const [id, { at }] of fresh) {
+    if (room > 0 && fitsEntry(at)) {
+      room--;
+      continue;
+    }
+    caps.delete(id);
+    const limit = { ...at, seq: at.seq + 0.5 };
+    if (!holdBack || comparePositions(limit, holdBack) < 0) holdBack = limit;
+  }
+  const holds: HoldState = { held, caps };
+  const pendingSessions = [...caps.values()].filter((c) => c.pending).length;
+  const cutForNewSessions = newFrontier !== undefined && holdBack === newFrontier;
   const ranked = best.sorted();
-  if (!holdBack) return { ranked, hidden, heldBack: 0, skipped, outOfBudget };
+  if (!holdBack && caps.size === 0) return { ranked, hidden, heldBack: 0, skipped, outOfBudget, holds, pendingSessions, cutForNewSessions };
   const limit = holdBack;
-  const beforeLimit = (p: Position) => comparePositions(p, limit) < 0;
-  const released = ranked.filter((r) => beforeLimit(r.position));
+  const released = (p: Position) => {
+    const own = caps.get(sessionId(p));
+    return (!limit || comparePositions(p, limit) < 0) && (!own || comparePositions(p, own.at) <= 0);
+  };
+  const kept = ranked.filter((r) => released(r.position));
   return {
-    ranked: released,
-    hidden: hidden.filter(beforeLimit),
-    heldBack: outOfBudget ? 0 : ranked.length - released.length,
-    skipped: skipped.filter(beforeLimit),
+    ranked: kept,
+    hidden: hidden.filter(released),
+    heldBack: outOfBudget || !limit || cutForNewSessions ? 0 : ranked.length - kept.length,
+    skipped: skipped.filter(released),
     frontier: holdBack,
     outOfBudget,
+    holds,
+    pendingSessions,
+    cutForNewSessions,
   };
 }
 

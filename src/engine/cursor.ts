@@ -21,11 +21,23 @@ const SealedSchema = z
     s: z.number().optional(),
     u: z.number().optional(),
     a: PositionTuple.optional(),
+    h: z.array(z.tuple([z.string(), z.number(), z.number()])).optional(),
   })
   .strict();
 
-/** What a cursor carries: the query's pinned time window and where the last page ended. */
-export type CursorState = { since?: number; until?: number; after?: Position };
+/**
+ * A session an ascending walk holds back on its own (a line of it still being written, or it grew
+ * while a page was read): the walk's cursor has moved past other sessions' events, this session's
+ * cursor stays here until its events come. `tag` names the session (a short hash of key and id, so a
+ * cursor stays short), `ts` and `seq` are the session's own position.
+ */
+export type HeldEntry = { tag: string; ts: number; seq: number };
+
+/**
+ * What a cursor carries: the query's pinned time window, where the last page ended, and the sessions
+ * held back on their own before that (ascending pages: a line of theirs was still being written).
+ */
+export type CursorState = { since?: number; until?: number; after?: Position; held?: HeldEntry[] };
 
 /** The sentence every refused cursor ends with (a surface may say it in its own words). */
 export const RESTART =
@@ -85,7 +97,8 @@ export class CursorCodec {
       throw new QueryError(`cursor is invalid or expired (it was altered, or issued with another key). ${RESTART}`);
     }
     const after = parsed.a && { ts: parsed.a[0], key: parsed.a[1], sid: parsed.a[2], seq: parsed.a[3] };
-    return { binding: parsed.b, state: { since: parsed.s, until: parsed.u, after } };
+    const held = parsed.h?.map(([tag, ts, seq]) => ({ tag, ts, seq }));
+    return { binding: parsed.b, state: { since: parsed.s, until: parsed.u, after, held } };
   }
 
   /** The state of a cursor that must be bound to exactly `binding`. */
@@ -101,14 +114,20 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const ISSUED_KEPT = 64;
 
-/** Short keys and the position as a tuple: MCP clients echo cursors back, so every byte counts. */
-function plaintext(binding: unknown, { since, until, after }: CursorState): string {
-  return JSON.stringify({ v: 2, b: binding, s: since, u: until, a: after && [after.ts, after.key, after.sid, after.seq] });
+/** Short keys and positions as tuples: MCP clients echo cursors back, so every byte counts. */
+function plaintext(binding: unknown, { since, until, after, held }: CursorState): string {
+  const h = held?.length ? held.map((e) => [e.tag, e.ts, e.seq]) : undefined;
+  return JSON.stringify({ v: 2, b: binding, s: since, u: until, a: after && [after.ts, after.key, after.sid, after.seq], h });
 }
 
 /** The state as decoding the cursor gives it back (a fresh object each time). */
-function copyOf({ since, until, after }: CursorState): CursorState {
-  return { since, until, after: after && { ts: after.ts, key: after.key, sid: after.sid, seq: after.seq } };
+function copyOf({ since, until, after, held }: CursorState): CursorState {
+  return {
+    since,
+    until,
+    after: after && { ts: after.ts, key: after.key, sid: after.sid, seq: after.seq },
+    held: held?.length ? held.map((e) => ({ ...e })) : undefined,
+  };
 }
 
 /** A short stable hash of anything JSON-serializable (for binding cursors to a query). */

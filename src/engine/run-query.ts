@@ -6,7 +6,10 @@ import { newReadStats, type SessionInfo } from "../sources/session.js";
 import { redactAnswer, redactorFor } from "./answer-redaction.js";
 import { assemblePage } from "./assemble-page.js";
 import { collectEvents } from "./collect.js";
-import { fingerprintOf, type CursorState } from "./cursor.js";
+import { comparePositions, fingerprintOf, type CursorState, type Position } from "./cursor.js";
+import { heldRoom, nextHeld } from "./held.js";
+import { ListMemo } from "./list-memo.js";
+import { INPUT_LIMITS } from "../contract/query-input.js";
 import { QueryError } from "./errors.js";
 import { PageEventShaper } from "./page-events.js";
 import { missingTranscriptNotes, storeNotes } from "./missing-transcripts.js";
@@ -18,6 +21,7 @@ import { followWaiters, liveWaitsOf, MIN_REREAD_MS } from "./query/follow.js";
 import { groupPage } from "./query/group-page.js";
 import { sessionsOfOne } from "./one-session.js";
 import { selectMany, selectOne } from "./select.js";
+import { selectionOf, type Selection } from "./selection.js";
 import { sessionsWithPossibleHits, textFilterFor } from "./search/text-filter.js";
 import { isoOrNull, resolveWindow, type TimeWindow } from "./time.js";
 import { resumeWalk, walkBinding, type WalkTool } from "./walk.js";
@@ -56,11 +60,12 @@ async function sessionEventsPage(ctx: QueryContext, given: SessionEventsInput, c
 
 async function sessionsEventsPage(ctx: QueryContext, given: SessionsEventsInput, call: CallOptions): Promise<Page> {
   const input = resumeWalk(ctx, "sessions_events", given);
-  const select = async () => {
-    const all = await ctx.listSessions();
+  const select = async (sessionSetStamp?: string) => {
+    const all = await ctx.listSessions(sessionSetStamp);
     return selectMany(sessionsInScope(all, ctx.principal), input, ctx.principal);
   };
-  return runQuery(ctx, await select(), select, "sessions_events", input, call);
+  const look = await selectionOf(ctx, select);
+  return runQuery(ctx, look.sessions, select, "sessions_events", input, call, look);
 }
 
 /** What every kind of answer shares: what a cursor is bound to, the time window, the envelope. */
@@ -100,13 +105,15 @@ async function runQuery(
   tool: WalkTool,
   input: CommonInput,
   call: CallOptions,
+  /** The look at the store `sessions` came from, when a page can tell whether sessions were added since. */
+  look?: Selection,
 ): Promise<Page> {
   const prepared = prepare(ctx, sessions, input, call, tool);
   if (input.groupBy) {
     const text = textFilterFor(ctx, input.text);
     return groupPage(ctx, sessionsWithPossibleHits(ctx, sessions, text, prepared.window), input, text, prepared.window, prepared.envelope);
   }
-  let page = await eventPage(ctx, sessions, input, prepared, call);
+  let page = await eventPage(ctx, sessions, input, prepared, call, look);
   const waitMs = input.waitMs ?? 0;
   if (waitMs === 0 || page.events.length > 0) return page;
   // follow: nothing after the cursor yet; look again whenever the stores change, until the wait is up
@@ -127,8 +134,9 @@ async function runQuery(
       if (gap > 0) await sleep(gap);
       if (call.signal?.aborted || Date.now() >= deadline) break;
       readAt = Date.now();
-      current = await select();
-      page = await eventPage(ctx, current, input, prepare(ctx, current, input, call, tool), call);
+      look = look && (await look.again());
+      current = look ? look.sessions : await select();
+      page = await eventPage(ctx, current, input, prepare(ctx, current, input, call, tool), call, look);
     }
   } finally {
     leave();
@@ -142,6 +150,7 @@ async function eventPage(
   input: CommonInput,
   prepared: ReturnType<typeof prepare>,
   call: CallOptions,
+  look: Selection | undefined,
 ): Promise<Page> {
   const { order, binding, fingerprint, resumed, window, limit, envelope } = prepared;
   const text = textFilterFor(ctx, input.text);
@@ -153,7 +162,12 @@ async function eventPage(
     maxFieldChars: input.maxFieldChars ?? ctx.policy.maxFieldChars,
     fields: input.fields,
   });
-  const { ranked, hidden, heldBack, skipped, frontier, outOfBudget } = await collectEvents({
+  const held = resumed?.held;
+  const cursorBase = (after: Position | undefined): CursorState => ({ ...window, after });
+  // room for held sessions in a cursor whose `after` is as long as this selection's can be
+  const widest = longestPosition(sessions);
+  const maxHeld = order === "asc" ? heldRoom(ctx.cursors.encodedLength(binding, cursorBase(widest)), INPUT_LIMITS.maxCursorLength) : 0;
+  const { ranked, hidden, heldBack, skipped, frontier, outOfBudget, holds, pendingSessions, cutForNewSessions } = await collectEvents({
     sessions,
     window,
     types: typePredicate(input.types),
@@ -169,14 +183,21 @@ async function eventPage(
     now: ctx.now(),
     pageBytes: ctx.policy.pageBytes,
     scanBudgetBytes: ctx.policy.scanBudgetBytes,
+    held,
+    maxHeld,
+    selection: look,
   });
   addWork(ctx, stats);
   if (outOfBudget) {
     envelope.notes.push("This call read as much as one call may; the page ends where reading stopped. Call again with nextCursor to go on.");
   }
+  if (cutForNewSessions) {
+    envelope.notes.push("Sessions were being created while this page was read: it ends before the time their events could have. Call again with nextCursor to go on.");
+  }
   if (heldBack > 0) {
     envelope.notes.push(`${heldBack === 1 ? "An event was" : "Events were"} held back until a line being written completes; call again with nextCursor shortly.`);
   }
+  const mayHold = holds.held.size + [...holds.caps.keys()].filter((id) => !holds.held.has(id)).length;
   const page = assemblePage({
     ranked,
     hidden,
@@ -186,9 +207,23 @@ async function eventPage(
     limits: { limit, pageBytes: ctx.policy.pageBytes },
     shaper,
     envelope,
-    budgetFrontier: outOfBudget ? frontier : undefined,
-    cursorFor: (state: Pick<CursorState, "after">) => ctx.cursors.encode(binding, { ...window, ...state }),
-    cursorLength: (state: Pick<CursorState, "after">) => ctx.cursors.encodedLength(binding, { ...window, ...state }),
+    budgetFrontier: outOfBudget || cutForNewSessions ? frontier : undefined,
+    frontierReason: cutForNewSessions ? "storeChanged" : "scanBudget",
+    cursorFor: (state) => {
+      // (held sessions' late events sort before the cursor: where the page was held back for every
+      // session, before the cursor, they were considered only up to there)
+      const heldUpTo = frontier && { ...frontier, seq: frontier.seq - 0.5 };
+      const considered = heldUpTo && (!state.considered || comparePositions(heldUpTo, state.considered) < 0) ? heldUpTo : state.considered;
+      const entries = nextHeld(holds, state.seen, considered, state.after);
+      if (pendingSessions > 0 && entries.length > 0) {
+        envelope.notes.push(
+          "Events of a session were held back until a line being written completes (other sessions' events still come); " +
+            "call again with nextCursor shortly: they come then, though they sort before this page's last events.",
+        );
+      }
+      return ctx.cursors.encode(binding, { ...cursorBase(state.after), held: entries });
+    },
+    cursorLength: () => ctx.cursors.encodedLength(binding, { ...cursorBase(widest), held: placeholders(mayHold) }),
   });
   // the next page of this walk starts reading each session where this page's last event of it is
   const onPage = ranked.slice(0, page.events.length);
@@ -203,3 +238,24 @@ async function eventPage(
   for (const item of lastOfSession.values()) item.event.resumePoint?.save();
   return page;
 }
+
+const longest = new ListMemo<Position>();
+
+/** A position as long in a cursor as any of these sessions' can be (to size one before it is known). */
+function longestPosition(sessions: readonly SessionInfo[]): Position {
+  return longest.get(sessions, "", () => longestOf(sessions));
+}
+
+function longestOf(sessions: readonly SessionInfo[]): Position {
+  const longer = (a: string, b: string) => (Buffer.byteLength(JSON.stringify(b)) > Buffer.byteLength(JSON.stringify(a)) ? b : a);
+  let key = "";
+  let sid = "";
+  for (const s of sessions) {
+    key = longer(key, s.key);
+    sid = longer(sid, s.sessionId);
+  }
+  return { ts: -1e15, key, sid, seq: 1e9 + 0.5 };
+}
+
+/** Held entries as long as real ones usually are (ts and seq of usual sizes), to size a cursor. */
+const placeholders = (n: number) => Array.from({ length: n }, () => ({ tag: "xxxxxxxx", ts: -1e15, seq: 1e9 + 0.5 }));

@@ -12,7 +12,7 @@ function describeOnlyContext(): AppContext {
     throw new Error("this context only describes tools");
   };
   return {
-    store: { description: "none", list: unavailable, named: unavailable },
+    store: { description: "none", list: unavailable, named: unavailable, sessionSetStamp: () => "" },
     listSessions: unavailable,
     principal: { scope: "all", clearance: "internal" },
     policy: { rules: [], redactor: createRedactor(), pageBytes: 0, maxFieldChars: 0 },

@@ -41,18 +41,29 @@ export class ListingCache {
   private changes = 0;
   /** Whether no change was reported while the listing ran. */
   private trusted = false;
+  /** The stamp of the session set taken just before the listing began. */
+  private listingStamp: string | undefined;
 
   constructor(
     private readonly fresh: () => Promise<SessionListing>,
     /** The directories whose changes can change the listing (besides each session's own). */
     private readonly roots: () => string[],
+    /**
+     * A cheap stamp of what the set of sessions depends on: a listing is reused only while it is the
+     * same, whenever the watches report (their events may come after a query has begun).
+     */
+    private readonly sessionSetStamp?: () => string,
   ) {}
 
-  /** Whether `get` would answer with the listing it has. */
-  async isFresh(): Promise<boolean> {
+  /**
+   * Whether `get` would answer with the listing it has. `stamp`: the session set's stamp, when the
+   * caller has just taken it (saves taking it again).
+   */
+  async isFresh(stamp?: string): Promise<boolean> {
     // let file-system events that have already arrived be handled before the cached listing is trusted
     await nextTurn();
-    return this.listing !== undefined && this.trusted && !this.unwatchable && Date.now() - this.listedAt < MAX_AGE_MS;
+    if (this.listing === undefined || !this.trusted || this.unwatchable || Date.now() - this.listedAt >= MAX_AGE_MS) return false;
+    return this.sessionSetStamp === undefined || (stamp ?? this.sessionSetStamp()) === this.listingStamp;
   }
 
   /**
@@ -77,11 +88,13 @@ export class ListingCache {
     this.namedSince = Number.POSITIVE_INFINITY;
   }
 
-  async get(): Promise<SessionListing> {
-    if ((await this.isFresh()) && this.listing) return this.listing;
+  /** The listing; `stamp`: the session set's stamp, taken by the caller just before (see isFresh). */
+  async get(stamp?: string): Promise<SessionListing> {
+    if ((await this.isFresh(stamp)) && this.listing) return this.listing;
     this.listing = undefined;
     const changesBefore = this.changes;
     const startedAt = Date.now();
+    this.listingStamp = stamp ?? this.sessionSetStamp?.();
     const listing = await this.fresh();
     this.watchStore(listing.sessions);
     this.listing = listing;

@@ -9,18 +9,25 @@ import { OpenClawSqliteSource } from "./openclaw/sqlite-source.js";
 import { resolveStateDir } from "./openclaw/state-dir.js";
 import type { SessionInfo, SessionListing } from "./session.js";
 import { ListingCache } from "./listing-cache.js";
+import { statStamp } from "./listing-stamp.js";
 
 /** Everything the --store arguments name, listed together. */
 export type Store = {
   description: string;
   /** The directories the --store values resolved to (a fork refuses to write inside any of them). */
   roots?: readonly string[];
-  list(): Promise<SessionListing>;
+  /** `sessionSetStamp`: the stamp the caller has just taken, if any (the listing is then as of it, or later). */
+  list(sessionSetStamp?: string): Promise<SessionListing>;
   /**
    * The sessions whose key, store key or session id is `ref`, and maybe a few more, found without a
    * listing; undefined when only a listing can tell (or a listing is at hand anyway).
    */
   named(ref: string): Promise<SessionInfo[] | undefined>;
+  /**
+   * A cheap stamp (stats, row counts) of what the set of sessions depends on: equal before and after a
+   * query's reads, no session was added meanwhile (new events in a session do not change it).
+   */
+  sessionSetStamp(): string;
 };
 
 type Lister = { list(): Promise<SessionListing>; named?(ref: string): Promise<SessionInfo[] | undefined> };
@@ -51,7 +58,8 @@ export function openStore(specs: string | readonly string[] | undefined, storeOp
     const listings = await Promise.all(parts.flatMap((p) => p.listers.map((l) => l.list())));
     return { sessions: listings.flatMap((l) => l.sessions), warnings: listings.flatMap((l) => l.warnings) };
   };
-  const cache = new ListingCache(listAll, () => parts.flatMap((p) => p.watchRoots()));
+  const sessionSetStamp = () => parts.map((p) => p.sessionSetStamp()).join("#");
+  const cache = new ListingCache(listAll, () => parts.flatMap((p) => p.watchRoots()), sessionSetStamp);
   const named = (ref: string) =>
     cache.lookup(ref, async () => {
       const found = await Promise.all(parts.flatMap((p) => p.listers.map((l) => l.named?.(ref))));
@@ -60,13 +68,14 @@ export function openStore(specs: string | readonly string[] | undefined, storeOp
   return {
     description: parts.map((p) => p.description).join(" + "),
     roots: parts.flatMap((p) => (p.root === undefined ? [] : [p.root])),
-    list: () => cache.get(),
+    list: (stamp?: string) => cache.get(stamp),
     named,
+    sessionSetStamp,
   };
 }
 
 /** One store: `root` is its directory (none for a JetStream store, which is not on this file system). */
-type Part = { description: string; root?: string; listers: Lister[]; watchRoots(): string[] };
+type Part = { description: string; root?: string; listers: Lister[]; watchRoots(): string[]; sessionSetStamp(): string };
 
 function openOne(value: string, options: StoreOptions & { indexes: IndexStore }): Part {
   if (/^(nats|tls):\/\//i.test(value)) {
@@ -74,7 +83,8 @@ function openOne(value: string, options: StoreOptions & { indexes: IndexStore })
     const address = parseNatsUrl(value);
     const source = import("./jetstream/jetstream-source.js").then(({ JetStreamSource }) => new JetStreamSource(address));
     const lister: Lister = { list: async () => (await source).list() };
-    return { description: `jetstream ${address.display}`, listers: [lister], watchRoots: () => [] };
+    // (a stream's sessions come with its messages: nothing on this file system tells of new ones)
+    return { description: `jetstream ${address.display}`, listers: [lister], watchRoots: () => [], sessionSetStamp: () => "" };
   }
   const clawjsOnly = value.startsWith(CLAWJS_PREFIX);
   let root = resolve(clawjsOnly ? value.slice(CLAWJS_PREFIX.length) : value);
@@ -85,24 +95,38 @@ function openOne(value: string, options: StoreOptions & { indexes: IndexStore })
   const hasClawJs = existsSync(join(root, CLAWJS_CONVERSATIONS));
   if (clawjsOnly || (hasClawJs && !existsSync(join(root, "agents")))) {
     const clawjs = new ClawJsSource(root, options.clawjsAgent, options.indexes);
-    return { description: `clawjs workspace ${root}`, root, listers: [clawjs], watchRoots: () => [clawjs.conversationsDir] };
+    const watchRoots = () => [clawjs.conversationsDir];
+    return { description: `clawjs workspace ${root}`, root, listers: [clawjs], watchRoots, sessionSetStamp: () => statStamp(watchRoots()) };
   }
   const sqlite = new OpenClawSqliteSource(root, options.indexes);
   const files = new OpenClawFileSource(root, { skipAgent: (agent) => sqlite.hasDatabase(agent), indexes: options.indexes, registryCopies: options.registryCopies });
   const listers: Lister[] = [files, sqlite];
-  if (hasClawJs) listers.push(new ClawJsSource(root, options.clawjsAgent, options.indexes));
+  const clawjs = hasClawJs ? new ClawJsSource(root, options.clawjsAgent, options.indexes) : undefined;
+  if (clawjs) listers.push(clawjs);
   // new agents and their sessions dirs or databases show up as changes here
   const watchRoots = () => [join(root, "agents"), ...agentDirs(root)];
-  return { description: `openclaw state dir ${root}${hasClawJs ? " (with a clawjs workspace)" : ""}`, root, listers, watchRoots };
+  // (not the agent/ dirs: a database's -journal comes and goes with every write; its rows tell instead)
+  const sessionSetStamp = () => {
+    const agents = agentNames(root);
+    const paths = [join(root, "agents"), ...agents.flatMap((a) => [join(root, "agents", a), join(root, "agents", a, "sessions"), join(root, "agents", a, "sessions", "sessions.json")])];
+    return [statStamp(clawjs ? [...paths, clawjs.conversationsDir] : paths), sqlite.sessionSetStamp(agents)].join("#");
+  };
+  return { description: `openclaw state dir ${root}${hasClawJs ? " (with a clawjs workspace)" : ""}`, root, listers, watchRoots, sessionSetStamp };
 }
 
-function agentDirs(root: string): string[] {
+function agentNames(root: string): string[] {
   try {
     return readdirSync(join(root, "agents"), { withFileTypes: true })
-      .filter((e) => e.isDirectory())
-      .flatMap((e) => [join(root, "agents", e.name), join(root, "agents", e.name, "sessions"), join(root, "agents", e.name, "agent")])
-      .filter((dir) => existsSync(dir));
+      .filter((e) => e.isDirectory() || e.isSymbolicLink())
+      .map((e) => e.name)
+      .sort();
   } catch {
     return [];
   }
+}
+
+function agentDirs(root: string): string[] {
+  return agentNames(root)
+    .flatMap((name) => [join(root, "agents", name), join(root, "agents", name, "sessions"), join(root, "agents", name, "agent")])
+    .filter((dir) => existsSync(dir));
 }

@@ -76,7 +76,8 @@ export function confinedRealPath(root: string, path: string, listing?: ListingFs
   const known = listing?.resolved(path);
   if (known !== undefined) return known ?? undefined;
   const real = resolveConfined(root, path, listing);
-  listing?.resolve(path, real);
+  // (a file not there is looked for again: a transcript written since the listing must be read, not passed over)
+  if (real !== undefined || lstatSync(path, { throwIfNoEntry: false }) !== undefined) listing?.resolve(path, real);
   return real;
 }
 

@@ -2,14 +2,19 @@
 // It appends transcript lines (some in two writes, so a reader can catch half a line), inserts rows
 // into an agent database in WAL mode, rewrites sessions.json atomically and in place (so a reader can
 // catch it half-written), and creates new sessions, all one after another as a gateway would.
-// Usage: node live-writer.mjs <stateDir> <rounds>
+// With <slow> > 0, sessions slow-0 .. slow-<slow - 1> (set up by the test) each keep a half-written line
+// open for most of the run (its timestamp already written, as pi writes it), one after another so that
+// one is always open: a reader must not let them hold back the other sessions.
+// Usage: node live-writer.mjs <stateDir> <rounds> [<slow>]
 import { closeSync, ftruncateSync, openSync, renameSync, writeFileSync, writeSync, appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
 
-const [root, roundsArg] = process.argv.slice(2);
+const [root, roundsArg, slowArg] = process.argv.slice(2);
 const rounds = Number(roundsArg);
+const slow = Number(slowArg ?? 0);
+const slowLines = new Map();
 const sessionsDir = join(root, "agents", "files", "sessions");
 const registryPath = join(sessionsDir, "sessions.json");
 const db = new Database(join(root, "agents", "db", "agent", "openclaw-agent.sqlite"));
@@ -43,6 +48,17 @@ async function rewriteRegistry(inPlace) {
 const insert = db.prepare("INSERT INTO transcript_events (session_id, seq, event_json, created_at) VALUES (?, ?, ?, ?)");
 let dbSeq = db.prepare("SELECT MAX(seq) AS s FROM transcript_events WHERE session_id = 'd1'").get().s + 1;
 for (let round = 0; round < rounds; round++) {
+  for (let i = 0; i < slow; i++) {
+    // slow-i opens its line at round i * span and finishes it span * 2 rounds later (or at the end)
+    const span = Math.floor(rounds / (slow + 1));
+    const file = join(sessionsDir, `slow-${i}.jsonl`);
+    if (round === i * span) {
+      const text = `${line(now(), `slow ${i}`)}\n`;
+      slowLines.set(i, text);
+      appendFileSync(file, text.slice(0, 120));
+    }
+    if (round === Math.min(i * span + 2 * span, rounds - 1)) appendFileSync(file, slowLines.get(i).slice(120));
+  }
   // session a: a line written in two parts
   const ts = now();
   const text = `${line(ts, `a ${round}`)}\n`;

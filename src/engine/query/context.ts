@@ -20,12 +20,18 @@ export type Policy = {
 
 /** Everything a query needs besides its arguments: the store, who asks, the rules, the clock. */
 export type QueryContext = {
-  listSessions(): Promise<SessionInfo[]>;
+  /** The store's sessions; `sessionSetStamp`: one just taken (the listing is then as of it, or later). */
+  listSessions(sessionSetStamp?: string): Promise<SessionInfo[]>;
   /**
    * The sessions whose key, store key or session id is `ref` (and maybe a few more), found without a
    * listing; undefined when only a listing can tell. Optional: without it every query lists.
    */
   sessionsNamed?(ref: string): Promise<SessionInfo[] | undefined>;
+  /**
+   * A cheap stamp of what the store's set of sessions depends on (not their events); optional: without
+   * it an ascending page cannot tell that sessions were added while it read (see engine/selection.ts).
+   */
+  sessionSetStamp?(): string;
   principal: Principal;
   policy: Policy;
   cursors: CursorCodec;

@@ -8,6 +8,7 @@ import { sessionFromEntry, storeKeysNaming } from "./registry-entry.js";
 import { ArchiveRead, archiveRows, ColdRead, coldRows, type ArchiveRow, type ColdRow } from "./database-archives.js";
 import { oneEntryPerTranscript, type EntryCandidate } from "./shared-transcripts.js";
 import { DatabaseRead, lastRowTime } from "./transcript-rows.js";
+import { statStamp } from "../listing-stamp.js";
 
 type Row = Record<string, unknown>;
 
@@ -54,6 +55,8 @@ type Extras = { archives: ArchiveRow[]; cold: Map<string, ColdRow>; withRows: (s
  */
 export class OpenClawSqliteSource implements SessionSource {
   readonly kind = "openclaw-sqlite" as const;
+  /** Each database's row stamp, with the stamp of its files it was taken at. */
+  private readonly rowStamps = new Map<string, { files: string; stamp: string }>();
 
   constructor(
     readonly root: string,
@@ -89,6 +92,31 @@ export class OpenClawSqliteSource implements SessionSource {
       }
     }
     return sessions;
+  }
+
+  /**
+   * What moves when a database agent gains or loses a session (its registry, window and archive rows'
+   * counts and last row ids), not when a session gains events: a query compares it before and after
+   * its reads to learn whether sessions were added meanwhile.
+   */
+  sessionSetStamp(agents: readonly string[]): string {
+    const parts: string[] = [];
+    for (const agent of agents) {
+      const path = agentDatabasePath(this.root, agent);
+      // (no session comes without a write: while the database and its -wal are as they were, so are the rows;
+      // their contents' times, not the change times, which opening a live database moves)
+      const files = statStamp([path, `${path}-wal`], { contentOnly: true });
+      if (files.startsWith("-")) continue; // no database: a files agent
+      const store = agentStore(this.root, agent);
+      if (store.kind !== "sqlite") continue;
+      let rows = this.rowStamps.get(path);
+      if (rows?.files !== files) {
+        rows = { files, stamp: rowStamp(path, store.layout) };
+        this.rowStamps.set(path, rows);
+      }
+      parts.push(`${agent}/${rows.stamp}`);
+    }
+    return parts.join("|");
   }
 
   async listSessions(): Promise<SessionInfo[]> {
@@ -317,4 +345,24 @@ function withColumns(entry: Json, row: Row, columns: Array<[string, string]>): J
     if (merged[field] === undefined && row[column] !== undefined && row[column] !== null) merged[field] = row[column];
   }
   return merged;
+}
+
+/** Counts and last row ids of the tables a database agent's sessions are listed from. */
+function rowStamp(path: string, layout: SqliteLayout): string {
+  let db: AgentDb | undefined;
+  try {
+    db = openAgentDb(path);
+    const tables = [layout.nodes, layout.windows, layout.archives ? "session_transcript_archives" : undefined];
+    return tables
+      .filter((t): t is string => t !== undefined)
+      .map((table) => {
+        const row = db!.prepare(`SELECT count(*) AS n, max(rowid) AS last FROM ${table}`).get() as { n: number; last: number | null };
+        return `${table}:${row.n}:${row.last}`;
+      })
+      .join(",");
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    db?.close();
+  }
 }
