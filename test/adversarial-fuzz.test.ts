@@ -318,7 +318,7 @@ describe("transcript lines", () => {
     } finally {
       hostile.remove();
     }
-  }, 60_000);
+  }, 180_000); // (two 50 MB lines: ~50 s on a quiet machine, more on a busy one)
 
   it("invalid UTF-8 inside a JSON string becomes U+FFFD; the line and its neighbours still come out", async () => {
     const [before, after] = JSON.stringify(userLine(T0 + 3500, "BAD(MIDDLE)")).split("MIDDLE") as [string, string];

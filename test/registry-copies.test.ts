@@ -141,7 +141,8 @@ describe("RegistryFileReader with a cache dir", () => {
 
   it("ignores a copy it cannot use (damaged, or of another registry) and reads the registry", async () => {
     await new RegistryFileReader(cache).read(path);
-    const copy = join(cache, readdirSync(cache)[0]!);
+    const copies = () => readdirSync(cache).filter((f) => f.endsWith(".json")).map((f) => join(cache, f)); // (the dir also keeps its key)
+    const copy = copies()[0]!;
     writeFileSync(copy, readFileSync(copy, "utf8").slice(0, 60));
     const damaged = await new RegistryFileReader(cache).read(path);
     expect(damaged!.from).toBe("registry");
@@ -150,7 +151,7 @@ describe("RegistryFileReader with a cache dir", () => {
     const other = join(store.sessionsDir("work"), "sessions.json");
     writeFileSync(other, JSON.stringify({ "agent:work:w": { sessionId: "w", updatedAt: T0 } }));
     await new RegistryFileReader(cache).read(other);
-    const otherCopy = readdirSync(cache).map((f) => join(cache, f)).find((f) => f !== copy)!;
+    const otherCopy = copies().find((f) => f !== copy)!;
     writeFileSync(copy, readFileSync(otherCopy)); // a copy of the work registry where main's belongs
     writeFileSync(path, '{"agent:main:a":{"sessionId":"a","upd');
     await expect(new RegistryFileReader(cache).read(path)).rejects.toThrow(`cannot read session registry ${path}`);
