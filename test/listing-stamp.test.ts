@@ -36,6 +36,15 @@ describe("a session set's stamp", () => {
     expect(statStamp(paths)).not.toBe(created);
   });
 
+  it("taken right after a change, waits out the clock's grain: an equal stamp then means unchanged", () => {
+    const registry = join(dir, "sessions.json");
+    writeFileSync(registry, "{}");
+    const first = statStamp([registry, dir]);
+    expect(statStamp([registry, dir])).toBe(first);
+    writeFileSync(registry, "{}\n");
+    expect(statStamp([registry, dir])).not.toBe(first);
+  });
+
   it("equals no other while a path's times are not safely past (file times have a coarse grain)", () => {
     const registry = join(dir, "sessions.json");
     writeFileSync(registry, "{}");
