@@ -18,6 +18,7 @@
  *   BENCH_HUGE_LINE_MB    the single huge line's text, MiB (default 50)
  *   BENCH_DATA_DIR        where stores and cache dirs go (default <project>/.bench-data, gitignored)
  *   BENCH_BUDGET_S        time budget per table cell before repetitions stop (default 300)
+ *   BENCH_STORE_SEARCH    0 leaves the search rows out of the store section (default: they end it)
  *   BENCH_WALK_TIMEOUT_S  a page walk (Q2, Q3, Q4) stops after this long and reports progress (default 300)
  * Scale section (bench/scale-bench.ts: inputs far larger than the answer; its own generated stores):
  *   BENCH_SCALE_REGISTRY_MB   the fat registry's size, MB (default 200)
@@ -87,6 +88,7 @@ const storeConfig = () => ({
   runs,
   budgetMs: number("BENCH_BUDGET_S", 300) * 1000,
   deadlineMs: number("BENCH_WALK_TIMEOUT_S", 300) * 1000,
+  withSearch: env.BENCH_STORE_SEARCH !== "0",
 });
 if (sections.has("store")) out.push(await benchStore(storeConfig()));
 // (the store section ends with the search rows; "search" alone runs only them, on the same store)

@@ -43,6 +43,8 @@ export type StoreBenchConfig = {
   runs: number;
   budgetMs: number;
   deadlineMs: number;
+  /** Whether the section ends with the search rows (BENCH_STORE_SEARCH=0 leaves them out: they take longest). */
+  withSearch: boolean;
   log(line: string): void;
 };
 
@@ -257,8 +259,8 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   }
 
   // search: a two-word query and a phrase, with no index, after `index`, in a server; rg and grep
-  cfg.log("search ...");
-  const searchSection = await benchSearch(dir, files, m.since, plan);
+  if (cfg.withSearch) cfg.log("search ...");
+  const searchSection = cfg.withSearch ? await benchSearch(dir, files, m.since, plan) : "";
 
   // Q4: every page of the big session, against one full pass over it
   {
@@ -325,7 +327,7 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
     });
   }
   removeCacheDirs(plan);
-  return `${render(m, rows, notes, cfg, { jq, rg })}\n\n${searchSection}`;
+  return [render(m, rows, notes, cfg, { jq, rg }), searchSection].filter(Boolean).join("\n\n");
 }
 
 /** What one row measures: ours three ways, and the baselines it has. */
