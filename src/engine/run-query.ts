@@ -53,13 +53,13 @@ async function sessionEventsPage(ctx: QueryContext, given: SessionEventsInput, c
     return fetchEvent(ctx, given.eventId, given.offset ?? 0, envelope);
   }
   if (given.offset !== undefined) throw new QueryError("offset goes with eventId (the part of one event's payload to fetch).");
-  const input = resumeWalk(ctx, "session_events", given);
+  const input = resumeWalk(ctx, "session_events", noCursorWithGroupBy(given));
   const select = async () => selectOne(sessionsInScope(await ctx.listSessions(), ctx.principal), input.sessionKey, ctx.principal, input.generations);
   return runQuery(ctx, await sessionsOfOne(ctx, input.sessionKey, input.generations), select, "session_events", input, call);
 }
 
 async function sessionsEventsPage(ctx: QueryContext, given: SessionsEventsInput, call: CallOptions): Promise<Page> {
-  const input = resumeWalk(ctx, "sessions_events", given);
+  const input = resumeWalk(ctx, "sessions_events", noCursorWithGroupBy(given));
   const select = async (sessionSetStamp?: string) => {
     const all = await ctx.listSessions(sessionSetStamp);
     return selectMany(sessionsInScope(all, ctx.principal), input, ctx.principal);
@@ -68,14 +68,19 @@ async function sessionsEventsPage(ctx: QueryContext, given: SessionsEventsInput,
   return runQuery(ctx, look.sessions, select, "sessions_events", input, call, look);
 }
 
+/** (said before the cursor is opened: the cursor is not what is wrong) */
+function noCursorWithGroupBy<I extends CommonInput>(input: I): I {
+  if (input.groupBy && input.cursor !== undefined) {
+    throw new QueryError("groupBy results come whole in one call and have no pages: leave out cursor.");
+  }
+  return input;
+}
+
 /** What every kind of answer shares: what a cursor is bound to, the time window, the envelope. */
 function prepare(ctx: QueryContext, sessions: readonly SessionInfo[], input: CommonInput, call: CallOptions, tool: WalkTool) {
   const order = input.order ?? "asc";
   const binding = walkBinding(tool, input, ctx.principal);
   const fingerprint = fingerprintOf(binding);
-  if (input.groupBy && input.cursor !== undefined) {
-    throw new QueryError("groupBy results come whole in one call and have no pages: leave out cursor.");
-  }
   if (input.waitMs && (order !== "asc" || input.groupBy)) {
     throw new QueryError("waitMs follows new events, so it needs order \"asc\" and no groupBy.");
   }

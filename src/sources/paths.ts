@@ -77,8 +77,17 @@ export function confinedRealPath(root: string, path: string, listing?: ListingFs
   if (known !== undefined) return known ?? undefined;
   const real = resolveConfined(root, path, listing);
   // (a file not there is looked for again: a transcript written since the listing must be read, not passed over)
-  if (real !== undefined || lstatSync(path, { throwIfNoEntry: false }) !== undefined) listing?.resolve(path, real);
+  if (real !== undefined || !missing(path)) listing?.resolve(path, real);
   return real;
+}
+
+/** Whether nothing is at `path` now (a path that cannot name a file, e.g. too long, counts as there: it never will be). */
+function missing(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false }) === undefined;
+  } catch {
+    return false;
+  }
 }
 
 /** The real path of `root`, looked up once per listing. */
