@@ -18,9 +18,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanEnv, ensureBuilt, PROJECT_ROOT, run, useSampleStoreCopy } from "./helpers/built-server.js";
 
 const exec = promisify(execFile);
-// today ~310 KB packed, ~1.0 MB unpacked (with dist/bench, dist/scripts and source maps it was 480 KB / 1.9 MB)
-const MAX_PACKED_BYTES = 400_000;
-const MAX_UNPACKED_BYTES = 1_400_000;
+// today ~410 KB packed (the dashboard's bundle ~40 KB of it), ~1.3 MB unpacked (with dist/bench, dist/scripts,
+// source maps and the README's screenshots it would be ~1 MB / 2.5 MB)
+const MAX_PACKED_BYTES = 500_000;
+const MAX_UNPACKED_BYTES = 1_600_000;
 const ALLOWED = [/^dist\/src\//, /^dist\/web\//, /^tool-schemas\/[\w-]+\.json$/, /^docs\/[\w-]+\.md$/, /^(README\.md|LICENSE|SECURITY\.md|package\.json)$/];
 
 type PackEntry = { filename: string; size: number; unpackedSize: number; files: { path: string }[] };
