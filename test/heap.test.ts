@@ -34,10 +34,11 @@ async function largestYoungGeneration(env: Record<string, string>): Promise<numb
 }
 
 /**
- * Node 24's V8 can still add a few pages after growth is turned off (16.25 and 17.5 MB seen, where it
- * grows to 128 MB uncapped); Node 20 and 22 stop at 16 MB exactly.
+ * Node 24's V8 can still add a few pages after growth is turned off, more on a busy machine, where the
+ * collection is reported a little later (16.25 and 17.5 MB seen, and 19.5 MB once in CI; it grows to
+ * 128 MB uncapped); Node 20 and 22 stop at 16 MB exactly. Uncapped, Node 20 and 22 reach 32 MB.
  */
-const SLACK_MB = 2;
+const SLACK_MB = 4;
 
 describe("limitHeapGrowth", () => {
   beforeAll(() => ensureBuilt());
