@@ -26,6 +26,8 @@ export class FullTextIndex implements TextIndex {
   private db: Database.Database | undefined;
   private failed = false;
   private updating: Promise<unknown> = Promise.resolve();
+  /** The day documents were last forgotten: once a day is enough (a server updates one session at a time). */
+  private forgottenOn: number | undefined;
 
   constructor(
     private readonly area: CacheArea,
@@ -160,6 +162,8 @@ export class FullTextIndex implements TextIndex {
 
   /** Drops the documents of sessions no listing has shown for a while (transcripts deleted or archived). */
   private forgetUnseen(db: Database.Database): void {
+    if (this.forgottenOn === today()) return;
+    this.forgottenOn = today();
     const old = db.prepare("SELECT id FROM docs WHERE seen_day < ?").all(today() - FORGET_AFTER_DAYS) as Array<{ id: number }>;
     for (const { id } of old) {
       db.transaction(() => {

@@ -48,17 +48,18 @@ function signalOf(reply: FastifyReply): AbortSignal {
 
 /** The REST face of the tools: each route is one tool call, its answer the tool's structuredContent. */
 export function registerEventRoutes(app: FastifyInstance, ctx: AppContext, metrics: ServerMetrics): void {
-  const reads = new InFlight<{ value: unknown; json: string }>();
+  const reads = new InFlight<{ value: unknown; json: Buffer }>();
   /**
    * Answers this request from a read of its own or from the same principal's identical one under way
-   * (and its JSON, made once for all of them); `count` sees the answer first.
+   * (and its JSON, made and encoded once for all of them: sent as bytes, a page is not measured and
+   * encoded again per response); `count` sees the answer first.
    */
   const answer = async <T>(request: FastifyRequest, reply: FastifyReply, input: unknown, read: (local: AppContext, signal: AbortSignal) => Promise<T>, count?: (value: T) => void) => {
     const local = contextFor(ctx, request);
     const key = JSON.stringify([request.routeOptions.url, local.principal, input]);
     const shared = await reads.run(key, signalOf(reply), async (signal) => {
       const value = await read(local, signal);
-      return { value, json: JSON.stringify(value) };
+      return { value, json: Buffer.from(JSON.stringify(value)) };
     });
     count?.(shared.value as T);
     return reply.type("application/json; charset=utf-8").send(shared.json);
