@@ -109,8 +109,22 @@ export function looksLikeSessionKey(value: string): boolean {
  * secret count.
  */
 export function isSensitiveKey(name: string, value?: unknown): boolean {
-  const says = nameSays(name);
+  const says = nameSaysOnce(name);
   if (says === "secret") return true;
   if (says === SESSION_KEY) return typeof value === "string" && value.length > 0 && !looksLikeSessionKey(value);
   return false;
+}
+
+/** What names said, by name: a payload's field names are few and come back in every event. */
+const said = new Map<string, ReturnType<typeof nameSays> | null>();
+const MAX_NAMES_KEPT = 20_000;
+
+function nameSaysOnce(name: string): ReturnType<typeof nameSays> {
+  let says = said.get(name);
+  if (says === undefined) {
+    says = nameSays(name) ?? null;
+    if (said.size >= MAX_NAMES_KEPT) said.clear();
+    said.set(name, says);
+  }
+  return says ?? undefined;
 }

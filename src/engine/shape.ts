@@ -113,8 +113,19 @@ export function setOwn(target: Record<string, unknown>, key: string, value: unkn
   else target[key] = value;
 }
 
+/** Field names redacted, per redactor: the same few names come back in every payload. */
+const redactedNames = new WeakMap<Redactor, Map<string, { text: string; redacted: boolean }>>();
+const MAX_NAMES_KEPT = 20_000;
+
 function redactKey(name: string, redactor: Redactor, state: { redacted: boolean }): string {
-  const result = redactor(name);
+  let names = redactedNames.get(redactor);
+  if (!names) redactedNames.set(redactor, (names = new Map()));
+  let result = names.get(name);
+  if (!result) {
+    result = redactor(name);
+    if (names.size >= MAX_NAMES_KEPT) names.clear();
+    if (name.length <= 256) names.set(name, result);
+  }
   if (result.redacted) state.redacted = true;
   return result.text;
 }

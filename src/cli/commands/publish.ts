@@ -56,7 +56,7 @@ export function publishCommand(): Command {
     const { connectNats } = await import("../../sources/jetstream/connect.js");
     const { runBridge } = await import("../../bridge/bridge.js");
     const { bridgeStatus } = await import("../../bridge/status.js");
-    const nc = await connectNats(address, { credsFile: flags.creds, onStatus: say, name: `session-events publish (${gateway})`, waitForServer: true });
+    const nc = await connectNats(address, { credsFile: flags.creds, onStatus: say, name: `session-events publish (${gateway})`, waitForServer: true, writeEveryBytes: 1024 * 1024 });
     try {
       if (flags.status) {
         process.stdout.write(`${await bridgeStatus(nc, ctx, { stream, gateway, generations: flags.generations })}\n`);

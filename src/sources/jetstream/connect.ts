@@ -12,6 +12,11 @@ export type ConnectOptions = {
   name?: string;
   /** Keep trying the first connect too (the bridge waits for NATS; a query fails at once, clearly). */
   waitForServer?: boolean;
+  /**
+   * Bytes of outgoing messages gathered before a write to the socket (the client's default, 32 KiB, is
+   * a write every ~20 events of the bridge: a syscall and a copy each).
+   */
+  writeEveryBytes?: number;
 };
 
 /** Connects, and keeps reconnecting for ever with backoff (a server restart loses nothing). */
@@ -31,6 +36,8 @@ export async function connectNats(address: NatsAddress, options: ConnectOptions 
     pingInterval: 5000,
     maxPingOut: 2,
   };
+  // (`pendingLimit` is the client's own option, left out of its types)
+  if (options.writeEveryBytes !== undefined) Object.assign(opts, { pendingLimit: options.writeEveryBytes });
   if (address.user !== undefined) Object.assign(opts, { user: address.user, pass: address.pass });
   if (address.token !== undefined) opts.token = address.token;
   if (options.credsFile) opts.authenticator = credsAuthenticator(readFileSync(options.credsFile));

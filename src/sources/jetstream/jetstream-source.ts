@@ -4,8 +4,8 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { SummaryChunk } from "../index/indexed-events.js";
 import type { ReadOptions, SessionInfo, SessionListing, SessionSource, SourceEvent } from "../session.js";
 import { connectNats, type NatsAddress } from "./connect.js";
-import { CHECKPOINT_BUCKET, REGISTRY_BUCKET, registryKey, subjectToken } from "./names.js";
-import { parseJson, type Checkpoint, type Mark, type RegistryRecord } from "./records.js";
+import { CHECKPOINT_BUCKET, REGISTRY_BUCKET, registryKey, subjectMatches, subjectToken } from "./names.js";
+import { MARK_EVERY, parseJson, type Checkpoint, type Mark, type RegistryRecord } from "./records.js";
 import { ForeignIndex } from "./foreign-index.js";
 import { eventFromMessage } from "./shapes.js";
 import type { StreamSpan } from "./span.js";
@@ -24,7 +24,7 @@ export class JetStreamSource implements SessionSource {
   private connection?: Promise<{ nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; prefix: string }>;
   private foreign?: ForeignIndex;
   private readonly spans = new Map<string, SpanRead>();
-  private readonly stretches = new Map<string, SourceEvent[]>();
+  private readonly stretches = new Map<string, StretchRead>();
   private listing?: { at: number; read: Promise<SessionListing> };
   /** Per span, the stream sequence after the last message a read of it took in (a wait for new ones starts there). */
   private readonly readThrough = new Map<string, number>();
@@ -146,51 +146,77 @@ export class JetStreamSource implements SessionSource {
     yield* found;
   }
 
-  /** Newest first, a stretch between two marks at a time: a tail query reads the last stretch only. */
+  /**
+   * Newest first, a stretch between two marks at a time: a tail query reads the last stretches only.
+   * The stretch before is read ahead while the caller takes this one's events (a walk of pages newest
+   * first then finds it read).
+   */
   private async *backward(span: StreamSpan, marks: readonly Mark[], options: ReadOptions): AsyncIterable<SourceEvent> {
     const before = options.skipAfter?.seq;
     const starts = [span.fromSeq, ...marks.map(([, streamSeq]) => streamSeq).filter((s) => s > span.fromSeq)];
     const seqs = [1, ...marks.map(([seq]) => seq).filter((_, i) => marks[i]![1] > span.fromSeq)];
+    const ends = (i: number) => (i + 1 < starts.length ? starts[i + 1]! - 1 : undefined);
     for (let i = starts.length - 1; i >= 0; i--) {
       if (before !== undefined && seqs[i]! >= before) continue;
-      const events = await this.stretch(span, starts[i]!, i + 1 < starts.length ? starts[i + 1]! - 1 : undefined, options);
-      yield* events.sort((a, b) => b.seq - a.seq);
+      const events = await this.stretch(span, starts[i]!, ends(i), options);
+      if (i > 0) this.stretch(span, starts[i - 1]!, ends(i - 1), options).catch(() => undefined);
+      let j = events.length - 1;
+      if (before !== undefined) while (j >= 0 && events[j]!.seq >= before) j--;
+      for (; j >= 0; j--) yield events[j]!;
     }
   }
 
   /**
    * The session's events between two stream sequences (to the end without `toSeq`). A stretch between
    * two marks never changes, and a walk newest first takes several pages from each: those are kept (a
-   * few); the open last stretch is read each time.
+   * few). The open last stretch is kept too, and each later read of it takes in only what the stream
+   * added since. One read of a stretch at a time: a caller that comes during one waits for it. The
+   * events come back in seq order, and kept: not to be changed.
    */
-  private async stretch(span: StreamSpan, fromSeq: number, toSeq: number | undefined, options: ReadOptions): Promise<SourceEvent[]> {
-    if (toSeq === undefined) return this.readStretch(span, fromSeq, toSeq, options);
-    const key = `${span.id}\n${fromSeq}\n${toSeq}`;
-    const kept = this.stretches.get(key);
-    if (kept) {
-      this.stretches.delete(key);
-      this.stretches.set(key, kept);
-      return [...kept];
-    }
-    const events = await this.readStretch(span, fromSeq, toSeq, options);
-    this.stretches.set(key, events);
+  private async stretch(span: StreamSpan, fromSeq: number, toSeq: number | undefined, options: ReadOptions): Promise<readonly SourceEvent[]> {
+    const key = `${span.id}\n${fromSeq}\n${toSeq ?? "open"}`;
+    let read = this.stretches.get(key);
+    if (read) this.stretches.delete(key);
+    read ??= { events: [], nextSeq: fromSeq, whole: false, readAt: 0 };
+    this.stretches.set(key, read);
     if (this.stretches.size > MAX_CACHED_STRETCHES) this.stretches.delete(this.stretches.keys().next().value!);
-    return [...events];
+    while (read.reading) await read.reading;
+    // (the open stretch read this recently is answered as read, as a span is: see FRESH_MS)
+    if (!read.whole && !(toSeq === undefined && Date.now() - read.readAt < FRESH_MS)) {
+      const into = read;
+      into.reading = this.readStretch(span, into, toSeq, options).then(
+        () => {
+          // (by seq: the stream's order is the bridge's, but for an event sent again after a lost ack)
+          into.events.sort((a, b) => a.seq - b.seq);
+          into.whole = toSeq !== undefined;
+          into.readAt = Date.now();
+          into.reading = undefined;
+        },
+        (error: unknown) => {
+          into.reading = undefined;
+          throw error;
+        },
+      );
+      await into.reading;
+    }
+    return read.events;
   }
 
-  private async readStretch(span: StreamSpan, fromSeq: number, toSeq: number | undefined, options: ReadOptions): Promise<SourceEvent[]> {
+  /** Takes into `into` the session's events from `into.nextSeq` through `toSeq` (or the end). */
+  private async readStretch(span: StreamSpan, into: StretchRead, toSeq: number | undefined, options: ReadOptions): Promise<void> {
     const { js } = await this.connect();
-    const out: SourceEvent[] = [];
-    await readStream(js, this.address.stream, { filter: span.filter, fromSeq, toSeq }, (msg) => {
+    await readStream(js, this.address.stream, { filter: span.filter, fromSeq: into.nextSeq, toSeq, unfilteredWithin: UNFILTERED_WITHIN }, (msg) => {
+      into.nextSeq = msg.seq + 1;
+      if (toSeq === undefined) this.sawThrough(span, msg.seq);
+      // (a read without the filter also brings other agents' messages: only this span's count as read)
+      if (!subjectMatches(span.filter, msg.subject)) return;
       options.stats.linesRead++;
       options.stats.bytesRead += msg.data.length;
-      if (toSeq === undefined) this.sawThrough(span, msg.seq);
       const event = eventFromMessage(parseJson(msg.data), this.address.stream, msg.seq);
       if (!event || !span.belongs(event) || event.seq === undefined) return;
       const { gateway: _gateway, ...rest } = event;
-      out.push({ ...rest, seq: event.seq, id: event.id ?? `${event.sessionId}:${event.seq}` });
+      into.events.push({ ...rest, seq: event.seq, id: event.id ?? `${event.sessionId}:${event.seq}` });
     });
-    return out;
   }
 
   /**
@@ -254,11 +280,19 @@ export class JetStreamSource implements SessionSource {
 }
 
 type SpanRead = { events: SourceEvent[]; nextSeq: number; readAt: number };
+/** A stretch read so far (`whole`: a closed one, read to its end); `reading` while a read of it is under way. */
+type StretchRead = { events: SourceEvent[]; nextSeq: number; whole: boolean; readAt: number; reading?: Promise<void> };
 const MAX_CACHED_SPANS = 256;
 /** How long a listing of the registry answers again (a walk's pages; a follow's rereads). */
 const LISTING_FRESH_MS = 1000;
 /** Stretches between marks kept (each at most MARK_EVERY events of one session). */
 const MAX_CACHED_STRETCHES = 16;
+/**
+ * A stretch is read without the subject filter when the stream holds at most this many messages over
+ * it (those of other agents are dropped here): nats-server 2.9 is slow to start a filtered consumer
+ * in a large stream (stream-reader.ts).
+ */
+const UNFILTERED_WITHIN = 4 * MARK_EVERY;
 /** A session read this recently is answered from what was read (a page reads each session a few times). */
 const FRESH_MS = 200;
 

@@ -51,3 +51,16 @@ export function clawTypeOf(event: Pick<SourceEvent, "type" | "payload">): string
 export function eventSubject(prefix: string, agent: string, clawType: string): string {
   return `${prefix}.${subjectToken(agent)}.${clawType}`;
 }
+
+/** Whether a subject is one a consumer with this filter would be given (`*` one token, `>` the rest). */
+export function subjectMatches(filter: string, subject: string): boolean {
+  // (the common filter, `<prefix>.<agent>.>`)
+  if (filter.endsWith(".>") && !filter.includes("*")) return subject.length > filter.length - 1 && subject.startsWith(filter.slice(0, -1));
+  const wanted = filter.split(".");
+  const tokens = subject.split(".");
+  for (let i = 0; i < wanted.length; i++) {
+    if (wanted[i] === ">") return tokens.length > i;
+    if (i >= tokens.length || (wanted[i] !== "*" && wanted[i] !== tokens[i])) return false;
+  }
+  return tokens.length === wanted.length;
+}

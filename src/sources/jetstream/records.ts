@@ -47,10 +47,12 @@ export type Mark = [seq: number, streamSeq: number, latestBefore: number | null]
 /** Per gateway: every message of this gateway at or before this stream sequence is under a checkpoint. */
 export type Watermark = { streamSeq: number };
 
+const decoder = new TextDecoder();
+
 export function parseJson<T>(bytes: Uint8Array | undefined): T | undefined {
   if (!bytes || bytes.length === 0) return undefined;
   try {
-    return JSON.parse(new TextDecoder().decode(bytes)) as T;
+    return JSON.parse(decoder.decode(bytes)) as T;
   } catch {
     return undefined;
   }

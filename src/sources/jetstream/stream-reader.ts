@@ -1,4 +1,4 @@
-import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { Consumer, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 
 export type StreamRange = {
   /** One subject filter (nats-server 2.9 takes one per consumer). */
@@ -8,6 +8,11 @@ export type StreamRange = {
   /** Stop after this stream sequence (default: the end as of the start of the read). */
   toSeq?: number;
   batch?: number;
+  /**
+   * Read without the filter when the range holds at most this many messages of any subject (those
+   * outside the filter are then the caller's to drop): see `openConsumer`.
+   */
+  unfilteredWithin?: number;
 };
 
 /**
@@ -16,8 +21,8 @@ export type StreamRange = {
  * Returning false from `each` ends the read early.
  */
 export async function readStream(js: JetStreamClient, stream: string, range: StreamRange, each: (msg: JsMsg) => boolean | void): Promise<void> {
-  const consumer = await js.consumers.get(stream, { filter_subjects: range.filter, opt_start_seq: Math.max(1, range.fromSeq) });
-  let remaining = (await consumer.info(true)).num_pending;
+  const { consumer, pending } = await openConsumer(js, stream, range);
+  let remaining = pending;
   const batch = range.batch ?? 1000;
   let nextSeq = Math.max(1, range.fromSeq);
   while (remaining > 0) {
@@ -36,4 +41,26 @@ export async function readStream(js: JetStreamClient, stream: string, range: Str
     }
     if (got === 0) return;
   }
+}
+
+/**
+ * The consumer of a read and the messages it has to give. nats-server 2.9 starts a consumer with a
+ * subject filter slowly in a large stream (it builds each file block's subject index, up to a second a
+ * block on a busy machine, again once the index expires), one without a filter at once: a short range
+ * (a stretch between two marks of a session) is read whole instead, when the server's count of its
+ * messages says it is short.
+ */
+async function openConsumer(js: JetStreamClient, stream: string, range: StreamRange): Promise<{ consumer: Consumer; pending: number }> {
+  const from = Math.max(1, range.fromSeq);
+  const within = range.unfilteredWithin;
+  const length = range.toSeq === undefined ? undefined : range.toSeq - from + 1;
+  if (within !== undefined && (length === undefined || length <= within)) {
+    const consumer = await js.consumers.get(stream, { opt_start_seq: from });
+    const pending = (await consumer.info(true)).num_pending;
+    if (length !== undefined || pending <= within) return { consumer, pending };
+    // (more than that to the end of the stream: the filtered read)
+    void consumer.delete().catch(() => undefined);
+  }
+  const consumer = await js.consumers.get(stream, { filter_subjects: range.filter, opt_start_seq: from });
+  return { consumer, pending: (await consumer.info(true)).num_pending };
 }
