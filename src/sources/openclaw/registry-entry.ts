@@ -31,6 +31,8 @@ export type EntrySession = {
   aliases?: ReadonlyArray<{ storeKey: string; entry: Json }>;
   /** For a registered session: how a note names its transcript when it does not exist, else undefined. */
   missing?: () => string | undefined;
+  /** The entry (and aliases) as a saved listing keeps them, parsed when first needed; instead of `entry` and `aliases`. */
+  unparsed?: UnparsedEntry;
   /** Starts one read of the transcript. */
   open(): TranscriptRead;
   /** Where transcript indexes are kept. */
@@ -87,6 +89,35 @@ export function sessionFromEntry(input: EntrySession): SessionInfo {
   return new RegistrySession(input);
 }
 
+/** What a session takes from its registry entry: worked out when first asked for (a listing has thousands, a query reads a few). */
+type EntryDetails = {
+  parentKey?: string;
+  aliases?: readonly SessionAlias[];
+  updatedAt?: number;
+  status?: string;
+  startedAt?: number;
+  endedAt?: number;
+  runtimeMs?: number;
+  label?: string;
+  displayName?: string;
+  channel?: string;
+  model?: string;
+  registryEnd?: RegistryEnd;
+  knownActivity?: number;
+};
+
+/**
+ * A saved listing's entry, not parsed yet: `text` is the JSON of `{ entry, aliases }` (see
+ * agent-listing.ts); `activity` the entry's own bound on its last event (knownActivityOf), so that a
+ * query can pass the session over without parsing it; `aliased`, whether `text` names aliases.
+ */
+export type UnparsedEntry = { text: string; activity: number | undefined; aliased: boolean };
+
+/** The latest time an entry itself gives for its session's activity (updatedAt, endedAt, lastActivityAt). */
+export function knownActivityOf(entry: Json | undefined): number | undefined {
+  return entry ? maxOf(parseInstant(entry.updatedAt), parseInstant(entry.endedAt), parseInstant(entry.lastActivityAt)) : undefined;
+}
+
 /** A session the registry describes; reading it goes through its transcript's index. */
 class RegistrySession implements SessionInfo {
   readonly key: string;
@@ -95,67 +126,67 @@ class RegistrySession implements SessionInfo {
   readonly sessionId: string;
   readonly source: StoreKind;
   readonly generation: "current" | "earlier";
-  readonly parentKey?: string;
-  readonly aliases?: readonly SessionAlias[];
-  readonly updatedAt?: number;
-  readonly status?: string;
-  readonly startedAt?: number;
-  readonly endedAt?: number;
-  readonly runtimeMs?: number;
-  readonly label?: string;
-  readonly displayName?: string;
-  readonly channel?: string;
-  readonly model?: string;
   readonly registered: boolean;
   readonly location: string;
   readonly watchDir?: string;
-  private readonly registryEnd?: RegistryEnd;
-  private readonly knownActivity: number | undefined;
   /** What reading takes; not the entry, which (from a database row) may hold far more than the fields above. */
   private readonly input: Pick<EntrySession, "lastWrite" | "hasRegistry" | "open" | "indexes" | "missing">;
+  /** The entry and its aliases until their details are worked out (then dropped). */
+  private pending: { entry: Json | undefined; aliases: EntrySession["aliases"] } | UnparsedEntry | undefined;
+  private worked: EntryDetails | undefined;
+  /** Whether the key is the registry's (not made up for a transcript it does not list). */
+  private readonly fromRegistry: boolean;
 
   constructor(input: EntrySession) {
     const { agent, storeKey, sessionId, entry } = input;
     this.input = { lastWrite: input.lastWrite, hasRegistry: input.hasRegistry, open: input.open, indexes: input.indexes, missing: input.missing };
     this.key = storeKey !== undefined ? canonicalKey(agent, storeKey) : `agent:${agent}:unregistered:${sessionId}`;
     this.storeKey = storeKey ?? this.key;
+    this.fromRegistry = storeKey !== undefined;
     this.agent = agent;
     this.sessionId = sessionId;
     this.source = input.source;
     this.generation = input.generation ?? "current";
     this.location = input.location;
     this.watchDir = input.watchDir;
-    this.registered = input.registered ?? entry !== undefined;
-    if (input.aliases && input.aliases.length > 0) {
-      this.aliases = input.aliases.map((alias) => ({
-        key: canonicalKey(agent, alias.storeKey),
-        storeKey: alias.storeKey,
-        ...(parentOf(agent, alias.entry) !== undefined ? { parentKey: parentOf(agent, alias.entry) } : {}),
-      }));
-    }
-    if (entry) {
-      const status = asString(entry.status);
-      const endedAt = parseInstant(entry.endedAt);
-      const runtimeMs = asNumber(entry.runtimeMs);
-      // only a run ends with its status: a chat session's status and endedAt are its latest run's
-      if (storeKey !== undefined && isRun(agent, storeKey, entry)) {
-        this.registryEnd = { status, endedAt, updatedAt: parseInstant(entry.updatedAt), runtimeMs };
-      }
-      this.parentKey = parentOf(agent, entry);
-      this.status = status;
-      this.startedAt = parseInstant(entry.startedAt) ?? parseInstant(entry.sessionStartedAt);
-      this.endedAt = endedAt;
-      this.runtimeMs = runtimeMs;
-      this.label = asString(entry.label);
-      this.displayName = asString(entry.displayName);
-      this.channel = asString(entry.channel);
-      this.model = asString(entry.model);
-    } else {
-      this.status = "unregistered";
-    }
-    const updatedAt = parseInstant(entry?.updatedAt);
-    this.knownActivity = maxOf(updatedAt, this.endedAt, parseInstant(entry?.lastActivityAt));
-    this.updatedAt = updatedAt ?? this.knownActivity;
+    this.registered = input.registered ?? (entry !== undefined || input.unparsed !== undefined);
+    this.pending = input.unparsed ?? { entry, aliases: input.aliases };
+  }
+
+  private details(): EntryDetails {
+    if (this.worked) return this.worked;
+    const pending = this.pending;
+    let given: { entry: Json | undefined; aliases: EntrySession["aliases"] } | undefined;
+    if (pending && "text" in pending) {
+      const parsed = JSON.parse(pending.text) as { entry?: Json; aliases?: Array<[string, Json]> };
+      given = { entry: parsed.entry, aliases: parsed.aliases?.map(([storeKey, entry]) => ({ storeKey, entry })) };
+    } else given = pending;
+    this.worked = entryDetails(this.agent, this.fromRegistry ? this.storeKey : undefined, given?.entry, given?.aliases);
+    this.pending = undefined;
+    return this.worked;
+  }
+
+  get parentKey() { return this.details().parentKey; }
+  get aliases() {
+    const pending = this.pending;
+    // (most sessions have none: a listing's selection asks every session, without parsing each)
+    if (pending && "text" in pending && !pending.aliased) return undefined;
+    return this.details().aliases;
+  }
+  get updatedAt() { return this.details().updatedAt; }
+  get status() { return this.details().status; }
+  get startedAt() { return this.details().startedAt; }
+  get endedAt() { return this.details().endedAt; }
+  get runtimeMs() { return this.details().runtimeMs; }
+  get label() { return this.details().label; }
+  get displayName() { return this.details().displayName; }
+  get channel() { return this.details().channel; }
+  get model() { return this.details().model; }
+  private get registryEnd() { return this.details().registryEnd; }
+
+  private knownActivity(): number | undefined {
+    const pending = this.pending;
+    return pending && "text" in pending ? pending.activity : this.details().knownActivity;
   }
 
   private present = false;
@@ -176,7 +207,7 @@ class RegistrySession implements SessionInfo {
   /** Looked up once per listing: a listing stands for one look at the store. */
   activity(): number | undefined {
     if (this.activityBound === null) {
-      const latest = maxOf(this.knownActivity, this.input.lastWrite?.());
+      const latest = maxOf(this.knownActivity(), this.input.lastWrite?.());
       this.activityBound = latest === undefined ? undefined : latest + ACTIVITY_SLACK_MS;
     }
     return this.activityBound;
@@ -226,6 +257,42 @@ class RegistrySession implements SessionInfo {
       indexes: this.input.indexes,
     };
   }
+}
+
+/** What a session takes from its entry (none: a transcript the registry does not list) and its aliases' entries. */
+function entryDetails(agent: string, storeKey: string | undefined, entry: Json | undefined, aliases: EntrySession["aliases"]): EntryDetails {
+  const details: EntryDetails = {};
+  if (aliases && aliases.length > 0) {
+    details.aliases = aliases.map((alias) => ({
+      key: canonicalKey(agent, alias.storeKey),
+      storeKey: alias.storeKey,
+      ...(parentOf(agent, alias.entry) !== undefined ? { parentKey: parentOf(agent, alias.entry) } : {}),
+    }));
+  }
+  if (entry) {
+    const status = asString(entry.status);
+    const endedAt = parseInstant(entry.endedAt);
+    const runtimeMs = asNumber(entry.runtimeMs);
+    // only a run ends with its status: a chat session's status and endedAt are its latest run's
+    if (storeKey !== undefined && isRun(agent, storeKey, entry)) {
+      details.registryEnd = { status, endedAt, updatedAt: parseInstant(entry.updatedAt), runtimeMs };
+    }
+    details.parentKey = parentOf(agent, entry);
+    details.status = status;
+    details.startedAt = parseInstant(entry.startedAt) ?? parseInstant(entry.sessionStartedAt);
+    details.endedAt = endedAt;
+    details.runtimeMs = runtimeMs;
+    details.label = asString(entry.label);
+    details.displayName = asString(entry.displayName);
+    details.channel = asString(entry.channel);
+    details.model = asString(entry.model);
+  } else {
+    details.status = "unregistered";
+  }
+  const updatedAt = parseInstant(entry?.updatedAt);
+  details.knownActivity = knownActivityOf(entry);
+  details.updatedAt = updatedAt ?? details.knownActivity;
+  return details;
 }
 
 function parentOf(agent: string, entry: Json): string | undefined {

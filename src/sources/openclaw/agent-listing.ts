@@ -1,0 +1,146 @@
+import { existsSync } from "node:fs";
+import { basename, join } from "node:path";
+import type { CacheArea } from "../cache-dir.js";
+import { cacheFileName, readCacheFile, readFirstLine, replaceCacheFile } from "../cache-file.js";
+import { unsealedText } from "../cache-mac.js";
+import { statStamp } from "../listing-stamp.js";
+import type { Json } from "../transcript/values.js";
+import { knownActivityOf } from "./registry-entry.js";
+
+/** What kind of session a row is: a registry entry's transcript, a transcript the registry does not list, a reset or deleted one. */
+export type RowKind = typeof REGISTERED | typeof UNREGISTERED | typeof ARCHIVED;
+export const REGISTERED = 0;
+export const UNREGISTERED = 1;
+export const ARCHIVED = 2;
+
+/**
+ * One agent's sessions as its registry and its sessions dir gave them, compact: a column per field,
+ * one row per session, in listing order. An entry (with its aliases' entries) is kept as JSON text,
+ * parsed only for the sessions a query reads; its own bound on the session's activity is a column, so
+ * sessions idle before a query's window are passed over without it.
+ */
+export type AgentRows = {
+  kinds: RowKind[];
+  /** The registry key as stored; null for a transcript the registry does not list. */
+  storeKeys: Array<string | null>;
+  sessionIds: string[];
+  /** The transcript's path inside the sessions dir. */
+  paths: string[];
+  /** 1 when the sessions dir's listing holds the transcript (then it need not be looked for). */
+  listed: number[];
+  /** knownActivityOf the entry; null when it gives none. */
+  activity: Array<number | null>;
+  /** 1 when the entry has aliases (other keys naming its transcript). */
+  aliased: number[];
+  /** `{ entry, aliases }` as JSON; "" for a transcript the registry does not list. */
+  details: string[];
+  warnings: string[];
+};
+
+export function emptyRows(): AgentRows {
+  return { kinds: [], storeKeys: [], sessionIds: [], paths: [], listed: [], activity: [], aliased: [], details: [], warnings: [] };
+}
+
+export function addRow(
+  rows: AgentRows,
+  row: { kind: RowKind; storeKey: string | undefined; sessionId: string; path: string; listed: boolean; entry?: Json; aliases?: Array<[string, Json]> },
+): void {
+  rows.kinds.push(row.kind);
+  rows.storeKeys.push(row.storeKey ?? null);
+  rows.sessionIds.push(row.sessionId);
+  rows.paths.push(row.path);
+  rows.listed.push(row.listed ? 1 : 0);
+  rows.activity.push(knownActivityOf(row.entry) ?? null);
+  const aliased = (row.aliases?.length ?? 0) > 0;
+  rows.aliased.push(aliased ? 1 : 0);
+  rows.details.push(row.entry === undefined ? "" : JSON.stringify(aliased ? { entry: row.entry, aliases: row.aliases } : { entry: row.entry }));
+}
+
+/** The first line of a listing's file, sealed with the MAC of the whole file. */
+type SavedHeader = { v: 1; listing: string; registry: string; stamp: string };
+
+/**
+ * The stamp a listing of `sessionsDir` is kept under: its registry's and its own (a directory's times
+ * move when a file in it is created, renamed or removed; a registry's when it is rewritten); undefined
+ * when one of them changes so fast that no stamp of it can be trusted (see listing-stamp.ts).
+ */
+export function listingStamp(registryPath: string, sessionsDir: string): string | undefined {
+  const stamp = statStamp([registryPath, sessionsDir]);
+  return stamp.includes("racy") ? undefined : stamp;
+}
+
+/**
+ * Listings of agents' sessions, reused while neither the registry nor the sessions dir changed: in
+ * memory, and, given a cache dir, in a file there (beside the registry's copy), so a new process lists
+ * thousands of sessions without reading the registry or the directory. A transcript appended to does
+ * not change either, and needs no change here: a listing holds no transcript's size or time (a
+ * session's last write is looked up per listing, as ever).
+ */
+export class AgentListings {
+  private readonly memory = new Map<string, { stamp: string; rows: AgentRows }>();
+
+  constructor(private readonly area: CacheArea | undefined) {}
+
+  /** The listing of `sessionsDir` made when its registry and dir were as `stamp` (listingStamp) says, if one was kept. */
+  get(sessionsDir: string, stamp: string): AgentRows | undefined {
+    const known = this.memory.get(sessionsDir);
+    if (known) {
+      if (known.stamp === stamp) return known.rows;
+      this.memory.delete(sessionsDir);
+    }
+    const saved = this.saved(sessionsDir, stamp);
+    if (saved) this.memory.set(sessionsDir, { stamp, rows: saved });
+    return saved;
+  }
+
+  set(sessionsDir: string, registryPath: string, stamp: string, rows: AgentRows): void {
+    this.memory.set(sessionsDir, { stamp, rows });
+    const file = this.fileOf(sessionsDir);
+    if (!file) return;
+    const header = JSON.stringify({ v: 1, listing: sessionsDir, registry: registryPath, stamp } satisfies SavedHeader);
+    const { details, ...columns } = rows;
+    const body = [`\n${JSON.stringify(columns)}`, ...details.map((d) => `\n${d}`)];
+    const mac = this.area!.mac.digestWithRest(contextOf(file), [header], body);
+    replaceCacheFile(file, [`${mac} ${header}`, ...body]);
+  }
+
+  private fileOf(sessionsDir: string): string | undefined {
+    return this.area && join(this.area.dir, cacheFileName(`listing\n${sessionsDir}`));
+  }
+
+  private saved(sessionsDir: string, stamp: string): AgentRows | undefined {
+    const file = this.fileOf(sessionsDir);
+    if (!file || !existsSync(file)) return undefined;
+    try {
+      // the header alone first: a listing of another version of the registry or dir is not read further
+      const headerLine = readFirstLine(file, 4096);
+      const headerJson = unsealedText(headerLine);
+      const header = JSON.parse(headerJson) as SavedHeader;
+      if (header.v !== 1 || header.listing !== sessionsDir || header.stamp !== stamp) return undefined;
+      const bytes = readCacheFile(file);
+      const headerBytes = Buffer.from(headerLine, "utf8");
+      if (!bytes.subarray(0, headerBytes.length).equals(headerBytes)) return undefined; // replaced meanwhile
+      const mac = headerLine.slice(0, headerLine.length - headerJson.length - 1);
+      const rest = bytes.subarray(headerBytes.length);
+      if (!this.area!.mac.verifyWithRest(mac, contextOf(file), [headerJson], rest)) return undefined;
+      const lines = rest.toString("utf8").split("\n");
+      const columns = JSON.parse(lines[1]!) as Omit<AgentRows, "details">;
+      const details = lines.slice(2);
+      return wellFormed(columns, details) ? { ...columns, details } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** What the MAC of a listing file is bound to: its file. */
+function contextOf(file: string): string {
+  return `agent listing ${basename(file)}`;
+}
+
+/** Whether a listing read back has a value of the right kind in every place (it is ours, but of an older build, maybe). */
+function wellFormed(columns: Omit<AgentRows, "details">, details: string[]): boolean {
+  const n = details.length;
+  const columnsOf = [columns.kinds, columns.storeKeys, columns.sessionIds, columns.paths, columns.listed, columns.activity, columns.aliased];
+  return columnsOf.every((c) => Array.isArray(c) && c.length === n) && Array.isArray(columns.warnings);
+}
