@@ -116,6 +116,23 @@ describe("an agent's listing kept in the cache dir", () => {
     expect(restarted[6]!.generation).toBe("earlier");
   });
 
+  it("is not used when it does not verify (forged, or damaged), and the registry is read instead", async () => {
+    const file = readdirSync(cache)
+      .map((name) => join(cache, name))
+      .find((path) => path.endsWith(".json") && readFileSync(path, "utf8").split("\n")[0]!.includes('"listing":'))!;
+    // a neighbour makes the subagent the caller's child, and adds a session
+    const forged = readFileSync(file, "utf8").replace('"agent:main:subagent:s1"', '"agent:main:planted"').replace('"spawnedBy":"agent:main:main"', '"spawnedBy":"agent:main:x"');
+    expect(forged).not.toBe(readFileSync(file, "utf8"));
+    writeFileSync(file, forged);
+    const reads = vi.spyOn(RegistryFileReader.prototype, "read");
+    const { restarted, cold } = await restartedAndCold();
+    expect(reads).toHaveBeenCalledTimes(2);
+    expect(restarted).toEqual(cold);
+    expect(restarted.map((s) => s.key)).not.toContain("agent:main:planted");
+    writeFileSync(file, readFileSync(file, "utf8").slice(0, 100)); // (written anew above; now cut short)
+    expect((await restartedAndCold()).restarted).toEqual(cold);
+  });
+
   it("gives the same sessions as a cold listing after a session is added", async () => {
     registry["agent:main:new"] = { sessionId: "new", updatedAt: T0 + 2 * HOUR };
     writeRegistry();
