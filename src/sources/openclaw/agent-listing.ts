@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, join, sep } from "node:path";
 import type { CacheArea } from "../cache-dir.js";
 import { cacheFileName, readCacheFile, readFirstLine, replaceCacheFile } from "../cache-file.js";
 import { unsealedText } from "../cache-mac.js";
 import { statStamp } from "../listing-stamp.js";
+import { isSafeFileName } from "../paths.js";
 import type { Json } from "../transcript/values.js";
 import { knownActivityOf } from "./registry-entry.js";
 
@@ -24,7 +25,7 @@ export type AgentRows = {
   /** The registry key as stored; null for a transcript the registry does not list. */
   storeKeys: Array<string | null>;
   sessionIds: string[];
-  /** The transcript's path inside the sessions dir. */
+  /** The transcript's path inside the sessions dir; "" for `<sessionId>.jsonl` (most are). */
   paths: string[];
   /** 1 when the sessions dir's listing holds the transcript (then it need not be looked for). */
   listed: number[];
@@ -32,7 +33,10 @@ export type AgentRows = {
   activity: Array<number | null>;
   /** 1 when the entry has aliases (other keys naming its transcript). */
   aliased: number[];
-  /** `{ entry, aliases }` as JSON; "" for a transcript the registry does not list. */
+  /**
+   * The entry as JSON, or `[entry, aliases]` when it has aliases (each `[storeKey, entry]`), without
+   * `sessionId` and `sessionFile` (columns already); "" for a transcript the registry does not list.
+   */
   details: string[];
   warnings: string[];
 };
@@ -48,12 +52,27 @@ export function addRow(
   rows.kinds.push(row.kind);
   rows.storeKeys.push(row.storeKey ?? null);
   rows.sessionIds.push(row.sessionId);
-  rows.paths.push(row.path);
+  rows.paths.push(row.path === `${row.sessionId}.jsonl` ? "" : row.path);
   rows.listed.push(row.listed ? 1 : 0);
   rows.activity.push(knownActivityOf(row.entry) ?? null);
   const aliased = (row.aliases?.length ?? 0) > 0;
   rows.aliased.push(aliased ? 1 : 0);
-  rows.details.push(row.entry === undefined ? "" : JSON.stringify(aliased ? { entry: row.entry, aliases: row.aliases } : { entry: row.entry }));
+  const entry = row.entry && withoutFile(row.entry);
+  rows.details.push(entry === undefined ? "" : JSON.stringify(aliased ? [entry, row.aliases!.map(([key, e]) => [key, withoutFile(e)])] : entry));
+}
+
+/** An entry without the fields that name its transcript (a row has them as columns, and sessions are not made of them). */
+function withoutFile(entry: Json): Json {
+  if (entry.sessionId === undefined && entry.sessionFile === undefined) return entry;
+  const { sessionId: _id, sessionFile: _file, ...rest } = entry;
+  return rest;
+}
+
+/** Where row `at`'s transcript is. */
+export function transcriptPathAt(sessionsDir: string, rows: AgentRows, at: number): string {
+  const inside = rows.paths[at]!;
+  if (inside === "") return `${sessionsDir}${sep}${rows.sessionIds[at]!}.jsonl`;
+  return isSafeFileName(inside) ? `${sessionsDir}${sep}${inside}` : join(sessionsDir, inside);
 }
 
 /** The first line of a listing's file, sealed with the MAC of the whole file. */
@@ -123,9 +142,11 @@ export class AgentListings {
       const mac = headerLine.slice(0, headerLine.length - headerJson.length - 1);
       const rest = bytes.subarray(headerBytes.length);
       if (!this.area!.mac.verifyWithRest(mac, contextOf(file), [headerJson], rest)) return undefined;
-      const lines = rest.toString("utf8").split("\n");
-      const columns = JSON.parse(lines[1]!) as Omit<AgentRows, "details">;
-      const details = lines.slice(2);
+      // (the columns and the entries as two strings: the entries' lines are slices of theirs, which then
+      // holds nothing else)
+      const split = rest.indexOf(0x0a, 1);
+      const columns = JSON.parse(rest.subarray(1, split < 0 ? rest.length : split).toString("utf8")) as Omit<AgentRows, "details">;
+      const details = split < 0 ? [] : rest.subarray(split + 1).toString("utf8").split("\n");
       return wellFormed(columns, details) ? { ...columns, details } : undefined;
     } catch {
       return undefined;

@@ -3,14 +3,14 @@ import { existsSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, sep } from "node:path";
 import { isSafeFileName, ListingFs } from "../paths.js";
-import type { SessionInfo, SessionListing, SessionSource } from "../session.js";
+import type { SessionInfo, SessionListing, SessionSource, TranscriptRead } from "../session.js";
 import { IndexStore } from "../index/index-store.js";
 import { FileRead } from "../transcript/file-read.js";
 import { asString, type Json } from "../transcript/values.js";
-import { addRow, AgentListings, ARCHIVED, emptyRows, listingStamp, REGISTERED, UNREGISTERED, type AgentRows } from "./agent-listing.js";
+import { addRow, AgentListings, ARCHIVED, emptyRows, listingStamp, REGISTERED, transcriptPathAt, UNREGISTERED, type AgentRows } from "./agent-listing.js";
 import { agentIds } from "./agents.js";
 import type { Entry, EntryQuery } from "./registry-entries.js";
-import { sessionFromEntry, storeKeysNaming, type EntrySession } from "./registry-entry.js";
+import { sessionAt, sessionFromEntry, storeKeysNaming, type EntrySession, type SessionPlace } from "./registry-entry.js";
 import { RegistryFileReader } from "./registry-file.js";
 import { oneEntryPerTranscript, type EntryCandidate, type GroupedEntry } from "./shared-transcripts.js";
 import { archiveOfFile, isSkippedSessionFile, sessionIdOfFile, transcriptPathOf } from "./transcript-files.js";
@@ -116,26 +116,27 @@ export class OpenClawFileSource implements SessionSource {
     return { rows, keep: !read?.stale };
   }
 
-  /** The sessions of an agent's rows. */
+  /** The sessions of an agent's rows: each a few fields and its row (see AgentPlace). */
   private sessionsOf(agent: string, sessionsDir: string, rows: AgentRows, fs: ListingFs): SessionInfo[] {
+    const place = new AgentPlace(sessionsDir, rows, fs, this.indexes);
     const sessions: SessionInfo[] = [];
-    for (let i = 0; i < rows.kinds.length; i++) {
-      const inside = rows.paths[i]!;
-      const path = isSafeFileName(inside) ? `${sessionsDir}${sep}${inside}` : join(sessionsDir, inside);
-      const kind = rows.kinds[i]!;
-      const sessionId = rows.sessionIds[i]!;
-      const storeKey = rows.storeKeys[i] ?? undefined;
-      const activity = rows.activity[i] ?? undefined;
-      const unparsed = kind === UNREGISTERED ? undefined : { text: rows.details[i]!, activity, aliased: rows.aliased[i] === 1 };
-      if (kind === REGISTERED) {
-        // (the listing's verdict is confirmed by a fresh look: a transcript created since must be read, not passed over)
-        const missing = rows.listed[i] === 1 ? () => undefined : () => (existsSync(path) ? undefined : basename(path));
-        sessions.push(this.session(agent, sessionsDir, path, sessionId, storeKey, undefined, fs, { missing, unparsed }));
-      } else if (kind === UNREGISTERED) {
-        sessions.push(this.session(agent, sessionsDir, path, sessionId, undefined, undefined, fs));
-      } else {
-        sessions.push(this.session(agent, sessionsDir, path, sessionId, storeKey, undefined, fs, { registered: false, generation: "earlier", unparsed }));
-      }
+    for (let at = 0; at < rows.kinds.length; at++) {
+      const kind = rows.kinds[at]!;
+      sessions.push(
+        sessionAt(
+          {
+            agent,
+            storeKey: rows.storeKeys[at] ?? undefined,
+            sessionId: rows.sessionIds[at]!,
+            source: this.kind,
+            watchDir: sessionsDir,
+            generation: kind === ARCHIVED ? "earlier" : "current",
+            registered: kind === REGISTERED,
+          },
+          place,
+          at,
+        ),
+      );
     }
     return sessions;
   }
@@ -220,7 +221,7 @@ export class OpenClawFileSource implements SessionSource {
     storeKey: string | undefined,
     entry: Json | undefined,
     fs: ListingFs,
-    more: Pick<EntrySession, "aliases" | "missing" | "registered" | "generation" | "unparsed"> = {},
+    more: Pick<EntrySession, "aliases" | "missing" | "registered" | "generation"> = {},
   ): SessionInfo {
     return sessionFromEntry({
       agent,
@@ -239,6 +240,50 @@ export class OpenClawFileSource implements SessionSource {
 }
 
 
+
+/**
+ * The transcripts and entries of one agent's rows, for the sessions of one listing (its ListingFs):
+ * one object for all of them, each session being its row.
+ */
+class AgentPlace implements SessionPlace {
+  constructor(
+    private readonly sessionsDir: string,
+    private readonly rows: AgentRows,
+    private readonly fs: ListingFs,
+    readonly indexes: IndexStore,
+  ) {}
+
+  location(at: number): string {
+    return transcriptPathAt(this.sessionsDir, this.rows, at);
+  }
+
+  open(at: number): TranscriptRead {
+    return new FileRead(this.sessionsDir, this.location(at), this.fs);
+  }
+
+  lastWrite(at: number): number | undefined {
+    return this.fs.modifiedAt(this.sessionsDir, this.location(at));
+  }
+
+  missing(at: number): string | undefined {
+    // (the dir's listing said it was there; else a fresh look: a transcript created since must be read, not passed over)
+    if (this.rows.kinds[at] !== REGISTERED || this.rows.listed[at] === 1) return undefined;
+    const path = this.location(at);
+    return existsSync(path) ? undefined : basename(path);
+  }
+
+  knownActivity(at: number): number | undefined {
+    return this.rows.activity[at] ?? undefined;
+  }
+
+  entryText(at: number): { text: string; aliased: boolean } {
+    return { text: this.rows.details[at]!, aliased: this.aliased(at) };
+  }
+
+  aliased(at: number): boolean {
+    return this.rows.aliased[at] === 1;
+  }
+}
 
 /** A registry entry with the transcript file it names. */
 type FileEntry = EntryCandidate & { path: string };

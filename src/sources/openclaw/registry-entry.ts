@@ -31,8 +31,6 @@ export type EntrySession = {
   aliases?: ReadonlyArray<{ storeKey: string; entry: Json }>;
   /** For a registered session: how a note names its transcript when it does not exist, else undefined. */
   missing?: () => string | undefined;
-  /** The entry (and aliases) as a saved listing keeps them, parsed when first needed; instead of `entry` and `aliases`. */
-  unparsed?: UnparsedEntry;
   /** Starts one read of the transcript. */
   open(): TranscriptRead;
   /** Where transcript indexes are kept. */
@@ -86,7 +84,24 @@ export function storeKeysNaming(agent: string, ref: string): string[] {
 
 /** A SessionInfo from a registry entry (sessions.json or session_nodes.entry_json): the same for every store. */
 export function sessionFromEntry(input: EntrySession): SessionInfo {
-  return new RegistrySession(input);
+  const place: SessionPlace = {
+    indexes: input.indexes,
+    hasRegistry: input.hasRegistry,
+    location: () => input.location,
+    open: () => input.open(),
+    lastWrite: input.lastWrite && (() => input.lastWrite!()),
+    missing: input.missing && (() => input.missing!()),
+  };
+  return new RegistrySession(input, place, 0, { entry: input.entry, aliases: input.aliases });
+}
+
+/** A session of a place that keeps many (an agent's listing): `at` is its row. */
+export function sessionAt(
+  fields: Pick<EntrySession, "agent" | "storeKey" | "sessionId" | "source" | "watchDir" | "generation" | "registered">,
+  place: SessionPlace,
+  at: number,
+): SessionInfo {
+  return new RegistrySession(fields, place, at);
 }
 
 /** What a session takes from its registry entry: worked out when first asked for (a listing has thousands, a query reads a few). */
@@ -107,11 +122,28 @@ type EntryDetails = {
 };
 
 /**
- * A saved listing's entry, not parsed yet: `text` is the JSON of `{ entry, aliases }` (see
- * agent-listing.ts); `activity` the entry's own bound on its last event (knownActivityOf), so that a
- * query can pass the session over without parsing it; `aliased`, whether `text` names aliases.
+ * Where sessions' transcripts and entries are: one place per session (sessionFromEntry), or one shared
+ * by the thousands of rows of an agent's listing (`at`: the row), which then keeps their entries as
+ * JSON text, parsed only for the sessions a query reads (a session then costs a few fields, not an
+ * object of closures and parsed fields each).
  */
-export type UnparsedEntry = { text: string; activity: number | undefined; aliased: boolean };
+export interface SessionPlace {
+  readonly indexes: IndexStore;
+  /** false: the registry's status may not end the session with session_end (ClawJS has no registry). */
+  readonly hasRegistry?: boolean;
+  location(at: number): string;
+  open(at: number): TranscriptRead;
+  /** Another time that bounds the session's last event (file mtime, last row time), looked up when asked. */
+  lastWrite?(at: number): number | undefined;
+  /** For a registered session: how a note names its transcript when it does not exist, else undefined. */
+  missing?(at: number): string | undefined;
+  /** A listing's rows: the entry's own bound on its last event (knownActivityOf), without parsing it. */
+  knownActivity?(at: number): number | undefined;
+  /** A listing's rows: the entry as JSON text (`[entry, aliases]` when `aliased`), for parsing when asked. */
+  entryText?(at: number): { text: string; aliased: boolean };
+  /** A listing's rows: whether the entry has aliases, without parsing it. */
+  aliased?(at: number): boolean;
+}
 
 /** The latest time an entry itself gives for its session's activity (updatedAt, endedAt, lastActivityAt). */
 export function knownActivityOf(entry: Json | undefined): number | undefined {
@@ -127,50 +159,58 @@ class RegistrySession implements SessionInfo {
   readonly source: StoreKind;
   readonly generation: "current" | "earlier";
   readonly registered: boolean;
-  readonly location: string;
   readonly watchDir?: string;
-  /** What reading takes; not the entry, which (from a database row) may hold far more than the fields above. */
-  private readonly input: Pick<EntrySession, "lastWrite" | "hasRegistry" | "open" | "indexes" | "missing">;
-  /** The entry and its aliases until their details are worked out (then dropped). */
-  private pending: { entry: Json | undefined; aliases: EntrySession["aliases"] } | UnparsedEntry | undefined;
+  /** Where its transcript and entry are, and which of the place's sessions it is. */
+  private readonly place: SessionPlace;
+  private readonly at: number;
+  /** The entry and its aliases until their details are worked out (then dropped); none when the place keeps them. */
+  private given: { entry: Json | undefined; aliases: EntrySession["aliases"] } | undefined;
   private worked: EntryDetails | undefined;
   /** Whether the key is the registry's (not made up for a transcript it does not list). */
   private readonly fromRegistry: boolean;
 
-  constructor(input: EntrySession) {
-    const { agent, storeKey, sessionId, entry } = input;
-    this.input = { lastWrite: input.lastWrite, hasRegistry: input.hasRegistry, open: input.open, indexes: input.indexes, missing: input.missing };
+  constructor(
+    fields: Pick<EntrySession, "agent" | "storeKey" | "sessionId" | "source" | "watchDir" | "generation" | "registered">,
+    place: SessionPlace,
+    at: number,
+    given?: { entry: Json | undefined; aliases: EntrySession["aliases"] },
+  ) {
+    const { agent, storeKey, sessionId } = fields;
+    this.place = place;
+    this.at = at;
     this.key = storeKey !== undefined ? canonicalKey(agent, storeKey) : `agent:${agent}:unregistered:${sessionId}`;
     this.storeKey = storeKey ?? this.key;
     this.fromRegistry = storeKey !== undefined;
     this.agent = agent;
     this.sessionId = sessionId;
-    this.source = input.source;
-    this.generation = input.generation ?? "current";
-    this.location = input.location;
-    this.watchDir = input.watchDir;
-    this.registered = input.registered ?? (entry !== undefined || input.unparsed !== undefined);
-    this.pending = input.unparsed ?? { entry, aliases: input.aliases };
+    this.source = fields.source;
+    this.generation = fields.generation ?? "current";
+    this.watchDir = fields.watchDir;
+    this.registered = fields.registered ?? (place.entryText ? storeKey !== undefined : given?.entry !== undefined);
+    this.given = given;
+  }
+
+  get location(): string {
+    return this.place.location(this.at);
   }
 
   private details(): EntryDetails {
     if (this.worked) return this.worked;
-    const pending = this.pending;
-    let given: { entry: Json | undefined; aliases: EntrySession["aliases"] } | undefined;
-    if (pending && "text" in pending) {
-      const parsed = JSON.parse(pending.text) as { entry?: Json; aliases?: Array<[string, Json]> };
-      given = { entry: parsed.entry, aliases: parsed.aliases?.map(([storeKey, entry]) => ({ storeKey, entry })) };
-    } else given = pending;
+    let given = this.given;
+    const kept = this.place.entryText?.(this.at);
+    if (kept && kept.text !== "") {
+      const parsed = JSON.parse(kept.text) as Json | [Json, Array<[string, Json]>];
+      given = Array.isArray(parsed) ? { entry: parsed[0], aliases: parsed[1].map(([storeKey, entry]) => ({ storeKey, entry })) } : { entry: parsed, aliases: undefined };
+    }
     this.worked = entryDetails(this.agent, this.fromRegistry ? this.storeKey : undefined, given?.entry, given?.aliases);
-    this.pending = undefined;
+    this.given = undefined;
     return this.worked;
   }
 
   get parentKey() { return this.details().parentKey; }
   get aliases() {
-    const pending = this.pending;
     // (most sessions have none: a listing's selection asks every session, without parsing each)
-    if (pending && "text" in pending && !pending.aliased) return undefined;
+    if (this.place.aliased && !this.worked && !this.place.aliased(this.at)) return undefined;
     return this.details().aliases;
   }
   get updatedAt() { return this.details().updatedAt; }
@@ -185,8 +225,7 @@ class RegistrySession implements SessionInfo {
   private get registryEnd() { return this.details().registryEnd; }
 
   private knownActivity(): number | undefined {
-    const pending = this.pending;
-    return pending && "text" in pending ? pending.activity : this.details().knownActivity;
+    return this.place.knownActivity && !this.worked ? this.place.knownActivity(this.at) : this.details().knownActivity;
   }
 
   private present = false;
@@ -197,7 +236,7 @@ class RegistrySession implements SessionInfo {
    */
   missingTranscript(): string | undefined {
     if (this.present || !this.registered) return undefined;
-    const missing = this.input.missing?.();
+    const missing = this.place.missing?.(this.at);
     if (missing === undefined) this.present = true;
     return missing;
   }
@@ -207,14 +246,14 @@ class RegistrySession implements SessionInfo {
   /** Looked up once per listing: a listing stands for one look at the store. */
   activity(): number | undefined {
     if (this.activityBound === null) {
-      const latest = maxOf(this.knownActivity(), this.input.lastWrite?.());
+      const latest = maxOf(this.knownActivity(), this.place.lastWrite?.(this.at));
       this.activityBound = latest === undefined ? undefined : latest + ACTIVITY_SLACK_MS;
     }
     return this.activityBound;
   }
 
   async earliest(): Promise<number | undefined> {
-    const text = this.input.open().firstLine();
+    const text = this.place.open(this.at).firstLine();
     if (text === undefined) return undefined;
     try {
       const line = JSON.parse(text) as Record<string, unknown>;
@@ -226,11 +265,11 @@ class RegistrySession implements SessionInfo {
   }
 
   rawLines() {
-    return this.input.open().lines(undefined, undefined, true);
+    return this.place.open(this.at).lines(undefined, undefined, true);
   }
 
   contentState() {
-    return transcriptContentState(this.key, this.input.open());
+    return transcriptContentState(this.key, this.place.open(this.at));
   }
 
   events(options: ReadOptions) {
@@ -249,12 +288,12 @@ class RegistrySession implements SessionInfo {
 
   private reading(options: ReadOptions) {
     return {
-      read: this.input.open(),
+      read: this.place.open(this.at),
       identity: { agent: this.agent, session: this.key, sessionId: this.sessionId, source: this.source },
       // a transcript that is not there has no events at all, not even the registry's end
-      registryEnd: this.input.hasRegistry === false || !this.registryEnd || this.missingTranscript() !== undefined ? undefined : this.registryEnd,
+      registryEnd: this.place.hasRegistry === false || !this.registryEnd || this.missingTranscript() !== undefined ? undefined : this.registryEnd,
       options,
-      indexes: this.input.indexes,
+      indexes: this.place.indexes,
     };
   }
 }
