@@ -84,15 +84,19 @@ export function storeKeysNaming(agent: string, ref: string): string[] {
 
 /** A SessionInfo from a registry entry (sessions.json or session_nodes.entry_json): the same for every store. */
 export function sessionFromEntry(input: EntrySession): SessionInfo {
+  // (not `input` itself in the closures: it holds the whole entry)
+  const { location, open, lastWrite, missing } = input;
   const place: SessionPlace = {
     indexes: input.indexes,
     hasRegistry: input.hasRegistry,
-    location: () => input.location,
-    open: () => input.open(),
-    lastWrite: input.lastWrite && (() => input.lastWrite!()),
-    missing: input.missing && (() => input.missing!()),
+    location: () => location,
+    open: () => open(),
+    lastWrite: lastWrite && (() => lastWrite()),
+    missing: missing && (() => missing()),
   };
-  return new RegistrySession(input, place, 0, { entry: input.entry, aliases: input.aliases });
+  // (slim: a database row's entry may hold far more than sessions are made of, and is kept until asked for)
+  const aliases = input.aliases?.map((alias) => ({ storeKey: alias.storeKey, entry: slimEntry(alias.entry) }));
+  return new RegistrySession(input, place, 0, { entry: input.entry && slimEntry(input.entry), aliases });
 }
 
 /** A session of a place that keeps many (an agent's listing): `at` is its row. */
