@@ -211,22 +211,44 @@ class RegistrySession implements SessionInfo {
     return this.worked;
   }
 
-  get parentKey() { return this.details().parentKey; }
+  get parentKey() {
+    return this.details().parentKey;
+  }
   get aliases() {
     // (most sessions have none: a listing's selection asks every session, without parsing each)
     if (this.place.aliased && !this.worked && !this.place.aliased(this.at)) return undefined;
     return this.details().aliases;
   }
-  get updatedAt() { return this.details().updatedAt; }
-  get status() { return this.details().status; }
-  get startedAt() { return this.details().startedAt; }
-  get endedAt() { return this.details().endedAt; }
-  get runtimeMs() { return this.details().runtimeMs; }
-  get label() { return this.details().label; }
-  get displayName() { return this.details().displayName; }
-  get channel() { return this.details().channel; }
-  get model() { return this.details().model; }
-  private get registryEnd() { return this.details().registryEnd; }
+  get updatedAt() {
+    return this.details().updatedAt;
+  }
+  get status() {
+    return this.details().status;
+  }
+  get startedAt() {
+    return this.details().startedAt;
+  }
+  get endedAt() {
+    return this.details().endedAt;
+  }
+  get runtimeMs() {
+    return this.details().runtimeMs;
+  }
+  get label() {
+    return this.details().label;
+  }
+  get displayName() {
+    return this.details().displayName;
+  }
+  get channel() {
+    return this.details().channel;
+  }
+  get model() {
+    return this.details().model;
+  }
+  private get registryEnd() {
+    return this.details().registryEnd;
+  }
 
   private knownActivity(): number | undefined {
     return this.place.knownActivity && !this.worked ? this.place.knownActivity(this.at) : this.details().knownActivity;
