@@ -118,9 +118,25 @@ export class AgentListings {
     if (!file) return;
     const header = JSON.stringify({ v: 1, listing: sessionsDir, registry: registryPath, stamp } satisfies SavedHeader);
     const { details, ...columns } = rows;
-    const body = [`\n${JSON.stringify(columns)}`, ...details.map((d) => `\n${d}`)];
-    const mac = this.area!.mac.digestWithRest(contextOf(file), [header], body);
-    replaceCacheFile(file, [`${mac} ${header}`, ...body]);
+    const head = `\n${JSON.stringify(columns)}`;
+    // (the lines are made twice, to be hashed and then written, rather than all held at once)
+    // (in chunks of about 64 KB: a write each)
+    function* body(): Iterable<string> {
+      let chunk = head;
+      for (const line of details) {
+        chunk += `\n${line}`;
+        if (chunk.length >= 65536) {
+          yield chunk;
+          chunk = "";
+        }
+      }
+      yield chunk;
+    }
+    const mac = this.area!.mac.digestWithRest(contextOf(file), [header], body());
+    replaceCacheFile(file, (function* () {
+      yield `${mac} ${header}`;
+      yield* body();
+    })());
   }
 
   private fileOf(sessionsDir: string): string | undefined {
