@@ -37,7 +37,7 @@ const context = (store: TempStateDir) =>
   createAppContext({ store: store.root, clearance: "confidential" }, { SESSION_EVENTS_CACHE_DIR: cache, SESSION_EVENTS_CURSOR_SECRET: "prune-secret-0123456" });
 
 /** What each cache file is for: index ids and registry paths from their headers, rollup ids from their lines. */
-function cached(): { indexes: string[]; registries: string[]; rollups: string[] } {
+function cached(): { indexes: string[]; registries: string[]; listings: string[]; rollups: string[] } {
   const headers = (dir: string) =>
     readdirSync(join(cache, dir))
       .filter((name) => name.endsWith(".json"))
@@ -46,7 +46,9 @@ function cached(): { indexes: string[]; registries: string[]; rollups: string[] 
   const rollupLines = rollupFile ? readFileSync(join(cache, "index", rollupFile), "utf8").split("\n").filter(Boolean) : [];
   return {
     indexes: headers("index").map((h) => h.id!).sort(),
-    registries: headers("registries").map((h) => h.registry!).sort(),
+    registries: headers("registries").filter((h) => h.listing === undefined).map((h) => h.registry!).sort(),
+    // an agent's listing is kept beside its registry's copy, and goes with it
+    listings: headers("registries").filter((h) => h.listing !== undefined).map((h) => h.registry!).sort(),
     rollups: rollupLines.map(unsealedText).map((line) => (JSON.parse(line.slice(0, line.indexOf("\t"))) as string[])[0]!).sort(),
   };
 }
@@ -77,7 +79,8 @@ describe("pruning the cache dir", () => {
     for (const store of [kept, gone]) await querySessionsEvents(context(store), { groupBy: ["type"] }); // rollups
     flushIndexes();
     const registryOf = (store: TempStateDir) => join(store.sessionsDir("main"), "sessions.json");
-    const all = { indexes: [`file:${a}`, `file:${b}`, `file:${c}`].sort(), registries: [registryOf(kept), registryOf(gone)].sort() };
+    const registries = [registryOf(kept), registryOf(gone)].sort();
+    const all = { indexes: [`file:${a}`, `file:${b}`, `file:${c}`].sort(), registries, listings: registries };
     expect(cached()).toEqual({ ...all, rollups: all.indexes });
 
     // b is reset (the gateway renames the transcript away), and the other store is deleted
@@ -96,8 +99,8 @@ describe("pruning the cache dir", () => {
     expect(pruneCache(opened(cache))).toBe(0); // the contexts above looked through it moments ago
     expect(cached()).toEqual({ ...all, rollups: all.indexes });
     const removed = pruneCache(opened(cache), tomorrow);
-    expect(removed).toBe(7); // 2 indexes, 2 rollups, 1 registry copy, 1 stale temporary file, the older rollups file
-    expect(cached()).toEqual({ indexes: [`file:${a}`], registries: [registryOf(kept)], rollups: [`file:${a}`] });
+    expect(removed).toBe(8); // 2 indexes, 2 rollups, 1 registry copy and its agent's listing, 1 stale temporary file, the older rollups file
+    expect(cached()).toEqual({ indexes: [`file:${a}`], registries: [registryOf(kept)], listings: [registryOf(kept)], rollups: [`file:${a}`] });
     expect(existsSync(join(cache, "index", "x.json.2.tmp"))).toBe(true);
     expect(existsSync(join(cache, "index", "y.json.1.tmp"))).toBe(false);
     expect(existsSync(join(cache, "index", "rollups-v4.jsonl"))).toBe(false);

@@ -113,7 +113,8 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
     if (!known || comparePositions(at, known.at) < 0) caps.set(id, { session, at, pending: pending || !!known?.pending });
   };
   const held = asc ? resolveHeld(spec.held, spec.sessions) : new Map<string, { session: SessionInfo; at: Position }>();
-  const afterFor = (session: SessionInfo) => held.get(sessionId({ key: session.key, sid: session.sessionId }))?.at ?? spec.after;
+  // (most pages hold no session on its own: no key made per session then)
+  const afterFor = (session: SessionInfo) => (held.size === 0 ? spec.after : (held.get(sessionId({ key: session.key, sid: session.sessionId }))?.at ?? spec.after));
   // Sessions are read one after another; one read to its end may have grown while later ones were read,
   // and its new events may sort before theirs. Such a session holds the page back like a pending line.
   const ends: Array<{ end: TranscriptEnd; pending(): void }> = [];
@@ -121,7 +122,7 @@ export async function collectEvents(spec: CollectSpec): Promise<Collected> {
   // A session's last activity (file or row time) bounds its events' times for data written live;
   // data stamped in the future defeats that, and shows itself by bounds beyond now.
   const bounds = [since, asc ? spec.after?.ts : undefined].filter((b): b is number => b !== undefined && b <= spec.now);
-  const isHeld = (session: SessionInfo) => held.has(sessionId({ key: session.key, sid: session.sessionId }));
+  const isHeld = (session: SessionInfo) => held.size > 0 && held.has(sessionId({ key: session.key, sid: session.sessionId }));
   let active = activeSince(spec.sessions, spec.order, bounds.length > 0 ? Math.max(...bounds) : undefined);
   if (held.size > 0) active = active.filter((a) => !isHeld(a.session));
   const peeks = asc ? spec.peeks : undefined;

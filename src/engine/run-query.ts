@@ -252,14 +252,30 @@ function longestPosition(sessions: readonly SessionInfo[]): Position {
 }
 
 function longestOf(sessions: readonly SessionInfo[]): Position {
-  const longer = (a: string, b: string) => (Buffer.byteLength(JSON.stringify(b)) > Buffer.byteLength(JSON.stringify(a)) ? b : a);
   let key = "";
+  let keyBytes = 2;
   let sid = "";
+  let sidBytes = 2;
   for (const s of sessions) {
-    key = longer(key, s.key);
-    sid = longer(sid, s.sessionId);
+    // (a string's JSON takes at most 6 bytes a character: most are passed over without measuring them)
+    if (6 * s.key.length + 2 > keyBytes) {
+      const bytes = jsonStringBytes(s.key);
+      if (bytes > keyBytes) [key, keyBytes] = [s.key, bytes];
+    }
+    if (6 * s.sessionId.length + 2 > sidBytes) {
+      const bytes = jsonStringBytes(s.sessionId);
+      if (bytes > sidBytes) [sid, sidBytes] = [s.sessionId, bytes];
+    }
   }
   return { ts: -1e15, key, sid, seq: 1e9 + 0.5 };
+}
+
+/** Printable ASCII but for `"` and `\\`: its JSON is the string in quotes. */
+const PLAIN_JSON = /^[ !#-[\]-~]*$/;
+
+/** The bytes of a string's JSON (quotes included). */
+function jsonStringBytes(text: string): number {
+  return PLAIN_JSON.test(text) ? text.length + 2 : Buffer.byteLength(JSON.stringify(text));
 }
 
 /** Held entries as long as real ones usually are (ts and seq of usual sizes), to size a cursor. */

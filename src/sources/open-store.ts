@@ -105,11 +105,20 @@ function openOne(value: string, options: StoreOptions & { indexes: IndexStore })
   if (clawjs) listers.push(clawjs);
   // new agents and their sessions dirs or databases show up as changes here
   const watchRoots = () => [join(root, "agents"), ...agentDirs(root)];
-  // (not the agent/ dirs: a database's -journal comes and goes with every write; its rows tell instead)
+  // (not the agent/ dirs: a database's -journal comes and goes with every write; its rows tell instead.
+  // Nor an agent's own dir: what comes or goes in it that matters, a sessions dir or a database, is
+  // stamped itself. A stamp is taken twice a page: each stat counts)
+  const agentsDir = join(root, "agents");
+  let known: { stamp: string; agents: string[]; paths: string[] } | undefined;
   const sessionSetStamp = () => {
-    const agents = agentNames(root);
-    const paths = [join(root, "agents"), ...agents.flatMap((a) => [join(root, "agents", a), join(root, "agents", a, "sessions"), join(root, "agents", a, "sessions", "sessions.json")])];
-    return [statStamp(clawjs ? [...paths, clawjs.conversationsDir] : paths), sqlite.sessionSetStamp(agents)].join("#");
+    const agentsStamp = statStamp([agentsDir]);
+    if (known?.stamp !== agentsStamp) {
+      // (the agents are the dir's entries: the same while the dir is unchanged)
+      const agents = agentNames(root);
+      const paths = agents.flatMap((a) => [join(agentsDir, a, "sessions"), join(agentsDir, a, "sessions", "sessions.json")]);
+      known = { stamp: agentsStamp, agents, paths: clawjs ? [...paths, clawjs.conversationsDir] : paths };
+    }
+    return [agentsStamp, statStamp(known.paths), sqlite.sessionSetStamp(known.agents)].join("#");
   };
   return { description: `openclaw state dir ${root}${hasClawJs ? " (with a clawjs workspace)" : ""}`, root, listers, watchRoots, sessionSetStamp };
 }

@@ -1,15 +1,16 @@
-import type { CacheArea } from "../cache-dir.js";
+import { asCacheArea, type CacheArea } from "../cache-dir.js";
 import { existsSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, relative, sep } from "node:path";
 import { isSafeFileName, ListingFs } from "../paths.js";
-import type { SessionInfo, SessionListing, SessionSource } from "../session.js";
+import type { SessionInfo, SessionListing, SessionSource, TranscriptRead } from "../session.js";
 import { IndexStore } from "../index/index-store.js";
 import { FileRead } from "../transcript/file-read.js";
 import { asString, type Json } from "../transcript/values.js";
+import { addRow, AgentListings, ARCHIVED, emptyRows, listingStamp, REGISTERED, transcriptPathAt, UNREGISTERED, type AgentRows } from "./agent-listing.js";
 import { agentIds } from "./agents.js";
 import type { Entry, EntryQuery } from "./registry-entries.js";
-import { sessionFromEntry, storeKeysNaming, type EntrySession } from "./registry-entry.js";
+import { sessionAt, sessionFromEntry, storeKeysNaming, type EntrySession, type SessionPlace } from "./registry-entry.js";
 import { RegistryFileReader } from "./registry-file.js";
 import { oneEntryPerTranscript, type EntryCandidate, type GroupedEntry } from "./shared-transcripts.js";
 import { archiveOfFile, isSkippedSessionFile, sessionIdOfFile, transcriptPathOf } from "./transcript-files.js";
@@ -19,7 +20,9 @@ export class OpenClawFileSource implements SessionSource {
   readonly kind = "openclaw-files" as const;
   private readonly registry: RegistryFileReader;
   /** Transcript file names per sessions dir, reused while the dir is unchanged (a dir's mtime moves when files come or go). */
-  private readonly listings = new Map<string, { mtimeMs: number; names: string[]; archives: string[] }>();
+  private readonly dirListings = new Map<string, { mtimeMs: number; names: string[]; archives: string[] }>();
+  /** Each agent's sessions, as rows, reused while its registry and sessions dir are unchanged. */
+  private readonly listings: AgentListings;
 
   private readonly skipAgent: (agent: string) => boolean;
   private readonly indexes: IndexStore;
@@ -36,7 +39,9 @@ export class OpenClawFileSource implements SessionSource {
   ) {
     this.skipAgent = options.skipAgent ?? (() => false);
     this.indexes = options.indexes ?? new IndexStore(undefined);
-    this.registry = new RegistryFileReader(options.registryCopies);
+    const copies = asCacheArea(options.registryCopies);
+    this.registry = new RegistryFileReader(copies);
+    this.listings = new AgentListings(copies);
   }
 
   async listSessions(): Promise<SessionInfo[]> {
@@ -60,39 +65,79 @@ export class OpenClawFileSource implements SessionSource {
 
   private async agentSessions(agent: string, sessionsDir: string, warnings: string[], fs: ListingFs): Promise<SessionInfo[]> {
     const registryPath = join(sessionsDir, "sessions.json");
+    // (taken before either is read: a change after this makes a listing that is not kept under this stamp)
+    const stamp = listingStamp(registryPath, sessionsDir);
+    let rows = stamp === undefined ? undefined : this.listings.get(sessionsDir, stamp);
+    if (!rows) {
+      const made = await this.agentRows(agent, sessionsDir, registryPath);
+      rows = made.rows;
+      if (stamp !== undefined && made.keep) this.listings.set(sessionsDir, registryPath, stamp, rows);
+    }
+    warnings.push(...rows.warnings);
+    return this.sessionsOf(agent, sessionsDir, rows, fs);
+  }
+
+  /** An agent's sessions as rows (see AgentRows); `keep`: false when made from a stale copy of the registry. */
+  private async agentRows(agent: string, sessionsDir: string, registryPath: string): Promise<{ rows: AgentRows; keep: boolean }> {
     const read = await this.registry.read(registryPath);
-    if (read?.stale) warnings.push(`agent ${agent}: using the last good copy of ${registryPath} (${read.stale})`);
-    const sessions: SessionInfo[] = [];
+    const rows = emptyRows();
+    if (read?.stale) rows.warnings.push(`agent ${agent}: using the last good copy of ${registryPath} (${read.stale})`);
     // a transcript is the registry's when its file or its session id is (ids must stay unique)
     const claimed = new Set<string>();
     const candidates: FileEntry[] = [];
     for (const [storeKey, entry] of read?.entries ?? []) {
       const candidate = fileEntry(sessionsDir, storeKey, entry);
       if (candidate) candidates.push(candidate);
-      else warnings.push(`agent ${agent}: registry entry ${JSON.stringify(storeKey)} has no usable sessionId`);
-    }
-    // the transcripts the registry names that are not there: the dir is listed below anyway (no stat each)
-    let names: Set<string> | undefined;
-    // (the listing's verdict is confirmed by a fresh look: a transcript created since must be read, not passed over)
-    const missing = (path: string) => (dirname(path) === sessionsDir && names ? !names.has(basename(path)) : true) && !existsSync(path);
-    for (const group of oneEntryPerTranscript(candidates)) {
-      const session = this.registered(agent, sessionsDir, group, fs, missing);
-      for (const name of [group, ...group.aliases].flatMap((c) => filesClaimed(c.path, c.sessionId))) claimed.add(name);
-      sessions.push(session);
+      else rows.warnings.push(`agent ${agent}: registry entry ${JSON.stringify(storeKey)} has no usable sessionId`);
     }
     const files = await this.transcriptFiles(sessionsDir);
-    names = new Set(files.names);
+    const names = new Set(files.names);
+    for (const group of oneEntryPerTranscript(candidates)) {
+      const { path, sessionId, storeKey, entry, aliases } = group;
+      const listed = dirname(path) === sessionsDir && names.has(basename(path));
+      const inside = path.startsWith(sessionsDir + sep) ? path.slice(sessionsDir.length + 1) : relative(sessionsDir, path);
+      addRow(rows, { kind: REGISTERED, storeKey, sessionId, path: inside, listed, entry, aliases: aliases.map((a) => [a.storeKey, a.entry]) });
+      for (const name of [group, ...aliases].flatMap((c) => filesClaimed(c.path, c.sessionId))) claimed.add(name);
+    }
     for (const name of files.names) {
-      if (claimed.has(name)) continue;
-      const sessionId = sessionIdOfFile(name);
-      sessions.push(this.session(agent, sessionsDir, join(sessionsDir, name), sessionId, undefined, undefined, fs));
+      if (!claimed.has(name)) addRow(rows, { kind: UNREGISTERED, storeKey: undefined, sessionId: sessionIdOfFile(name), path: name, listed: true });
     }
     const keyOfId = new Map<string, string>();
     for (const [storeKey, entry] of read?.entries ?? []) {
       const id = asString(entry.sessionId);
       if (id && !keyOfId.has(id)) keyOfId.set(id, storeKey);
     }
-    for (const name of files.archives) sessions.push(this.archived(agent, sessionsDir, name, keyOfId, fs));
+    for (const name of files.archives) {
+      // the file does not say whose it was: the key whose registry entry names its session id, if any,
+      // else a key of its own (`agent:<a>:unregistered:<id>`, as for any file the registry does not list)
+      const { sessionId, archivedAt } = archiveOfFile(name)!;
+      addRow(rows, { kind: ARCHIVED, storeKey: keyOfId.get(sessionId), sessionId, path: name, listed: true, entry: { sessionId, updatedAt: archivedAt } });
+    }
+    return { rows, keep: !read?.stale };
+  }
+
+  /** The sessions of an agent's rows: each a few fields and its row (see AgentPlace). */
+  private sessionsOf(agent: string, sessionsDir: string, rows: AgentRows, fs: ListingFs): SessionInfo[] {
+    const place = new AgentPlace(sessionsDir, rows, fs, this.indexes);
+    const sessions: SessionInfo[] = [];
+    for (let at = 0; at < rows.kinds.length; at++) {
+      const kind = rows.kinds[at]!;
+      sessions.push(
+        sessionAt(
+          {
+            agent,
+            storeKey: rows.storeKeys[at] ?? undefined,
+            sessionId: rows.sessionIds[at]!,
+            source: this.kind,
+            watchDir: sessionsDir,
+            generation: kind === ARCHIVED ? "earlier" : "current",
+            registered: kind === REGISTERED,
+          },
+          place,
+          at,
+        ),
+      );
+    }
     return sessions;
   }
 
@@ -157,25 +202,14 @@ export class OpenClawFileSource implements SessionSource {
     return this.session(agent, sessionsDir, path, sessionId, storeKey, entry, fs, { aliases, missing: () => (missing(path) ? basename(path) : undefined) });
   }
 
-  /**
-   * A reset or deleted transcript file: an earlier generation (read only under generations "all"). The
-   * file does not say whose it was: it is the key whose registry entry names its session id, if any,
-   * else a key of its own (`agent:<a>:unregistered:<id>`, as for any file the registry does not list).
-   */
-  private archived(agent: string, sessionsDir: string, name: string, keyOfId: Map<string, string>, fs: ListingFs): SessionInfo {
-    const { sessionId, archivedAt } = archiveOfFile(name)!;
-    const entry = { sessionId, updatedAt: archivedAt };
-    return this.session(agent, sessionsDir, join(sessionsDir, name), sessionId, keyOfId.get(sessionId), entry, fs, { registered: false, generation: "earlier" });
-  }
-
   /** The dir's transcript file names, and its reset/deleted archives'. */
   private async transcriptFiles(dir: string): Promise<{ names: string[]; archives: string[] }> {
     const mtimeMs = await modifiedAt(dir);
-    const cached = this.listings.get(dir);
+    const cached = this.dirListings.get(dir);
     if (cached && mtimeMs !== undefined && cached.mtimeMs === mtimeMs) return cached;
     const all = (await readdir(dir).catch(() => [] as string[])).filter((name) => isSafeFileName(name)).sort();
     const listing = { mtimeMs: mtimeMs ?? 0, names: all.filter((name) => !isSkippedSessionFile(name)), archives: all.filter((name) => archiveOfFile(name)) };
-    if (mtimeMs !== undefined) this.listings.set(dir, listing);
+    if (mtimeMs !== undefined) this.dirListings.set(dir, listing);
     return listing;
   }
 
@@ -206,6 +240,50 @@ export class OpenClawFileSource implements SessionSource {
 }
 
 
+
+/**
+ * The transcripts and entries of one agent's rows, for the sessions of one listing (its ListingFs):
+ * one object for all of them, each session being its row.
+ */
+class AgentPlace implements SessionPlace {
+  constructor(
+    private readonly sessionsDir: string,
+    private readonly rows: AgentRows,
+    private readonly fs: ListingFs,
+    readonly indexes: IndexStore,
+  ) {}
+
+  location(at: number): string {
+    return transcriptPathAt(this.sessionsDir, this.rows, at);
+  }
+
+  open(at: number): TranscriptRead {
+    return new FileRead(this.sessionsDir, this.location(at), this.fs);
+  }
+
+  lastWrite(at: number): number | undefined {
+    return this.fs.modifiedAt(this.sessionsDir, this.location(at));
+  }
+
+  missing(at: number): string | undefined {
+    // (the dir's listing said it was there; else a fresh look: a transcript created since must be read, not passed over)
+    if (this.rows.kinds[at] !== REGISTERED || this.rows.listed[at] === 1) return undefined;
+    const path = this.location(at);
+    return existsSync(path) ? undefined : basename(path);
+  }
+
+  knownActivity(at: number): number | undefined {
+    return this.rows.activity[at] ?? undefined;
+  }
+
+  entryText(at: number): { text: string; aliased: boolean } {
+    return { text: this.rows.details[at]!, aliased: this.aliased(at) };
+  }
+
+  aliased(at: number): boolean {
+    return this.rows.aliased[at] === 1;
+  }
+}
 
 /** A registry entry with the transcript file it names. */
 type FileEntry = EntryCandidate & { path: string };
