@@ -19,6 +19,8 @@
  *   BENCH_DATA_DIR        where stores and cache dirs go (default <project>/.bench-data, gitignored)
  *   BENCH_BUDGET_S        time budget per table cell before repetitions stop (default 300)
  *   BENCH_STORE_SEARCH    0 leaves the search rows out of the store section (default: they end it)
+ *   BENCH_STORE_ROWS      only these rows of the store section, comma-separated: Q0,Q0-fat,Q1,Q2,Q3,index,Q4,huge-line
+ *                         (default all)
  *   BENCH_WALK_TIMEOUT_S  a page walk (Q2, Q3, Q4) stops after this long and reports progress (default 300)
  * Scale section (bench/scale-bench.ts: inputs far larger than the answer; its own generated stores):
  *   BENCH_SCALE_REGISTRY_MB   the fat registry's size, MB (default 200)
@@ -47,7 +49,7 @@ import { benchHttp } from "./http-bench.js";
 import { benchLineReaders } from "./line-readers.js";
 import { benchNats } from "./nats-bench.js";
 import { benchScale } from "./scale-bench.js";
-import { benchSearchOnly, benchStore, benchStoreData, type StoreSettings } from "./store-bench.js";
+import { benchSearchOnly, benchStore, benchStoreData, STORE_ROWS, type StoreSettings } from "./store-bench.js";
 
 const MB = 1024 * 1024;
 const env = process.env;
@@ -89,7 +91,15 @@ const storeConfig = () => ({
   budgetMs: number("BENCH_BUDGET_S", 300) * 1000,
   deadlineMs: number("BENCH_WALK_TIMEOUT_S", 300) * 1000,
   withSearch: env.BENCH_STORE_SEARCH !== "0",
+  rows: storeRows(env.BENCH_STORE_ROWS),
 });
+function storeRows(value: string | undefined): Set<string> {
+  if (value === undefined) return new Set(STORE_ROWS);
+  const rows = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const unknown = rows.filter((r) => !(STORE_ROWS as readonly string[]).includes(r));
+  if (unknown.length > 0 || rows.length === 0) throw new Error(`BENCH_STORE_ROWS takes a comma-separated list of ${STORE_ROWS.join(", ")}; got ${JSON.stringify(value)}`);
+  return new Set(rows);
+}
 if (sections.has("store")) out.push(await benchStore(storeConfig()));
 // (the store section ends with the search rows; "search" alone runs only them, on the same store)
 else if (sections.has("search")) out.push(await benchSearchOnly(storeConfig()));

@@ -45,8 +45,13 @@ export type StoreBenchConfig = {
   deadlineMs: number;
   /** Whether the section ends with the search rows (BENCH_STORE_SEARCH=0 leaves them out: they take longest). */
   withSearch: boolean;
+  /** Which rows to measure (BENCH_STORE_ROWS; all of STORE_ROWS by default). */
+  rows: ReadonlySet<string>;
   log(line: string): void;
 };
+
+/** The store section's rows, by the names BENCH_STORE_ROWS takes. */
+export const STORE_ROWS = ["Q0", "Q0-fat", "Q1", "Q2", "Q3", "index", "Q4", "huge-line"] as const;
 
 type Spec = Omit<QuerySpec, "cacheDir" | "deadlineMs">;
 /** Sessions in the fat-registry store: about 8 MB of sessions.json, as OpenClaw users report for ~180-360 sessions. */
@@ -106,7 +111,7 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   const notes: string[] = [];
 
   // Q0: a small session's first page: the fixed cost of a query on this store (listing it, opening one file)
-  {
+  if (cfg.rows.has("Q0")) {
     const small = m.smallSession;
     cfg.log("Q0 ...");
     const row = await rowContestants("Q0", { ...base, query: "ours.first-page", sessionKey: small.key }, { ...base, query: "naive.full-pass", path: small.path });
@@ -128,7 +133,7 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   }
 
   // Q0 again, where each registry entry carries what real ones do (a skills snapshot, a prompt report)
-  {
+  if (cfg.rows.has("Q0-fat")) {
     cfg.log("Q0 fat registry ...");
     const fat = buildFatRegistryStore(join(cfg.dataDir, "fat-registry"), dir, m.smallSession, FAT_REGISTRY_SESSIONS);
     const spec: Spec = { query: "ours.first-page", store: fat.dir, since: m.since, sessionKey: fat.key };
@@ -149,45 +154,47 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   }
 
   // Q1: the first page of the last hour of one session, big and medium (measured together: they are compared)
-  cfg.log("Q1 ...");
-  const tailContestants = async (label: string, s: SessionFacts) => ({
-    label,
-    s,
-    row: await rowContestants(label, { ...base, query: "ours.tail", sessionKey: s.key }, { ...base, query: "naive.recent", path: s.path }, {
-      jq: jqRecent([s.path], m.since),
-      rg: rgRecent([s.path], m.since),
-    }),
-  });
-  const tails = [await tailContestants("Q1 big", m.bigSession), await tailContestants("Q1 medium", m.mediumSession)];
-  await measureTogether(tails.flatMap((t) => everyone(t.row)), plan);
-  const [q1Big, q1Medium] = tails.map(({ label, s, row }) => {
-    const { ours, naive, jq: jqM, rg: rgM } = measuredRow(row);
-    const want = Math.min(50, s.recentEvents);
-    const lines = linesCheck(s.recentLines);
-    rows.push({
-      query: `${label}: session_events since 1h, limit 50 (${(s.bytes / MiB).toFixed(0)} MiB transcript)`,
-      ours,
-      naive,
-      jq: jqM,
-      rg: rgM,
-      checks: [
-        check("ours", oursAnswer(ours), (r) => {
-          // a page may end early at its byte budget; it must then say so, and say more exists
-          const n = num(r.events);
-          const ok = n >= 1 && n <= want && (n === want || r.stoppedBy === "byteBudget") && r.hasMore === s.recentEvents > n && r.allInWindow === true;
-          return [ok, `${n} events (stoppedBy ${String(r.stoppedBy)}), hasMore ${String(r.hasMore)} (truth ${s.recentEvents} in the hour)`];
-        }),
-        lines("naive", naive),
-        lines("jq", jqM),
-        lines("rg", rgM),
-      ],
+  if (cfg.rows.has("Q1")) {
+    cfg.log("Q1 ...");
+    const tailContestants = async (label: string, s: SessionFacts) => ({
+      label,
+      s,
+      row: await rowContestants(label, { ...base, query: "ours.tail", sessionKey: s.key }, { ...base, query: "naive.recent", path: s.path }, {
+        jq: jqRecent([s.path], m.since),
+        rg: rgRecent([s.path], m.since),
+      }),
     });
-    return ours;
-  });
-  notes.push(`Q1 big ÷ medium (ours): ${threeWays(q1Big, q1Medium)} for a transcript ${(m.bigSession.bytes / m.mediumSession.bytes).toFixed(0)}x larger with about the same last hour (${m.bigSession.recentEvents} vs ${m.mediumSession.recentEvents} events).`);
+    const tails = [await tailContestants("Q1 big", m.bigSession), await tailContestants("Q1 medium", m.mediumSession)];
+    await measureTogether(tails.flatMap((t) => everyone(t.row)), plan);
+    const [q1Big, q1Medium] = tails.map(({ label, s, row }) => {
+      const { ours, naive, jq: jqM, rg: rgM } = measuredRow(row);
+      const want = Math.min(50, s.recentEvents);
+      const lines = linesCheck(s.recentLines);
+      rows.push({
+        query: `${label}: session_events since 1h, limit 50 (${(s.bytes / MiB).toFixed(0)} MiB transcript)`,
+        ours,
+        naive,
+        jq: jqM,
+        rg: rgM,
+        checks: [
+          check("ours", oursAnswer(ours), (r) => {
+            // a page may end early at its byte budget; it must then say so, and say more exists
+            const n = num(r.events);
+            const ok = n >= 1 && n <= want && (n === want || r.stoppedBy === "byteBudget") && r.hasMore === s.recentEvents > n && r.allInWindow === true;
+            return [ok, `${n} events (stoppedBy ${String(r.stoppedBy)}), hasMore ${String(r.hasMore)} (truth ${s.recentEvents} in the hour)`];
+          }),
+          lines("naive", naive),
+          lines("jq", jqM),
+          lines("rg", rgM),
+        ],
+      });
+      return ours;
+    });
+    notes.push(`Q1 big ÷ medium (ours): ${threeWays(q1Big, q1Medium)} for a transcript ${(m.bigSession.bytes / m.mediumSession.bytes).toFixed(0)}x larger with about the same last hour (${m.bigSession.recentEvents} vs ${m.mediumSession.recentEvents} events).`);
+  }
 
   // Q2: every session's last hour, every page
-  {
+  if (cfg.rows.has("Q2")) {
     cfg.log("Q2 ...");
     const row = await rowContestants("Q2", { ...base, query: "ours.recent" }, { ...base, query: "naive.recent" }, { jq: jqRecent(files, m.since), rg: rgRecent(files, m.since) });
     await measureTogether(everyone(row), plan);
@@ -212,7 +219,7 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   }
 
   // Q3: tool errors by tool over the whole store
-  {
+  if (cfg.rows.has("Q3")) {
     cfg.log("Q3 ...");
     const row = await rowContestants("Q3", { ...base, query: "ours.tool-errors" }, { ...base, query: "naive.tool-errors" }, { jq: jqToolErrors(files), rg: rgToolErrors(files) });
     const scanRow = await rowContestants("Q3 one scan", { ...base, query: "ours.store-pass" });
@@ -246,7 +253,7 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   }
 
   // `session-events index`: the first read of every transcript, paid ahead of any query
-  {
+  if (cfg.rows.has("index")) {
     cfg.log("index ...");
     const row = await rowContestants("index", { ...base, query: "ours.index" });
     await measureTogether(everyone(row), plan);
@@ -263,7 +270,7 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   const searchSection = cfg.withSearch ? await benchSearch(dir, files, m.since, plan) : "";
 
   // Q4: every page of the big session, against one full pass over it
-  {
+  if (cfg.rows.has("Q4")) {
     cfg.log("Q4 ...");
     const big = m.bigSession;
     const walkRow = await rowContestants("Q4 walk", { ...base, query: "ours.walk-session", sessionKey: big.key });
@@ -308,7 +315,7 @@ export async function benchStore(cfg: StoreBenchConfig): Promise<string> {
   }
 
   // one 50 MB line
-  {
+  if (cfg.rows.has("huge-line")) {
     cfg.log("huge line ...");
     const huge = buildHugeLineStore(join(cfg.dataDir, `huge-line-${cfg.hugeLineMb}mb`), m.smallSession, cfg.hugeLineMb, cfg.seed);
     const spec: Spec = { query: "ours.huge-line", store: huge.dir, since: m.since, sessionKey: huge.key };
