@@ -23,9 +23,11 @@ export function indexCommand(): Command {
     const listing = await ctx.store.list();
     for (const warning of listing.warnings) console.error(`warning: ${warning}`);
     const sessions = sessionsInScope(listing.sessions, ctx.principal).filter((s) => inGenerations(s, flags.generations));
+    // the full text first: its read of a transcript also builds the transcript's index, which the
+    // warm pass then finds done (one read of each transcript, not two)
+    const text = await ctx.textIndex?.update(sessions);
     const result = await warmIndexes(sessions);
     flushIndexes();
-    const text = await ctx.textIndex?.update(sessions);
     const seconds = (performance.now() - started) / 1000;
     const textIndexed = { sessions: text?.indexed ?? 0, rebuilt: text?.rebuilt ?? 0, events: text?.events ?? 0 };
     const summary = { sessions: result.sessions, read: result.read, bytesRead: result.stats.bytesRead, textIndexed, seconds: Number(seconds.toFixed(2)), cacheDir: dir };
