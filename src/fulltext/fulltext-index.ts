@@ -6,7 +6,7 @@ import type { IndexedHit, IndexedHitGroup, IndexedSearch, TextIndex, TextIndexPa
 import type { TimeWindow } from "../engine/time.js";
 import type { CacheArea } from "../sources/cache-dir.js";
 import { newReadStats, type SessionInfo } from "../sources/session.js";
-import { DOC_OF_ROWID_SQL, openFullTextDb, rowidsOf, seqOfRowid } from "./database.js";
+import { DOC_OF_ROWID_SQL, docOfRowid, openFullTextDb, rowidsOf, seqOfRowid } from "./database.js";
 import { dropRows, indexSession, today } from "./index-session.js";
 import { matchExpression } from "./match-expression.js";
 import { WriteWindow } from "./write-window.js";
@@ -97,6 +97,15 @@ export class FullTextIndex implements TextIndex {
        WHERE e.id BETWEEN @after AND @last AND e.user_text = 1 AND ${inWindow}
        ORDER BY e.id LIMIT ${PAGE_ROWS}`,
     );
+    // each session's first page of hits, for the sessions named to hitsOf before: one pass over the
+    // match for all of them (a match limited to one document's rows costs about as much as the whole)
+    const firstPages = new Map<number, HitRow[]>();
+    const firstPagesStatement = db.prepare(
+      `SELECT h.id AS id, e.type AS type, e.role AS role, e.tool AS tool, e.vis AS vis FROM (
+         SELECT e.id AS id, row_number() OVER (PARTITION BY ${DOC_OF_ROWID_SQL("e.id")} ORDER BY e.id) AS n
+         ${matching} AND ${DOC_OF_ROWID_SQL("fts.rowid")} IN (SELECT value FROM json_each(@docs))
+       ) h CROSS JOIN events e ON e.id = h.id WHERE h.n <= ${PAGE_ROWS} ORDER BY h.id`,
+    );
     const pagesOf = (session: SessionInfo, page: (range: { after: number; last: number }) => HitRow[]) => {
       const doc = docOf.get(session);
       return doc === undefined ? [] : paged(rowidsOf(doc), page);
@@ -104,7 +113,20 @@ export class FullTextIndex implements TextIndex {
     return {
       groups,
       unindexed,
-      hitsOf: (session) => (groups.has(session) ? pagesOf(session, (range) => hitsStatement.all({ match, ...range, ...window }) as HitRow[]) : []),
+      hitsOf: (session) => {
+        const doc = docOf.get(session);
+        if (doc === undefined || !groups.has(session)) return [];
+        const first = firstPages.get(doc);
+        const page = (range: { after: number; last: number }) =>
+          first && range.after === rowidsOf(doc).first ? first : (hitsStatement.all({ match, ...range, ...window }) as HitRow[]);
+        return pagesOf(session, page);
+      },
+      fetchHits: (sessions) => {
+        const docs = sessions.map((session) => docOf.get(session)).filter((doc): doc is number => doc !== undefined && !firstPages.has(doc));
+        if (docs.length === 0) return;
+        for (const doc of docs) firstPages.set(doc, []);
+        for (const row of firstPagesStatement.all({ match, docs: JSON.stringify(docs), ...window }) as HitRow[]) firstPages.get(docOfRowid(row.id))!.push(row);
+      },
       userMessagesOf: (session) => pagesOf(session, (range) => userStatement.all({ ...range, ...window }) as HitRow[]),
     };
   }

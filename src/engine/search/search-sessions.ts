@@ -81,6 +81,7 @@ export async function searchSessions(ctx: QueryContext, input: SessionsSearchInp
   }
   found.sort((a, b) => b.hits - a.hits || b.updatedMs - a.updatedMs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const shown = found.slice(0, limit);
+  indexed?.fetchHits?.(shown.flatMap((ranked) => fromIndex.get(ranked) ?? []));
   for (const [at, ranked] of shown.entries()) {
     const session = fromIndex.get(ranked);
     if (session && indexed) shown[at] = await indexedFound(s, indexed, session, ranked.hits);

@@ -19,6 +19,8 @@ export type IndexedSearch = {
   unindexed: SessionInfo[];
   /** A session's matching events in the window, in seq order. */
   hitsOf(session: SessionInfo): Iterable<IndexedHit>;
+  /** Tells the index whose hits will be asked for next (it may fetch their first ones together). */
+  fetchHits?(sessions: readonly SessionInfo[]): void;
   /** A session's user messages with text in the window, in seq order (for its title). */
   userMessagesOf(session: SessionInfo): Iterable<IndexedHit>;
 };
