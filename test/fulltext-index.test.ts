@@ -4,7 +4,7 @@
  * thinking, tool args as JSON), and still after appends, rewrites and transcripts that vanish; the
  * index is really used (an indexed search reads no transcript), and an update reads only what is new.
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -12,6 +12,7 @@ import { BackgroundIndexer } from "../src/app/background-index.js";
 import type { AppContext } from "../src/app/context.js";
 import type { SearchResult } from "../src/contract/search.js";
 import type { TextIndex } from "../src/engine/search/text-index.js";
+import { FULLTEXT_VERSION } from "../src/fulltext/database.js";
 import { querySessionsEvents } from "../src/engine/run-query.js";
 import { searchSessions } from "../src/engine/search/search-sessions.js";
 import { newReadStats } from "../src/sources/session.js";
@@ -290,6 +291,20 @@ describe("the index gives the scan's answers", () => {
     await ctx.textIndex!.update(await ctx.listSessions());
     expect((await searchSessions(ctx, { query: "zanzibar" })).sessions).toEqual([]);
     expect((await searchSessions(ctx, { query: "hello" })).sessions.map((r) => r.hits)).toEqual([1]);
+  });
+
+  it("an index of an older format is deleted when the index is opened, one of this format kept", async () => {
+    write(new Map([["agent:main:old", [{ kind: "user", words: ["budget"], more: [] }]]]));
+    const ctx = contextFor(store.root);
+    const dir = ctx.cache.cache!.fulltext.dir;
+    const older = ["v1-0123456789abcdef.sqlite", "v1-0123456789abcdef.sqlite-wal", "v1-fedcba9876543210.sqlite-shm"];
+    for (const name of [...older, "notes.txt"]) writeFileSync(join(dir, name), "x");
+    await ctx.textIndex!.update(await ctx.listSessions());
+    const names = readdirSync(dir);
+    expect(names.filter((name) => older.includes(name))).toEqual([]);
+    expect(names).toContain("notes.txt");
+    expect(names.filter((name) => name.startsWith(`v${FULLTEXT_VERSION}-`) && name.endsWith(".sqlite"))).toHaveLength(1);
+    expect((await searchSessions(ctx, { query: "budget" })).sessions.map((r) => r.hits)).toEqual([1]);
   });
 
   it("a server's background pass indexes the full text: its searches then read no transcript", async () => {

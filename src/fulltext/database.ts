@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import { rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { CacheArea } from "../sources/cache-dir.js";
 
-/** The index format: a new version is a new file (older ones are left to remove by hand or by pruning). */
+/** The index format: a new version is a new file (the files of older versions are deleted when it is opened). */
 export const FULLTEXT_VERSION = 2;
 const HASH_BYTES = 8 * 1024 * 1024;
 
@@ -65,6 +65,7 @@ export function rowidsOf(doc: number): { first: number; last: number } {
  * made under another key (not by this cache dir's owner) or unreadable is replaced.
  */
 export function openFullTextDb(area: CacheArea, policyId: string): Database.Database {
+  removeOlderVersions(area.dir);
   const path = join(area.dir, `v${FULLTEXT_VERSION}-${policyId}.sqlite`);
   const seal = area.mac.digest("fulltext db", `v${FULLTEXT_VERSION}-${policyId}`);
   try {
@@ -89,6 +90,20 @@ function sealed(db: Database.Database, seal: string): Database.Database {
   db.exec(`INSERT INTO fts(fts, rank) VALUES ('hashsize', ${HASH_BYTES})`);
   db.prepare("INSERT OR REPLACE INTO meta(name, value) VALUES ('seal', ?)").run(seal);
   return db;
+}
+
+/** Deletes the databases of older index formats (nothing reads them again; each may be as large as this one). */
+function removeOlderVersions(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const version = /^v(\d+)-[0-9a-f]{16}\.sqlite(?:-wal|-shm)?$/.exec(name)?.[1];
+    if (version !== undefined && Number(version) < FULLTEXT_VERSION) rmSync(join(dir, name), { force: true });
+  }
 }
 
 function open(path: string): Database.Database {
