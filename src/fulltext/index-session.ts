@@ -40,9 +40,10 @@ export async function indexSession(
 ): Promise<{ outcome: SessionIndexed; events: number; textBytes: number }> {
   const state = session.contentState?.();
   if (!state || session.missingTranscript?.() !== undefined) return { outcome: "not indexable", events: 0, textBytes: 0 };
-  const doc = db.prepare("SELECT id, version, mark, next_seq, last_hash FROM docs WHERE name = ?").get(state.id) as Doc | undefined;
+  const doc = db.prepare("SELECT id, version, mark, next_seq, last_hash, seen_day FROM docs WHERE name = ?").get(state.id) as (Doc & { seen_day: number }) | undefined;
   if (doc && doc.version === state.version) {
-    window.write(() => db.prepare("UPDATE docs SET seen_day = ? WHERE id = ? AND seen_day < ?").run(today(), doc.id, today()), refused);
+    // (no write, so no wait for another writer, for a document already seen today)
+    if (doc.seen_day < today()) window.write(() => db.prepare("UPDATE docs SET seen_day = ? WHERE id = ? AND seen_day < ?").run(today(), doc.id, today()), refused);
     return { outcome: "unchanged", events: 0, textBytes: 0 };
   }
   const mark = state.mark(); // before reading: what is read is at least what the mark stands for
