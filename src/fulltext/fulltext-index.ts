@@ -100,10 +100,12 @@ export class FullTextIndex implements TextIndex {
     // each session's first page of hits, for the sessions named to hitsOf before: one pass over the
     // match for all of them (a match limited to one document's rows costs about as much as the whole)
     const firstPages = new Map<number, HitRow[]>();
+    // (without a window, only the hits kept are looked up)
+    const ofDocs = `${DOC_OF_ROWID_SQL("fts.rowid")} IN (SELECT value FROM json_each(@docs))`;
     const firstPagesStatement = db.prepare(
       `SELECT h.id AS id, e.type AS type, e.role AS role, e.tool AS tool, e.vis AS vis FROM (
-         SELECT e.id AS id, row_number() OVER (PARTITION BY ${DOC_OF_ROWID_SQL("e.id")} ORDER BY e.id) AS n
-         ${matching} AND ${DOC_OF_ROWID_SQL("fts.rowid")} IN (SELECT value FROM json_each(@docs))
+         SELECT fts.rowid AS id, row_number() OVER (PARTITION BY ${DOC_OF_ROWID_SQL("fts.rowid")} ORDER BY fts.rowid) AS n
+         ${windowed ? `${matching} AND ${ofDocs}` : `FROM fts WHERE fts MATCH @match AND ${ofDocs}`}
        ) h CROSS JOIN events e ON e.id = h.id WHERE h.n <= ${PAGE_ROWS} ORDER BY h.id`,
     );
     const pagesOf = (session: SessionInfo, page: (range: { after: number; last: number }) => HitRow[]) => {
@@ -125,7 +127,8 @@ export class FullTextIndex implements TextIndex {
         const docs = sessions.map((session) => docOf.get(session)).filter((doc): doc is number => doc !== undefined && !firstPages.has(doc));
         if (docs.length === 0) return;
         for (const doc of docs) firstPages.set(doc, []);
-        for (const row of firstPagesStatement.all({ match, docs: JSON.stringify(docs), ...window }) as HitRow[]) firstPages.get(docOfRowid(row.id))!.push(row);
+        const params = windowed ? { match, docs: JSON.stringify(docs), ...window } : { match, docs: JSON.stringify(docs) };
+        for (const row of firstPagesStatement.all(params) as HitRow[]) firstPages.get(docOfRowid(row.id))!.push(row);
       },
       userMessagesOf: (session) => pagesOf(session, (range) => userStatement.all({ ...range, ...window }) as HitRow[]),
     };
