@@ -6,13 +6,14 @@
  */
 import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BackgroundIndexer } from "../src/app/background-index.js";
 import type { AppContext } from "../src/app/context.js";
 import type { SearchResult } from "../src/contract/search.js";
 import type { TextIndex } from "../src/engine/search/text-index.js";
-import { FULLTEXT_VERSION } from "../src/fulltext/database.js";
+import { FULLTEXT_VERSION, MAX_DOC_ID } from "../src/fulltext/database.js";
 import { querySessionsEvents } from "../src/engine/run-query.js";
 import { searchSessions } from "../src/engine/search/search-sessions.js";
 import { newReadStats } from "../src/sources/session.js";
@@ -305,6 +306,30 @@ describe("the index gives the scan's answers", () => {
     expect(names).toContain("notes.txt");
     expect(names.filter((name) => name.startsWith(`v${FULLTEXT_VERSION}-`) && name.endsWith(".sqlite"))).toHaveLength(1);
     expect((await searchSessions(ctx, { query: "budget" })).sessions.map((r) => r.hits)).toEqual([1]);
+  });
+
+  it("a document whose id would pass what a row id holds is not indexed: its session is scanned, answered the same", async () => {
+    const sessions = new Map<string, Turn[]>([["agent:main:far", [{ kind: "user", words: ["budget", "review"], more: [] }]]]);
+    write(sessions);
+    const { ctx, scanned } = watched(contextFor(store.root));
+    await ctx.textIndex!.update([]); // makes the database
+    const dir = ctx.cache.cache!.fulltext.dir;
+    const file = readdirSync(dir).find((name) => name.endsWith(".sqlite"))!;
+    // (the cache dir outlives this test: the document is taken out again)
+    const edit = (sql: string) => {
+      const db = new Database(join(dir, file));
+      db.prepare(sql).run(MAX_DOC_ID);
+      db.close();
+    };
+    edit(`INSERT INTO docs(id, name, version, mark, next_seq, last_hash, seen_day) VALUES (?, 'elsewhere', 'v', '', 0, NULL, ${Math.floor(Date.now() / 86_400_000)})`);
+    try {
+      const pass = await ctx.textIndex!.update(await ctx.listSessions());
+      expect(pass.indexed).toBe(0);
+      expect(got(await searchSessions(ctx, { query: "budget" }))).toEqual(expected(sessions, "budget"));
+      expect(scanned()).toBe(1);
+    } finally {
+      edit("DELETE FROM docs WHERE id = ?");
+    }
   });
 
   it("a server's background pass indexes the full text: its searches then read no transcript", async () => {
