@@ -258,12 +258,12 @@ async function indexStore(_spec: QuerySpec, app: () => AppContext): Promise<unkn
   return { sessions: result.sessions };
 }
 
-/** `session-events index` as it is now: transcript indexes and totals, then the full-text index; and the index's size. */
+/** `session-events index` as it is now: the full-text index (whose reads build the transcript indexes), then the transcript indexes' totals; and the index's size. */
 async function indexWithText(_spec: QuerySpec, app: () => AppContext): Promise<unknown> {
   const ctx = app();
   const sessions = (await ctx.store.list()).sessions.filter((s) => inGenerations(s, "current"));
-  const result = await warmIndexes(sessions);
   const text = await ctx.textIndex!.update(sessions);
+  const result = await warmIndexes(sessions);
   const dir = ctx.cache.cache!.fulltext.dir;
   const indexBytes = readdirSync(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
   return { sessions: result.sessions, textSessions: text.indexed, events: text.events, textBytes: text.textBytes, indexBytes };

@@ -4,14 +4,16 @@
  * thinking, tool args as JSON), and still after appends, rewrites and transcripts that vanish; the
  * index is really used (an indexed search reads no transcript), and an update reads only what is new.
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BackgroundIndexer } from "../src/app/background-index.js";
 import type { AppContext } from "../src/app/context.js";
 import type { SearchResult } from "../src/contract/search.js";
 import type { TextIndex } from "../src/engine/search/text-index.js";
+import { FULLTEXT_VERSION, MAX_DOC_ID } from "../src/fulltext/database.js";
 import { querySessionsEvents } from "../src/engine/run-query.js";
 import { searchSessions } from "../src/engine/search/search-sessions.js";
 import { newReadStats } from "../src/sources/session.js";
@@ -290,6 +292,44 @@ describe("the index gives the scan's answers", () => {
     await ctx.textIndex!.update(await ctx.listSessions());
     expect((await searchSessions(ctx, { query: "zanzibar" })).sessions).toEqual([]);
     expect((await searchSessions(ctx, { query: "hello" })).sessions.map((r) => r.hits)).toEqual([1]);
+  });
+
+  it("an index of an older format is deleted when the index is opened, one of this format kept", async () => {
+    write(new Map([["agent:main:old", [{ kind: "user", words: ["budget"], more: [] }]]]));
+    const ctx = contextFor(store.root);
+    const dir = ctx.cache.cache!.fulltext.dir;
+    const older = ["v1-0123456789abcdef.sqlite", "v1-0123456789abcdef.sqlite-wal", "v1-fedcba9876543210.sqlite-shm"];
+    for (const name of [...older, "notes.txt"]) writeFileSync(join(dir, name), "x");
+    await ctx.textIndex!.update(await ctx.listSessions());
+    const names = readdirSync(dir);
+    expect(names.filter((name) => older.includes(name))).toEqual([]);
+    expect(names).toContain("notes.txt");
+    expect(names.filter((name) => name.startsWith(`v${FULLTEXT_VERSION}-`) && name.endsWith(".sqlite"))).toHaveLength(1);
+    expect((await searchSessions(ctx, { query: "budget" })).sessions.map((r) => r.hits)).toEqual([1]);
+  });
+
+  it("a document whose id would pass what a row id holds is not indexed: its session is scanned, answered the same", async () => {
+    const sessions = new Map<string, Turn[]>([["agent:main:far", [{ kind: "user", words: ["budget", "review"], more: [] }]]]);
+    write(sessions);
+    const { ctx, scanned } = watched(contextFor(store.root));
+    await ctx.textIndex!.update([]); // makes the database
+    const dir = ctx.cache.cache!.fulltext.dir;
+    const file = readdirSync(dir).find((name) => name.endsWith(".sqlite"))!;
+    // (the cache dir outlives this test: the document is taken out again)
+    const edit = (sql: string) => {
+      const db = new Database(join(dir, file));
+      db.prepare(sql).run(MAX_DOC_ID);
+      db.close();
+    };
+    edit(`INSERT INTO docs(id, name, version, mark, next_seq, last_hash, seen_day) VALUES (?, 'elsewhere', 'v', '', 0, NULL, ${Math.floor(Date.now() / 86_400_000)})`);
+    try {
+      const pass = await ctx.textIndex!.update(await ctx.listSessions());
+      expect(pass.indexed).toBe(0);
+      expect(got(await searchSessions(ctx, { query: "budget" }))).toEqual(expected(sessions, "budget"));
+      expect(scanned()).toBe(1);
+    } finally {
+      edit("DELETE FROM docs WHERE id = ?");
+    }
   });
 
   it("a server's background pass indexes the full text: its searches then read no transcript", async () => {

@@ -83,7 +83,7 @@ describe.each(["files", "sqlite", "sqlite (old layout)", "sqlite (packed)", "cla
     const pass = await ctx.textIndex!.update(sessions);
     expect(pass.events).toBeGreaterThan(0);
     const present = sessions.filter((s) => s.missingTranscript?.() === undefined);
-    const probe = ctx.textIndex!.search(parseTextQuery("anything"), present, { thinking: true, window: {} })!;
+    const probe = ctx.textIndex!.search(parseTextQuery("anything"), present, { thinking: true, window: {}, classes: true })!;
     expect(probe.unindexed.map((s) => s.key)).toEqual([]);
     let found = 0;
     for (const clearance of ["public", "internal", "confidential"] as const) {

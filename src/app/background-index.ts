@@ -67,10 +67,11 @@ export class BackgroundIndexer {
         if (signal.aborted) return;
         await yieldToRequests();
         try {
+          // the full text first: its read also builds the transcript's index, which warming then finds done
+          const text = await this.ctx.textIndex?.update([session], { signal }).catch(() => undefined);
           const warmed = await warmIndexes([session]);
           this.read += warmed.read;
-          bytesRead += warmed.stats.bytesRead;
-          await this.ctx.textIndex?.update([session], { signal });
+          bytesRead += warmed.stats.bytesRead + (text?.bytesRead ?? 0);
         } catch {
           // a transcript that cannot be read now is tried again on the next pass (a query says why)
         }

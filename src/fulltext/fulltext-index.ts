@@ -6,16 +6,17 @@ import type { IndexedHit, IndexedHitGroup, IndexedSearch, TextIndex, TextIndexPa
 import type { TimeWindow } from "../engine/time.js";
 import type { CacheArea } from "../sources/cache-dir.js";
 import { newReadStats, type SessionInfo } from "../sources/session.js";
-import { openFullTextDb } from "./database.js";
-import { indexSession, today } from "./index-session.js";
+import { DOC_OF_ROWID_SQL, docOfRowid, openFullTextDb, rowidsOf, seqOfRowid } from "./database.js";
+import { dropRows, indexSession, today } from "./index-session.js";
 import { matchExpression } from "./match-expression.js";
+import { WriteWindow } from "./write-window.js";
 
 /** Rows fetched at a time when walking a session's hits (the walk reads the store between fetches). */
 const PAGE_ROWS = 64;
 /** A document whose session no listing has shown for this many days is dropped. */
 const FORGET_AFTER_DAYS = 30;
 
-type HitRow = { seq: number; type: EventType; role: string | null; tool: string | null; vis: Visibility | null };
+type HitRow = { id: number; type: EventType; role: string | null; tool: string | null; vis: Visibility | null };
 
 /**
  * The full-text index (engine/search/text-index.ts) as one SQLite FTS5 database in the cache dir: a
@@ -48,7 +49,7 @@ export class FullTextIndex implements TextIndex {
     return this.db;
   }
 
-  search(query: TextQuery, sessions: readonly SessionInfo[], options: { thinking: boolean; window: TimeWindow }): IndexedSearch | undefined {
+  search(query: TextQuery, sessions: readonly SessionInfo[], options: { thinking: boolean; window: TimeWindow; classes: boolean }): IndexedSearch | undefined {
     const match = matchExpression(query, options.thinking);
     const db = match === undefined ? undefined : this.open();
     if (!db) return undefined;
@@ -65,67 +66,73 @@ export class FullTextIndex implements TextIndex {
       } else unindexed.push(session);
     }
     const window = { since: options.window.since ?? null, until: options.window.until ?? null };
+    const windowed = window.since !== null || window.until !== null;
     const inWindow = "(@since IS NULL OR e.ts >= @since) AND (@until IS NULL OR e.ts < @until)";
     // (CROSS JOIN: the full-text match drives, each hit looked up by rowid; never a match per event of a document)
     const matching = `FROM fts CROSS JOIN events e ON e.id = fts.rowid WHERE fts MATCH @match AND ${inWindow}`;
     const groups = new Map<SessionInfo, IndexedHitGroup[]>();
-    const firstHits = new Map<SessionInfo, IndexedHit[]>();
     if (current.size > 0) {
-      // one pass over the matches: each session's hits counted by what decides who may see them, and
-      // its first ones kept (most answers need no more; hitsOf reads on where they end)
-      const byClass = new Map<SessionInfo, Map<string, IndexedHitGroup>>();
-      const rows = db.prepare(`SELECT e.doc AS doc, e.seq AS seq, e.type AS type, e.role AS role, e.tool AS tool, e.vis AS vis ${matching}`).iterate({ match, ...window });
-      for (const row of rows as Iterable<HitRow & { doc: number }>) {
+      // counted in SQLite, grouped by document (a row id holds it): without classes or a window, no
+      // matching event is looked up at all
+      const doc = DOC_OF_ROWID_SQL("fts.rowid");
+      const counted = !options.classes
+        ? windowed
+          ? db.prepare(`SELECT ${doc} AS doc, count(*) AS hits ${matching} GROUP BY 1`).all({ match, ...window })
+          : db.prepare(`SELECT ${doc} AS doc, count(*) AS hits FROM fts WHERE fts MATCH @match GROUP BY 1`).all({ match })
+        : db.prepare(`SELECT ${doc} AS doc, e.type AS type, e.role AS role, e.tool AS tool, e.vis AS vis, count(*) AS hits ${matching} GROUP BY 1, 2, 3, 4, 5`).all({ match, ...window });
+      for (const row of counted as Array<Omit<HitRow, "id"> & { doc: number; hits: number }>) {
         const session = current.get(row.doc);
         if (!session) continue; // not asked about, or not current
-        const classes = byClass.get(session) ?? new Map<string, IndexedHitGroup>();
-        byClass.set(session, classes);
-        const key = `${row.type}\0${row.role}\0${row.tool}\0${row.vis}`;
-        const group = classes.get(key);
-        if (group) group.hits++;
-        else {
-          const { seq: _, ...hit } = hitOf(row);
-          classes.set(key, { ...hit, hits: 1 });
-        }
-        const first = firstHits.get(session) ?? [];
-        firstHits.set(session, first);
-        if (first.length < PAGE_ROWS) first.push(hitOf(row));
-        else if (row.seq < first[first.length - 1]!.seq) {
-          // (rows come in rowid order, which is each document's seq order; kept exact all the same)
-          first.push(hitOf(row));
-          first.sort((a, b) => a.seq - b.seq).pop();
-        }
+        const group: IndexedHitGroup = options.classes ? { hits: row.hits, class: classOf(row) } : { hits: row.hits };
+        const found = groups.get(session);
+        if (found) found.push(group);
+        else groups.set(session, [group]);
       }
-      for (const [session, classes] of byClass) groups.set(session, [...classes.values()]);
-      for (const first of firstHits.values()) first.sort((a, b) => a.seq - b.seq);
     }
     const hitsStatement = db.prepare(
-      `SELECT e.seq AS seq, e.type AS type, e.role AS role, e.tool AS tool, e.vis AS vis
-       ${matching} AND fts.rowid BETWEEN @first AND @last AND e.doc = @doc AND e.seq > @after
-       ORDER BY e.seq LIMIT ${PAGE_ROWS}`,
+      `SELECT e.id AS id, e.type AS type, e.role AS role, e.tool AS tool, e.vis AS vis
+       ${matching} AND fts.rowid BETWEEN @after AND @last
+       ORDER BY fts.rowid LIMIT ${PAGE_ROWS}`,
     );
     const userStatement = db.prepare(
-      `SELECT seq, type, role, tool, vis FROM events e
-       WHERE e.doc = @doc AND e.user_text = 1 AND e.seq > @after AND ${inWindow}
-       ORDER BY e.seq LIMIT ${PAGE_ROWS}`,
+      `SELECT id, type, role, tool, vis FROM events e
+       WHERE e.id BETWEEN @after AND @last AND e.user_text = 1 AND ${inWindow}
+       ORDER BY e.id LIMIT ${PAGE_ROWS}`,
     );
-    const rangeStatement = db.prepare("SELECT min(id) AS first, max(id) AS last FROM events WHERE doc = ?");
+    // each session's first page of hits, for the sessions named to hitsOf before: one pass over the
+    // match for all of them (a match limited to one document's rows costs about as much as the whole)
+    const firstPages = new Map<number, HitRow[]>();
+    // (without a window, only the hits kept are looked up)
+    const ofDocs = `${DOC_OF_ROWID_SQL("fts.rowid")} IN (SELECT value FROM json_each(@docs))`;
+    const firstPagesStatement = db.prepare(
+      `SELECT h.id AS id, e.type AS type, e.role AS role, e.tool AS tool, e.vis AS vis FROM (
+         SELECT fts.rowid AS id, row_number() OVER (PARTITION BY ${DOC_OF_ROWID_SQL("fts.rowid")} ORDER BY fts.rowid) AS n
+         ${windowed ? `${matching} AND ${ofDocs}` : `FROM fts WHERE fts MATCH @match AND ${ofDocs}`}
+       ) h CROSS JOIN events e ON e.id = h.id WHERE h.n <= ${PAGE_ROWS} ORDER BY h.id`,
+    );
+    const pagesOf = (session: SessionInfo, page: (range: { after: number; last: number }) => HitRow[]) => {
+      const doc = docOf.get(session);
+      return doc === undefined ? [] : paged(rowidsOf(doc), page);
+    };
     return {
       groups,
       unindexed,
-      hitsOf: function* (session) {
+      hitsOf: (session) => {
         const doc = docOf.get(session);
-        const first = firstHits.get(session) ?? [];
-        yield* first;
-        if (doc === undefined || first.length < PAGE_ROWS) return;
-        const range = rangeStatement.get(doc) as { first: number | null; last: number | null };
-        const pages = paged((after) => hitsStatement.all({ match, doc, after, first: range.first ?? 0, last: range.last ?? -1, ...window }) as HitRow[], first[first.length - 1]!.seq);
-        yield* pages;
+        if (doc === undefined || !groups.has(session)) return [];
+        const first = firstPages.get(doc);
+        const page = (range: { after: number; last: number }) =>
+          first && range.after === rowidsOf(doc).first ? first : (hitsStatement.all({ match, ...range, ...window }) as HitRow[]);
+        return pagesOf(session, page);
       },
-      userMessagesOf: (session) => {
-        const doc = docOf.get(session);
-        return doc === undefined ? [] : paged((after) => userStatement.all({ doc, after, ...window }) as HitRow[]);
+      fetchHits: (sessions) => {
+        const docs = sessions.map((session) => docOf.get(session)).filter((doc): doc is number => doc !== undefined && !firstPages.has(doc));
+        if (docs.length === 0) return;
+        for (const doc of docs) firstPages.set(doc, []);
+        const params = windowed ? { match, docs: JSON.stringify(docs), ...window } : { match, docs: JSON.stringify(docs) };
+        for (const row of firstPagesStatement.all(params) as HitRow[]) firstPages.get(docOfRowid(row.id))!.push(row);
       },
+      userMessagesOf: (session) => pagesOf(session, (range) => userStatement.all({ ...range, ...window }) as HitRow[]),
     };
   }
 
@@ -137,22 +144,29 @@ export class FullTextIndex implements TextIndex {
   }
 
   private async updateNow(sessions: readonly SessionInfo[], options: { signal?: AbortSignal; between?: () => Promise<void> }): Promise<TextIndexPass> {
-    const pass: TextIndexPass = { sessions: sessions.length, indexed: 0, rebuilt: 0, events: 0, textBytes: 0 };
+    const pass: TextIndexPass = { sessions: sessions.length, indexed: 0, rebuilt: 0, events: 0, textBytes: 0, bytesRead: 0 };
     const db = this.open();
     if (!db) return pass;
     const stats = newReadStats();
-    for (const session of sessions) {
-      if (options.signal?.aborted) return pass;
-      await options.between?.();
-      try {
-        const { outcome, events, textBytes } = await indexSession(db, session, this.redactor, stats);
-        if (outcome === "appended" || outcome === "rebuilt") pass.indexed++;
-        if (outcome === "rebuilt") pass.rebuilt++;
-        pass.events += events;
-        pass.textBytes += textBytes;
-      } catch {
-        // a transcript that cannot be read now is tried again on the next pass (a query scans it meanwhile)
+    const window = new WriteWindow(db);
+    try {
+      for (const session of sessions) {
+        if (options.signal?.aborted) return pass;
+        await options.between?.();
+        try {
+          const { outcome, events, textBytes } = await indexSession(db, session, this.redactor, stats, window);
+          if (outcome === "appended" || outcome === "rebuilt") pass.indexed++;
+          if (outcome === "rebuilt") pass.rebuilt++;
+          pass.events += events;
+          pass.textBytes += textBytes;
+        } catch {
+          // a transcript that cannot be read now is tried again on the next pass (a query scans it meanwhile)
+        }
+        window.commitIfDue();
       }
+    } finally {
+      window.close();
+      pass.bytesRead = stats.bytesRead;
     }
     this.forgetUnseen(db);
     // (what was written goes into the database file now, not left in its write-ahead log)
@@ -167,8 +181,7 @@ export class FullTextIndex implements TextIndex {
     const old = db.prepare("SELECT id FROM docs WHERE seen_day < ?").all(today() - FORGET_AFTER_DAYS) as Array<{ id: number }>;
     for (const { id } of old) {
       db.transaction(() => {
-        db.prepare("DELETE FROM fts WHERE rowid IN (SELECT id FROM events WHERE doc = ?)").run(id);
-        db.prepare("DELETE FROM events WHERE doc = ?").run(id);
+        dropRows(db, id);
         db.prepare("DELETE FROM docs WHERE id = ?").run(id);
       }).immediate();
     }
@@ -181,8 +194,11 @@ export class FullTextIndex implements TextIndex {
 }
 
 function hitOf(row: HitRow): IndexedHit {
+  return { seq: seqOfRowid(row.id), ...classOf(row) };
+}
+
+function classOf(row: Omit<HitRow, "id">): Omit<IndexedHit, "seq"> {
   return {
-    seq: row.seq,
     type: row.type,
     ...(row.role !== null ? { role: row.role } : {}),
     ...(row.tool !== null ? { tool: row.tool } : {}),
@@ -190,12 +206,12 @@ function hitOf(row: HitRow): IndexedHit {
   };
 }
 
-/** Rows a page at a time (no statement stays open while the caller reads the store between them). */
-function* paged(page: (after: number) => HitRow[], after = Number.MIN_SAFE_INTEGER): Generator<IndexedHit> {
-  for (;;) {
-    const rows = page(after);
+/** A document's rows a page at a time (no statement stays open while the caller reads the store between them). */
+function* paged(range: { first: number; last: number }, page: (range: { after: number; last: number }) => HitRow[]): Generator<IndexedHit> {
+  for (let after = range.first; ; ) {
+    const rows = page({ after, last: range.last });
     for (const row of rows) yield hitOf(row);
     if (rows.length < PAGE_ROWS) return;
-    after = rows[rows.length - 1]!.seq;
+    after = rows[rows.length - 1]!.id + 1;
   }
 }

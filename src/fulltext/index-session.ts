@@ -2,8 +2,10 @@ import { createHash } from "node:crypto";
 import type Database from "better-sqlite3";
 import type { Redactor } from "../engine/redact.js";
 import { indexedFields } from "../engine/search/searchable.js";
-import { newReadStats, type ReadStats, type SessionInfo, type SourceEvent } from "../sources/session.js";
+import type { ReadStats, SessionInfo, SourceEvent } from "../sources/session.js";
+import { MAX_DOC_ID, MAX_SEQ, rowidOf, rowidsOf } from "./database.js";
 import { documentText, hasWords } from "./document-text.js";
+import type { WriteWindow } from "./write-window.js";
 
 /** Events written per transaction: a reader or another writer waits at most one batch. */
 const BATCH_EVENTS = 2000;
@@ -15,6 +17,8 @@ export type SessionIndexed = "unchanged" | "appended" | "rebuilt" | "not indexab
 
 /** Another writer moved the same document meanwhile: this pass leaves it to that one. */
 class Overtaken extends Error {}
+/** A document past the bounds of a row id (database.ts): its session is scanned. */
+class OutOfBounds extends Error {}
 
 /** The day number (UTC) a document was last found in a listing: documents not seen for long are dropped. */
 export function today(now = Date.now()): number {
@@ -27,51 +31,74 @@ export function today(now = Date.now()): number {
  * every event, the old ones dropped first, when it was rewritten. Batches are written as they are
  * read, and the document's version only at the end: until then a query scans the session.
  */
-export async function indexSession(db: Database.Database, session: SessionInfo, redactor: Redactor, stats: ReadStats = newReadStats()): Promise<{ outcome: SessionIndexed; events: number; textBytes: number }> {
+export async function indexSession(
+  db: Database.Database,
+  session: SessionInfo,
+  redactor: Redactor,
+  stats: ReadStats,
+  window: WriteWindow,
+): Promise<{ outcome: SessionIndexed; events: number; textBytes: number }> {
   const state = session.contentState?.();
   if (!state || session.missingTranscript?.() !== undefined) return { outcome: "not indexable", events: 0, textBytes: 0 };
-  const doc = db.prepare("SELECT id, version, mark, next_seq, last_hash FROM docs WHERE name = ?").get(state.id) as Doc | undefined;
+  const doc = db.prepare("SELECT id, version, mark, next_seq, last_hash, seen_day FROM docs WHERE name = ?").get(state.id) as (Doc & { seen_day: number }) | undefined;
   if (doc && doc.version === state.version) {
-    db.prepare("UPDATE docs SET seen_day = ? WHERE id = ? AND seen_day < ?").run(today(), doc.id, today());
+    // (no write, so no wait for another writer, for a document already seen today)
+    if (doc.seen_day < today()) window.write(() => db.prepare("UPDATE docs SET seen_day = ? WHERE id = ? AND seen_day < ?").run(today(), doc.id, today()), refused);
     return { outcome: "unchanged", events: 0, textBytes: 0 };
   }
   const mark = state.mark(); // before reading: what is read is at least what the mark stands for
   const appending = doc !== undefined && doc.next_seq > 0 && doc.last_hash !== null && state.grewFrom(doc.mark);
   try {
     if (appending) {
-      const appended = await readInto(db, doc, session, redactor, stats, doc.next_seq, doc.last_hash);
+      const appended = await readInto(db, doc, session, redactor, stats, doc.next_seq, doc.last_hash, window);
       if (appended !== undefined) {
-        finish(db, doc.id, appended.next, state.version, mark);
+        finish(db, doc.id, appended.next, state.version, mark, window);
         return { outcome: "appended", ...appended };
       }
     }
-    const fresh = restart(db, state.id, doc);
-    const rebuilt = (await readInto(db, fresh, session, redactor, stats, 0, null))!;
-    finish(db, fresh.id, rebuilt.next, state.version, mark);
+    const fresh = restart(db, state.id, doc, window);
+    const rebuilt = (await readInto(db, fresh, session, redactor, stats, 0, null, window))!;
+    finish(db, fresh.id, rebuilt.next, state.version, mark, window);
     return { outcome: "rebuilt", ...rebuilt };
   } catch (error) {
     if (error instanceof Overtaken) return { outcome: "unchanged", events: 0, textBytes: 0 };
+    if (error instanceof OutOfBounds) return { outcome: "not indexable", events: 0, textBytes: 0 };
     throw error;
   }
 }
 
 /** Empties a document (or makes it): no version, nothing indexed. */
-function restart(db: Database.Database, name: string, doc: Doc | undefined): Doc {
-  return db.transaction(() => {
+function restart(db: Database.Database, name: string, doc: Doc | undefined, window: WriteWindow): Doc {
+  return window.write(() => {
     if (doc) {
-      db.prepare("DELETE FROM fts WHERE rowid IN (SELECT id FROM events WHERE doc = ?)").run(doc.id);
-      db.prepare("DELETE FROM events WHERE doc = ?").run(doc.id);
+      dropRows(db, doc.id);
       db.prepare("UPDATE docs SET version = '', mark = '', next_seq = 0, last_hash = NULL, seen_day = ? WHERE id = ?").run(today(), doc.id);
       return { ...doc, version: "", mark: "", next_seq: 0, last_hash: null };
     }
+    const { last } = db.prepare("SELECT coalesce(max(id), 0) AS last FROM docs").get() as { last: number };
+    if (last + 1 > MAX_DOC_ID) throw new OutOfBounds();
     const made = db.prepare("INSERT INTO docs(name, version, mark, next_seq, last_hash, seen_day) VALUES (?, '', '', 0, NULL, ?)").run(name, today());
     return { id: Number(made.lastInsertRowid), version: "", mark: "", next_seq: 0, last_hash: null };
-  }).immediate();
+  }, refused);
 }
 
-function finish(db: Database.Database, id: number, next: number, version: string, mark: string): void {
-  const done = db.prepare("UPDATE docs SET version = ?, mark = ?, seen_day = ? WHERE id = ? AND next_seq = ?").run(version, mark, today(), id, next);
-  if (done.changes === 0) throw new Overtaken();
+/** Deletes a document's indexed events. */
+export function dropRows(db: Database.Database, doc: number): void {
+  const range = rowidsOf(doc);
+  db.prepare("DELETE FROM fts WHERE rowid IN (SELECT id FROM events WHERE id BETWEEN @first AND @last)").run(range);
+  db.prepare("DELETE FROM events WHERE id BETWEEN @first AND @last").run(range);
+}
+
+function finish(db: Database.Database, id: number, next: number, version: string, mark: string, window: WriteWindow): void {
+  window.write(() => {
+    const done = db.prepare("UPDATE docs SET version = ?, mark = ?, seen_day = ? WHERE id = ? AND next_seq = ?").run(version, mark, today(), id, next);
+    if (done.changes === 0) throw new Overtaken();
+  }, refused);
+}
+
+/** Whether a write gave up before writing anything (the window goes on). */
+function refused(error: unknown): boolean {
+  return error instanceof Overtaken || error instanceof OutOfBounds;
 }
 
 /**
@@ -86,6 +113,7 @@ async function readInto(
   stats: ReadStats,
   from: number,
   lastHash: string | null,
+  window: WriteWindow,
 ): Promise<{ next: number; events: number; textBytes: number } | undefined> {
   let next = from;
   let checked = lastHash === null;
@@ -96,9 +124,10 @@ async function readInto(
   let last: SourceEvent | undefined;
   const hash = () => (last ? eventHash(last) : lastHash);
   const flush = () => {
-    writeBatch(db, doc.id, batch, from, next, hash());
+    writeBatch(db, doc.id, batch, from, next, hash(), window);
     from = next;
     batch = [];
+    window.commitIfDue();
   };
   const skipBefore = from > 1 ? { seq: from - 2 } : undefined;
   for await (const event of session.events({ stats, direction: "forward", skipBefore })) {
@@ -109,6 +138,7 @@ async function readInto(
       continue;
     }
     if (!checked) return undefined;
+    if (event.seq > MAX_SEQ) throw new OutOfBounds();
     const row = rowOf(event, redactor);
     if (row) {
       batch.push(row);
@@ -124,18 +154,19 @@ async function readInto(
   return { next, events, textBytes };
 }
 
-function writeBatch(db: Database.Database, id: number, rows: readonly Row[], from: number, next: number, hash: string | null): void {
-  db.transaction(() => {
+function writeBatch(db: Database.Database, id: number, rows: readonly Row[], from: number, next: number, hash: string | null, window: WriteWindow): void {
+  window.write(() => {
     const current = db.prepare("SELECT next_seq FROM docs WHERE id = ?").get(id) as { next_seq: number } | undefined;
     if (current?.next_seq !== from) throw new Overtaken();
-    const insertEvent = db.prepare("INSERT INTO events(doc, seq, ts, type, role, tool, vis, user_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    const insertEvent = db.prepare("INSERT INTO events(id, ts, type, role, tool, vis, user_text) VALUES (?, ?, ?, ?, ?, ?, ?)");
     const insertText = db.prepare("INSERT INTO fts(rowid, body, thinking) VALUES (?, ?, ?)");
     for (const row of rows) {
-      const made = insertEvent.run(id, row.seq, row.ts, row.type, row.role, row.tool, row.vis, row.userText);
-      insertText.run(made.lastInsertRowid, row.body, row.thinking);
+      const rowid = rowidOf(id, row.seq);
+      insertEvent.run(rowid, row.ts, row.type, row.role, row.tool, row.vis, row.userText);
+      insertText.run(rowid, row.body, row.thinking);
     }
     db.prepare("UPDATE docs SET next_seq = ?, last_hash = ? WHERE id = ?").run(next, hash, id);
-  }).immediate();
+  }, refused);
 }
 
 /** An event's row: its words, and what decides who may see it; undefined for one no query can find or title by. */

@@ -15,7 +15,7 @@ import type { IndexedHit, IndexedSearch } from "./text-index.js";
  */
 export function indexedHits(s: SessionSearch, indexed: IndexedSearch, session: SessionInfo): number {
   let hits = 0;
-  for (const group of indexed.groups.get(session) ?? []) if (counts(s, session, group)) hits += group.hits;
+  for (const group of indexed.groups.get(session) ?? []) if (!group.class || counts(s, session, group.class)) hits += group.hits;
   return hits;
 }
 

@@ -38,7 +38,9 @@ export async function searchSessions(ctx: QueryContext, input: SessionsSearchInp
   if (requested > SEARCH_MAX_LIMIT) notes.push(`limit ${requested} was clamped to the maximum of ${SEARCH_MAX_LIMIT}.`);
   const selected = selectMany(sessionsInScope(await ctx.listSessions(), ctx.principal), { sessionKey: input.sessionKey, agentId: input.agentId, generations: "current" }, ctx.principal);
   const sessions = [...selected].sort((a, b) => (b.updatedAt ?? b.activity() ?? 0) - (a.updatedAt ?? a.activity() ?? 0));
-  const indexed = ctx.textIndex?.search(query, sessions, { thinking: clearanceAllows(ctx.principal.clearance, "internal"), window });
+  // (a caller of the highest clearance sees every class: without a types filter, every match counts)
+  const classes = !clearanceAllows(ctx.principal.clearance, "confidential") || s.types !== undefined;
+  const indexed = ctx.textIndex?.search(query, sessions, { thinking: clearanceAllows(ctx.principal.clearance, "internal"), window, classes });
   const scanned = new Set(indexed ? indexed.unindexed : sessions);
   const budget = ctx.policy.scanBudgetBytes;
   const found: Found[] = [];
@@ -79,6 +81,7 @@ export async function searchSessions(ctx: QueryContext, input: SessionsSearchInp
   }
   found.sort((a, b) => b.hits - a.hits || b.updatedMs - a.updatedMs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const shown = found.slice(0, limit);
+  indexed?.fetchHits?.(shown.flatMap((ranked) => fromIndex.get(ranked) ?? []));
   for (const [at, ranked] of shown.entries()) {
     const session = fromIndex.get(ranked);
     if (session && indexed) shown[at] = await indexedFound(s, indexed, session, ranked.hits);

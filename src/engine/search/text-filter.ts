@@ -27,7 +27,7 @@ export function sessionsWithPossibleHits(
   window: TimeWindow,
 ): readonly SessionInfo[] {
   if (!text || !ctx.textIndex || sessions.length === 0) return sessions;
-  const indexed = ctx.textIndex.search(text.query, sessions, { thinking: clearanceAllows(ctx.principal.clearance, "internal"), window });
+  const indexed = ctx.textIndex.search(text.query, sessions, { thinking: clearanceAllows(ctx.principal.clearance, "internal"), window, classes: false });
   if (!indexed) return sessions;
   const unindexed = new Set(indexed.unindexed);
   return sessions.filter((session) => unindexed.has(session) || indexed.groups.has(session));

@@ -8,8 +8,7 @@ const MARKS = /\p{M}+/gu;
 const ASCII = /^[\x00-\x7f]*$/;
 const ASCII_WORD = /[a-z0-9]+/g;
 const RUN = /[\p{L}\p{N}\p{M}]+/gu;
-/** A run of ASCII letters and digits and other characters, with at least one of the others. */
-const MIXED_TOKEN = /[a-z0-9]*[^\x00-\x7f][a-z0-9\u0080-\uffff]*/g;
+const NON_ASCII = /[^\x00-\x7f]/g;
 
 /** Text folded for matching: lower case, accents removed. Marks go before splitting, so "é" stays in its word. */
 export function foldText(text: string): string {
@@ -39,7 +38,28 @@ export function wordsOf(text: string): string[] {
  */
 export function foldedTokens(text: string): string {
   if (ASCII.test(text)) return text;
-  return text.toLowerCase().replace(MIXED_TOKEN, (token) => ` ${(token.normalize("NFD").replace(MARKS, "").match(WORD) ?? []).join(" ")} `);
+  // (lower-cased whole: a final sigma depends on the characters around its token)
+  const lower = text.toLowerCase();
+  // each token with a character beyond ASCII is found from that character, widened to the token's
+  // ends by hand: a regular expression for such tokens retries every ASCII word on the way
+  let out = "";
+  let pos = 0;
+  NON_ASCII.lastIndex = 0;
+  for (let m = NON_ASCII.exec(lower); m; m = NON_ASCII.exec(lower)) {
+    let start = m.index;
+    while (start > pos && isAsciiWordChar(lower.charCodeAt(start - 1))) start--;
+    let end = m.index + 1;
+    while (end < lower.length && (lower.charCodeAt(end) >= 0x80 || isAsciiWordChar(lower.charCodeAt(end)))) end++;
+    out += `${lower.slice(pos, start)} ${(lower.slice(start, end).normalize("NFD").replace(MARKS, "").match(WORD) ?? []).join(" ")} `;
+    pos = end;
+    NON_ASCII.lastIndex = end;
+  }
+  return out + lower.slice(pos);
+}
+
+/** A lower-case ASCII letter or a digit. */
+function isAsciiWordChar(code: number): boolean {
+  return (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39);
 }
 
 /**
