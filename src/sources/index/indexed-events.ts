@@ -380,9 +380,11 @@ function withResume(r: Read, line: RawLine, processor: LineProcessor, process: (
   const state = processor.normalizer.snapshot();
   const events = process();
   if (events.length > 0) {
-    // (not `r`: events outlive their read in the cache of lines, and `r` holds the query that read them)
-    const { indexes, read } = r;
-    const point = { save: () => indexes.addResume(read.id, { at, state }) };
+    // (neither `r` nor the read: events outlive their read in the cache of lines, `r` holds the query
+    // that read them, and the read the store listing it came from, a few MB for thousands of sessions)
+    const { indexes } = r;
+    const id = r.read.id;
+    const point = { save: () => indexes.addResume(id, { at, state }) };
     for (const event of events) event.resumePoint = point;
   }
   return events;
