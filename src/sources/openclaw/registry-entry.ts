@@ -1,5 +1,5 @@
 import { canonicalKey, DEFAULT_AGENT } from "../../contract/session-keys.js";
-import type { ReadOptions, SessionAlias, SessionInfo, StoreKind, TranscriptRead } from "../session.js";
+import type { ReadOptions, SessionInfo, StoreKind, TranscriptRead } from "../session.js";
 import { eventsBackward, eventsForCounting, eventsForward, wholeFromRollup } from "../index/indexed-events.js";
 import type { IndexStore } from "../index/index-store.js";
 import type { RegistryEnd } from "../transcript/transcript-events.js";
@@ -109,18 +109,10 @@ export function sessionAt(
 }
 
 /** What a session takes from its registry entry: worked out when first asked for (a listing has thousands, a query reads a few). */
-type EntryDetails = {
-  parentKey?: string;
-  aliases?: readonly SessionAlias[];
-  updatedAt?: number;
-  status?: string;
-  startedAt?: number;
-  endedAt?: number;
-  runtimeMs?: number;
-  label?: string;
-  displayName?: string;
-  channel?: string;
-  model?: string;
+type EntryDetails = Pick<
+  SessionInfo,
+  "parentKey" | "aliases" | "updatedAt" | "status" | "startedAt" | "endedAt" | "runtimeMs" | "label" | "displayName" | "channel" | "model"
+> & {
   registryEnd?: RegistryEnd;
   knownActivity?: number;
 };
