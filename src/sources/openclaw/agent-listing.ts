@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { basename, join, sep } from "node:path";
 import type { CacheArea } from "../cache-dir.js";
-import { cacheFileName, readCacheFile, readFirstLine, replaceCacheFile } from "../cache-file.js";
-import { unsealedText } from "../cache-mac.js";
+import { cacheFileName } from "../cache-file.js";
+import { readSealedFile, writeSealedFile } from "../sealed-file.js";
 import { statStamp } from "../listing-stamp.js";
 import { isSafeFileName } from "../paths.js";
 import type { Json } from "../transcript/values.js";
@@ -119,7 +119,6 @@ export class AgentListings {
     const header = JSON.stringify({ v: 1, listing: sessionsDir, registry: registryPath, stamp } satisfies SavedHeader);
     const { details, ...columns } = rows;
     const head = `\n${JSON.stringify(columns)}`;
-    // (the lines are made twice, to be hashed and then written, rather than all held at once)
     // (in chunks of about 64 KB: a write each)
     function* body(): Iterable<string> {
       let chunk = head;
@@ -132,11 +131,7 @@ export class AgentListings {
       }
       yield chunk;
     }
-    const mac = this.area!.mac.digestWithRest(contextOf(file), [header], body());
-    replaceCacheFile(file, (function* () {
-      yield `${mac} ${header}`;
-      yield* body();
-    })());
+    writeSealedFile(this.area!.mac, file, contextOf(file), header, body);
   }
 
   private fileOf(sessionsDir: string): string | undefined {
@@ -148,16 +143,9 @@ export class AgentListings {
     if (!file || !existsSync(file)) return undefined;
     try {
       // the header alone first: a listing of another version of the registry or dir is not read further
-      const headerLine = readFirstLine(file, 4096);
-      const headerJson = unsealedText(headerLine);
-      const header = JSON.parse(headerJson) as SavedHeader;
-      if (header.v !== 1 || header.listing !== sessionsDir || header.stamp !== stamp) return undefined;
-      const bytes = readCacheFile(file);
-      const headerBytes = Buffer.from(headerLine, "utf8");
-      if (!bytes.subarray(0, headerBytes.length).equals(headerBytes)) return undefined; // replaced meanwhile
-      const mac = headerLine.slice(0, headerLine.length - headerJson.length - 1);
-      const rest = bytes.subarray(headerBytes.length);
-      if (!this.area!.mac.verifyWithRest(mac, contextOf(file), [headerJson], rest)) return undefined;
+      const read = readSealedFile<SavedHeader>(this.area!.mac, file, contextOf(file), (header) => header.v === 1 && header.listing === sessionsDir && header.stamp === stamp);
+      if (!read) return undefined;
+      const rest = read.body;
       // (the columns and the entries as two strings: the entries' lines are slices of theirs, which then
       // holds nothing else)
       const split = rest.indexOf(0x0a, 1);

@@ -19,7 +19,7 @@ export class RegistryEntries {
   private constructor(
     readonly signature: string,
     entries: Map<string, Json> | undefined,
-    /** A saved copy's UTF-8 text (its header line, then one line per entry), while the entries are not parsed. */
+    /** A saved copy's UTF-8 text (a first line, its header or empty, then one line per entry), while the entries are not parsed. */
     private text: Buffer | undefined,
   ) {
     this.map = entries;
@@ -29,7 +29,7 @@ export class RegistryEntries {
     return new RegistryEntries(signature, entries, undefined);
   }
 
-  /** From a saved copy's UTF-8 text: its header line, then the lines `savedLines` wrote. */
+  /** From a saved copy's UTF-8 text: a first line (its header, or empty), then the lines `savedLines` wrote. */
   static saved(signature: string, text: Buffer): RegistryEntries {
     return new RegistryEntries(signature, undefined, text);
   }
@@ -78,7 +78,7 @@ export class RegistryEntries {
     }
     const found: Entry[] = [];
     for (const start of [...lineStarts].sort((a, b) => a - b)) {
-      if (start === 0) continue; // the header
+      if (start === 0) continue; // the first line (a header)
       const end = text.indexOf(NEWLINE, start);
       const [lower, storeKey, entry] = JSON.parse(text.toString("utf8", start, end < 0 ? undefined : end)) as [string, string, Json];
       const sessionId = asString(entry.sessionId);

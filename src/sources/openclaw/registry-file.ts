@@ -2,8 +2,8 @@ import { existsSync, statSync, type Stats } from "node:fs";
 import { basename, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { asCacheArea, type CacheArea } from "../cache-dir.js";
-import { cacheFileName, readCacheFile, readFirstLine, replaceCacheFile } from "../cache-file.js";
-import { unsealedText } from "../cache-mac.js";
+import { cacheFileName } from "../cache-file.js";
+import { readSealedFile, writeSealedFile } from "../sealed-file.js";
 import { asObject, type Json } from "../transcript/values.js";
 import { RegistryEntries, type Entry, type EntryQuery } from "./registry-entries.js";
 import { slimEntry } from "./registry-entry.js";
@@ -137,20 +137,11 @@ export class RegistryFileReader {
     if (!file || !existsSync(file)) return undefined;
     try {
       // the header alone first: a busy registry's copy is often stale, and then the rest is not wanted
-      const headerLine = readFirstLine(file, 4096);
-      const headerJson = unsealedText(headerLine);
-      const header = JSON.parse(headerJson) as SavedHeader;
-      if (header.v !== 3 || header.registry !== path || typeof header.signature !== "string") return undefined;
-      if (signature !== undefined && header.signature !== signature) return undefined;
+      const read = readSealedFile<SavedHeader>(this.area!.mac, file, copyContext(file), (header) =>
+        header.v === 3 && header.registry === path && typeof header.signature === "string" && (signature === undefined || header.signature === signature),
+      );
       // kept as bytes: a lookup decodes only the lines it wants (a copy of thousands of entries is megabytes)
-      const bytes = readCacheFile(file);
-      const headerBytes = Buffer.from(headerLine, "utf8");
-      // (replaced by another process in between: its copy is of another version)
-      if (!bytes.subarray(0, headerBytes.length).equals(headerBytes)) return undefined;
-      const macBytes = headerBytes.length - Buffer.byteLength(headerJson) - 1;
-      const mac = headerBytes.subarray(0, macBytes).toString("latin1");
-      if (!this.area!.mac.verifyWithRest(mac, copyContext(file), [headerJson], bytes.subarray(headerBytes.length))) return undefined;
-      return RegistryEntries.saved(header.signature, bytes.subarray(macBytes + 1));
+      return read && RegistryEntries.saved(read.header.signature, read.body);
     } catch {
       return undefined;
     }
@@ -160,9 +151,7 @@ export class RegistryFileReader {
     const file = this.copyPath(path);
     if (!file) return;
     const header = JSON.stringify({ v: 3, registry: path, signature: entries.signature } satisfies SavedHeader);
-    // (the lines are made twice, to be hashed and then written, rather than all held at once)
-    const mac = this.area!.mac.digestWithRest(copyContext(file), [header], RegistryEntries.savedLines(entries.all()));
-    replaceCacheFile(file, [`${mac} ${header}`, ...RegistryEntries.savedLines(entries.all())]);
+    writeSealedFile(this.area!.mac, file, copyContext(file), header, () => RegistryEntries.savedLines(entries.all()));
   }
 }
 
