@@ -54,28 +54,60 @@ export function openStore(specs: string | readonly string[] | undefined, storeOp
   const list = [specs ?? []].flat().filter((s) => s.trim() !== "");
   const values = list.length > 0 ? list : [resolveStateDir({ env: options.env ?? process.env })];
   const parts = values.map((value) => openOne(value, options));
-  const listAll = async () => {
-    const listings = await Promise.all(parts.flatMap((p) => p.listers.map((l) => l.list())));
+  // (a live part's listers are asked every time: they keep themselves current, and cheaply)
+  const cachedParts = parts.filter((p) => !p.live);
+  const listCached = async () => {
+    const listings = await Promise.all(cachedParts.flatMap((p) => p.listers.map((l) => l.list())));
     return { sessions: listings.flatMap((l) => l.sessions), warnings: listings.flatMap((l) => l.warnings) };
   };
   const sessionSetStamp = () => parts.map((p) => p.sessionSetStamp()).join("#");
-  const cache = new ListingCache(listAll, () => parts.flatMap((p) => p.watchRoots()), sessionSetStamp);
+  const cache = new ListingCache(listCached, () => cachedParts.flatMap((p) => p.watchRoots()), sessionSetStamp);
   const named = (ref: string) =>
-    cache.lookup(ref, async () => {
-      const found = await Promise.all(parts.flatMap((p) => p.listers.map((l) => l.named?.(ref))));
-      return found.some((sessions) => sessions === undefined) ? undefined : found.flatMap((sessions) => sessions ?? []);
-    });
+    cachedParts.length < parts.length
+      ? Promise.resolve(undefined)
+      : cache.lookup(ref, async () => {
+          const found = await Promise.all(parts.flatMap((p) => p.listers.map((l) => l.named?.(ref))));
+          return found.some((sessions) => sessions === undefined) ? undefined : found.flatMap((sessions) => sessions ?? []);
+        });
+  const joined = new JoinedListings();
+  const listing = async (stamp?: string) => {
+    if (cachedParts.length === parts.length) return cache.get(stamp);
+    // the cached parts' listing stands where the first of them is among the --store values
+    const firstCached = parts.findIndex((p) => !p.live);
+    const listings = await Promise.all(
+      parts.flatMap((p, i) => (p.live ? p.listers.map((l) => l.list()) : i === firstCached ? [cache.get(stamp)] : [])),
+    );
+    return joined.of(listings);
+  };
   return {
     description: parts.map((p) => p.description).join(" + "),
     roots: parts.flatMap((p) => (p.root === undefined ? [] : [p.root])),
-    list: (stamp?: string) => cache.get(stamp),
+    list: listing,
     named,
     sessionSetStamp,
   };
 }
 
-/** One store: `root` is its directory (none for a JetStream store, which is not on this file system). */
-type Part = { description: string; root?: string; listers: Lister[]; watchRoots(): string[]; sessionSetStamp(): string };
+/**
+ * Listings put together, the same object while each of them is the same (what is derived from a
+ * listing is kept for as long as it lives: see ListMemo).
+ */
+class JoinedListings {
+  private last?: { parts: SessionListing[]; listing: SessionListing };
+
+  of(parts: SessionListing[]): SessionListing {
+    if (this.last && this.last.parts.length === parts.length && this.last.parts.every((p, i) => p === parts[i])) return this.last.listing;
+    const listing = { sessions: parts.flatMap((l) => l.sessions), warnings: parts.flatMap((l) => l.warnings) };
+    this.last = { parts, listing };
+    return listing;
+  }
+}
+
+/**
+ * One store: `root` is its directory (none for a JetStream store, which is not on this file system);
+ * `live`: its listers answer as the store is at the call, so their listings are not kept here.
+ */
+type Part = { description: string; root?: string; listers: Lister[]; watchRoots(): string[]; sessionSetStamp(): string; live?: boolean };
 
 function openOne(value: string, options: StoreOptions & { indexes: IndexStore }): Part {
   if (/^(nats|tls):\/\//i.test(value)) {
@@ -83,8 +115,8 @@ function openOne(value: string, options: StoreOptions & { indexes: IndexStore })
     const address = parseNatsUrl(value);
     const source = import("./jetstream/jetstream-source.js").then(({ JetStreamSource }) => new JetStreamSource(address));
     const lister: Lister = { list: async () => (await source).list() };
-    // (a stream's sessions come with its messages: nothing on this file system tells of new ones)
-    return { description: `jetstream ${address.display}`, listers: [lister], watchRoots: () => [], sessionSetStamp: () => "" };
+    // (a stream's sessions come with its messages and its KV registry, which the source watches)
+    return { description: `jetstream ${address.display}`, listers: [lister], watchRoots: () => [], sessionSetStamp: () => "", live: true };
   }
   const clawjsOnly = value.startsWith(CLAWJS_PREFIX);
   let root = resolve(clawjsOnly ? value.slice(CLAWJS_PREFIX.length) : value);

@@ -1,10 +1,11 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { Kvm, type KV } from "@nats-io/kv";
+import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { SummaryChunk } from "../index/indexed-events.js";
 import type { ReadOptions, SessionInfo, SessionListing, SessionSource, SourceEvent } from "../session.js";
 import { connectNats, type NatsAddress } from "./connect.js";
-import { CHECKPOINT_BUCKET, REGISTRY_BUCKET, registryKey, subjectMatches, subjectToken } from "./names.js";
+import { KvMirror } from "./kv-mirror.js";
+import { CHECKPOINT_BUCKET, kvStream, REGISTRY_BUCKET, registryKey, subjectMatches, subjectToken } from "./names.js";
 import { MARK_EVERY, parseJson, type Checkpoint, type Mark, type RegistryRecord } from "./records.js";
 import { ForeignIndex } from "./foreign-index.js";
 import { eventFromMessage } from "./shapes.js";
@@ -21,11 +22,14 @@ import { readStream } from "./stream-reader.js";
 export class JetStreamSource implements SessionSource {
   readonly kind = "jetstream" as const;
   readonly root: string;
-  private connection?: Promise<{ nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; prefix: string }>;
+  private connection?: Promise<{ nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; prefix: string; registry: KvMirror<RegistryRecord>; checkpoints: KvMirror<Checkpoint> }>;
   private foreign?: ForeignIndex;
   private readonly spans = new Map<string, SpanRead>();
   private readonly stretches = new Map<string, StretchRead>();
-  private listing?: { at: number; read: Promise<SessionListing> };
+  /** The last listing; `version`, of the buckets and the stream's first sequence it was built from. */
+  private listing?: { foreign: boolean; at: number; version: string; read: SessionListing };
+  /** The sessions of the last listing of the registry, by their key in the bucket, with what each was built from. */
+  private built = new Map<string, BuiltSession>();
   /** Per span, the stream sequence after the last message a read of it took in (a wait for new ones starts there). */
   private readonly readThrough = new Map<string, number>();
 
@@ -38,59 +42,64 @@ export class JetStreamSource implements SessionSource {
   }
 
   /**
-   * The sessions, from the KV registry and checkpoints read at most once a second: a walk of pages
-   * lists again for every page, and each read of the buckets costs a consumer per bucket.
+   * The sessions, as the KV registry and checkpoints are at the call: each bucket is watched (the
+   * server pushes its changes) and a look costs a request per bucket and one for the stream; the same
+   * listing (and the same sessions in it) while nothing changed.
    */
   async list(): Promise<SessionListing> {
-    if (!this.listing || Date.now() - this.listing.at > LISTING_FRESH_MS) {
-      const read = this.readListing();
-      const listing = { at: Date.now(), read };
-      this.listing = listing;
-      read.catch(() => {
-        if (this.listing === listing) this.listing = undefined;
-      });
-    }
-    return this.listing.read;
-  }
-
-  private async readListing(): Promise<SessionListing> {
-    const { nc, js, jsm, prefix } = await this.connect();
+    const { js, jsm, prefix, registry, checkpoints } = await this.connect();
     // (the stream's retention may have removed the oldest messages: a session's note says so)
-    const firstSeq = (await jsm.streams.info(this.address.stream)).state.first_seq;
-    const kvm = new Kvm(nc);
-    const registry = await kvm.open(REGISTRY_BUCKET).catch(() => undefined);
-    const all = registry ? await allValues<RegistryRecord>(registry) : new Map<string, RegistryRecord>();
+    const [firstSeq, all, marks] = await Promise.all([jsm.streams.info(this.address.stream).then((info) => info.state.first_seq), registry.current(), checkpoints.current()]);
     // one registry serves every stream on the server: the entries of this stream's bridge
-    const records = [...all.values()].filter((r) => r.stream === undefined || r.stream === this.address.stream);
+    const records = [...all].filter(([, r]) => r.stream === undefined || r.stream === this.address.stream);
     if (records.length === 0) {
+      if (this.listing?.foreign && Date.now() - this.listing.at <= FOREIGN_FRESH_MS) return this.listing.read;
       this.foreign ??= new ForeignIndex(js, this.address.stream, prefix);
       const spans = await this.foreign.refresh();
-      return { sessions: spans.map((s) => this.session(s.record, s.span, s.earliest, s.latest, trimmedNote(s.span.fromSeq, undefined, firstSeq))), warnings: [] };
+      const read = { sessions: spans.map((s) => this.session(s.record, s.span, s.earliest, s.latest, trimmedNote(s.span.fromSeq, undefined, firstSeq))), warnings: [] };
+      this.listing = { foreign: true, at: Date.now(), version: "", read };
+      return read;
     }
-    const checkpointKv = await kvm.open(CHECKPOINT_BUCKET).catch(() => undefined);
-    const checkpoints = checkpointKv ? await allValues<Checkpoint>(checkpointKv) : new Map<string, Checkpoint>();
+    const version = `${registry.version}:${checkpoints.version}:${firstSeq}`;
+    if (this.listing && !this.listing.foreign && this.listing.version === version) return this.listing.read;
     const sessions: SessionInfo[] = [];
-    for (const record of records) {
+    const built = new Map<string, BuiltSession>();
+    for (const [key, record] of records) {
       if (typeof record.key !== "string" || typeof record.sessionId !== "string" || typeof record.gateway !== "string") continue;
-      const checkpoint = checkpoints.get(registryKey(record.gateway, record.sessionId));
-      const span: StreamSpan = {
-        id: `${record.gateway}\n${record.sessionId}`,
-        filter: `${prefix}.${subjectToken(record.agent)}.>`,
-        fromSeq: checkpoint?.firstStreamSeq ?? 1,
-        marks: checkpoint?.marks,
-        belongs: (e) => e.sessionId === record.sessionId && e.gateway === record.gateway,
-        numbered: true,
-      };
-      // the bridge moves a checkpoint only after the stream took the events (a stream is only appended to)
-      const version = checkpoint ? `${span.fromSeq}:${checkpoint.seq}:${checkpoint.lastStreamSeq ?? ""}` : undefined;
-      const note = checkpoint?.firstStreamSeq !== undefined ? trimmedNote(checkpoint.firstStreamSeq, checkpoint, firstSeq) : undefined;
-      sessions.push(this.session(record, span, checkpoint?.firstTimestamp, undefined, note, version));
+      const checkpoint = marks.get(registryKey(record.gateway, record.sessionId));
+      const before = this.built.get(key);
+      const info = before && before.record === record && before.checkpoint === checkpoint && before.firstSeq === firstSeq ? before.info : this.registered(record, checkpoint, prefix, firstSeq);
+      built.set(key, { record, checkpoint, firstSeq, info });
+      sessions.push(info);
     }
-    return { sessions, warnings: [] };
+    this.built = built;
+    const read = { sessions, warnings: [] };
+    this.listing = { foreign: false, at: Date.now(), version, read };
+    return read;
+  }
+
+  /** A session of the registry, its events from the stream sequence its checkpoint says they start at. */
+  private registered(record: RegistryRecord, checkpoint: Checkpoint | undefined, prefix: string, firstSeq: number): SessionInfo {
+    const span: StreamSpan = {
+      id: `${record.gateway}\n${record.sessionId}`,
+      filter: `${prefix}.${subjectToken(record.agent)}.>`,
+      fromSeq: checkpoint?.firstStreamSeq ?? 1,
+      marks: checkpoint?.marks,
+      belongs: (e) => e.sessionId === record.sessionId && e.gateway === record.gateway,
+      numbered: true,
+    };
+    // the bridge moves a checkpoint only after the stream took the events (a stream is only appended to)
+    const version = checkpoint ? `${span.fromSeq}:${checkpoint.seq}:${checkpoint.lastStreamSeq ?? ""}` : undefined;
+    const note = checkpoint?.firstStreamSeq !== undefined ? trimmedNote(checkpoint.firstStreamSeq, checkpoint, firstSeq) : undefined;
+    return this.session(record, span, checkpoint?.firstTimestamp, undefined, note, version);
   }
 
   async close(): Promise<void> {
-    if (this.connection) await (await this.connection).nc.close();
+    if (!this.connection) return;
+    const { nc, registry, checkpoints } = await this.connection;
+    registry.stop();
+    checkpoints.stop();
+    await nc.close();
   }
 
   private connect() {
@@ -101,7 +110,10 @@ export class JetStreamSource implements SessionSource {
         throw new Error(`NATS stream ${this.address.stream} at ${this.address.servers}: ${error instanceof Error ? error.message : String(error)}`);
       });
       const subject = info.config.subjects?.[0] ?? "openclaw.events.>";
-      return { nc, js: jetstream(nc), jsm, prefix: subject.replace(/\.>$/, "") };
+      const kvm = new Kvm(nc);
+      const registry = new KvMirror<RegistryRecord>(jsm, await kvm.open(REGISTRY_BUCKET), kvStream(REGISTRY_BUCKET));
+      const checkpoints = new KvMirror<Checkpoint>(jsm, await kvm.open(CHECKPOINT_BUCKET), kvStream(CHECKPOINT_BUCKET));
+      return { nc, js: jetstream(nc), jsm, prefix: subject.replace(/\.>$/, ""), registry, checkpoints };
     })();
     this.connection.catch(() => (this.connection = undefined));
     return this.connection;
@@ -280,11 +292,12 @@ export class JetStreamSource implements SessionSource {
 }
 
 type SpanRead = { events: SourceEvent[]; nextSeq: number; readAt: number };
+type BuiltSession = { record: RegistryRecord; checkpoint: Checkpoint | undefined; firstSeq: number; info: SessionInfo };
 /** A stretch read so far (`whole`: a closed one, read to its end); `reading` while a read of it is under way. */
 type StretchRead = { events: SourceEvent[]; nextSeq: number; whole: boolean; readAt: number; reading?: Promise<void> };
 const MAX_CACHED_SPANS = 256;
-/** How long a listing of the registry answers again (a walk's pages; a follow's rereads). */
-const LISTING_FRESH_MS = 1000;
+/** How long a listing of a stream without a registry answers again (a walk's pages; a follow's rereads). */
+const FOREIGN_FRESH_MS = 1000;
 /** Stretches between marks kept (each at most MARK_EVERY events of one session). */
 const MAX_CACHED_STRETCHES = 16;
 /**
@@ -328,16 +341,5 @@ function startMark(marks: readonly Mark[], options: ReadOptions): Mark | undefin
 function pick<T extends object, K extends keyof T>(record: T, names: K[]): Partial<Pick<T, K>> {
   const out: Partial<Pick<T, K>> = {};
   for (const name of names) if (record[name] !== undefined && record[name] !== null) out[name] = record[name];
-  return out;
-}
-
-async function allValues<T>(kv: KV): Promise<Map<string, T>> {
-  const out = new Map<string, T>();
-  const bucketExists = await kv.status().then(() => true, () => false);
-  if (!bucketExists) return out;
-  for await (const key of await kv.keys()) {
-    const value = parseJson<T>((await kv.get(key))?.value);
-    if (value) out.set(key, value);
-  }
   return out;
 }

@@ -8,6 +8,11 @@ export const REGISTRY_BUCKET = "openclaw-sessions";
 /** The bridge's checkpoints: one entry per gateway and transcript, and one watermark per gateway. */
 export const CHECKPOINT_BUCKET = "openclaw-bridge-checkpoints";
 
+/** The stream a KV bucket is kept in. */
+export function kvStream(bucket: string): string {
+  return `KV_${bucket}`;
+}
+
 /** Characters outside `[-_=A-Za-z0-9]` become `_` (a KV key token). */
 export function kvSafe(text: string): string {
   return text.replace(/[^-_=A-Za-z0-9]/g, "_");
