@@ -73,9 +73,9 @@ export function createAppContext(options: AppOptions, env: NodeJS.ProcessEnv = p
     store,
     cache: opened,
     ...(cache ? { textIndex: new FullTextIndex(cache.fulltext, redactor, policyId) } : {}),
-    listSessions: async (sessionSetStamp) => {
+    listSessions: async (sessionSetStamp, look) => {
       prune();
-      return (await store.list(sessionSetStamp)).sessions;
+      return (await store.list(sessionSetStamp, look)).sessions;
     },
     sessionsNamed: (ref) => {
       prune();

@@ -1,4 +1,4 @@
-import type { SessionInfo } from "../sources/session.js";
+import type { ListingLook, SessionInfo } from "../sources/session.js";
 import { agentOfKey } from "../contract/session-keys.js";
 import { canonicalCaller, keysOf, keysWithParents, sessionsInScope, type Principal } from "./principal.js";
 import type { QueryContext } from "./query/context.js";
@@ -14,10 +14,10 @@ const MAX_ANCESTOR_LOOKUPS = 16;
  * choice are applied to a list that holds every session `ref` may name; when that cannot be had, or it
  * names nothing visible (the listing then says why), the store is listed.
  */
-export async function sessionsOfOne(ctx: QueryContext, ref: string | undefined, generations?: Generations): Promise<SessionInfo[]> {
+export async function sessionsOfOne(ctx: QueryContext, ref: string | undefined, generations?: Generations, look?: ListingLook): Promise<SessionInfo[]> {
   const quick = await withoutListing(ctx, wantedOne(ref, ctx.principal), generations);
   if (quick && quick.length > 0) return quick;
-  return selectOne(sessionsInScope(await ctx.listSessions(), ctx.principal), ref, ctx.principal, generations);
+  return selectOne(sessionsInScope(await ctx.listSessions(undefined, look), ctx.principal), ref, ctx.principal, generations);
 }
 
 /**

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Page } from "../contract/page.js";
 import type { SessionEventsInput, SessionsEventsInput } from "../contract/query-input.js";
 import { typePredicate } from "../contract/type-filter.js";
-import { newReadStats, type SessionInfo } from "../sources/session.js";
+import { newReadStats, type ListingLook, type SessionInfo } from "../sources/session.js";
 import { redactAnswer, redactorFor } from "./answer-redaction.js";
 import { assemblePage } from "./assemble-page.js";
 import { collectEvents } from "./collect.js";
@@ -55,17 +55,22 @@ async function sessionEventsPage(ctx: QueryContext, given: SessionEventsInput, c
   if (given.offset !== undefined) throw new QueryError("offset goes with eventId (the part of one event's payload to fetch).");
   const input = resumeWalk(ctx, "session_events", noCursorWithGroupBy(given));
   const select = async () => selectOne(sessionsInScope(await ctx.listSessions(), ctx.principal), input.sessionKey, ctx.principal, input.generations);
-  return runQuery(ctx, await sessionsOfOne(ctx, input.sessionKey, input.generations), select, "session_events", input, call);
+  return runQuery(ctx, await sessionsOfOne(ctx, input.sessionKey, input.generations, lookOf(given)), select, "session_events", input, call);
 }
 
 async function sessionsEventsPage(ctx: QueryContext, given: SessionsEventsInput, call: CallOptions): Promise<Page> {
   const input = resumeWalk(ctx, "sessions_events", noCursorWithGroupBy(given));
   const select = async (sessionSetStamp?: string) => {
-    const all = await ctx.listSessions(sessionSetStamp);
+    const all = await ctx.listSessions(sessionSetStamp, lookOf(given));
     return selectMany(sessionsInScope(all, ctx.principal), input, ctx.principal);
   };
   const look = await selectionOf(ctx, select);
   return runQuery(ctx, look.sessions, select, "sessions_events", input, call, look);
+}
+
+/** A walk's later pages come every few milliseconds: a listing a moment old will do for them. */
+function lookOf(input: { cursor?: string }): ListingLook {
+  return input.cursor !== undefined ? "recent" : "now";
 }
 
 /** (said before the cursor is opened: the cursor is not what is wrong) */

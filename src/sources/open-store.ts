@@ -7,7 +7,7 @@ import { parseNatsUrl } from "./jetstream/nats-url.js";
 import { OpenClawFileSource } from "./openclaw/file-source.js";
 import { OpenClawSqliteSource } from "./openclaw/sqlite-source.js";
 import { resolveStateDir } from "./openclaw/state-dir.js";
-import type { SessionInfo, SessionListing } from "./session.js";
+import type { ListingLook, SessionInfo, SessionListing } from "./session.js";
 import { ListingCache } from "./listing-cache.js";
 import { statStamp } from "./listing-stamp.js";
 
@@ -16,8 +16,11 @@ export type Store = {
   description: string;
   /** The directories the --store values resolved to (a fork refuses to write inside any of them). */
   roots?: readonly string[];
-  /** `sessionSetStamp`: the stamp the caller has just taken, if any (the listing is then as of it, or later). */
-  list(sessionSetStamp?: string): Promise<SessionListing>;
+  /**
+   * `sessionSetStamp`: the stamp the caller has just taken, if any (the listing is then as of it, or
+   * later); `look`: how current it must be (default "now").
+   */
+  list(sessionSetStamp?: string, look?: ListingLook): Promise<SessionListing>;
   /**
    * The sessions whose key, store key or session id is `ref`, and maybe a few more, found without a
    * listing; undefined when only a listing can tell (or a listing is at hand anyway).
@@ -30,7 +33,7 @@ export type Store = {
   sessionSetStamp(): string;
 };
 
-type Lister = { list(): Promise<SessionListing>; named?(ref: string): Promise<SessionInfo[] | undefined> };
+type Lister = { list(look?: ListingLook): Promise<SessionListing>; named?(ref: string): Promise<SessionInfo[] | undefined> };
 
 export type StoreOptions = {
   clawjsAgent?: string;
@@ -70,12 +73,12 @@ export function openStore(specs: string | readonly string[] | undefined, storeOp
           return found.some((sessions) => sessions === undefined) ? undefined : found.flatMap((sessions) => sessions ?? []);
         });
   const joined = new JoinedListings();
-  const listing = async (stamp?: string) => {
+  const listing = async (stamp?: string, look?: ListingLook) => {
     if (cachedParts.length === parts.length) return cache.get(stamp);
     // the cached parts' listing stands where the first of them is among the --store values
     const firstCached = parts.findIndex((p) => !p.live);
     const listings = await Promise.all(
-      parts.flatMap((p, i) => (p.live ? p.listers.map((l) => l.list()) : i === firstCached ? [cache.get(stamp)] : [])),
+      parts.flatMap((p, i) => (p.live ? p.listers.map((l) => l.list(look)) : i === firstCached ? [cache.get(stamp)] : [])),
     );
     return joined.of(listings);
   };
@@ -114,7 +117,7 @@ function openOne(value: string, options: StoreOptions & { indexes: IndexStore })
     // the NATS client loads only for a NATS store (it would add ~150 ms to every start)
     const address = parseNatsUrl(value);
     const source = import("./jetstream/jetstream-source.js").then(({ JetStreamSource }) => new JetStreamSource(address));
-    const lister: Lister = { list: async () => (await source).list() };
+    const lister: Lister = { list: async (look) => (await source).list(look) };
     // (a stream's sessions come with its messages and its KV registry, which the source watches)
     return { description: `jetstream ${address.display}`, listers: [lister], watchRoots: () => [], sessionSetStamp: () => "", live: true };
   }

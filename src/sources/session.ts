@@ -194,6 +194,13 @@ export interface SessionSource {
   listSessions(): Promise<SessionInfo[]>;
 }
 
+/**
+ * How current a listing must be: `now`, as the store is at the call; `recent`, a look a moment old will
+ * do (a walk's later pages, which come every few milliseconds: a store that watches itself then answers
+ * without asking it again). Stores that look at their files every time treat both alike.
+ */
+export type ListingLook = "now" | "recent";
+
 /** What a source lists: its sessions, and anything it could not read (for operators, never for callers). */
 export type SessionListing = { sessions: SessionInfo[]; warnings: string[] };
 

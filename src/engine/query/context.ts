@@ -1,5 +1,5 @@
 import type { Page } from "../../contract/page.js";
-import type { ReadStats, SessionInfo } from "../../sources/session.js";
+import type { ListingLook, ReadStats, SessionInfo } from "../../sources/session.js";
 import type { CursorCodec } from "../cursor.js";
 import type { Principal } from "../principal.js";
 import type { Redactor } from "../redact.js";
@@ -20,8 +20,8 @@ export type Policy = {
 
 /** Everything a query needs besides its arguments: the store, who asks, the rules, the clock. */
 export type QueryContext = {
-  /** The store's sessions; `sessionSetStamp`: one just taken (the listing is then as of it, or later). */
-  listSessions(sessionSetStamp?: string): Promise<SessionInfo[]>;
+  /** The store's sessions; `sessionSetStamp`: one just taken (the listing is then as of it, or later); `look`: default "now". */
+  listSessions(sessionSetStamp?: string, look?: ListingLook): Promise<SessionInfo[]>;
   /**
    * The sessions whose key, store key or session id is `ref` (and maybe a few more), found without a
    * listing; undefined when only a listing can tell. Optional: without it every query lists.

@@ -2,7 +2,7 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { SummaryChunk } from "../index/indexed-events.js";
-import type { ReadOptions, SessionInfo, SessionListing, SessionSource, SourceEvent } from "../session.js";
+import type { ListingLook, ReadOptions, SessionInfo, SessionListing, SessionSource, SourceEvent } from "../session.js";
 import { connectNats, type NatsAddress } from "./connect.js";
 import { KvMirror } from "./kv-mirror.js";
 import { CHECKPOINT_BUCKET, kvStream, REGISTRY_BUCKET, registryKey, subjectMatches, subjectToken } from "./names.js";
@@ -26,6 +26,8 @@ export class JetStreamSource implements SessionSource {
   private foreign?: ForeignIndex;
   private readonly spans = new Map<string, SpanRead>();
   private readonly stretches = new Map<string, StretchRead>();
+  /** When the buckets and the stream were last looked at, and the stream's first sequence then. */
+  private looked?: { at: number; firstSeq: number };
   /** The last listing; `version`, of the buckets and the stream's first sequence it was built from. */
   private listing?: { foreign: boolean; at: number; version: string; read: SessionListing };
   /** The sessions of the last listing of the registry, by their key in the bucket, with what each was built from. */
@@ -42,14 +44,18 @@ export class JetStreamSource implements SessionSource {
   }
 
   /**
-   * The sessions, as the KV registry and checkpoints are at the call: each bucket is watched (the
-   * server pushes its changes) and a look costs a request per bucket and one for the stream; the same
-   * listing (and the same sessions in it) while nothing changed.
+   * The sessions, from the KV registry and checkpoints, each bucket watched (the server pushes every
+   * change as it is made). `now`: as the buckets are at the call (a look: a request per bucket and one
+   * for the stream, whose answers the watches are waited for); `recent`: as a look no older than
+   * LOOK_EVERY_MS found them, with every change pushed since. The same listing (and the same sessions
+   * in it) while nothing changed.
    */
-  async list(): Promise<SessionListing> {
+  async list(look: ListingLook = "now"): Promise<SessionListing> {
     const { js, jsm, prefix, registry, checkpoints } = await this.connect();
-    // (the stream's retention may have removed the oldest messages: a session's note says so)
-    const [firstSeq, all, marks] = await Promise.all([jsm.streams.info(this.address.stream).then((info) => info.state.first_seq), registry.current(), checkpoints.current()]);
+    const kept = { all: registry.kept(), marks: checkpoints.kept() };
+    const fresh = look === "recent" && this.looked && Date.now() - this.looked.at < LOOK_EVERY_MS;
+    const recent = fresh && this.looked && kept.all && kept.marks ? { ...this.looked, all: kept.all, marks: kept.marks } : undefined;
+    const { firstSeq, all, marks } = recent ?? (await this.look(jsm, registry, checkpoints));
     // one registry serves every stream on the server: the entries of this stream's bridge
     const records = [...all].filter(([, r]) => r.stream === undefined || r.stream === this.address.stream);
     if (records.length === 0) {
@@ -76,6 +82,14 @@ export class JetStreamSource implements SessionSource {
     const read = { sessions, warnings: [] };
     this.listing = { foreign: false, at: Date.now(), version, read };
     return read;
+  }
+
+  private async look(jsm: JetStreamManager, registry: KvMirror<RegistryRecord>, checkpoints: KvMirror<Checkpoint>) {
+    const at = Date.now();
+    // (the stream's retention may have removed the oldest messages: a session's note says so)
+    const [firstSeq, all, marks] = await Promise.all([jsm.streams.info(this.address.stream).then((info) => info.state.first_seq), registry.current(), checkpoints.current()]);
+    this.looked = { at, firstSeq };
+    return { firstSeq, all, marks };
   }
 
   /** A session of the registry, its events from the stream sequence its checkpoint says they start at. */
@@ -296,6 +310,12 @@ type BuiltSession = { record: RegistryRecord; checkpoint: Checkpoint | undefined
 /** A stretch read so far (`whole`: a closed one, read to its end); `reading` while a read of it is under way. */
 type StretchRead = { events: SourceEvent[]; nextSeq: number; whole: boolean; readAt: number; reading?: Promise<void> };
 const MAX_CACHED_SPANS = 256;
+/**
+ * How old a look at the buckets a `recent` listing takes (a look is a round trip, waited for): the
+ * watches alone keep it current meanwhile (a change reaches them a moment after it is made). A walk's
+ * pages come every few milliseconds, and a round trip on a busy machine takes several.
+ */
+const LOOK_EVERY_MS = 250;
 /** How long a listing of a stream without a registry answers again (a walk's pages; a follow's rereads). */
 const FOREIGN_FRESH_MS = 1000;
 /** Stretches between marks kept (each at most MARK_EVERY events of one session). */

@@ -28,6 +28,8 @@ export class KvMirror<T> {
   /** Bumped on every change of the entries: what was built from them is current while it is the same. */
   version = 0;
   private watch?: Promise<Watch>;
+  /** What the last look at the bucket relied on: the watch (good while it runs), or nothing (an empty bucket). */
+  private looked?: { readonly ended: boolean };
 
   constructor(
     private readonly jsm: JetStreamManager,
@@ -36,8 +38,17 @@ export class KvMirror<T> {
     private readonly streamName: string,
   ) {}
 
+  /**
+   * The entries as the last look at the bucket found them and as the watch changed them since
+   * (undefined: there was no look yet, or the watch ended since).
+   */
+  kept(): ReadonlyMap<string, T> | undefined {
+    return this.looked && !this.looked.ended ? this.values : undefined;
+  }
+
   /** The bucket's entries now (values that are not JSON left out); none when there is no such bucket. */
   async current(attempts = ATTEMPTS): Promise<ReadonlyMap<string, T>> {
+    this.looked = undefined;
     const state = await this.jsm.streams.info(this.streamName).then(
       (info) => info.state,
       (error: unknown) => {
@@ -48,6 +59,7 @@ export class KvMirror<T> {
     if (!state || state.messages === 0) {
       this.stop();
       this.replace(new Map());
+      this.looked = { ended: false };
       return this.values;
     }
     const existing = this.watch;
@@ -65,6 +77,7 @@ export class KvMirror<T> {
         return this.current(attempts - 1);
       }
     }
+    this.looked = watch;
     return this.values;
   }
 

@@ -1,4 +1,4 @@
-import type { Consumer, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, type Consumer, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 
 export type StreamRange = {
   /** One subject filter (nats-server 2.9 takes one per consumer). */
@@ -17,7 +17,7 @@ export type StreamRange = {
 
 /**
  * The messages of one subject filter from a stream sequence on, up to what was there when the read
- * began (a read never waits for new messages). An ordered consumer: no state left on the server.
+ * began (a read never waits for new messages). Its consumer is left for the server to remove.
  * Returning false from `each` ends the read early.
  */
 export async function readStream(js: JetStreamClient, stream: string, range: StreamRange, each: (msg: JsMsg) => boolean | void): Promise<void> {
@@ -55,12 +55,42 @@ async function openConsumer(js: JetStreamClient, stream: string, range: StreamRa
   const within = range.unfilteredWithin;
   const length = range.toSeq === undefined ? undefined : range.toSeq - from + 1;
   if (within !== undefined && (length === undefined || length <= within)) {
-    const consumer = await js.consumers.get(stream, { opt_start_seq: from });
-    const pending = (await consumer.info(true)).num_pending;
-    if (length !== undefined || pending <= within) return { consumer, pending };
+    const whole = await createConsumer(js, stream, from, undefined);
+    if (length !== undefined || whole.pending <= within) return whole;
     // (more than that to the end of the stream: the filtered read)
-    void consumer.delete().catch(() => undefined);
+    void (await managerOf(js)).consumers.delete(stream, whole.name).catch(() => undefined);
   }
-  const consumer = await js.consumers.get(stream, { filter_subjects: range.filter, opt_start_seq: from });
-  return { consumer, pending: (await consumer.info(true)).num_pending };
+  return createConsumer(js, stream, from, range.filter);
+}
+
+/**
+ * A consumer for one read, made with one request (the client's ordered consumer looks the stream up
+ * first, a round trip more per read): no acks, in memory, gone by itself once the read is over.
+ */
+async function createConsumer(js: JetStreamClient, stream: string, from: number, filter: string | undefined): Promise<{ consumer: Consumer; pending: number; name: string }> {
+  const info = await (await managerOf(js)).consumers.add(stream, {
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: from,
+    ack_policy: AckPolicy.None,
+    ...(filter !== undefined ? { filter_subject: filter } : {}),
+    inactive_threshold: READ_CONSUMER_IDLE_MS * 1_000_000,
+    num_replicas: 1,
+    mem_storage: true,
+  });
+  return { consumer: js.consumers.getConsumerFromInfo(info), pending: info.num_pending, name: info.name };
+}
+
+/** How long the server keeps a read's consumer once nothing pulls from it (a read pulls without a pause). */
+const READ_CONSUMER_IDLE_MS = 10_000;
+
+const managers = new WeakMap<JetStreamClient, Promise<JetStreamManager>>();
+
+/** The client's manager, made without asking the server anything. */
+function managerOf(js: JetStreamClient): Promise<JetStreamManager> {
+  let manager = managers.get(js);
+  if (!manager) {
+    manager = js.jetstreamManager(false);
+    managers.set(js, manager);
+  }
+  return manager;
 }
