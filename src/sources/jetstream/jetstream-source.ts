@@ -174,8 +174,8 @@ export class JetStreamSource implements SessionSource {
 
   /**
    * Newest first, a stretch between two marks at a time: a tail query reads the last stretches only.
-   * The stretch before is read ahead while the caller takes this one's events (a walk of pages newest
-   * first then finds it read).
+   * The stretch before is read ahead while the caller takes the older half of this one's events (a walk
+   * of pages newest first then finds it read).
    */
   private async *backward(span: StreamSpan, marks: readonly Mark[], options: ReadOptions): AsyncIterable<SourceEvent> {
     const before = options.skipAfter?.seq;
@@ -185,10 +185,17 @@ export class JetStreamSource implements SessionSource {
     for (let i = starts.length - 1; i >= 0; i--) {
       if (before !== undefined && seqs[i]! >= before) continue;
       const events = await this.stretch(span, starts[i]!, ends(i), options);
-      if (i > 0) this.stretch(span, starts[i - 1]!, ends(i - 1), options).catch(() => undefined);
       let j = events.length - 1;
       if (before !== undefined) while (j >= 0 && events[j]!.seq >= before) j--;
-      for (; j >= 0; j--) yield events[j]!;
+      // (read ahead once the walk has taken the newer half: a walk that ends in this stretch reads no more)
+      let readAhead = i > 0;
+      for (; j >= 0; j--) {
+        if (readAhead && j < events.length / 2) {
+          readAhead = false;
+          this.stretch(span, starts[i - 1]!, ends(i - 1), options).catch(() => undefined);
+        }
+        yield events[j]!;
+      }
     }
   }
 
@@ -240,8 +247,10 @@ export class JetStreamSource implements SessionSource {
       options.stats.bytesRead += msg.data.length;
       const event = eventFromMessage(parseJson(msg.data), this.address.stream, msg.seq);
       if (!event || !span.belongs(event) || event.seq === undefined) return;
-      const { gateway: _gateway, ...rest } = event;
-      into.events.push({ ...rest, seq: event.seq, id: event.id ?? `${event.sessionId}:${event.seq}` });
+      // (the event is this read's own: taken as it is, less the gateway, rather than copied)
+      delete event.gateway;
+      event.id ??= `${event.sessionId}:${event.seq}`;
+      into.events.push(event as SourceEvent);
     });
   }
 

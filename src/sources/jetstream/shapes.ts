@@ -2,6 +2,7 @@ import { EVENT_TYPES, VISIBILITIES, type EventType, type Visibility } from "../.
 import type { SourceEvent } from "../session.js";
 
 type Json = Record<string, unknown>;
+const OUR_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
 const obj = (v: unknown): Json => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : {});
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
@@ -24,7 +25,7 @@ export function eventFromMessage(data: unknown, streamName: string, streamSeq: n
   const timestamp = num(m.timestamp) ?? num(m.ts);
   if (!type || !session || timestamp === undefined) return undefined;
   const meta = obj(m.meta);
-  const ours = typeof m.eventType === "string" && (EVENT_TYPES as readonly string[]).includes(m.eventType);
+  const ours = typeof m.eventType === "string" && OUR_TYPES.has(m.eventType);
   const mapped = ours ? { type: m.eventType as EventType, payload: obj(m.payload) } : foreignEvent(type, obj(m.payload), meta);
   if (!mapped) return undefined;
   const visibility = (VISIBILITIES as readonly string[]).includes(m.visibility as string) ? (m.visibility as Visibility) : undefined;
@@ -36,15 +37,16 @@ export function eventFromMessage(data: unknown, streamName: string, streamSeq: n
     sessionId,
     type: mapped.type,
     payload: mapped.payload,
-    meta: { ...meta, source: "jetstream", stream: streamName, streamSeq },
+    // (the parsed message's own meta, which nothing else holds: added to, not copied)
+    meta: Object.assign(meta, { source: "jetstream", stream: streamName, streamSeq }),
     ...(visibility ? { visibility } : {}),
   };
   if (ours) {
     event.seq = num(m.seq);
     event.id = str(m.id);
-    event.gateway = str(meta.gateway);
     if (typeof m.model === "string") event.model = m.model;
     if (typeof m.orderTs === "number") event.orderTs = m.orderTs;
+    event.gateway = str(meta.gateway);
   }
   return event;
 }
