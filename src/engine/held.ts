@@ -61,7 +61,7 @@ export type HoldState = {
  * returned or passed (events, hidden events, skipped lines), in any order.
  */
 export function nextHeld(state: HoldState, seen: readonly Position[], considered: Position | undefined, after: Position | undefined): HeldEntry[] {
-  if (!after) return [];
+  if (!after || (state.held.size === 0 && state.caps.size === 0)) return [];
   const latestSeen = new Map<string, Position>();
   for (const p of seen) {
     const id = sessionId(p);

@@ -9,7 +9,7 @@ import { CHECKPOINT_BUCKET, kvStream, REGISTRY_BUCKET, registryKey, subjectMatch
 import { MARK_EVERY, parseJson, type Checkpoint, type Mark, type RegistryRecord } from "./records.js";
 import { ForeignIndex } from "./foreign-index.js";
 import { eventFromMessage } from "./shapes.js";
-import type { StreamSpan } from "./span.js";
+import { startMark, stretchesOf, lastBelow, type StreamSpan } from "./span.js";
 import { readStream } from "./stream-reader.js";
 
 
@@ -179,11 +179,12 @@ export class JetStreamSource implements SessionSource {
    */
   private async *backward(span: StreamSpan, marks: readonly Mark[], options: ReadOptions): AsyncIterable<SourceEvent> {
     const before = options.skipAfter?.seq;
-    const starts = [span.fromSeq, ...marks.map(([, streamSeq]) => streamSeq).filter((s) => s > span.fromSeq)];
-    const seqs = [1, ...marks.map(([seq]) => seq).filter((_, i) => marks[i]![1] > span.fromSeq)];
+    const { starts, seqs } = stretchesOf(span, marks);
     const ends = (i: number) => (i + 1 < starts.length ? starts[i + 1]! - 1 : undefined);
-    for (let i = starts.length - 1; i >= 0; i--) {
-      if (before !== undefined && seqs[i]! >= before) continue;
+    // (the newest stretch that holds an event before the cursor: where a walk's later page starts)
+    let i = starts.length - 1;
+    if (before !== undefined) i = Math.min(i, lastBelow(seqs, before));
+    for (; i >= 0; i--) {
       const events = await this.stretch(span, starts[i]!, ends(i), options);
       let j = events.length - 1;
       if (before !== undefined) while (j >= 0 && events[j]!.seq >= before) j--;
@@ -351,20 +352,6 @@ function trimmedNote(sessionFirstSeq: number, checkpoint: Checkpoint | undefined
   const lost = checkpoint?.marks?.filter(([, streamSeq]) => streamSeq < streamFirstSeq).at(-1);
   const which = lost ? ` (at least those up to seq ${lost[0]})` : "";
   return `the stream's retention removed its oldest events${which}, all before stream sequence ${streamFirstSeq}; what is left is answered.`;
-}
-
-/** The last mark before which no wanted event can be: by seq (a cursor) and by time (a window's start). */
-function startMark(marks: readonly Mark[], options: ReadOptions): Mark | undefined {
-  const afterSeq = options.skipBefore?.seq;
-  const since = Math.max(options.skipBefore?.timestamp ?? -Infinity, options.window?.since ?? -Infinity);
-  let found: Mark | undefined;
-  for (const mark of marks) {
-    const [seq, , latestBefore] = mark;
-    if ((afterSeq !== undefined && seq <= afterSeq) || latestBefore === null || latestBefore < since) found = mark;
-    else break;
-  }
-  // (the first mark is where the session starts: a whole read, which is kept)
-  return found === marks[0] ? undefined : found;
 }
 
 function pick<T extends object, K extends keyof T>(record: T, names: K[]): Partial<Pick<T, K>> {
