@@ -1,4 +1,4 @@
-import { mayHoldSecret } from "./secret-precheck.js";
+import { secretKindsIn } from "./secret-precheck.js";
 
 /**
  * Credential-like strings, replaced by "[REDACTED:<kind>]" for callers below confidential clearance.
@@ -77,12 +77,16 @@ export type Redactor = (text: string) => { text: string; redacted: boolean };
 /** A redactor for the built-in patterns plus any extra regular expressions from the config. */
 export function createRedactor(extraPatterns: readonly string[] = []): Redactor {
   const patterns: SecretPattern[] = [...PATTERNS, ...extraPatterns.map((source, i) => ({ kind: `custom_${i + 1}`, regex: new RegExp(source, "g") }))];
+  // (the pre-check names the built-in patterns that may match, most often none; extra patterns from the config run always)
+  const mayMatch = extraPatterns.length === 0 ? secretKindsIn : undefined;
   return (input) => {
-    // (most text holds no secret: the pre-check rules that out; extra patterns from the config run always)
-    if (extraPatterns.length === 0 && !mayHoldSecret(input)) return { text: input, redacted: false };
+    let candidates = mayMatch?.(input);
+    if (candidates?.size === 0) return { text: input, redacted: false };
     let text = input;
     let redacted = false;
-    for (const { kind, regex, keepPrefix } of patterns) {
+    for (let i = 0; i < patterns.length; i++) {
+      const { kind, regex, keepPrefix } = patterns[i]!;
+      if (candidates && !candidates.has(kind)) continue;
       regex.lastIndex = 0;
       if (!regex.test(text)) continue;
       regex.lastIndex = 0;
@@ -90,6 +94,8 @@ export function createRedactor(extraPatterns: readonly string[] = []): Redactor 
       text = text.replace(regex, (...match: unknown[]) =>
         keepPrefix ? `${match[1] as string}[REDACTED:${kind}]` : `[REDACTED:${kind}]`,
       );
+      // (what the later patterns may match is worked out again on the text as it is now)
+      if (i < patterns.length - 1) candidates = mayMatch?.(text);
     }
     return { text, redacted };
   };
