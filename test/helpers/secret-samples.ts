@@ -5,14 +5,7 @@
  * pre-check tests put these in random text; a pattern added without a generator here fails them.
  */
 import { Rng } from "../../bench/gen-random.js";
-
-const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-const LOWER = "abcdefghijklmnopqrstuvwxyz";
-const DIGITS = "0123456789";
-const ALNUM = UPPER + LOWER + DIGITS;
-const HEX = "0123456789abcdef";
-const B64 = `${ALNUM}+/`;
-const B64URL = `${ALNUM}_-`;
+import { ALNUM, B64, B64URL, DIGITS, HEX, UPPER } from "./secret-corpus.js";
 
 export class SecretGen {
   constructor(readonly rng: Rng) {}
