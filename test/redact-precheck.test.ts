@@ -129,6 +129,20 @@ describe("the secret pre-check", () => {
     }
   });
 
+  it("names every kind in text thick with near-secrets (past the places it tries one by one)", () => {
+    const g = new SecretGen(new Rng(31));
+    const fillers = ["sk-", "ya29.:", "ghp_", "token= ", "a://b:", "AKIA", "?sig=", "x.eyJ", "--pass "];
+    const texts: string[] = [];
+    for (const { kind } of PATTERNS) {
+      for (const filler of fillers) {
+        const secret = SECRET_GENERATORS[kind]!(g);
+        texts.push(`${filler.repeat(40)} ${secret} ${filler.repeat(3)}`, `${filler.repeat(40)}\n${secret}`);
+      }
+    }
+    expect(missed(texts)).toEqual([]);
+    for (const text of texts) expect(redactor(text)).toEqual(redactEveryPattern(text));
+  });
+
   it("is true wherever a pattern matches in seeded text with secrets at random places, and redacts as every pattern does", () => {
     const g = new SecretGen(new Rng(30));
     const kinds = PATTERNS.map((p) => p.kind);

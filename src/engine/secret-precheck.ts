@@ -64,23 +64,38 @@ const LITERAL: Branch[] = [
 /** Every kind some branch names (for the tests: each built-in pattern's kind must be one). */
 export const KINDS_LOOKED_FOR: ReadonlySet<string> = new Set([...AFTER_PUNCTUATION_EACH, ...LITERAL].flatMap((b) => b.kinds));
 
-/** One scan for any of `anySources`, and each branch on its own, tried where that scan stops. */
+/** One scan for any of `anySources`, and each branch on its own: tried where that scan stops, or scanning the rest of the text. */
 function finder(anySources: string[], branches: Branch[], lead: string, flags: string) {
   const regex = (source: string, more: string) => new RegExp(`${lead}(?:${source})`, flags + more);
-  return { any: regex(anySources.join("|"), "g"), each: branches.map((b) => ({ kinds: b.kinds, regex: regex(b.source, "y") })) };
+  return {
+    any: regex(anySources.join("|"), "g"),
+    each: branches.map((b) => ({ kinds: b.kinds, here: regex(b.source, "y"), onward: regex(b.source, "g") })),
+  };
 }
 const FINDERS = [finder(AFTER_PUNCTUATION_ANY, AFTER_PUNCTUATION_EACH, PUNCTUATION, "i"), finder(LITERAL.map((b) => b.source), LITERAL, "", "")];
+/** Places the scan stops at before each branch scans the rest on its own (text thick with near-secrets: "sk-sk-sk-..."). */
+const PLACES_TRIED = 32;
 
 /** The kinds of the built-in patterns that may match `text` (none: no built-in pattern does). */
 export function secretKindsIn(text: string): Set<string> {
   const kinds = new Set<string>();
+  const named = (branch: { kinds: readonly string[] }) => branch.kinds.every((kind) => kinds.has(kind));
+  const name = (branch: { kinds: readonly string[] }) => branch.kinds.forEach((kind) => kinds.add(kind));
   for (const { any, each } of FINDERS) {
     any.lastIndex = 0;
-    for (let found = any.exec(text); found !== null; found = any.exec(text)) {
+    for (let found = any.exec(text), places = 1; found !== null; found = any.exec(text), places++) {
+      if (places > PLACES_TRIED) {
+        for (const branch of each.filter((b) => !named(b))) {
+          branch.onward.lastIndex = found.index;
+          if (branch.onward.test(text)) name(branch);
+          branch.onward.lastIndex = 0;
+        }
+        break;
+      }
       // (`any` stops at the first branch that holds here; others may hold at the same place)
-      for (const branch of each) {
-        branch.regex.lastIndex = found.index;
-        if (branch.regex.test(text)) for (const kind of branch.kinds) kinds.add(kind);
+      for (const branch of each.filter((b) => !named(b))) {
+        branch.here.lastIndex = found.index;
+        if (branch.here.test(text)) name(branch);
       }
       any.lastIndex = found.index + 1;
     }
