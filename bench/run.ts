@@ -5,7 +5,7 @@
  * replaces the published numbers.
  *
  * Environment knobs:
- *   BENCH_SECTIONS        which sections, comma-separated: line-readers,store,scale,http,export,nats (default all);
+ *   BENCH_SECTIONS        which sections, comma-separated: line-readers,store,scale,http,export,nats,redaction (default all);
  *                         search = only the store section's search rows (issue 28), on its store
  *   BENCH_RUNS            repetitions per measurement, median reported (default 5)
  *   BENCH_LINE_READER_MB  size of the line-reader sample file, MiB (default 200)
@@ -35,6 +35,8 @@
  *   BENCH_HTTP_CATCHUP_S      how long the server's background catch-up may take (default 1800)
  * Export section (bench/export-bench.ts: `export --format openai` of the store section's store):
  *   BENCH_EXPORT_TIMEOUT_S    the export is killed after this long (default 3600)
+ * Redaction section (bench/redaction-bench.ts: the secret pre-check, before and now, on the store section's text):
+ *   BENCH_REDACTION_MB    characters of text, millions of UTF-16 units (default 64)
  * NATS section (bench/nats-bench.ts; needs nats-server):
  *   BENCH_NATS_STORE_MB   the store published for the throughput row, MiB (default 330: ~200k events)
  *   BENCH_NATS_LONG_EVENTS  events of the long session of the tail row (default 1000000)
@@ -48,6 +50,7 @@ import { benchExport } from "./export-bench.js";
 import { benchHttp } from "./http-bench.js";
 import { benchLineReaders } from "./line-readers.js";
 import { benchNats } from "./nats-bench.js";
+import { benchRedaction } from "./redaction-bench.js";
 import { benchScale } from "./scale-bench.js";
 import { benchSearchOnly, benchStore, benchStoreData, STORE_ROWS, type StoreSettings } from "./store-bench.js";
 
@@ -58,7 +61,7 @@ const number = (name: string, fallback: number) => {
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(env[name])}`);
   return value;
 };
-const sections = new Set((env.BENCH_SECTIONS ?? "line-readers,store,scale,http,export,nats").split(",").map((s) => s.trim()));
+const sections = new Set((env.BENCH_SECTIONS ?? "line-readers,store,scale,http,export,nats,redaction").split(",").map((s) => s.trim()));
 const runs = number("BENCH_RUNS", 5);
 const lineReaderBytes = number("BENCH_LINE_READER_MB", 200) * MB;
 const project = fileURLToPath(new URL("../../", import.meta.url));
@@ -148,6 +151,10 @@ if (sections.has("nats")) {
       log,
     }),
   );
+}
+if (sections.has("redaction")) {
+  const { dir } = benchStoreData(storeSettings);
+  out.push(`## Redaction pre-check\n\n${await benchRedaction(dir, runs, log, number("BENCH_REDACTION_MB", 64))}`);
 }
 
 const knobs = Object.keys(env)

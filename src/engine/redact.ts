@@ -1,9 +1,12 @@
+import { secretKindsIn } from "./secret-precheck.js";
+
 /**
  * Credential-like strings, replaced by "[REDACTED:<kind>]" for callers below confidential clearance.
  * Every expression is linear, with a small constant, so hostile text cannot stall a query: no nested
  * unbounded quantifiers, and no scan that starts again at every position of a long run (a pattern
  * that would starts at a literal, e.g. "://", or only where a run begins, by a lookbehind).
- * Patterns with a context prefix keep the prefix (group 1) and replace only the secret.
+ * Patterns with a context prefix keep the prefix (group 1) and replace only the secret. A new pattern
+ * needs its literal in the pre-check (secret-precheck.ts) too.
  */
 type SecretPattern = { kind: string; regex: RegExp; keepPrefix?: boolean };
 
@@ -74,13 +77,16 @@ export type Redactor = (text: string) => { text: string; redacted: boolean };
 /** A redactor for the built-in patterns plus any extra regular expressions from the config. */
 export function createRedactor(extraPatterns: readonly string[] = []): Redactor {
   const patterns: SecretPattern[] = [...PATTERNS, ...extraPatterns.map((source, i) => ({ kind: `custom_${i + 1}`, regex: new RegExp(source, "g") }))];
-  const mayHoldSecret = anyPatternTest(PATTERNS);
+  // (the pre-check names the built-in patterns that may match, most often none; extra patterns from the config run always)
+  const mayMatch = extraPatterns.length === 0 ? secretKindsIn : undefined;
   return (input) => {
-    // (most text holds no secret: one pass of all built-in patterns at once rules that out; extra patterns from the config run always)
-    if (extraPatterns.length === 0 && !mayHoldSecret(input)) return { text: input, redacted: false };
+    let candidates = mayMatch?.(input);
+    if (candidates?.size === 0) return { text: input, redacted: false };
     let text = input;
     let redacted = false;
-    for (const { kind, regex, keepPrefix } of patterns) {
+    for (let i = 0; i < patterns.length; i++) {
+      const { kind, regex, keepPrefix } = patterns[i]!;
+      if (candidates && !candidates.has(kind)) continue;
       regex.lastIndex = 0;
       if (!regex.test(text)) continue;
       regex.lastIndex = 0;
@@ -88,21 +94,9 @@ export function createRedactor(extraPatterns: readonly string[] = []): Redactor 
       text = text.replace(regex, (...match: unknown[]) =>
         keepPrefix ? `${match[1] as string}[REDACTED:${kind}]` : `[REDACTED:${kind}]`,
       );
+      // (what the later patterns may match is worked out again on the text as it is now)
+      if (i < patterns.length - 1) candidates = mayMatch?.(text);
     }
     return { text, redacted };
   };
-}
-
-/**
- * True where any of the patterns matches: their alternation, one for the case-sensitive ones and one
- * for the rest (each alternative keeps its own flags, so this matches exactly where one of them would).
- */
-function anyPatternTest(patterns: readonly SecretPattern[]): (text: string) => boolean {
-  const alternation = (ignoreCase: boolean) => {
-    const sources = patterns.filter((p) => p.regex.ignoreCase === ignoreCase).map((p) => `(?:${p.regex.source})`);
-    return sources.length > 0 ? new RegExp(sources.join("|"), ignoreCase ? "i" : "") : undefined;
-  };
-  const caseSensitive = alternation(false);
-  const ignoringCase = alternation(true);
-  return (text) => (caseSensitive?.test(text) ?? false) || (ignoringCase?.test(text) ?? false);
 }

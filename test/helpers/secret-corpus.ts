@@ -17,13 +17,13 @@ function prng(seed: number): () => number {
   };
 }
 
-const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+export const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const LOWER = "abcdefghijklmnopqrstuvwxyz";
-const DIGITS = "0123456789";
-const ALNUM = UPPER + LOWER + DIGITS;
-const HEX = "0123456789abcdef";
-const B64 = `${ALNUM}+/`;
-const B64URL = `${ALNUM}_-`;
+export const DIGITS = "0123456789";
+export const ALNUM = UPPER + LOWER + DIGITS;
+export const HEX = "0123456789abcdef";
+export const B64 = `${ALNUM}+/`;
+export const B64URL = `${ALNUM}_-`;
 
 const random = prng(0x5eC7e7);
 /** `n` characters from `alphabet`, always ending in a letter or digit (so word boundaries hold). */
