@@ -39,6 +39,7 @@ export type EncodedChunk = {
 /** Messages per chunk, and the bytes past which a chunk ends sooner. */
 const CHUNK_MESSAGES = 256;
 const CHUNK_BYTES = 1024 * 1024;
+const INITIAL_CHUNK_BYTES = 512 * 1024;
 
 /**
  * The transcript's events after `after`, as the stream gets them (§3a), a chunk at a time and in their
@@ -84,7 +85,8 @@ class ChunkWriter {
   private readonly ids: string[] = [];
   private readonly seqs: number[] = [];
   private readonly timestamps: number[] = [];
-  private buffer = Buffer.from(new ArrayBuffer(64 * 1024));
+  // (a chunk of 256 events of the bench store's ~1.8 KB is ~460 KB: room for it without growing)
+  private buffer = Buffer.from(new ArrayBuffer(INITIAL_CHUNK_BYTES));
   private length = 0;
   private cut?: { count: number; firstId: string };
 
