@@ -47,13 +47,23 @@ export class InThreadEncoder implements ChunkSource {
 export class EncoderPool implements ChunkSource {
   private readonly workers: Worker[];
   private readonly inThread: InThreadEncoder;
+  /** Why a worker is gone (between two rounds too: the next one then fails rather than waits for it). */
+  private gone?: Error;
+  private closing = false;
 
   constructor(count: number, setup: Omit<WorkerSetup, "credit">, settings: EncodeSettings) {
-    this.workers = Array.from({ length: count }, () => new Worker(WORKER_SCRIPT, { workerData: { ...setup, credit: CREDIT } satisfies WorkerSetup }));
+    this.workers = Array.from({ length: count }, () => {
+      const worker = new Worker(WORKER_SCRIPT, { workerData: { ...setup, credit: CREDIT } satisfies WorkerSetup });
+      worker.on("error", (error) => (this.gone ??= error)).on("exit", (code) => {
+        if (!this.closing) this.gone ??= new Error(`a publish worker exited (code ${code})`);
+      });
+      return worker;
+    });
     this.inThread = new InThreadEncoder(settings);
   }
 
   async *chunks(jobs: readonly TranscriptJob[], round: number): AsyncGenerator<EncodedChunk> {
+    if (this.gone) throw this.gone;
     const pending = [...jobs];
     const taken = new Map<string, TranscriptJob>();
     const ready: Array<{ chunk: EncodedChunk; worker: Worker }> = [];
@@ -84,7 +94,7 @@ export class EncoderPool implements ChunkSource {
         failure ??= error;
         wake?.();
       };
-      const onExit = (code: number) => onError(new Error(`a publish worker exited (code ${code})`));
+      const onExit = () => onError(this.gone ?? new Error("a publish worker exited"));
       worker.on("message", onMessage).on("error", onError).on("exit", onExit);
       return () => worker.off("message", onMessage).off("error", onError).off("exit", onExit);
     });
@@ -108,6 +118,7 @@ export class EncoderPool implements ChunkSource {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 }
