@@ -6,6 +6,9 @@ import { parseNatsUrl } from "../../sources/jetstream/nats-url.js";
 import { DEFAULT_PREFIX, DEFAULT_STREAM } from "../../sources/jetstream/names.js";
 import { appOptions, withAppOptions } from "../shared-options.js";
 
+/** Past a few workers the one thread publishing is the limit, and each worker holds the stores open again. */
+const DEFAULT_WORKERS_AT_MOST = 4;
+
 type PublishFlags = {
   nats: string;
   stream?: string;
@@ -36,7 +39,7 @@ export function publishCommand(): Command {
       .option("--max-age <duration>", "retention: 720h, 30d, ... (an existing stream is updated to it)")
       .option("--max-bytes <n>", "retention: bytes (an existing stream is updated to it)")
       .option("--max-msgs <n>", "retention: messages (an existing stream is updated to it)")
-      .option("--workers <n>", "threads that read, redact and encode the transcripts beside the one publishing (default: one per core; 0: none)")
+      .option("--workers <n>", `threads that read, redact and encode the transcripts beside the one publishing (default: one per core, at most ${DEFAULT_WORKERS_AT_MOST}; 0: none)`)
       .option("--replicas <n>", "copies of the stream and the KV buckets when they are created (a cluster: 3)", "1")
       .addOption(new Option("--generations <which>", "current transcripts, or all (earlier ones too)").choices(["current", "all"]).default("current")),
   ).action(async (flags: PublishFlags, command: Command) => {
@@ -54,7 +57,7 @@ export function publishCommand(): Command {
     };
     const replicas = count("--replicas", flags.replicas)!;
     if (replicas > 5) throw new Error(`--replicas must be 1 to 5 (JetStream's most), not ${replicas}.`);
-    const workers = flags.workers === undefined ? availableParallelism() : flags.workers === "0" ? 0 : count("--workers", flags.workers)!;
+    const workers = flags.workers === undefined ? Math.min(availableParallelism(), DEFAULT_WORKERS_AT_MOST) : flags.workers === "0" ? 0 : count("--workers", flags.workers)!;
     say(`connecting to ${address.servers}`);
     // (the NATS client and the bridge load only here: every other command starts without them)
     const { connectNats } = await import("../../sources/jetstream/connect.js");
