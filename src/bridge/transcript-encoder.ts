@@ -4,7 +4,7 @@ import type { Redactor } from "../engine/redact.js";
 import { classify, type ConfidentialRule } from "../engine/visibility.js";
 import { eventSubject } from "../sources/jetstream/names.js";
 import { newReadStats, type SessionInfo } from "../sources/session.js";
-import { encodeToFit, publishedEvent } from "./event-record.js";
+import { encodeCut, publishedEvent } from "./event-record.js";
 
 /** What turns a transcript's events into messages: the same in a worker and in the bridge's own thread. */
 export type EncodeSettings = {
@@ -54,7 +54,7 @@ export async function* encodedChunks(session: SessionInfo, after: number, settin
     const visibility = classify(event, settings.rules);
     if (clearanceAllows(settings.clearance, visibility)) {
       const record = publishedEvent(event, session, visibility, settings.gateway, fit);
-      chunk.add(record.id, subjects.of(record.agent, record.type), record.seq, record.timestamp, JSON.stringify(record), () => encodeToFit(record, settings.maxMessageBytes).data, settings.maxMessageBytes);
+      chunk.add(record.id, subjects.of(record.agent, record.type), record.seq, record.timestamp, JSON.stringify(record), () => encodeCut(record, settings.maxMessageBytes), settings.maxMessageBytes);
     }
     chunk.readThrough = Math.max(chunk.readThrough, event.seq);
     if (chunk.full()) {
@@ -95,11 +95,15 @@ class ChunkWriter {
     public readThrough: number,
   ) {}
 
-  /** `json` is the whole event; `cutToFit` gives it smaller for a message too large for the server. */
+  /** `json` is the whole event; `cutToFit` gives it smaller for a message too large for the server (not encoding it whole again). */
   add(id: string, subject: string, seq: number, timestamp: number, json: string, cutToFit: () => Buffer, maxBytes: number): void {
-    // (a UTF-8 byte count only when the worst case, 3 bytes a UTF-16 unit, might not fit)
-    if (this.length + json.length * 3 > this.buffer.length) this.room(Buffer.byteLength(json));
-    let written = this.buffer.write(json, this.length, "utf8");
+    let written = maxBytes + 1;
+    // (more UTF-16 units than the limit is more bytes too: such an event is cut without being written whole first)
+    if (json.length <= maxBytes) {
+      // (a UTF-8 byte count only when the worst case, 3 bytes a UTF-16 unit, might not fit)
+      if (this.length + json.length * 3 > this.buffer.length) this.room(Buffer.byteLength(json));
+      written = this.buffer.write(json, this.length, "utf8");
+    }
     if (written > maxBytes) {
       const data = cutToFit();
       this.room(data.length);
