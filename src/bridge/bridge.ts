@@ -2,18 +2,18 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
+import type { AppOptions } from "../app/context.js";
 import { redactorFor } from "../engine/answer-redaction.js";
-import { clearanceAllows, sessionsInScope } from "../engine/principal.js";
+import { sessionsInScope } from "../engine/principal.js";
 import type { QueryContext } from "../engine/run-query.js";
 import { inGenerations, type Generations } from "../engine/select.js";
-import { classify } from "../engine/visibility.js";
-import { CHECKPOINT_BUCKET, eventSubject, REGISTRY_BUCKET } from "../sources/jetstream/names.js";
-import { newReadStats } from "../sources/session.js";
+import { CHECKPOINT_BUCKET, REGISTRY_BUCKET } from "../sources/jetstream/names.js";
 import { AckWindow } from "./ack-window.js";
 import { Checkpoints, type BatchOfTranscript } from "./checkpoints.js";
-import { encodeToFit, publishedEvent } from "./event-record.js";
+import { EncoderPool, InThreadEncoder, workersAvailable, type ChunkSource } from "./encoder-pool.js";
 import { RegistryWriter } from "./registry-writer.js";
 import { ensureStream, type Retention } from "./stream-setup.js";
+import type { EncodeSettings } from "./transcript-encoder.js";
 
 export type BridgeOptions = {
   stream: string;
@@ -29,14 +29,17 @@ export type BridgeOptions = {
   /** Events per checkpoint. */
   batch?: number;
   pollMs?: number;
+  /** Worker threads for the per-event work, and the options they open the stores with (none: this thread). */
+  workers?: { count: number; app: AppOptions };
   say: (text: string) => void;
   signal?: AbortSignal;
 };
 
-/** Events handed to the client in one synchronous go. */
-const CHUNK = 256;
-
-type Outgoing = { subject: string; data: Uint8Array; id: string; timestamp: number; seq: number };
+/** Workers where they can run (see encoder-pool.ts), else this thread. */
+function chunkSource(workers: BridgeOptions["workers"], settings: EncodeSettings): ChunkSource {
+  if (!workers || workers.count < 1 || !workersAvailable()) return new InThreadEncoder(settings);
+  return new EncoderPool(workers.count, { app: workers.app, gateway: settings.gateway, prefix: settings.prefix, maxMessageBytes: settings.maxMessageBytes }, settings);
+}
 
 /**
  * Publishes every event the principal may see, as the tools would answer it, into the stream, and the
@@ -52,14 +55,15 @@ export async function runBridge(nc: NatsConnection, ctx: Pick<QueryContext, "lis
   const recovered = await checkpoints.recover(js, options.stream, options.prefix, info.state.last_seq);
   if (recovered > 0) options.say(`${recovered} event(s) found in the stream past the last checkpoint; not publishing them again.`);
   const acks = new AckWindow(nc, options.window ?? 4096, options.say);
-  const fit = { redactor: redactorFor(ctx), stripInternal: ctx.principal.clearance === "public" };
   const batchSize = options.batch ?? 20_000;
   // (the server refuses a larger message for ever; the headroom is for the headers and the reply subject)
   const maxMessageBytes = (nc.info?.max_payload ?? 1024 * 1024) - 1024;
+  const settings: EncodeSettings = { gateway: options.gateway, prefix: options.prefix, maxMessageBytes, clearance: ctx.principal.clearance, rules: ctx.policy.rules, redactor: redactorFor(ctx) };
+  const encoder = chunkSource(options.workers, settings);
   let published = 0;
   let cutToFit = 0;
   try {
-    for (;;) {
+    for (let round = 0; ; round++) {
       const sessions = sessionsInScope(await ctx.listSessions(), ctx.principal).filter((s) => inGenerations(s, options.generations));
       await registry.write(sessions);
       let batch = new Map<string, BatchOfTranscript>();
@@ -71,42 +75,30 @@ export async function runBridge(nc: NatsConnection, ctx: Pick<QueryContext, "lis
         batch = new Map();
         inBatch = 0;
       };
-      for (const session of sessions) {
-        const after = checkpoints.of(session.sessionId)?.seq ?? 0;
-        let done: BatchOfTranscript = { readThrough: after, acks: [] };
-        batch.set(session.sessionId, done);
-        // events go out a chunk at a time, in one synchronous go: the client then writes them to the socket together
-        let chunk: Outgoing[] = [];
-        const send = () => {
-          const target = done.acks;
-          for (const { subject, data, id, timestamp, seq } of chunk) acks.publish(subject, data, id, (ack) => target.push({ streamSeq: ack.seq, timestamp, seq }));
-          published += chunk.length;
-          inBatch += chunk.length;
-          chunk = [];
-        };
-        for await (const event of session.events({ stats: newReadStats(), wholeLines: true, skipBefore: { seq: after } })) {
-          if (event.seq <= after) continue;
-          done.readThrough = Math.max(done.readThrough, event.seq);
-          const visibility = classify(event, ctx.policy.rules);
-          if (clearanceAllows(ctx.principal.clearance, visibility)) {
-            const record = publishedEvent(event, session, visibility, options.gateway, fit);
-            const encoded = encodeToFit(record, maxMessageBytes);
-            if (encoded.cut && cutToFit++ === 0) options.say(`event ${record.id} is larger than the server's max_payload; its long strings are cut to fit (meta.cutToFit)`);
-            chunk.push({ subject: eventSubject(options.prefix, record.agent, record.type), data: encoded.data, id: record.id, timestamp: record.timestamp, seq: record.seq });
-          }
-          if (chunk.length >= CHUNK) {
-            send();
-            await acks.room();
-            // (only here, with every event read so far handed over: the checkpoint then covers no unsent one)
-            if (inBatch >= batchSize) {
-              await flush();
-              done = { readThrough: done.readThrough, acks: [] };
-              batch.set(session.sessionId, done);
-            }
-          }
-          if (options.signal?.aborted) break;
+      const jobs = sessions.map((session) => ({ session, after: checkpoints.of(session.sessionId)?.seq ?? 0 }));
+      for await (const chunk of encoder.chunks(jobs, round)) {
+        let done = batch.get(chunk.sessionId);
+        if (!done) batch.set(chunk.sessionId, (done = { readThrough: 0, acks: [] }));
+        // a chunk goes out in one synchronous go: the client then writes its messages to the socket together
+        const target = done.acks;
+        let start = 0;
+        for (let i = 0; i < chunk.ends.length; i++) {
+          const timestamp = chunk.timestamps[i]!;
+          const seq = chunk.seqs[i]!;
+          acks.publish(chunk.subjects[i]!, chunk.bytes.subarray(start, chunk.ends[i]), chunk.ids[i]!, (ack) => target.push({ streamSeq: ack.seq, timestamp, seq }));
+          start = chunk.ends[i]!;
         }
-        send();
+        // (only now, with the chunk's events handed over: the checkpoint then covers no unsent one)
+        done.readThrough = Math.max(done.readThrough, chunk.readThrough);
+        published += chunk.ends.length;
+        inBatch += chunk.ends.length;
+        if (chunk.cut) {
+          if (cutToFit === 0) options.say(`event ${chunk.cut.firstId} is larger than the server's max_payload; its long strings are cut to fit (meta.cutToFit)`);
+          cutToFit += chunk.cut.count;
+        }
+        await acks.room();
+        if (inBatch >= batchSize) await flush();
+        if (options.signal?.aborted) break;
       }
       await flush();
       if (options.once || options.signal?.aborted) break;
@@ -115,6 +107,7 @@ export async function runBridge(nc: NatsConnection, ctx: Pick<QueryContext, "lis
     }
   } finally {
     acks.close();
+    await encoder.close();
   }
   return { published };
 }

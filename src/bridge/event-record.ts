@@ -63,20 +63,19 @@ export function publishedEvent(
 const FIT_STEPS = [20_000, 4_000, 500, 120];
 
 /**
- * The event as one message of at most `maxBytes` (a larger one the server refuses for ever): whole when
- * it fits, as nearly all do; else its long strings cut as a source cuts them on read (a page then shows
- * what it shows from the files), and smaller still when that is not enough; `meta.cutToFit` says so.
+ * An event too large for one message of at most `maxBytes` (the server refuses a larger one for ever;
+ * nearly all events fit whole and are never given here): its long strings cut as a source cuts them on
+ * read (a page then shows what it shows from the files), and smaller still when that is not enough;
+ * `meta.cutToFit` says so.
  */
-export function encodeToFit(record: PublishedEvent, maxBytes: number): { data: Buffer; cut: boolean } {
-  const whole = Buffer.from(JSON.stringify(record));
-  if (whole.length <= maxBytes) return { data: whole, cut: false };
+export function encodeCut(record: PublishedEvent, maxBytes: number): Buffer {
   const meta = { ...record.meta, cutToFit: true };
   const tries = [() => cutOnRead(record.payload), ...FIT_STEPS.map((maxFieldChars) => () => shapeValue(record.payload, { maxFieldChars, maxDepth: DEFAULT_SHAPE.maxDepth, maxItems: DEFAULT_SHAPE.maxItems }).value)];
   for (const payload of tries) {
     const data = Buffer.from(JSON.stringify({ ...record, payload: payload(), meta }));
-    if (data.length <= maxBytes) return { data, cut: true };
+    if (data.length <= maxBytes) return data;
   }
-  return { data: Buffer.from(JSON.stringify({ ...record, payload: { cut: "[payload too large for one NATS message]" }, meta })), cut: true };
+  return Buffer.from(JSON.stringify({ ...record, payload: { cut: "[payload too large for one NATS message]" }, meta }));
 }
 
 /** Strings longer than a page ever shows keep what it may show, then the cut-on-read mark (contract/cut-mark.ts). */

@@ -1,10 +1,13 @@
-import { hostname } from "node:os";
+import { availableParallelism, hostname } from "node:os";
 import { Command, Option } from "commander";
 import { createAppContext } from "../../app/context.js";
 import { parseTimeBound } from "../../engine/time.js";
 import { parseNatsUrl } from "../../sources/jetstream/nats-url.js";
 import { DEFAULT_PREFIX, DEFAULT_STREAM } from "../../sources/jetstream/names.js";
 import { appOptions, withAppOptions } from "../shared-options.js";
+
+/** Past a few workers the one thread publishing is the limit, and each worker holds the stores open again. */
+const DEFAULT_WORKERS_AT_MOST = 4;
 
 type PublishFlags = {
   nats: string;
@@ -19,6 +22,7 @@ type PublishFlags = {
   replicas: string;
   generations: "current" | "all";
   creds?: string;
+  workers?: string;
 };
 
 export function publishCommand(): Command {
@@ -35,6 +39,7 @@ export function publishCommand(): Command {
       .option("--max-age <duration>", "retention: 720h, 30d, ... (an existing stream is updated to it)")
       .option("--max-bytes <n>", "retention: bytes (an existing stream is updated to it)")
       .option("--max-msgs <n>", "retention: messages (an existing stream is updated to it)")
+      .option("--workers <n>", `threads that read, redact and encode the transcripts beside the one publishing (default: one per core, at most ${DEFAULT_WORKERS_AT_MOST}; 0: none)`)
       .option("--replicas <n>", "copies of the stream and the KV buckets when they are created (a cluster: 3)", "1")
       .addOption(new Option("--generations <which>", "current transcripts, or all (earlier ones too)").choices(["current", "all"]).default("current")),
   ).action(async (flags: PublishFlags, command: Command) => {
@@ -43,7 +48,8 @@ export function publishCommand(): Command {
     const gateway = flags.gateway ?? hostname();
     if (!/^[^\s]+$/.test(gateway)) throw new Error(`--gateway must be a non-empty name without spaces.`);
     const say = (text: string) => console.error(`[publish] ${text}`);
-    const ctx = createAppContext(appOptions(command.optsWithGlobals()));
+    const app = appOptions(command.optsWithGlobals());
+    const ctx = createAppContext(app);
     const retention = {
       maxAgeMs: flags.maxAge !== undefined ? durationMs(flags.maxAge) : undefined,
       maxBytes: count("--max-bytes", flags.maxBytes),
@@ -51,6 +57,7 @@ export function publishCommand(): Command {
     };
     const replicas = count("--replicas", flags.replicas)!;
     if (replicas > 5) throw new Error(`--replicas must be 1 to 5 (JetStream's most), not ${replicas}.`);
+    const workers = flags.workers === undefined ? Math.min(availableParallelism(), DEFAULT_WORKERS_AT_MOST) : flags.workers === "0" ? 0 : count("--workers", flags.workers)!;
     say(`connecting to ${address.servers}`);
     // (the NATS client and the bridge load only here: every other command starts without them)
     const { connectNats } = await import("../../sources/jetstream/connect.js");
@@ -66,7 +73,7 @@ export function publishCommand(): Command {
       const stop = () => controller.abort();
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
-      const result = await runBridge(nc, ctx, { stream, prefix: flags.prefix, gateway, generations: flags.generations, retention, replicas, once: flags.once === true, say, signal: controller.signal });
+      const result = await runBridge(nc, ctx, { stream, prefix: flags.prefix, gateway, generations: flags.generations, retention, replicas, once: flags.once === true, workers: { count: workers, app }, say, signal: controller.signal });
       say(`published ${result.published} event(s) to ${stream}`);
     } finally {
       await nc.close();
