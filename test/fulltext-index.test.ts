@@ -10,15 +10,17 @@ import Database from "better-sqlite3";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BackgroundIndexer } from "../src/app/background-index.js";
-import type { AppContext } from "../src/app/context.js";
+import { createAppContext, type AppContext } from "../src/app/context.js";
 import type { SearchResult } from "../src/contract/search.js";
 import type { TextIndex } from "../src/engine/search/text-index.js";
 import { FULLTEXT_VERSION, MAX_DOC_ID } from "../src/fulltext/database.js";
 import { querySessionsEvents } from "../src/engine/run-query.js";
 import { searchSessions } from "../src/engine/search/search-sessions.js";
 import { newReadStats } from "../src/sources/session.js";
+import { cleanEnv, ensureBuilt, runCli } from "./helpers/built-server.js";
 import { contextFor } from "./helpers/context.js";
 import { assistantLine, header, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
+import { removeCacheDir, tempCacheDir } from "./helpers/temp-cache.js";
 import { TempStateDir } from "./helpers/temp-store.js";
 
 const T0 = Date.parse("2026-07-01T10:00:00Z");
@@ -349,4 +351,36 @@ describe("the index gives the scan's answers", () => {
     expect(scanned()).toBe(0);
     expect(got(await searchSessions(ctx, { query: "budget" }))).toEqual(expected(sessions, "budget"));
   });
+
+  it("the built `index` (its writer in a worker thread) leaves an index that gives the same answers, also after an append", async () => {
+    ensureBuilt();
+    const turn = (kind: Turn["kind"], words: string, more = ""): Turn => ({ kind, words: words.split(" "), more: more ? more.split(" ") : [] });
+    const sessions = new Map<string, Turn[]>([
+      ["agent:main:w1", [turn("user", "Budget review café"), turn("assistant", "naïve budget", "zanzibar Straße"), turn("call", "file_path 42"), turn("result", "sk-abc 日本語 x1")]],
+      ["agent:main:w2", [turn("user", "re-view BÜDGET"), turn("result", "budgeting Révision cafe")]],
+      ["agent:main:w3", Array.from({ length: 60 }, (_, i) => turn(i % 2 ? "result" : "user", `${VOCAB[i % VOCAB.length]} budget ${VOCAB[(i * 7) % VOCAB.length]}`))],
+    ]);
+    write(sessions);
+    const cacheDir = tempCacheDir("fulltext-worker");
+    try {
+      const env = cleanEnv({ SESSION_EVENTS_CACHE_DIR: cacheDir });
+      const index = async () => JSON.parse((await runCli(["index", "--store", store.root, "--json"], env)).stdout).textIndexed;
+      expect(await index()).toMatchObject({ sessions: 3, rebuilt: 3 });
+      const { ctx, scanned } = watched(createAppContext({ store: store.root }, { SESSION_EVENTS_CURSOR_SECRET: "test-secret-0123456789", SESSION_EVENTS_CACHE_DIR: cacheDir }));
+      for (const query of QUERIES) {
+        await expectBothPaths(ctx, sessions, query);
+        expect(scanned(), query).toBe(0);
+      }
+      const appended = [turn("user", "walrus budget"), turn("result", "café walrus")];
+      store.append("main", "w2.jsonl", linesOf("w2", appended, 100_000));
+      sessions.get("agent:main:w2")!.push(...appended);
+      expect(await index()).toMatchObject({ sessions: 1, rebuilt: 0, events: 2 });
+      for (const query of ["walrus", "budget", "cafe"]) {
+        await expectBothPaths(ctx, sessions, query);
+        expect(scanned(), query).toBe(0);
+      }
+    } finally {
+      removeCacheDir(cacheDir);
+    }
+  }, 120_000);
 });

@@ -106,6 +106,11 @@ function removeOlderVersions(dir: string): void {
   }
 }
 
+/** A second connection to a database openFullTextDb opened (the index writer's). */
+export function openWriterConnection(path: string): Database.Database {
+  return open(path);
+}
+
 function open(path: string): Database.Database {
   const db = new Database(path);
   try {
