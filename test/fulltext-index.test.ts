@@ -352,7 +352,7 @@ describe("the index gives the scan's answers", () => {
     expect(got(await searchSessions(ctx, { query: "budget" }))).toEqual(expected(sessions, "budget"));
   });
 
-  it("the built `index` (its writer in a worker thread) leaves an index that gives the same answers, also after an append", async () => {
+  it("the built `index` (its writer in a worker thread) leaves an index that gives the same answers, also after an append; it holds no secret, the config's patterns too", async () => {
     ensureBuilt();
     const turn = (kind: Turn["kind"], words: string, more = ""): Turn => ({ kind, words: words.split(" "), more: more ? more.split(" ") : [] });
     const sessions = new Map<string, Turn[]>([
@@ -362,14 +362,29 @@ describe("the index gives the scan's answers", () => {
     ]);
     write(sessions);
     const cacheDir = tempCacheDir("fulltext-worker");
+    const config = join(cacheDir, "config.json");
+    writeFileSync(config, JSON.stringify({ redactPatterns: ["zebra[0-9]+"] }));
     try {
       const env = cleanEnv({ SESSION_EVENTS_CACHE_DIR: cacheDir });
-      const index = async () => JSON.parse((await runCli(["index", "--store", store.root, "--json"], env)).stdout).textIndexed;
+      const index = async () => JSON.parse((await runCli(["index", "--store", store.root, "--config", config, "--json"], env)).stdout).textIndexed;
       expect(await index()).toMatchObject({ sessions: 3, rebuilt: 3 });
-      const { ctx, scanned } = watched(createAppContext({ store: store.root }, { SESSION_EVENTS_CURSOR_SECRET: "test-secret-0123456789", SESSION_EVENTS_CACHE_DIR: cacheDir }));
+      const app = (clearance: "internal" | "confidential") =>
+        createAppContext({ store: store.root, config, clearance }, { SESSION_EVENTS_CURSOR_SECRET: "test-secret-0123456789", SESSION_EVENTS_CACHE_DIR: cacheDir });
+      const { ctx, scanned } = watched(app("internal"));
       for (const query of QUERIES) {
         await expectBothPaths(ctx, sessions, query);
         expect(scanned(), query).toBe(0);
+      }
+      // secrets: one of the built-in patterns (in a tool call's args too), one of the config's
+      store.append("main", "w1.jsonl", [userLine(T0 + 50_000, "deploy with password=hunter2secret and zebra12345 now"), assistantLine(T0 + 51_000, [toolCall("w1-s", "exec", { command: "login --token tok3nvalue99", note: "zebra777" })])]);
+      expect(await index()).toMatchObject({ sessions: 1, rebuilt: 0 });
+      for (const clearance of ["internal", "confidential"] as const) {
+        const seen = watched(app(clearance));
+        for (const query of ["hunter2secret", "zebra12345", "tok3nvalue99", "zebra777"]) {
+          expect((await searchSessions(seen.ctx, { query })).sessions, `${clearance} ${query}`).toEqual([]);
+          expect(seen.scanned(), query).toBe(0);
+        }
+        for (const query of ["deploy now", "login exec"]) expect((await searchSessions(seen.ctx, { query })).sessions.map((r) => r.key), query).toEqual(["agent:main:w1"]);
       }
       const appended = [turn("user", "walrus budget"), turn("result", "café walrus")];
       store.append("main", "w2.jsonl", linesOf("w2", appended, 100_000));

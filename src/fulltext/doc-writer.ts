@@ -1,14 +1,16 @@
 import type Database from "better-sqlite3";
+import type { Redactor } from "../engine/redact.js";
+import { redactedStrings } from "../engine/search/searchable.js";
 import { MAX_DOC_ID, rowidOf, rowidsOf } from "./database.js";
 import { documentText, hasWords } from "./document-text.js";
 import { WriteWindow } from "./write-window.js";
 
 /**
- * An event as the reading side hands it over: its searchable fields (redacted), and what decides who
- * may see it. The writer makes its columns' text (document-text.ts), and leaves out an event with no
- * word to find and no user text to title by.
+ * An event as the reading side hands it over: its searchable values (searchable.ts indexedValues, not
+ * yet redacted), and what decides who may see it. The writer redacts them and makes its columns' text
+ * (document-text.ts), and leaves out an event with no word to find and no user text to title by.
  */
-export type Row = { seq: number; ts: number | null; type: string; role: string | null; tool: string | null; vis: string | null; userText: 0 | 1; body: string[]; thinking: string[] };
+export type Row = { seq: number; ts: number | null; type: string; role: string | null; tool: string | null; vis: string | null; userText: 0 | 1; body: unknown[]; thinking: unknown[] };
 
 /**
  * What the reading side asks of the writer, in order, each about one ticket (one session's document
@@ -31,6 +33,9 @@ export type WriteOp =
  * `failed` (a write failed; the window was rolled back: indexed again on the next pass).
  */
 export type TicketOutcome = "done" | "overtaken" | "out of bounds" | "failed" | "abandoned";
+
+/** What a writer is made from: its database's path, and the config's redaction patterns beyond the built-in ones. */
+export type WriterSetup = { path: string; redactPatterns: string[] };
 
 export type WriteReply =
   | { reply: "ticket"; ticket: number; outcome: TicketOutcome; textBytes: number }
@@ -59,6 +64,7 @@ export class DocWriter {
 
   constructor(
     private readonly db: Database.Database,
+    private readonly redactor: Redactor,
     private readonly send: (reply: WriteReply) => void,
   ) {
     this.window = new WriteWindow(db);
@@ -148,8 +154,9 @@ export class DocWriter {
     const insertText = this.sql("INSERT INTO fts(rowid, body, thinking) VALUES (?, ?, ?)");
     let textBytes = 0;
     for (const row of rows) {
-      const body = documentText(row.body);
-      const thinking = documentText(row.thinking);
+      // (redacted as for `internal` clearance: a secret is never findable by its value)
+      const body = documentText(redactedStrings(row.body, this.redactor));
+      const thinking = documentText(redactedStrings(row.thinking, this.redactor));
       if (row.userText === 0 && !hasWords(body) && !hasWords(thinking)) continue;
       const rowid = rowidOf(id, row.seq);
       insertEvent.run(rowid, row.ts, row.type, row.role, row.tool, row.vis, row.userText);

@@ -1,6 +1,5 @@
 import type Database from "better-sqlite3";
 import type { EventType, Visibility } from "../contract/event.js";
-import type { Redactor } from "../engine/redact.js";
 import type { TextQuery } from "../engine/search/query.js";
 import type { IndexedHit, IndexedHitGroup, IndexedSearch, TextIndex, TextIndexPass } from "../engine/search/text-index.js";
 import type { TimeWindow } from "../engine/time.js";
@@ -35,7 +34,8 @@ export class FullTextIndex implements TextIndex {
 
   constructor(
     private readonly area: CacheArea,
-    private readonly redactor: Redactor,
+    /** The config's redaction patterns beyond the built-in ones (the index holds text as they redact it). */
+    private readonly redactPatterns: readonly string[],
     private readonly policyId: string,
   ) {}
 
@@ -151,7 +151,7 @@ export class FullTextIndex implements TextIndex {
     const db = this.open();
     if (!db) return pass;
     const stats = newReadStats();
-    const writer = (this.writer ??= new IndexWriter(db.name));
+    const writer = (this.writer ??= new IndexWriter(db.name, this.redactPatterns));
     const written: Array<Promise<SessionResult>> = [];
     writer.begin();
     try {
@@ -159,7 +159,7 @@ export class FullTextIndex implements TextIndex {
         if (options.signal?.aborted) break;
         await options.between?.();
         try {
-          written.push((await indexSession(db, session, this.redactor, stats, writer)).written);
+          written.push((await indexSession(db, session, stats, writer)).written);
         } catch {
           // a transcript that cannot be read now is tried again on the next pass (a query scans it meanwhile)
         }

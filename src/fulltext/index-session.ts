@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import type Database from "better-sqlite3";
-import type { Redactor } from "../engine/redact.js";
-import { indexedFields } from "../engine/search/searchable.js";
+import { indexedValues } from "../engine/search/searchable.js";
 import type { ReadStats, SessionInfo, SourceEvent } from "../sources/session.js";
 import { MAX_SEQ } from "./database.js";
 import type { Row } from "./doc-writer.js";
@@ -9,7 +8,7 @@ import type { IndexWriter } from "./index-writer.js";
 
 /** Events handed to the writer at a time (fewer when their text passes BATCH_CHARS). */
 const BATCH_EVENTS = 2000;
-const BATCH_CHARS = 1024 * 1024;
+const BATCH_CHARS = 512 * 1024;
 
 type Doc = { id: number; version: string; mark: string; next_seq: number; last_hash: string | null; seen_day: number };
 
@@ -39,7 +38,6 @@ const settled = (result: SessionResult): SessionSent => ({ written: Promise.reso
 export async function indexSession(
   db: Database.Database,
   session: SessionInfo,
-  redactor: Redactor,
   stats: ReadStats,
   writer: IndexWriter,
 ): Promise<SessionSent> {
@@ -63,14 +61,14 @@ export async function indexSession(
   try {
     if (appending) {
       writer.send({ op: "append", ticket: ticket.id, doc: doc.id });
-      const appended = await readInto(writer, ticket.id, session, redactor, stats, doc.next_seq, doc.last_hash);
+      const appended = await readInto(writer, ticket.id, session, stats, doc.next_seq, doc.last_hash);
       if (appended !== undefined) {
         writer.send({ op: "finish", ticket: ticket.id, next: appended.next, version: state.version, mark, day: today() });
         return finished("appended", appended);
       }
     }
     writer.send({ op: "restart", ticket: ticket.id, name: state.id, day: today() });
-    const rebuilt = (await readInto(writer, ticket.id, session, redactor, stats, 0, null))!;
+    const rebuilt = (await readInto(writer, ticket.id, session, stats, 0, null))!;
     writer.send({ op: "finish", ticket: ticket.id, next: rebuilt.next, version: state.version, mark, day: today() });
     return finished("rebuilt", rebuilt);
   } catch (error) {
@@ -89,7 +87,6 @@ async function readInto(
   writer: IndexWriter,
   ticket: number,
   session: SessionInfo,
-  redactor: Redactor,
   stats: ReadStats,
   from: number,
   lastHash: string | null,
@@ -119,10 +116,9 @@ async function readInto(
     }
     if (!checked) return undefined;
     if (event.seq > MAX_SEQ) throw new OutOfBounds();
-    const row = rowOf(event, redactor);
+    const row = rowOf(event);
     batch.push(row);
-    for (const field of row.body) batchChars += field.length;
-    for (const field of row.thinking) batchChars += field.length;
+    batchChars += charsOf(row.body, 0) + charsOf(row.thinking, 0);
     next = event.seq + 1;
     last = event;
     events++;
@@ -133,13 +129,23 @@ async function readInto(
   return { next, events };
 }
 
-/** An event's row: its searchable fields, redacted, and what decides who may see it (the writer makes its text). */
-function rowOf(event: SourceEvent, redactor: Redactor): Row {
-  const { body, thinking } = indexedFields(event, redactor);
+/** An event's row: its searchable values, and what decides who may see it (the writer redacts them and makes its text). */
+function rowOf(event: SourceEvent): Row {
+  const { body, thinking } = indexedValues(event);
   const role = typeof event.payload.role === "string" ? event.payload.role : null;
   const userText = event.type === "message" && role === "user" && String(event.payload.text ?? "").trim() !== "" ? 1 : 0;
   const tool = typeof event.payload.toolName === "string" ? event.payload.toolName : null;
   return { seq: event.seq, ts: Number.isFinite(event.timestamp) ? event.timestamp : null, type: event.type, role, tool, vis: event.visibility ?? null, userText, body, thinking };
+}
+
+/** About how much text a value holds (its strings' characters), for the bound on what is on its way to the writer. */
+function charsOf(value: unknown, depth: number): number {
+  if (typeof value === "string") return value.length;
+  if (typeof value !== "object" || value === null || depth > 32) return 8;
+  let chars = 0;
+  if (Array.isArray(value)) for (const item of value) chars += charsOf(item, depth + 1);
+  else for (const key in value) chars += key.length + charsOf((value as Record<string, unknown>)[key], depth + 1);
+  return chars;
 }
 
 function eventHash(event: SourceEvent): string {

@@ -1,14 +1,15 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { createRedactor } from "../engine/redact.js";
 import { openWriterConnection } from "./database.js";
-import { DocWriter, type TicketOutcome, type WriteOp, type WriteReply } from "./doc-writer.js";
+import { DocWriter, type TicketOutcome, type WriteOp, type WriteReply, type WriterSetup } from "./doc-writer.js";
 
 /** Text (in characters) handed to the writer and not yet written, at most (the reading side waits beyond it): bounds the memory between the two. */
-const MAX_IN_FLIGHT_CHARS = 4 * 1024 * 1024;
+const MAX_IN_FLIGHT_CHARS = 2 * 1024 * 1024;
 
 /** The writer's young generation: what it receives lives until written, a moment (V8's default would add tens of MB of peak RSS). */
-const WORKER_YOUNG_GENERATION_MB = 8;
+const WORKER_YOUNG_GENERATION_MB = 4;
 
 const WORKER_FILE = new URL("./writer-worker.js", import.meta.url);
 
@@ -35,9 +36,11 @@ export class IndexWriter {
   private readonly commits = new Map<number, (error: string | undefined) => void>();
   private broken: string | undefined;
 
-  constructor(path: string) {
+  /** `redactPatterns`: the config's patterns beyond the built-in ones (the writer redacts). */
+  constructor(path: string, redactPatterns: readonly string[]) {
     const receive = (reply: WriteReply) => this.receive(reply);
-    this.link = canRunWorker() ? workerLink(path, receive, (why) => this.fail(why)) : threadLink(path, receive);
+    const setup: WriterSetup = { path, redactPatterns: [...redactPatterns] };
+    this.link = canRunWorker() ? workerLink(setup, receive, (why) => this.fail(why)) : threadLink(setup, receive);
   }
 
   /** A new ticket (one session's document in this pass), and what will become of it. */
@@ -120,8 +123,8 @@ function canRunWorker(): boolean {
   return import.meta.url.endsWith(".js") && existsSync(fileURLToPath(WORKER_FILE));
 }
 
-function workerLink(path: string, receive: (reply: WriteReply) => void, fail: (why: string) => void): Link {
-  const worker = new Worker(WORKER_FILE, { workerData: { path }, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+function workerLink(setup: WriterSetup, receive: (reply: WriteReply) => void, fail: (why: string) => void): Link {
+  const worker = new Worker(WORKER_FILE, { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
   worker.on("message", receive);
   worker.on("error", (error) => fail(`the full-text writer failed: ${error.message}`));
   worker.on("exit", (code) => fail(`the full-text writer exited (${code})`));
@@ -137,8 +140,8 @@ function workerLink(path: string, receive: (reply: WriteReply) => void, fail: (w
   };
 }
 
-function threadLink(path: string, receive: (reply: WriteReply) => void): Link {
-  const db = openWriterConnection(path);
-  const writer = new DocWriter(db, receive);
+function threadLink(setup: WriterSetup, receive: (reply: WriteReply) => void): Link {
+  const db = openWriterConnection(setup.path);
+  const writer = new DocWriter(db, createRedactor(setup.redactPatterns), receive);
   return { post: (op) => writer.handle(op), hold: () => undefined, close: () => db.close() };
 }
