@@ -8,6 +8,7 @@ import type { CacheArea } from "../sources/cache-dir.js";
 export const FULLTEXT_VERSION = 2;
 const HASH_BYTES = 8 * 1024 * 1024;
 const AUTOMERGE = 16;
+const WRITER_CACHE_KB = 8 * 1024;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -114,7 +115,11 @@ function removeOlderVersions(dir: string): void {
 
 /** A second connection to a database openFullTextDb opened (the index writer's). */
 export function openWriterConnection(path: string): Database.Database {
-  return open(path);
+  const db = open(path);
+  // (a writer streams: its inserts append, its merges read segments once; the default 16 MB page
+  // cache would come on top of the reading side's, in the same process)
+  db.pragma(`cache_size = -${WRITER_CACHE_KB}`);
+  return db;
 }
 
 function open(path: string): Database.Database {

@@ -8,7 +8,7 @@ import type { IndexWriter } from "./index-writer.js";
 
 /** Events handed to the writer at a time (fewer when their text passes BATCH_CHARS). */
 const BATCH_EVENTS = 2000;
-const BATCH_CHARS = 512 * 1024;
+const BATCH_CHARS = 256 * 1024;
 
 type Doc = { id: number; version: string; mark: string; next_seq: number; last_hash: string | null; seen_day: number };
 

@@ -6,7 +6,7 @@ import { openWriterConnection } from "./database.js";
 import { DocWriter, type TicketOutcome, type WriteOp, type WriteReply, type WriterSetup } from "./doc-writer.js";
 
 /** Text (in characters) handed to the writer and not yet written, at most (the reading side waits beyond it): bounds the memory between the two. */
-const MAX_IN_FLIGHT_CHARS = 2 * 1024 * 1024;
+const MAX_IN_FLIGHT_CHARS = 1024 * 1024;
 
 /** The writer's young generation: what it receives lives until written, a moment (V8's default would add tens of MB of peak RSS). */
 const WORKER_YOUNG_GENERATION_MB = 4;
