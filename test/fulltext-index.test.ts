@@ -10,15 +10,17 @@ import Database from "better-sqlite3";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BackgroundIndexer } from "../src/app/background-index.js";
-import type { AppContext } from "../src/app/context.js";
+import { createAppContext, type AppContext } from "../src/app/context.js";
 import type { SearchResult } from "../src/contract/search.js";
 import type { TextIndex } from "../src/engine/search/text-index.js";
 import { FULLTEXT_VERSION, MAX_DOC_ID } from "../src/fulltext/database.js";
 import { querySessionsEvents } from "../src/engine/run-query.js";
 import { searchSessions } from "../src/engine/search/search-sessions.js";
 import { newReadStats } from "../src/sources/session.js";
+import { cleanEnv, ensureBuilt, runCli } from "./helpers/built-server.js";
 import { contextFor } from "./helpers/context.js";
 import { assistantLine, header, text, toolCall, toolResultLine, userLine } from "./helpers/pi-lines.js";
+import { removeCacheDir, tempCacheDir } from "./helpers/temp-cache.js";
 import { TempStateDir } from "./helpers/temp-store.js";
 
 const T0 = Date.parse("2026-07-01T10:00:00Z");
@@ -349,4 +351,51 @@ describe("the index gives the scan's answers", () => {
     expect(scanned()).toBe(0);
     expect(got(await searchSessions(ctx, { query: "budget" }))).toEqual(expected(sessions, "budget"));
   });
+
+  it("the built `index` (its writer in a worker thread) leaves an index that gives the same answers, also after an append; it holds no secret, the config's patterns too", async () => {
+    ensureBuilt();
+    const turn = (kind: Turn["kind"], words: string, more = ""): Turn => ({ kind, words: words.split(" "), more: more ? more.split(" ") : [] });
+    const sessions = new Map<string, Turn[]>([
+      ["agent:main:w1", [turn("user", "Budget review café"), turn("assistant", "naïve budget", "zanzibar Straße"), turn("call", "file_path 42"), turn("result", "sk-abc 日本語 x1")]],
+      ["agent:main:w2", [turn("user", "re-view BÜDGET"), turn("result", "budgeting Révision cafe")]],
+      ["agent:main:w3", Array.from({ length: 60 }, (_, i) => turn(i % 2 ? "result" : "user", `${VOCAB[i % VOCAB.length]} budget ${VOCAB[(i * 7) % VOCAB.length]}`))],
+    ]);
+    write(sessions);
+    const cacheDir = tempCacheDir("fulltext-worker");
+    const config = join(cacheDir, "config.json");
+    writeFileSync(config, JSON.stringify({ redactPatterns: ["zebra[0-9]+"] }));
+    try {
+      const env = cleanEnv({ SESSION_EVENTS_CACHE_DIR: cacheDir });
+      const index = async () => JSON.parse((await runCli(["index", "--store", store.root, "--config", config, "--json"], env)).stdout).textIndexed;
+      expect(await index()).toMatchObject({ sessions: 3, rebuilt: 3 });
+      const app = (clearance: "internal" | "confidential") =>
+        createAppContext({ store: store.root, config, clearance }, { SESSION_EVENTS_CURSOR_SECRET: "test-secret-0123456789", SESSION_EVENTS_CACHE_DIR: cacheDir });
+      const { ctx, scanned } = watched(app("internal"));
+      for (const query of QUERIES) {
+        await expectBothPaths(ctx, sessions, query);
+        expect(scanned(), query).toBe(0);
+      }
+      // secrets: one of the built-in patterns (in a tool call's args too), one of the config's
+      store.append("main", "w1.jsonl", [userLine(T0 + 50_000, "deploy with password=hunter2secret and zebra12345 now"), assistantLine(T0 + 51_000, [toolCall("w1-s", "exec", { command: "login --token tok3nvalue99", note: "zebra777" })])]);
+      expect(await index()).toMatchObject({ sessions: 1, rebuilt: 0 });
+      for (const clearance of ["internal", "confidential"] as const) {
+        const seen = watched(app(clearance));
+        for (const query of ["hunter2secret", "zebra12345", "tok3nvalue99", "zebra777"]) {
+          expect((await searchSessions(seen.ctx, { query })).sessions, `${clearance} ${query}`).toEqual([]);
+          expect(seen.scanned(), query).toBe(0);
+        }
+        for (const query of ["deploy now", "login exec"]) expect((await searchSessions(seen.ctx, { query })).sessions.map((r) => r.key), query).toEqual(["agent:main:w1"]);
+      }
+      const appended = [turn("user", "walrus budget"), turn("result", "café walrus")];
+      store.append("main", "w2.jsonl", linesOf("w2", appended, 100_000));
+      sessions.get("agent:main:w2")!.push(...appended);
+      expect(await index()).toMatchObject({ sessions: 1, rebuilt: 0, events: 2 });
+      for (const query of ["walrus", "budget", "cafe"]) {
+        await expectBothPaths(ctx, sessions, query);
+        expect(scanned(), query).toBe(0);
+      }
+    } finally {
+      removeCacheDir(cacheDir);
+    }
+  }, 120_000);
 });

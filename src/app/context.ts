@@ -72,7 +72,7 @@ export function createAppContext(options: AppOptions, env: NodeJS.ProcessEnv = p
   return {
     store,
     cache: opened,
-    ...(cache ? { textIndex: new FullTextIndex(cache.fulltext, redactor, policyId) } : {}),
+    ...(cache ? { textIndex: new FullTextIndex(cache.fulltext, config.redactPatterns ?? [], policyId) } : {}),
     listSessions: async (sessionSetStamp, look) => {
       prune();
       return (await store.list(sessionSetStamp, look)).sessions;

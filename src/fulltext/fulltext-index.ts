@@ -1,15 +1,15 @@
 import type Database from "better-sqlite3";
 import type { EventType, Visibility } from "../contract/event.js";
-import type { Redactor } from "../engine/redact.js";
 import type { TextQuery } from "../engine/search/query.js";
 import type { IndexedHit, IndexedHitGroup, IndexedSearch, TextIndex, TextIndexPass } from "../engine/search/text-index.js";
 import type { TimeWindow } from "../engine/time.js";
 import type { CacheArea } from "../sources/cache-dir.js";
 import { newReadStats, type SessionInfo } from "../sources/session.js";
 import { DOC_OF_ROWID_SQL, docOfRowid, openFullTextDb, rowidsOf, seqOfRowid } from "./database.js";
-import { dropRows, indexSession, today } from "./index-session.js";
+import { dropRows } from "./doc-writer.js";
+import { indexSession, today, type SessionResult } from "./index-session.js";
+import { IndexWriter } from "./index-writer.js";
 import { matchExpression } from "./match-expression.js";
-import { WriteWindow } from "./write-window.js";
 
 /** Rows fetched at a time when walking a session's hits (the walk reads the store between fetches). */
 const PAGE_ROWS = 64;
@@ -25,6 +25,8 @@ type HitRow = { id: number; type: EventType; role: string | null; tool: string |
  */
 export class FullTextIndex implements TextIndex {
   private db: Database.Database | undefined;
+  /** The writer of index passes (a worker thread when built), made on the first. */
+  private writer: IndexWriter | undefined;
   private failed = false;
   private updating: Promise<unknown> = Promise.resolve();
   /** The day documents were last forgotten: once a day is enough (a server updates one session at a time). */
@@ -32,7 +34,8 @@ export class FullTextIndex implements TextIndex {
 
   constructor(
     private readonly area: CacheArea,
-    private readonly redactor: Redactor,
+    /** The config's redaction patterns beyond the built-in ones (the index holds text as they redact it). */
+    private readonly redactPatterns: readonly string[],
     private readonly policyId: string,
   ) {}
 
@@ -148,26 +151,34 @@ export class FullTextIndex implements TextIndex {
     const db = this.open();
     if (!db) return pass;
     const stats = newReadStats();
-    const window = new WriteWindow(db);
+    const writer = (this.writer ??= new IndexWriter(db.name, this.redactPatterns));
+    const written: Array<Promise<SessionResult>> = [];
+    writer.begin();
     try {
       for (const session of sessions) {
-        if (options.signal?.aborted) return pass;
+        if (options.signal?.aborted) break;
         await options.between?.();
         try {
-          const { outcome, events, textBytes } = await indexSession(db, session, this.redactor, stats, window);
-          if (outcome === "appended" || outcome === "rebuilt") pass.indexed++;
-          if (outcome === "rebuilt") pass.rebuilt++;
-          pass.events += events;
-          pass.textBytes += textBytes;
+          written.push((await indexSession(db, session, stats, writer)).written);
         } catch {
           // a transcript that cannot be read now is tried again on the next pass (a query scans it meanwhile)
         }
-        window.commitIfDue();
       }
     } finally {
-      window.close();
       pass.bytesRead = stats.bytesRead;
+      await writer.commit().catch(() => {
+        // (what was not committed is indexed again on the next pass)
+        this.writer?.close();
+        this.writer = undefined;
+      });
     }
+    for (const { outcome, events, textBytes } of await Promise.all(written)) {
+      if (outcome === "appended" || outcome === "rebuilt") pass.indexed++;
+      if (outcome === "rebuilt") pass.rebuilt++;
+      pass.events += events;
+      pass.textBytes += textBytes;
+    }
+    if (options.signal?.aborted) return pass;
     this.forgetUnseen(db);
     // (what was written goes into the database file now, not left in its write-ahead log)
     if (pass.indexed > 0) db.pragma("wal_checkpoint(TRUNCATE)");
@@ -188,6 +199,8 @@ export class FullTextIndex implements TextIndex {
   }
 
   close(): void {
+    this.writer?.close();
+    this.writer = undefined;
     this.db?.close();
     this.db = undefined;
   }

@@ -18,16 +18,18 @@ export function searchableFields(event: SourceEvent, clearance: Visibility, reda
 }
 
 /**
- * What a full-text index holds of an event: its searchable fields as for `internal` clearance, the
- * thinking apart (only callers of `internal` clearance and above may find it).
+ * What a full-text index holds of an event, before redaction (see redactedStrings): its searchable
+ * values as for `internal` clearance, the thinking apart (only callers of `internal` clearance and
+ * above may find it).
  */
-export function indexedFields(event: SourceEvent, redactor: Redactor): { body: string[]; thinking: string[] } {
+export function indexedValues(event: SourceEvent): { body: unknown[]; thinking: unknown[] } {
   const body = searchableValues(event, "public");
   const thinking = event.type === "message" && event.payload.thinking !== undefined && event.payload.thinking !== null ? [event.payload.thinking] : [];
-  return { body: redactedStrings(body, redactor), thinking: redactedStrings(thinking, redactor) };
+  return { body, thinking };
 }
 
-function redactedStrings(values: unknown[], redactor: Redactor): string[] {
+/** Searchable values as their strings, redacted (args walked: keys and values). */
+export function redactedStrings(values: unknown[], redactor: Redactor): string[] {
   const fields: string[] = [];
   for (const value of values) collectStrings(shapeValue(value, { ...WALK, redactor }).value, fields, 0);
   return fields;
