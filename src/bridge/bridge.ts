@@ -3,7 +3,6 @@ import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { AppOptions } from "../app/context.js";
-import { redactorFor } from "../engine/answer-redaction.js";
 import { sessionsInScope } from "../engine/principal.js";
 import type { QueryContext } from "../engine/run-query.js";
 import { inGenerations, type Generations } from "../engine/select.js";
@@ -13,7 +12,7 @@ import { Checkpoints, type BatchOfTranscript } from "./checkpoints.js";
 import { EncoderPool, InThreadEncoder, workersAvailable, type ChunkSource } from "./encoder-pool.js";
 import { RegistryWriter } from "./registry-writer.js";
 import { ensureStream, type Retention } from "./stream-setup.js";
-import type { EncodeSettings } from "./transcript-encoder.js";
+import { encodeSettingsFor, type EncodeSettings } from "./transcript-encoder.js";
 
 export type BridgeOptions = {
   stream: string;
@@ -58,7 +57,7 @@ export async function runBridge(nc: NatsConnection, ctx: Pick<QueryContext, "lis
   const batchSize = options.batch ?? 20_000;
   // (the server refuses a larger message for ever; the headroom is for the headers and the reply subject)
   const maxMessageBytes = (nc.info?.max_payload ?? 1024 * 1024) - 1024;
-  const settings: EncodeSettings = { gateway: options.gateway, prefix: options.prefix, maxMessageBytes, clearance: ctx.principal.clearance, rules: ctx.policy.rules, redactor: redactorFor(ctx) };
+  const settings = encodeSettingsFor(ctx, { gateway: options.gateway, prefix: options.prefix, maxMessageBytes });
   const encoder = chunkSource(options.workers, settings);
   let published = 0;
   let cutToFit = 0;

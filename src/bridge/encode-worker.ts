@@ -4,22 +4,14 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { createAppContext, type AppOptions } from "../app/context.js";
-import { redactorFor } from "../engine/answer-redaction.js";
 import type { SessionInfo } from "../sources/session.js";
 import type { ToWorker, FromWorker, WorkerSetup } from "./encoder-messages.js";
-import { encodedChunks, type EncodeSettings } from "./transcript-encoder.js";
+import { encodedChunks, encodeSettingsFor } from "./transcript-encoder.js";
 
 const port = parentPort!;
 const setup = workerData as WorkerSetup;
 const ctx = createAppContext(setup.app as AppOptions);
-const settings: EncodeSettings = {
-  gateway: setup.gateway,
-  prefix: setup.prefix,
-  maxMessageBytes: setup.maxMessageBytes,
-  clearance: ctx.principal.clearance,
-  rules: ctx.policy.rules,
-  redactor: redactorFor(ctx),
-};
+const settings = encodeSettingsFor(ctx, setup);
 
 let listedRound = -1;
 let listing = new Map<string, SessionInfo>();

@@ -1,6 +1,5 @@
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { builtWorkerScript } from "../app/worker-script.js";
 import type { SessionInfo } from "../sources/session.js";
 import type { FromWorker, ToWorker, WorkerSetup } from "./encoder-messages.js";
 import { encodedChunks, type EncodedChunk, type EncodeSettings } from "./transcript-encoder.js";
@@ -18,13 +17,12 @@ export interface ChunkSource {
 /** Chunks handed over ahead of the bridge, per worker: enough to keep it busy while the bridge publishes. */
 const CREDIT = 4;
 
-// (built, the worker is dist/src/bridge/encode-worker.js; run from the TypeScript sources, as tests import
-// them, there is no script a worker could run)
-const WORKER_SCRIPT = fileURLToPath(new URL("./encode-worker.js", import.meta.url));
+/** The worker's script (built: dist/src/bridge/encode-worker.js), none when run from the TypeScript sources. */
+const WORKER_SCRIPT = builtWorkerScript(import.meta.url, "./encode-worker.js");
 
-/** Whether workers can run here: the worker's script exists (not so when run from the TypeScript sources). */
+/** Whether workers can run here. */
 export function workersAvailable(): boolean {
-  return import.meta.url.endsWith(".js") && existsSync(WORKER_SCRIPT);
+  return WORKER_SCRIPT !== undefined;
 }
 
 /** The per-event work in the bridge's own thread. */
@@ -53,7 +51,7 @@ export class EncoderPool implements ChunkSource {
 
   constructor(count: number, setup: Omit<WorkerSetup, "credit">, settings: EncodeSettings) {
     this.workers = Array.from({ length: count }, () => {
-      const worker = new Worker(WORKER_SCRIPT, { workerData: { ...setup, credit: CREDIT } satisfies WorkerSetup });
+      const worker = new Worker(WORKER_SCRIPT!, { workerData: { ...setup, credit: CREDIT } satisfies WorkerSetup });
       worker.on("error", (error) => (this.gone ??= error)).on("exit", (code) => {
         if (!this.closing) this.gone ??= new Error(`a publish worker exited (code ${code})`);
       });

@@ -1,6 +1,8 @@
 import type { Visibility } from "../contract/event.js";
+import { redactorFor } from "../engine/answer-redaction.js";
 import { clearanceAllows } from "../engine/principal.js";
 import type { Redactor } from "../engine/redact.js";
+import type { QueryContext } from "../engine/run-query.js";
 import { classify, type ConfidentialRule } from "../engine/visibility.js";
 import { eventSubject } from "../sources/jetstream/names.js";
 import { newReadStats, type SessionInfo } from "../sources/session.js";
@@ -16,6 +18,15 @@ export type EncodeSettings = {
   rules: readonly ConfidentialRule[];
   redactor?: Redactor;
 };
+
+/** The settings for a context's principal and policy (the bridge's, or a worker's own over the same options). */
+export function encodeSettingsFor(
+  ctx: Pick<QueryContext, "principal" | "policy">,
+  target: Pick<EncodeSettings, "gateway" | "prefix" | "maxMessageBytes">,
+): EncodeSettings {
+  const { gateway, prefix, maxMessageBytes } = target;
+  return { gateway, prefix, maxMessageBytes, clearance: ctx.principal.clearance, rules: ctx.policy.rules, redactor: redactorFor(ctx) };
+}
 
 /**
  * Consecutive messages of one transcript, their data back to back in one buffer (a worker hands the

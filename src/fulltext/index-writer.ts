@@ -1,6 +1,5 @@
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { builtWorkerScript } from "../app/worker-script.js";
 import { createRedactor } from "../engine/redact.js";
 import { openWriterConnection } from "./database.js";
 import { DocWriter, type TicketOutcome, type WriteOp, type WriteReply, type WriterSetup } from "./doc-writer.js";
@@ -11,7 +10,8 @@ const MAX_IN_FLIGHT_CHARS = 1024 * 1024;
 /** The writer's young generation: what it receives lives until written, a moment (V8's default would add tens of MB of peak RSS). */
 const WORKER_YOUNG_GENERATION_MB = 4;
 
-const WORKER_FILE = new URL("./writer-worker.js", import.meta.url);
+/** The writer's script, none when run from the TypeScript sources (the writer then runs in this thread). */
+const WORKER_FILE = builtWorkerScript(import.meta.url, "./writer-worker.js");
 
 /** What became of a ticket, and the bytes (UTF-8) of the text it wrote. */
 export type TicketWritten = { outcome: TicketOutcome; textBytes: number };
@@ -40,7 +40,7 @@ export class IndexWriter {
   constructor(path: string, redactPatterns: readonly string[]) {
     const receive = (reply: WriteReply) => this.receive(reply);
     const setup: WriterSetup = { path, redactPatterns: [...redactPatterns] };
-    this.link = canRunWorker() ? workerLink(setup, receive, (why) => this.fail(why)) : threadLink(setup, receive);
+    this.link = WORKER_FILE !== undefined ? workerLink(WORKER_FILE, setup, receive, (why) => this.fail(why)) : threadLink(setup, receive);
   }
 
   /** A new ticket (one session's document in this pass), and what will become of it. */
@@ -118,13 +118,8 @@ export class IndexWriter {
   }
 }
 
-function canRunWorker(): boolean {
-  // (from source, the worker's file is TypeScript, which a worker thread cannot load)
-  return import.meta.url.endsWith(".js") && existsSync(fileURLToPath(WORKER_FILE));
-}
-
-function workerLink(setup: WriterSetup, receive: (reply: WriteReply) => void, fail: (why: string) => void): Link {
-  const worker = new Worker(WORKER_FILE, { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+function workerLink(script: string, setup: WriterSetup, receive: (reply: WriteReply) => void, fail: (why: string) => void): Link {
+  const worker = new Worker(script, { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
   worker.on("message", receive);
   worker.on("error", (error) => fail(`the full-text writer failed: ${error.message}`));
   worker.on("exit", (code) => fail(`the full-text writer exited (${code})`));
