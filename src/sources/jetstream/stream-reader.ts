@@ -1,4 +1,9 @@
-import { AckPolicy, DeliverPolicy, type Consumer, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { JetStreamClientImpl } from "@nats-io/jetstream/internal";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { pullMessages, type StreamMessage } from "./pull.js";
+
+export type { StreamMessage } from "./pull.js";
 
 export type StreamRange = {
   /** One subject filter (nats-server 2.9 takes one per consumer). */
@@ -20,27 +25,9 @@ export type StreamRange = {
  * began (a read never waits for new messages). Its consumer is left for the server to remove.
  * Returning false from `each` ends the read early.
  */
-export async function readStream(js: JetStreamClient, stream: string, range: StreamRange, each: (msg: JsMsg) => boolean | void): Promise<void> {
-  const { consumer, pending } = await openConsumer(js, stream, range);
-  let remaining = pending;
-  const batch = range.batch ?? 1000;
-  let nextSeq = Math.max(1, range.fromSeq);
-  while (remaining > 0) {
-    // (never more than the range can hold: a fetch past `toSeq` would bring messages only to drop them)
-    const room = range.toSeq === undefined ? remaining : Math.min(remaining, range.toSeq - nextSeq + 1);
-    if (room <= 0) return;
-    const messages = await consumer.fetch({ max_messages: Math.min(batch, room), expires: 5000 });
-    let got = 0;
-    for await (const msg of messages) {
-      got++;
-      remaining--;
-      nextSeq = msg.seq + 1;
-      if (range.toSeq !== undefined && msg.seq > range.toSeq) return;
-      if (each(msg) === false) return;
-      if (remaining <= 0 || (range.toSeq !== undefined && msg.seq >= range.toSeq)) return;
-    }
-    if (got === 0) return;
-  }
+export async function readStream(js: JetStreamClient, stream: string, range: StreamRange, each: (msg: StreamMessage) => boolean | void): Promise<void> {
+  const { name, pending } = await openConsumer(js, stream, range);
+  await pullMessages(connectionOf(js), `${apiPrefixOf(js)}.CONSUMER.MSG.NEXT.${stream}.${name}`, { from: Math.max(1, range.fromSeq), pending, toSeq: range.toSeq, batch: range.batch ?? 1000 }, each);
 }
 
 /**
@@ -50,7 +37,7 @@ export async function readStream(js: JetStreamClient, stream: string, range: Str
  * (a stretch between two marks of a session) is read whole instead, when the server's count of its
  * messages says it is short.
  */
-async function openConsumer(js: JetStreamClient, stream: string, range: StreamRange): Promise<{ consumer: Consumer; pending: number }> {
+async function openConsumer(js: JetStreamClient, stream: string, range: StreamRange): Promise<{ name: string; pending: number }> {
   const from = Math.max(1, range.fromSeq);
   const within = range.unfilteredWithin;
   const length = range.toSeq === undefined ? undefined : range.toSeq - from + 1;
@@ -67,7 +54,7 @@ async function openConsumer(js: JetStreamClient, stream: string, range: StreamRa
  * A consumer for one read, made with one request (the client's ordered consumer looks the stream up
  * first, a round trip more per read): no acks, in memory, gone by itself once the read is over.
  */
-async function createConsumer(js: JetStreamClient, stream: string, from: number, filter: string | undefined): Promise<{ consumer: Consumer; pending: number; name: string }> {
+async function createConsumer(js: JetStreamClient, stream: string, from: number, filter: string | undefined): Promise<{ pending: number; name: string }> {
   const info = await (await managerOf(js)).consumers.add(stream, {
     deliver_policy: DeliverPolicy.StartSequence,
     opt_start_seq: from,
@@ -77,7 +64,7 @@ async function createConsumer(js: JetStreamClient, stream: string, from: number,
     num_replicas: 1,
     mem_storage: true,
   });
-  return { consumer: js.consumers.getConsumerFromInfo(info), pending: info.num_pending, name: info.name };
+  return { pending: info.num_pending, name: info.name };
 }
 
 /** How long the server keeps a read's consumer once nothing pulls from it (a read pulls without a pause). */
@@ -93,4 +80,17 @@ function managerOf(js: JetStreamClient): Promise<JetStreamManager> {
     managers.set(js, manager);
   }
   return manager;
+}
+
+/**
+ * The connection under a JetStream client: a read pulls its messages on it with a subscription of
+ * its own (pull.ts), not through the client's consumer API.
+ */
+function connectionOf(js: JetStreamClient): NatsConnection {
+  if (js instanceof JetStreamClientImpl) return js.nc;
+  throw new Error("readStream needs a JetStream client made by jetstream(nc) of @nats-io/jetstream.");
+}
+
+function apiPrefixOf(js: JetStreamClient): string {
+  return js instanceof JetStreamClientImpl ? js.apiPrefix : "$JS.API";
 }
