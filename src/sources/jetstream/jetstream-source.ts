@@ -119,7 +119,8 @@ export class JetStreamSource implements SessionSource {
   private connect() {
     this.connection ??= (async () => {
       const nc = await connectNats(this.address, { name: "session-events (jetstream source)" });
-      const jsm = await jetstreamManager(nc);
+      // (not asking the server first whether it has JetStream: the stream's lookup says so, one round trip less)
+      const jsm = await jetstreamManager(nc, { checkAPI: false });
       const info = await jsm.streams.info(this.address.stream).catch((error: unknown) => {
         throw new Error(`NATS stream ${this.address.stream} at ${this.address.servers}: ${error instanceof Error ? error.message : String(error)}`);
       });
@@ -158,12 +159,13 @@ export class JetStreamSource implements SessionSource {
     };
   }
 
-  private async *events(span: StreamSpan, options: ReadOptions): AsyncIterable<SourceEvent> {
+  private events(span: StreamSpan, options: ReadOptions): AsyncIterable<SourceEvent> {
     const marks = span.marks ?? [];
-    if (options.direction === "backward" && marks.length > 0) {
-      yield* this.backward(span, marks, options);
-      return;
-    }
+    // (the backward read given as it is: a generator around it would add a step to every event)
+    return options.direction === "backward" && marks.length > 0 ? this.backward(span, marks, options) : this.fromMark(span, marks, options);
+  }
+
+  private async *fromMark(span: StreamSpan, marks: readonly Mark[], options: ReadOptions): AsyncIterable<SourceEvent> {
     const mark = startMark(marks, options);
     // a page after a cursor, or a window's first page, starts at the mark before it, not at the session's first message
     const read = mark && !this.spans.has(span.id) ? { events: await this.stretch(span, mark[1], undefined, options) } : await this.readSpan(span, options);

@@ -47,12 +47,15 @@ export type Mark = [seq: number, streamSeq: number, latestBefore: number | null]
 /** Per gateway: every message of this gateway at or before this stream sequence is under a checkpoint. */
 export type Watermark = { streamSeq: number };
 
-const decoder = new TextDecoder();
-
+/**
+ * A message's JSON (undefined: empty or not JSON). Decoded as a Buffer view (TextDecoder takes about
+ * twice as long on a message of a few hundred bytes), less a byte order mark, which TextDecoder drops.
+ */
 export function parseJson<T>(bytes: Uint8Array | undefined): T | undefined {
   if (!bytes || bytes.length === 0) return undefined;
+  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   try {
-    return JSON.parse(decoder.decode(bytes)) as T;
+    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + bom, bytes.length - bom).toString("utf8")) as T;
   } catch {
     return undefined;
   }
