@@ -177,7 +177,7 @@ export class JetStreamSource implements SessionSource {
   /**
    * Newest first, a stretch between two marks at a time: a tail query reads the last stretches only.
    * The stretch before is read ahead while the caller takes the older half of this one's events (a walk
-   * of pages newest first then finds it read).
+   * of pages newest first then finds it read), with the one before that in the same read.
    */
   private async *backward(span: StreamSpan, marks: readonly Mark[], options: ReadOptions): AsyncIterable<SourceEvent> {
     const before = options.skipAfter?.seq;
@@ -195,11 +195,27 @@ export class JetStreamSource implements SessionSource {
       for (; j >= 0; j--) {
         if (readAhead && j < events.length / 2) {
           readAhead = false;
-          this.stretch(span, starts[i - 1]!, ends(i - 1), options).catch(() => undefined);
+          this.readAhead(span, starts, ends, i - 1, options);
         }
         yield events[j]!;
       }
     }
+  }
+
+  /**
+   * Reads closed stretch `i` of a walk newest first ahead of it, and stretch `i - 1` with it, one
+   * consumer for both, when neither is read (a walk takes two pages from each stretch: the next
+   * read-ahead then finds it read). A walk that ends in stretch `i` has read one more than it needs.
+   */
+  private readAhead(span: StreamSpan, starts: readonly number[], ends: (i: number) => number | undefined, i: number, options: ReadOptions): void {
+    const unread = (k: number) => {
+      const read = this.stretchRead(span, starts[k]!, ends(k));
+      return !read.whole && !read.reading && read.nextSeq === starts[k] ? { read, toSeq: ends(k) } : undefined;
+    };
+    const newer = unread(i);
+    if (!newer) return;
+    const older = i > 0 ? unread(i - 1) : undefined;
+    this.fill(span, older ? [older, newer] : [newer], options).catch(() => undefined);
   }
 
   /**
@@ -210,38 +226,54 @@ export class JetStreamSource implements SessionSource {
    * events come back in seq order, and kept: not to be changed.
    */
   private async stretch(span: StreamSpan, fromSeq: number, toSeq: number | undefined, options: ReadOptions): Promise<readonly SourceEvent[]> {
+    const read = this.stretchRead(span, fromSeq, toSeq);
+    while (read.reading) await read.reading;
+    // (the open stretch read this recently is answered as read, as a span is: see FRESH_MS)
+    if (!read.whole && !(toSeq === undefined && Date.now() - read.readAt < FRESH_MS)) await this.fill(span, [{ read, toSeq }], options);
+    return read.events;
+  }
+
+  /** What is kept of a stretch (made empty when nothing is), now the most recently used. */
+  private stretchRead(span: StreamSpan, fromSeq: number, toSeq: number | undefined): StretchRead {
     const key = `${span.id}\n${fromSeq}\n${toSeq ?? "open"}`;
     let read = this.stretches.get(key);
     if (read) this.stretches.delete(key);
     read ??= { events: [], nextSeq: fromSeq, whole: false, readAt: 0 };
     this.stretches.set(key, read);
     if (this.stretches.size > MAX_CACHED_STRETCHES) this.stretches.delete(this.stretches.keys().next().value!);
-    while (read.reading) await read.reading;
-    // (the open stretch read this recently is answered as read, as a span is: see FRESH_MS)
-    if (!read.whole && !(toSeq === undefined && Date.now() - read.readAt < FRESH_MS)) {
-      const into = read;
-      into.reading = this.readStretch(span, into, toSeq, options).then(
-        () => {
-          // (by seq: the stream's order is the bridge's, but for an event sent again after a lost ack)
-          into.events.sort((a, b) => a.seq - b.seq);
-          into.whole = toSeq !== undefined;
-          into.readAt = Date.now();
-          into.reading = undefined;
-        },
-        (error: unknown) => {
-          into.reading = undefined;
-          throw error;
-        },
-      );
-      await into.reading;
-    }
-    return read.events;
+    return read;
   }
 
-  /** Takes into `into` the session's events from `into.nextSeq` through `toSeq` (or the end). */
-  private async readStretch(span: StreamSpan, into: StretchRead, toSeq: number | undefined, options: ReadOptions): Promise<void> {
+  /** Reads adjacent stretches (all but the last closed), each from its `nextSeq`, with one consumer. */
+  private fill(span: StreamSpan, reads: ReadonlyArray<{ read: StretchRead; toSeq: number | undefined }>, options: ReadOptions): Promise<void> {
+    const reading = this.readStretches(span, reads, options).then(
+      () => {
+        for (const { read, toSeq } of reads) {
+          // (by seq: the stream's order is the bridge's, but for an event sent again after a lost ack)
+          read.events.sort((a, b) => a.seq - b.seq);
+          read.whole = toSeq !== undefined;
+          read.readAt = Date.now();
+          read.reading = undefined;
+        }
+      },
+      (error: unknown) => {
+        for (const { read } of reads) read.reading = undefined;
+        throw error;
+      },
+    );
+    for (const { read } of reads) read.reading = reading;
+    return reading;
+  }
+
+  /** Takes into each read the session's events from its `nextSeq` through its `toSeq` (the last: or the end). */
+  private async readStretches(span: StreamSpan, reads: ReadonlyArray<{ read: StretchRead; toSeq: number | undefined }>, options: ReadOptions): Promise<void> {
     const { js } = await this.connect();
-    await readStream(js, this.address.stream, { filter: span.filter, fromSeq: into.nextSeq, toSeq, unfilteredWithin: UNFILTERED_WITHIN }, (msg) => {
+    const last = reads.length - 1;
+    const toSeq = reads[last]!.toSeq;
+    let k = 0;
+    await readStream(js, this.address.stream, { filter: span.filter, fromSeq: reads[0]!.read.nextSeq, toSeq, unfilteredWithin: UNFILTERED_WITHIN }, (msg) => {
+      while (k < last && msg.seq > reads[k]!.toSeq!) k++;
+      const into = reads[k]!.read;
       into.nextSeq = msg.seq + 1;
       if (toSeq === undefined) this.sawThrough(span, msg.seq);
       // (a read without the filter also brings other agents' messages: only this span's count as read)
