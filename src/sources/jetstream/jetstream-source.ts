@@ -204,8 +204,9 @@ export class JetStreamSource implements SessionSource {
 
   /**
    * Reads closed stretch `i` of a walk newest first ahead of it, and stretch `i - 1` with it, one
-   * consumer for both, when neither is read (a walk takes two pages from each stretch: the next
-   * read-ahead then finds it read). A walk that ends in stretch `i` has read one more than it needs.
+   * consumer for both, when neither is read (the read-ahead from stretch `i` then finds `i - 1` read).
+   * A walk reads at most one stretch more than it would a stretch at a time: the older of the last
+   * pair, when it ends before that one's turn to be read ahead.
    */
   private readAhead(span: StreamSpan, starts: readonly number[], ends: (i: number) => number | undefined, i: number, options: ReadOptions): void {
     const unread = (k: number) => {
