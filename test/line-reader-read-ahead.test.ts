@@ -19,6 +19,18 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const newReadAhead = (): ReadAhead => ({ at: 0, bytes: undefined, chunkBytes: 0 });
 
+/** Writes `content` to a file and hands its path and a descriptor open for reading to `use`. */
+function withFile(content: string, use: (fd: number, path: string) => void): void {
+  const path = join(dir, "f.jsonl");
+  writeFileSync(path, content);
+  const fd = openSync(path, "r");
+  try {
+    use(fd, path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The first `n` lines read from `start` on (the read is then left, as a full page leaves it). */
 function take(fd: number, start: number, n: number, readAhead: ReadAhead, chunkBytes?: number): Line[] {
   const out: Line[] = [];
@@ -42,10 +54,7 @@ describe("reads that go on where the last one stopped", () => {
         fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 20 }),
         (lines, trailingNewline, chunkBytes, stops, skips) => {
           const content = lines.map((l) => l.replaceAll("\n", " ")).join("\n") + (trailingNewline ? "\n" : "");
-          const path = join(dir, "f.jsonl");
-          writeFileSync(path, content);
-          const fd = openSync(path, "r");
-          try {
+          withFile(content, (fd) => {
             const whole = [...withoutTurns(readLines(fd, { chunkBytes }))];
             const readAhead = newReadAhead();
             // each read takes some lines, and the next starts at the line after them or a little later
@@ -55,9 +64,7 @@ describe("reads that go on where the last one stopped", () => {
               expect(take(fd, whole[next]!.offset, n, readAhead, chunkBytes)).toEqual(whole.slice(next, next + n));
               next += n + skips[i % skips.length]!;
             }
-          } finally {
-            closeSync(fd);
-          }
+          });
         },
       ),
       { numRuns: 200 },
@@ -65,10 +72,7 @@ describe("reads that go on where the last one stopped", () => {
   });
 
   it("keep what the last read fetched past its last line, and take it rather than read it again", () => {
-    const path = join(dir, "f.jsonl");
-    writeFileSync(path, '{"a":1}\n{"b":2}\n{"c":3}\n');
-    const fd = openSync(path, "r");
-    try {
+    withFile('{"a":1}\n{"b":2}\n{"c":3}\n', (fd, path) => {
       const readAhead = newReadAhead();
       expect(take(fd, 0, 1, readAhead).map((l) => l.text)).toEqual(['{"a":1}']);
       expect(readAhead.at).toBe(8);
@@ -81,22 +85,15 @@ describe("reads that go on where the last one stopped", () => {
       // a read that starts elsewhere reads the file, and the read-ahead it did not use is gone
       expect(take(fd, 0, 3, readAhead).map((l) => l.text)).toEqual(['{"a":1}', '{"B":2}', '{"C":3}']);
       expect(readAhead.bytes).toBeUndefined();
-    } finally {
-      closeSync(fd);
-    }
+    });
   });
 
   it("stop at `end` though the bytes carried go past it", () => {
-    const path = join(dir, "f.jsonl");
-    writeFileSync(path, '{"a":1}\n{"b":2}\n{"c":3}\n');
-    const fd = openSync(path, "r");
-    try {
+    withFile('{"a":1}\n{"b":2}\n{"c":3}\n', (fd) => {
       const readAhead = newReadAhead();
       take(fd, 0, 1, readAhead);
       const lines = [...withoutTurns(readLines(fd, { start: 8, end: 16, readAhead }))];
       expect(lines).toEqual([{ text: '{"b":2}', offset: 8, end: 16, complete: true }]);
-    } finally {
-      closeSync(fd);
-    }
+    });
   });
 });
