@@ -32,12 +32,25 @@ export function openConfined(realRoot: string, realPath: string): OpenedFile | u
   }
   try {
     const info = fstatSync(fd);
-    if (info.isFile() && isInsideRoot(realRoot, realPathOf(fd, realPath, info))) return { fd, info };
+    if (info.isFile() && stillConfined(realRoot, fd, realPath, info)) return { fd, info };
   } catch {
     // fall through: not ours to read
   }
   closeSync(fd);
   return undefined;
+}
+
+/**
+ * Whether a descriptor of a regular file (`info`: its metadata) lies inside `realRoot` now, by its own
+ * real path: checked again for a descriptor kept open, as a directory above it may since have been
+ * swapped for a link that leads out.
+ */
+export function stillConfined(realRoot: string, fd: number, realPath: string, info: Stats): boolean {
+  try {
+    return isInsideRoot(realRoot, realPathOf(fd, realPath, info));
+  } catch {
+    return false;
+  }
 }
 
 /** The real path of what `fd` holds open ("" when it cannot be told). */

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { closeSync, lstatSync, readSync } from "node:fs";
+import { lstatSync, readSync } from "node:fs";
 import { openConfined, type OpenedFile } from "../confined-open.js";
+import { giveBack, takeOpen, type KeptFile } from "../kept-open.js";
 import { confinedRealPath, realRootOf, type ListingFs } from "../paths.js";
 import type { TranscriptRead, TranscriptStamp } from "../session.js";
 import { readLines, type LineBudget } from "./line-reader.js";
@@ -26,17 +27,17 @@ export class FileRead implements TranscriptRead {
   }
 
   *lines(from = 0, to?: number, whole = false, budget?: LineBudget): Generator<RawLine | Turn> {
-    const file = this.open();
-    if (!file) return; // missing, a link that leads out of its directory, or no longer a regular file
+    const taken = this.take();
+    if (!taken) return; // missing, a link that leads out of its directory, or no longer a regular file
     try {
-      yield* this.linesOf(file, from, to, whole, budget);
+      yield* this.linesOf(taken.file, from, to, whole, budget);
     } finally {
-      closeSync(file.fd);
+      giveBack(taken.root, taken.real, taken.file);
     }
   }
 
-  private *linesOf(file: OpenedFile, from: number, to: number | undefined, whole: boolean, budget?: LineBudget): Generator<RawLine | Turn> {
-    for (const line of readLines(file.fd, { start: from, end: to ?? file.info.size, wholeLines: whole, budget })) {
+  private *linesOf(file: KeptFile, from: number, to: number | undefined, whole: boolean, budget?: LineBudget): Generator<RawLine | Turn> {
+    for (const line of readLines(file.fd, { start: from, end: to ?? file.info.size, wholeLines: whole, budget, readAhead: file.readAhead })) {
       if (line === TURN) {
         yield TURN;
         continue;
@@ -91,9 +92,9 @@ export class FileRead implements TranscriptRead {
   }
 
   fingerprint(at: number): string {
-    const file = this.open();
-    if (!file) return "missing";
-    const { fd } = file;
+    const taken = this.take();
+    if (!taken) return "missing";
+    const { fd } = taken.file;
     // synchronous, like the line reader: two 64-byte reads of a page-cached file take microseconds,
     // and a walk asks for a fingerprint on every page
     try {
@@ -103,7 +104,7 @@ export class FileRead implements TranscriptRead {
       readSync(fd, tail, 0, tail.length, at - tail.length);
       return createHash("sha1").update(head).update(tail).update(String(at)).digest("base64url");
     } finally {
-      closeSync(fd);
+      giveBack(taken.root, taken.real, taken.file);
     }
   }
 
@@ -121,6 +122,20 @@ export class FileRead implements TranscriptRead {
     } catch {
       return undefined; // the root itself is gone
     }
+  }
+
+  /** The file opened and checked as `open` does, or its descriptor kept from the last read of it (see takeOpen); given back after. */
+  private take(): { file: KeptFile; root: string; real: string } | undefined {
+    const real = this.resolve();
+    if (!real) return undefined;
+    let root: string;
+    try {
+      root = realRootOf(this.root, this.listing);
+    } catch {
+      return undefined; // the root itself is gone
+    }
+    const file = takeOpen(root, real);
+    return file && { file, root, real };
   }
 
   private resolve(): string | undefined {

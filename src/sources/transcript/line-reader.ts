@@ -36,7 +36,17 @@ export type ReadLinesOptions = {
   cut?: { linesOver: number; keepBytes: number; keepItems?: number };
   /** Stop once this is spent and `stop` agrees, ending with a `stopped` line (a 4 GiB line is not read to its end). */
   budget?: LineBudget;
+  /** Bytes an earlier read of the same, unchanged file fetched and did not give as lines: taken when this read starts among them, and left here for the next. */
+  readAhead?: ReadAhead;
 };
+
+/**
+ * What a read fetched past the last line it gave (a page's read stops in the middle of a chunk): the
+ * bytes from file offset `at`, and the size its next chunk would have had, so the next read of a walk
+ * goes on where this one was instead of fetching the same bytes again, in small chunks. Only for the
+ * same file, unchanged since (the caller checks that).
+ */
+export type ReadAhead = { at: number; bytes: Buffer | undefined; chunkBytes: number };
 
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 /** Lines longer than this have their long string literals cut as they are read. */
@@ -67,11 +77,20 @@ export function* readLines(file: string | number, options: ReadLinesOptions = {}
   const cut = options.cut ?? { linesOver: CUT_LINES_OVER, keepBytes: KEEP_LITERAL_BYTES };
   // a descriptor is the caller's (opened and checked by it), to read through and leave open
   const fd = typeof file === "number" ? file : openSync(file, "r");
+  const readAhead = options.readAhead;
+  let position = options.start ?? 0;
+  // (bytes an earlier read left from here on: the first chunk, not read again)
+  let carried = takeReadAhead(readAhead, position);
+  // reads start small and double: a page often wants only the next few lines of a long read
+  let want = carried ? readAhead!.chunkBytes : FIRST_CHUNK_BYTES;
+  let chunk: Buffer | undefined; // what reads fill (made at the first read)
+  // the bytes being split into lines (the chunk, or carried bytes), from file offset dataAt on
+  let data: Buffer = EMPTY;
+  let dataAt = position;
+  let dataBytes = 0;
+  let givenTo = position; // the end of the last line given
   try {
     const size = options.end ?? fstatSync(fd).size;
-    let position = options.start ?? 0;
-    // reads start small and double: a page often wants only the next few lines of a long read
-    let chunk = Buffer.allocUnsafe(Math.max(1, Math.min(FIRST_CHUNK_BYTES, chunkBytes, size - position)));
     let pieces: Buffer[] = []; // the start of a line that spans chunks
     let pieceBytes = 0;
     let lineStart = position;
@@ -84,12 +103,25 @@ export function* readLines(file: string | number, options: ReadLinesOptions = {}
         yield { text: "", offset: lineStart, end: position, complete: false, stopped: true };
         return;
       }
-      const bytesRead = readSync(fd, chunk, 0, Math.min(chunk.length, size - position), position);
+      let bytesRead: number;
+      if (carried) {
+        data = carried;
+        bytesRead = Math.min(carried.length, size - position);
+        carried = undefined;
+      } else {
+        const length = Math.max(1, Math.min(want, chunkBytes, size - position));
+        if (!chunk || chunk.length < length) chunk = Buffer.allocUnsafe(length);
+        data = chunk;
+        bytesRead = readSync(fd, chunk, 0, length, position);
+        want = Math.min(2 * want, chunkBytes);
+      }
+      dataAt = position;
+      dataBytes = bytesRead;
       if (bytesRead === 0) break;
       if (turnDue(bytesRead)) yield TURN;
       let from = 0;
       while (from < bytesRead) {
-        const newline = chunk.indexOf(NEWLINE, from);
+        const newline = data.indexOf(NEWLINE, from);
         const stop = newline === -1 || newline >= bytesRead ? bytesRead : newline;
         const lineDone = stop < bytesRead;
         if (!oversized) {
@@ -101,14 +133,15 @@ export function* readLines(file: string | number, options: ReadLinesOptions = {}
           } else if (lineDone && pieces.length === 0 && !cutter) {
             // fast path: the whole line is inside this chunk
             const end = position + stop + 1;
-            yield { text: decode(chunk, from, stop, lineStart === 0), offset: lineStart, end, complete: true };
+            givenTo = end;
+            yield { text: decode(data, from, stop, lineStart === 0), offset: lineStart, end, complete: true };
             lineStart = end;
             from = stop + 1;
             continue;
           } else {
             pieceBytes += stop - from;
-            if (cutter) cutter.push(chunk, from, stop);
-            else pieces.push(Buffer.from(chunk.subarray(from, stop)));
+            if (cutter) cutter.push(data, from, stop);
+            else pieces.push(Buffer.from(data.subarray(from, stop)));
             if (!cutter && !options.wholeLines && pieceBytes > cut.linesOver) {
               cutter = new LongLiteralCutter(cut.keepBytes, cut.keepItems ?? KEEP_ITEMS);
               for (const piece of pieces) cutter.push(piece, 0, piece.length);
@@ -118,6 +151,7 @@ export function* readLines(file: string | number, options: ReadLinesOptions = {}
         }
         if (!lineDone) break;
         const end = position + stop + 1;
+        givenTo = end;
         yield oversized
           ? { text: "", offset: lineStart, end, complete: true, oversized: true }
           : { text: lineText(), offset: lineStart, end, complete: true };
@@ -129,7 +163,6 @@ export function* readLines(file: string | number, options: ReadLinesOptions = {}
         from = stop + 1;
       }
       position += bytesRead;
-      if (chunk.length < chunkBytes && position < size) chunk = Buffer.allocUnsafe(Math.min(2 * chunk.length, chunkBytes, size - position));
     }
     if (lineStart < position) {
       yield oversized
@@ -138,7 +171,24 @@ export function* readLines(file: string | number, options: ReadLinesOptions = {}
     }
   } finally {
     if (typeof file !== "number") closeSync(fd);
+    // (a read that ends, or is left, with bytes of its chunk not given as whole lines leaves them for the next)
+    if (readAhead && givenTo >= dataAt && givenTo < dataAt + dataBytes) {
+      readAhead.at = givenTo;
+      readAhead.bytes = data.subarray(givenTo - dataAt, dataBytes);
+      readAhead.chunkBytes = want;
+    }
   }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** The bytes an earlier read left from `at` on (a view of them), taken out of `readAhead`; undefined when it left none there. */
+function takeReadAhead(readAhead: ReadAhead | undefined, at: number): Buffer | undefined {
+  const bytes = readAhead?.bytes;
+  if (!bytes) return undefined;
+  readAhead.bytes = undefined;
+  const skip = at - readAhead.at;
+  return skip >= 0 && skip < bytes.length ? bytes.subarray(skip) : undefined;
 }
 
 function decode(buffer: Buffer, from: number, to: number, atFileStart: boolean): string {
