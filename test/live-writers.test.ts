@@ -114,7 +114,9 @@ describe("reading while a gateway writes", () => {
     const many = (cursor?: string) => querySessionsEvents(ctx, { sessionKey: "agent:files:*", limit: 7, cursor });
     const walk: Walk = { ids: [], errors: [] };
 
-    const writer = spawn(process.execPath, [WRITER, store.root, String(ROUNDS), String(SLOW)], { stdio: ["ignore", "pipe", "pipe"] });
+    // (a slower pace than the first test's: on a loaded machine the reader must still get looks while a
+    // slow line is open, or the overlap asserted below never happens; CI once saw none at the default pace)
+    const writer = spawn(process.execPath, [WRITER, store.root, String(ROUNDS), String(SLOW), "12"], { stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     writer.stderr.on("data", (chunk) => (stderr += chunk));
     const exited = new Promise<number | null>((resolve) => writer.on("exit", resolve));

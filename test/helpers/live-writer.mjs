@@ -5,15 +5,17 @@
 // With <slow> > 0, sessions slow-0 .. slow-<slow - 1> (set up by the test) each keep a half-written line
 // open for most of the run (its timestamp already written, as pi writes it), one after another so that
 // one is always open: a reader must not let them hold back the other sessions.
-// Usage: node live-writer.mjs <stateDir> <rounds> [<slow>]
+// <pauseMs> (default 3) is the pause after each round: a longer one leaves a slower reader more looks while a line is open.
+// Usage: node live-writer.mjs <stateDir> <rounds> [<slow> [<pauseMs>]]
 import { closeSync, ftruncateSync, openSync, renameSync, writeFileSync, writeSync, appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
 
-const [root, roundsArg, slowArg] = process.argv.slice(2);
+const [root, roundsArg, slowArg, pauseArg] = process.argv.slice(2);
 const rounds = Number(roundsArg);
 const slow = Number(slowArg ?? 0);
+const pauseMs = Number(pauseArg ?? 3);
 const slowLines = new Map();
 const sessionsDir = join(root, "agents", "files", "sessions");
 const registryPath = join(sessionsDir, "sessions.json");
@@ -84,7 +86,7 @@ for (let round = 0; round < rounds; round++) {
       await rewriteRegistry(round % 3 === 0);
     }
   }
-  await sleep(3);
+  await sleep(pauseMs);
 }
 db.close();
 process.stdout.write("done\n");
