@@ -59,10 +59,7 @@ export function openStore(specs: string | readonly string[] | undefined, storeOp
   const parts = values.map((value) => openOne(value, options));
   // (a live part's listers are asked every time: they keep themselves current, and cheaply)
   const cachedParts = parts.filter((p) => !p.live);
-  const listCached = async () => {
-    const listings = await Promise.all(cachedParts.flatMap((p) => p.listers.map((l) => l.list())));
-    return { sessions: listings.flatMap((l) => l.sessions), warnings: listings.flatMap((l) => l.warnings) };
-  };
+  const listCached = async () => joinListings(await Promise.all(cachedParts.flatMap((p) => p.listers.map((l) => l.list()))));
   const sessionSetStamp = () => parts.map((p) => p.sessionSetStamp()).join("#");
   const cache = new ListingCache(listCached, () => cachedParts.flatMap((p) => p.watchRoots()), sessionSetStamp);
   const named = (ref: string) =>
@@ -91,6 +88,11 @@ export function openStore(specs: string | readonly string[] | undefined, storeOp
   };
 }
 
+/** One listing of the sessions and warnings of several. */
+function joinListings(listings: readonly SessionListing[]): SessionListing {
+  return { sessions: listings.flatMap((l) => l.sessions), warnings: listings.flatMap((l) => l.warnings) };
+}
+
 /**
  * Listings put together, the same object while each of them is the same (what is derived from a
  * listing is kept for as long as it lives: see ListMemo).
@@ -100,7 +102,7 @@ class JoinedListings {
 
   of(parts: SessionListing[]): SessionListing {
     if (this.last && this.last.parts.length === parts.length && this.last.parts.every((p, i) => p === parts[i])) return this.last.listing;
-    const listing = { sessions: parts.flatMap((l) => l.sessions), warnings: parts.flatMap((l) => l.warnings) };
+    const listing = joinListings(parts);
     this.last = { parts, listing };
     return listing;
   }

@@ -115,27 +115,27 @@ export class FileRead implements TranscriptRead {
 
   /** The file opened and checked for what it is now (see openConfined); the caller closes it. */
   open(): OpenedFile | undefined {
-    const real = this.resolve();
-    if (!real) return undefined;
-    try {
-      return openConfined(realRootOf(this.root, this.listing), real);
-    } catch {
-      return undefined; // the root itself is gone
-    }
+    const at = this.located();
+    return at && openConfined(at.root, at.real);
   }
 
   /** The file opened and checked as `open` does, or its descriptor kept from the last read of it (see takeOpen); given back after. */
   private take(): { file: KeptFile; root: string; real: string } | undefined {
+    const at = this.located();
+    if (!at) return undefined;
+    const file = takeOpen(at.root, at.real);
+    return file && { file, ...at };
+  }
+
+  /** The file's real path and its root's, when it is confined to its directory and the root is still there. */
+  private located(): { real: string; root: string } | undefined {
     const real = this.resolve();
     if (!real) return undefined;
-    let root: string;
     try {
-      root = realRootOf(this.root, this.listing);
+      return { real, root: realRootOf(this.root, this.listing) };
     } catch {
       return undefined; // the root itself is gone
     }
-    const file = takeOpen(root, real);
-    return file && { file, root, real };
   }
 
   private resolve(): string | undefined {
