@@ -35,9 +35,10 @@ export type BridgeOptions = {
 };
 
 /** Workers where they can run (see encoder-pool.ts), else this thread. */
-function chunkSource(workers: BridgeOptions["workers"], settings: EncodeSettings): ChunkSource {
-  if (!workers || workers.count < 1 || !workersAvailable()) return new InThreadEncoder(settings);
-  return new EncoderPool(workers.count, { app: workers.app, gateway: settings.gateway, prefix: settings.prefix, maxMessageBytes: settings.maxMessageBytes }, settings);
+function chunkSource(workers: BridgeOptions["workers"], settings: EncodeSettings, replyInbox: string): ChunkSource {
+  if (!workers || workers.count < 1 || !workersAvailable()) return new InThreadEncoder(settings, replyInbox);
+  const { gateway, prefix, maxMessageBytes } = settings;
+  return new EncoderPool(workers.count, { app: workers.app, gateway, prefix, maxMessageBytes, replyInbox }, settings);
 }
 
 /**
@@ -58,7 +59,7 @@ export async function runBridge(nc: NatsConnection, ctx: Pick<QueryContext, "lis
   // (the server refuses a larger message for ever; the headroom is for the headers and the reply subject)
   const maxMessageBytes = (nc.info?.max_payload ?? 1024 * 1024) - 1024;
   const settings = encodeSettingsFor(ctx, { gateway: options.gateway, prefix: options.prefix, maxMessageBytes });
-  const encoder = chunkSource(options.workers, settings);
+  const encoder = chunkSource(options.workers, settings, acks.inbox);
   let published = 0;
   let cutToFit = 0;
   try {
@@ -78,15 +79,10 @@ export async function runBridge(nc: NatsConnection, ctx: Pick<QueryContext, "lis
       for await (const chunk of encoder.chunks(jobs, round)) {
         let done = batch.get(chunk.sessionId);
         if (!done) batch.set(chunk.sessionId, (done = { readThrough: 0, acks: [] }));
-        // a chunk goes out in one synchronous go: the client then writes its messages to the socket together
+        // a chunk goes out in one write
         const target = done.acks;
-        let start = 0;
-        for (let i = 0; i < chunk.ends.length; i++) {
-          const timestamp = chunk.timestamps[i]!;
-          const seq = chunk.seqs[i]!;
-          acks.publish(chunk.subjects[i]!, chunk.bytes.subarray(start, chunk.ends[i]), chunk.ids[i]!, (ack) => target.push({ streamSeq: ack.seq, timestamp, seq }));
-          start = chunk.ends[i]!;
-        }
+        const { timestamps, seqs } = chunk;
+        acks.publish(chunk, (i, ack) => target.push({ streamSeq: ack.seq, timestamp: timestamps[i]!, seq: seqs[i]! }));
         // (only now, with the chunk's events handed over: the checkpoint then covers no unsent one)
         done.readThrough = Math.max(done.readThrough, chunk.readThrough);
         published += chunk.ends.length;

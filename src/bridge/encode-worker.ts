@@ -5,6 +5,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { createAppContext, type AppOptions } from "../app/context.js";
 import type { SessionInfo } from "../sources/session.js";
+import { ReplyNames } from "./chunk-writer.js";
 import type { ToWorker, FromWorker, WorkerSetup } from "./encoder-messages.js";
 import { encodedChunks, encodeSettingsFor } from "./transcript-encoder.js";
 
@@ -12,6 +13,7 @@ const port = parentPort!;
 const setup = workerData as WorkerSetup;
 const ctx = createAppContext(setup.app as AppOptions);
 const settings = encodeSettingsFor(ctx, setup);
+const replies = new ReplyNames(setup.replyInbox, setup.tag);
 
 let listedRound = -1;
 let listing = new Map<string, SessionInfo>();
@@ -35,7 +37,7 @@ async function encode(job: Extract<ToWorker, { type: "transcript" }>): Promise<v
   try {
     const session = await sessionNamed(job.sessionId, job.location, job.round);
     if (!session) return post({ type: "missing", sessionId: job.sessionId });
-    for await (const chunk of encodedChunks(session, job.after, settings)) {
+    for await (const chunk of encodedChunks(session, job.after, settings, replies)) {
       while (credit === 0) await new Promise<void>((wake) => (wakeOnCredit = wake));
       credit--;
       post({ type: "chunk", chunk }, [chunk.bytes.buffer as ArrayBuffer]);

@@ -1,4 +1,4 @@
-import type { EncodedChunk } from "./transcript-encoder.js";
+import type { EncodedChunk } from "./chunk-writer.js";
 
 /** What a worker is started with (workerData): how to open the stores, and how to encode. */
 export type WorkerSetup = {
@@ -7,6 +7,9 @@ export type WorkerSetup = {
   gateway: string;
   prefix: string;
   maxMessageBytes: number;
+  /** The bridge's ack inbox, and this worker's tag in the reply subjects under it (see chunk-writer.ts ReplyNames). */
+  replyInbox: string;
+  tag: string;
   /** Chunks a worker may hand over before the bridge has taken them. */
   credit: number;
 };

@@ -2,7 +2,8 @@ import { Worker } from "node:worker_threads";
 import { builtWorkerScript } from "../app/worker-script.js";
 import type { SessionInfo } from "../sources/session.js";
 import type { FromWorker, ToWorker, WorkerSetup } from "./encoder-messages.js";
-import { encodedChunks, type EncodedChunk, type EncodeSettings } from "./transcript-encoder.js";
+import { ReplyNames, type EncodedChunk } from "./chunk-writer.js";
+import { encodedChunks, type EncodeSettings } from "./transcript-encoder.js";
 
 /** A transcript to publish from just after `after` (its checkpoint's seq). */
 export type TranscriptJob = { session: SessionInfo; after: number };
@@ -27,10 +28,18 @@ export function workersAvailable(): boolean {
 
 /** The per-event work in the bridge's own thread. */
 export class InThreadEncoder implements ChunkSource {
-  constructor(private readonly settings: EncodeSettings) {}
+  private readonly replies: ReplyNames;
+
+  /** `replyInbox`: where the acks of the messages go (the bridge's AckWindow). */
+  constructor(
+    private readonly settings: EncodeSettings,
+    replyInbox: string,
+  ) {
+    this.replies = new ReplyNames(replyInbox, "t");
+  }
 
   async *chunks(jobs: readonly TranscriptJob[]): AsyncGenerator<EncodedChunk> {
-    for (const job of jobs) yield* encodedChunks(job.session, job.after, this.settings);
+    for (const job of jobs) yield* encodedChunks(job.session, job.after, this.settings, this.replies);
   }
 
   async close(): Promise<void> {}
@@ -49,15 +58,15 @@ export class EncoderPool implements ChunkSource {
   private gone?: Error;
   private closing = false;
 
-  constructor(count: number, setup: Omit<WorkerSetup, "credit">, settings: EncodeSettings) {
-    this.workers = Array.from({ length: count }, () => {
-      const worker = new Worker(WORKER_SCRIPT!, { workerData: { ...setup, credit: CREDIT } satisfies WorkerSetup });
+  constructor(count: number, setup: Omit<WorkerSetup, "credit" | "tag">, settings: EncodeSettings) {
+    this.workers = Array.from({ length: count }, (_, i) => {
+      const worker = new Worker(WORKER_SCRIPT!, { workerData: { ...setup, credit: CREDIT, tag: `w${i}` } satisfies WorkerSetup });
       worker.on("error", (error) => (this.gone ??= error)).on("exit", (code) => {
         if (!this.closing) this.gone ??= new Error(`a publish worker exited (code ${code})`);
       });
       return worker;
     });
-    this.inThread = new InThreadEncoder(settings);
+    this.inThread = new InThreadEncoder(settings, setup.replyInbox);
   }
 
   async *chunks(jobs: readonly TranscriptJob[], round: number): AsyncGenerator<EncodedChunk> {

@@ -1,0 +1,123 @@
+import { headers } from "@nats-io/transport-node";
+
+/**
+ * Consecutive messages of one transcript as the NATS protocol frames that publish them (HPUB: subject,
+ * reply subject, the Nats-Msg-Id header, the event), back to back in one buffer: the bridge's thread
+ * writes a chunk to the socket in one go (a worker hands the buffer over without copying it). Every
+ * event of the transcript up to `readThrough` is in this chunk, an earlier one, or not to be published.
+ */
+export type EncodedChunk = {
+  sessionId: string;
+  readThrough: number;
+  /** The frames, and in them each message's data: from `dataStarts[i]` to `ends[i]`. */
+  bytes: Uint8Array;
+  dataStarts: number[];
+  ends: number[];
+  subjects: string[];
+  ids: string[];
+  seqs: number[];
+  timestamps: number[];
+  /** Message i's acknowledgement comes to `${replyPrefix}${i}` (unique to this chunk). */
+  replyPrefix: string;
+  /** Events of this chunk cut to fit the server's max_payload (meta.cutToFit), and the first one's id. */
+  cut?: { count: number; firstId: string };
+};
+
+const CRLF = "\r\n";
+// (a chunk of 256 events of the bench store's ~1.8 KB is ~500 KB: room for it without growing)
+const INITIAL_CHUNK_BYTES = 640 * 1024;
+
+/** The headers block of a message with this msgID, as nats.js encodes it (`headers().set("Nats-Msg-Id", id)`). */
+export function msgIdHeader(id: string): string {
+  // (the client trims a value and refuses a line break in it: such an id goes through the client itself)
+  if (id.length > 0 && id === id.trim() && !id.includes("\n") && !id.includes("\r")) return `NATS/1.0\r\nNats-Msg-Id: ${id}\r\n\r\n`;
+  const h = headers();
+  h.set("Nats-Msg-Id", id);
+  return h.toString();
+}
+
+/** Reply subjects unique to each chunk of one encoder (a worker, or the bridge's thread): `<inbox>.<tag>c<n>.`. */
+export class ReplyNames {
+  private next = 0;
+
+  constructor(
+    private readonly inbox: string,
+    private readonly tag: string,
+  ) {}
+
+  chunk(): string {
+    return `${this.inbox}.${this.tag}c${this.next++}.`;
+  }
+}
+
+/** The message's data is written here first: its length is in the frame's first line. */
+let scratch = Buffer.allocUnsafe(256 * 1024);
+
+export class ChunkWriter {
+  readonly ends: number[] = [];
+  private readonly dataStarts: number[] = [];
+  private readonly subjects: string[] = [];
+  private readonly ids: string[] = [];
+  private readonly seqs: number[] = [];
+  private readonly timestamps: number[] = [];
+  private buffer = Buffer.from(new ArrayBuffer(INITIAL_CHUNK_BYTES));
+  private length = 0;
+  private dataLength = 0;
+  private cut?: { count: number; firstId: string };
+
+  constructor(
+    private readonly sessionId: string,
+    public readThrough: number,
+    private readonly replyPrefix: string,
+  ) {}
+
+  /** The messages' data, without the frames around it. */
+  get dataBytes(): number {
+    return this.dataLength;
+  }
+
+  /** `json` is the whole event; `cutToFit` gives it smaller for a message too large for the server (not encoding it whole again). */
+  add(id: string, subject: string, seq: number, timestamp: number, json: string, cutToFit: () => Buffer, maxBytes: number): void {
+    let data: Buffer | undefined;
+    let dataLength = maxBytes + 1;
+    // (more UTF-16 units than the limit is more bytes too: such an event is cut without being written whole first)
+    if (json.length <= maxBytes) {
+      if (json.length * 3 > scratch.length) scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, json.length * 3));
+      dataLength = scratch.write(json, 0, "utf8");
+      data = scratch;
+    }
+    if (dataLength > maxBytes) {
+      data = cutToFit();
+      dataLength = data.length;
+      this.cut = this.cut ? { count: this.cut.count + 1, firstId: this.cut.firstId } : { count: 1, firstId: id };
+    }
+    const header = msgIdHeader(id);
+    const headerLength = Buffer.byteLength(header);
+    const line = `HPUB ${subject} ${this.replyPrefix}${this.ends.length} ${headerLength} ${headerLength + dataLength}${CRLF}`;
+    this.room(line.length * 3 + headerLength + dataLength + CRLF.length);
+    this.length += this.buffer.write(line, this.length, "utf8");
+    this.length += this.buffer.write(header, this.length, "utf8");
+    this.dataStarts.push(this.length);
+    this.length += data!.copy(this.buffer, this.length, 0, dataLength);
+    this.ends.push(this.length);
+    this.dataLength += dataLength;
+    this.length += this.buffer.write(CRLF, this.length, "latin1");
+    this.subjects.push(subject);
+    this.ids.push(id);
+    this.seqs.push(seq);
+    this.timestamps.push(timestamp);
+  }
+
+  done(): EncodedChunk {
+    const { sessionId, readThrough, dataStarts, ends, subjects, ids, seqs, timestamps, replyPrefix, cut } = this;
+    const bytes = new Uint8Array(this.buffer.buffer, 0, this.length);
+    return { sessionId, readThrough, bytes, dataStarts, ends, subjects, ids, seqs, timestamps, replyPrefix, ...(cut ? { cut } : {}) };
+  }
+
+  private room(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return;
+    const grown = Buffer.from(new ArrayBuffer(Math.max(this.buffer.length * 2, this.length + bytes)));
+    this.buffer.copy(grown, 0, 0, this.length);
+    this.buffer = grown;
+  }
+}
