@@ -1,5 +1,5 @@
 import { createInbox, headers, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
-import type { EncodedChunk } from "./chunk-writer.js";
+import { messageOf, type EncodedChunk } from "./chunk-writer.js";
 import { parseStreamAck, type StreamAck } from "./stream-ack.js";
 import { frameWriterOf, type FrameWriter } from "./frame-writer.js";
 
@@ -88,10 +88,11 @@ export class AckWindow {
   private send(entry: InFlight, i: number): void {
     const { chunk } = entry;
     entry.sentAt[i] = Date.now();
+    const { subject, id } = messageOf(chunk, i);
     const h = headers();
-    h.set("Nats-Msg-Id", chunk.ids[i]!);
+    h.set("Nats-Msg-Id", id);
     try {
-      this.nc.publish(chunk.subjects[i]!, chunk.bytes.subarray(chunk.dataStarts[i], chunk.ends[i]), { reply: `${chunk.replyPrefix}${i}`, headers: h });
+      this.nc.publish(subject, chunk.bytes.subarray(chunk.dataStarts[i], chunk.ends[i]), { reply: `${chunk.replyPrefix}${i}`, headers: h });
     } catch (error) {
       // closed or draining: the sweeper tries again
       this.onTrouble(`publish failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -108,7 +109,7 @@ export class AckWindow {
     if ("trouble" in ack) {
       // no stream answered (503), or it refused: send again after a pause
       const why = ack.trouble ?? (msg.headers?.code ? `status ${msg.headers.code}` : "no ack");
-      this.onTrouble(`stream did not take ${entry.chunk.ids[i]} (${why}); retrying`);
+      this.onTrouble(`stream did not take ${messageOf(entry.chunk, i).id} (${why}); retrying`);
       entry.sentAt[i] = Date.now() - RESEND_AFTER_MS + 500;
       return;
     }

@@ -13,8 +13,6 @@ export type EncodedChunk = {
   bytes: Uint8Array;
   dataStarts: number[];
   ends: number[];
-  subjects: string[];
-  ids: string[];
   seqs: number[];
   timestamps: number[];
   /** Message i's acknowledgement comes to `${replyPrefix}${i}` (unique to this chunk). */
@@ -50,14 +48,26 @@ export class ReplyNames {
   }
 }
 
+const decoder = new TextDecoder();
+
+/**
+ * Message i's subject and msgID, read back from its frame (needed only to send it again through the
+ * client, or to name it: not handed over with every chunk).
+ */
+export function messageOf(chunk: EncodedChunk, i: number): { subject: string; id: string } {
+  const start = i === 0 ? 0 : chunk.ends[i - 1]! + CRLF.length;
+  const head = decoder.decode(chunk.bytes.subarray(start, chunk.dataStarts[i]));
+  const subject = head.slice("HPUB ".length, head.indexOf(" ", "HPUB ".length));
+  const at = head.indexOf("\r\nNats-Msg-Id: ") + "\r\nNats-Msg-Id: ".length;
+  return { subject, id: head.slice(at, head.indexOf("\r\n", at)) };
+}
+
 /** The message's data is written here first: its length is in the frame's first line. */
 let scratch = Buffer.allocUnsafe(256 * 1024);
 
 export class ChunkWriter {
   readonly ends: number[] = [];
   private readonly dataStarts: number[] = [];
-  private readonly subjects: string[] = [];
-  private readonly ids: string[] = [];
   private readonly seqs: number[] = [];
   private readonly timestamps: number[] = [];
   private buffer = Buffer.from(new ArrayBuffer(INITIAL_CHUNK_BYTES));
@@ -102,16 +112,14 @@ export class ChunkWriter {
     this.ends.push(this.length);
     this.dataLength += dataLength;
     this.length += this.buffer.write(CRLF, this.length, "latin1");
-    this.subjects.push(subject);
-    this.ids.push(id);
     this.seqs.push(seq);
     this.timestamps.push(timestamp);
   }
 
   done(): EncodedChunk {
-    const { sessionId, readThrough, dataStarts, ends, subjects, ids, seqs, timestamps, replyPrefix, cut } = this;
+    const { sessionId, readThrough, dataStarts, ends, seqs, timestamps, replyPrefix, cut } = this;
     const bytes = new Uint8Array(this.buffer.buffer, 0, this.length);
-    return { sessionId, readThrough, bytes, dataStarts, ends, subjects, ids, seqs, timestamps, replyPrefix, ...(cut ? { cut } : {}) };
+    return { sessionId, readThrough, bytes, dataStarts, ends, seqs, timestamps, replyPrefix, ...(cut ? { cut } : {}) };
   }
 
   private room(bytes: number): void {

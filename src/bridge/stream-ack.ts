@@ -21,6 +21,7 @@ export function parseStreamAck(data: Uint8Array): StreamAck | { trouble: string 
   } catch {
     ack = undefined;
   }
-  if (!ack || typeof ack.seq !== "number") return { trouble: ack?.error?.description };
+  // (an error ack holds a seq too, 0: the stream did not store the message)
+  if (!ack || typeof ack.seq !== "number" || ack.error !== undefined) return { trouble: ack?.error?.description ?? (ack?.error ? JSON.stringify(ack.error) : undefined) };
   return { seq: ack.seq, duplicate: ack.duplicate === true };
 }
