@@ -8,7 +8,7 @@ import type { QueryContext } from "../engine/run-query.js";
 import { inGenerations, type Generations } from "../engine/select.js";
 import { CHECKPOINT_BUCKET, REGISTRY_BUCKET } from "../sources/jetstream/names.js";
 import { AckWindow } from "./ack-window.js";
-import { Checkpoints, type BatchOfTranscript } from "./checkpoints.js";
+import { AckedEvents, Checkpoints, type BatchOfTranscript } from "./checkpoints.js";
 import { EncoderPool, InThreadEncoder, workersAvailable, type ChunkSource } from "./encoder-pool.js";
 import { RegistryWriter } from "./registry-writer.js";
 import { ensureStream, type Retention } from "./stream-setup.js";
@@ -78,11 +78,11 @@ export async function runBridge(nc: NatsConnection, ctx: Pick<QueryContext, "lis
       const jobs = sessions.map((session) => ({ session, after: checkpoints.of(session.sessionId)?.seq ?? 0 }));
       for await (const chunk of encoder.chunks(jobs, round)) {
         let done = batch.get(chunk.sessionId);
-        if (!done) batch.set(chunk.sessionId, (done = { readThrough: 0, acks: [] }));
+        if (!done) batch.set(chunk.sessionId, (done = { readThrough: 0, acks: new AckedEvents() }));
         // a chunk goes out in one write
         const target = done.acks;
         const { timestamps, seqs } = chunk;
-        acks.publish(chunk, (i, ack) => target.push({ streamSeq: ack.seq, timestamp: timestamps[i]!, seq: seqs[i]! }));
+        acks.publish(chunk, (i, ack) => target.add(ack.seq, timestamps[i]!, seqs[i]!));
         // (only now, with the chunk's events handed over: the checkpoint then covers no unsent one)
         done.readThrough = Math.max(done.readThrough, chunk.readThrough);
         published += chunk.ends.length;

@@ -7,7 +7,38 @@ import type { PublishedEvent } from "./event-record.js";
 import { untilDone } from "./retry.js";
 
 /** What a batch did in one transcript: read through this seq; these events acknowledged. */
-export type BatchOfTranscript = { readThrough: number; acks: Array<{ streamSeq: number; timestamp: number; seq: number }> };
+export type BatchOfTranscript = { readThrough: number; acks: AckedEvents };
+
+/**
+ * Events the stream acknowledged, as columns of numbers rather than an object each: a batch holds
+ * thousands until its checkpoint, long enough for objects to be promoted and make the bridge's thread
+ * collect its old generation again and again.
+ */
+export class AckedEvents {
+  private readonly streamSeqs: number[] = [];
+  private readonly timestamps: number[] = [];
+  private readonly seqs: number[] = [];
+
+  get length(): number {
+    return this.seqs.length;
+  }
+
+  add(streamSeq: number, timestamp: number, seq: number): void {
+    this.streamSeqs.push(streamSeq);
+    this.timestamps.push(timestamp);
+    this.seqs.push(seq);
+  }
+
+  /** Each event, by its seq in the transcript. */
+  forEachInOrder(each: (streamSeq: number, timestamp: number, seq: number) => void): void {
+    const { streamSeqs, timestamps, seqs } = this;
+    let ordered = true;
+    for (let i = 1; i < seqs.length && ordered; i++) ordered = seqs[i - 1]! <= seqs[i]!;
+    const order = Array.from(seqs.keys());
+    if (!ordered) order.sort((a, b) => seqs[a]! - seqs[b]!);
+    for (const i of order) each(streamSeqs[i]!, timestamps[i]!, seqs[i]!);
+  }
+}
 
 /**
  * The bridge's durable progress (CHECKPOINT_BUCKET): per transcript, the last event read; per gateway,
@@ -83,10 +114,10 @@ export class Checkpoints {
       const key = registryKey(this.gateway, sessionId);
       const checkpoint = { ...(this.byTranscript.get(key) ?? { seq: 0, published: 0 }) };
       if (done.acks.length === 0 && done.readThrough <= checkpoint.seq) continue;
-      for (const ack of done.acks.sort((a, b) => a.seq - b.seq)) {
-        advance(checkpoint, checkpoint.seq, ack.streamSeq, ack.timestamp, ack.seq);
-        highest = Math.max(highest, ack.streamSeq);
-      }
+      done.acks.forEachInOrder((streamSeq, timestamp, seq) => {
+        advance(checkpoint, checkpoint.seq, streamSeq, timestamp, seq);
+        highest = Math.max(highest, streamSeq);
+      });
       checkpoint.seq = Math.max(checkpoint.seq, done.readThrough);
       this.byTranscript.set(key, checkpoint);
       await this.put(key, JSON.stringify(checkpoint));
