@@ -110,6 +110,13 @@ describe("publishing a chunk", () => {
     }
   });
 
+  it("falls back to publish() message by message, with a warning, on a client without the internal it writes frames with", () => {
+    const warnings: string[] = [];
+    const otherClient = { protocol: {}, info: { headers: true } } as unknown as NatsConnection;
+    expect(frameWriterOf(otherClient, (text) => warnings.push(text))).toBeUndefined();
+    expect(warnings).toEqual([expect.stringMatching(/publishing message by message/)]);
+  });
+
   it("refuses a second chunk with the same reply subjects while the first is outstanding", () => {
     const acks = new AckWindow(nc, 100);
     try {
