@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { lstatSync, readSync } from "node:fs";
 import { openConfined, type OpenedFile } from "../confined-open.js";
 import { giveBack, lendAgain, takeOpen, type KeptFile } from "../kept-open.js";
@@ -106,11 +106,14 @@ export class FileRead implements TranscriptRead {
     // synchronous, like the line reader: two 64-byte reads of a page-cached file take microseconds,
     // and a walk asks for a fingerprint on every page
     try {
-      const head = Buffer.alloc(Math.min(64, at));
-      const tail = Buffer.alloc(Math.min(64, at));
-      readSync(fd, head, 0, head.length, 0);
-      readSync(fd, tail, 0, tail.length, at - tail.length);
-      return createHash("sha1").update(head).update(tail).update(String(at)).digest("base64url");
+      // the head, the tail and the end's digits, hashed at once (bytes not read, of a file cut shorter, stay zero)
+      const n = Math.min(64, at);
+      const digits = String(at);
+      const bytes = Buffer.alloc(2 * n + digits.length);
+      readSync(fd, bytes, 0, n, 0);
+      readSync(fd, bytes, n, n, at - n);
+      bytes.write(digits, 2 * n, "latin1");
+      return hash("sha1", bytes, "base64url");
     } finally {
       giveBack(taken.root, taken.real, taken.file);
     }
