@@ -3,6 +3,7 @@
  * through the descriptor that read used, not a second look-up of the path. That fingerprint describes
  * what the read read; any other fingerprint is taken through a descriptor checked anew (SECURITY.md, 5).
  */
+import { createHash } from "node:crypto";
 import { mkdtempSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,6 +29,20 @@ const BAIT = `${"bait line\n".repeat(40)}`;
 function readAll(read: FileRead): number {
   return [...withoutTurns(read.lines(0))].length;
 }
+
+describe("a transcript's fingerprint", () => {
+  it("is the digest index files were written with: the first and last 64 bytes before the end, and the end", () => {
+    const path = join(sessions, "m.jsonl");
+    writeFileSync(path, OWN);
+    const read = new FileRead(sessions, path, new ListingFs());
+    const digest = (head: string, tail: string, at: number) => createHash("sha1").update(head).update(tail).update(String(at)).digest("base64url");
+    expect(read.fingerprint(200)).toBe(digest(OWN.slice(0, 64), OWN.slice(136, 200), 200));
+    expect(read.fingerprint(10)).toBe(digest(OWN.slice(0, 10), OWN.slice(0, 10), 10));
+    // (past the end, as of a file cut shorter: what cannot be read counts as zero bytes)
+    const past = OWN.length + 20;
+    expect(read.fingerprint(past)).toBe(digest(OWN.slice(0, 64), OWN.slice(past - 64) + "\0".repeat(20), past));
+  });
+});
 
 describe("a transcript's fingerprint right after a read", () => {
   it("is the fingerprint a fresh look at the file gives", () => {
