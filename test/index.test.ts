@@ -186,6 +186,22 @@ describe("index files", () => {
     const events = closed.reduce((sum, interval) => sum + Object.values(interval.groups!).reduce((n, stats) => n + stats[0]!, 0), 0);
     expect(events).toBe(closed.reduce((sum, interval) => sum + interval.events, 0));
   });
+  it("left on disk mid-walk (a process killed before its last write) hold a right prefix, which a new process extends", async () => {
+    const path = store.transcript("main", "long.jsonl", longSession("long", 300));
+    store.registry("main", { "agent:main:long": { sessionId: "long", updatedAt: T0 + 700 * 60_000 } });
+    const ctx = context(2048);
+    let pages = 0;
+    await walkPages(async (cursor) => {
+      const page = await querySessionEvents(ctx, { sessionKey: "agent:main:long", limit: 50, cursor });
+      if (++pages === 12) page.hasMore = false; // (stopped: what is on disk now is what a kill would leave)
+      return page;
+    });
+    const killedAt = new IndexStore(cache, 2048).load(new FileRead(dirname(path), path));
+    expect(killedAt.end).toBeGreaterThan(0); // written when it had doubled
+    expect(killedAt.end).toBeLessThan(statSync(path).size);
+    const ids = (await walk(context(2048), { sessionKey: "agent:main:long", limit: 100 })).flatMap((p) => p.events.map((e) => e.id));
+    expect(ids).toEqual((await reference(path)).map((e) => e.id));
+  });
 });
 
 describe("what a query costs (bytes read, no timing)", () => {

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { giveBack, takeOpen, type KeptFile } from "../src/sources/kept-open.js";
+import { giveBack, lendAgain, takeOpen, type KeptFile } from "../src/sources/kept-open.js";
 
 let root: string;
 let outside: string;
@@ -89,6 +89,29 @@ describe("a kept transcript descriptor", () => {
     symlinkSync(join(outside, "sessions"), join(root, "sessions"));
     expect(takeOpen(root, path)).toBeUndefined();
     expect(inodeOf(first.fd)).not.toBe(first.ino);
+  });
+
+  it("is lent again unchecked only as the very file its read gave back, while no other read took it since", () => {
+    const path = write("a.jsonl", "one\n");
+    const file = takeOpen(root, path)!;
+    giveBack(root, path, file);
+    const again = lendAgain(root, path, file);
+    expect(again).toBe(file);
+    expect(lendAgain(root, path, file)).toBeUndefined(); // (lent: not kept until given back)
+    giveBack(root, path, again!);
+    const taken = takeOpen(root, path)!; // another read took it and gave it back: a new loan
+    giveBack(root, path, taken);
+    expect(lendAgain(root, path, file)).toBeUndefined();
+    expect(lendAgain(root, path, taken)).toBe(taken);
+    giveBack(root, path, taken);
+  });
+
+  it("is not lent again once closed, even when its descriptor's number was reused", () => {
+    const paths = Array.from({ length: 6 }, (_, i) => write(`f${i}.jsonl`, `${i}\n`));
+    const file = takeOpen(root, paths[0]!)!;
+    giveBack(root, paths[0]!, file);
+    for (const path of paths.slice(1)) readOnce(path); // (closes the least recently used beyond four)
+    expect(lendAgain(root, paths[0]!, file)).toBeUndefined();
   });
 
   it("keeps what its last read fetched ahead only while the file is unchanged", () => {

@@ -50,15 +50,13 @@ export const RESTART =
  * it cannot be replayed elsewhere, and a cursor alone says which walk it continues.
  */
 export class CursorCodec {
-  private readonly key: Buffer;
-  /** The same key, made once for the cipher (given as bytes, it is made anew on every page's cursor). */
-  private readonly cipherKey: KeyObject;
+  /** The key, made once for the cipher and the nonce's HMAC (given as bytes, each made it anew on every page's cursor). */
+  private readonly key: KeyObject;
   /** The cursors issued last, with what they carry: the next page of a walk is asked for with one of them. */
   private readonly issued = new Map<string, { binding: string; state: CursorState }>();
 
   constructor(secret?: string | Buffer) {
-    this.key = secret === undefined ? randomBytes(32) : createHash("sha256").update(secret).digest();
-    this.cipherKey = createSecretKey(this.key);
+    this.key = createSecretKey(secret === undefined ? randomBytes(32) : createHash("sha256").update(secret).digest());
   }
 
   encode(binding: unknown, state: CursorState): string {
@@ -66,7 +64,7 @@ export class CursorCodec {
     // the nonce is derived from the content (as in SIV): the same position gives the same cursor, and a
     // nonce repeats only with the very same plaintext, which GCM allows
     const iv = createHmac("sha256", this.key).update(json).digest().subarray(0, IV_BYTES);
-    const cipher = createCipheriv("aes-256-gcm", this.cipherKey, iv);
+    const cipher = createCipheriv("aes-256-gcm", this.key, iv);
     const body = Buffer.concat([cipher.update(json, "utf8"), cipher.final()]);
     const cursor = `${PREFIX}${Buffer.concat([iv, body, cipher.getAuthTag()]).toString("base64url")}`;
     this.issued.delete(cursor);
@@ -92,7 +90,7 @@ export class CursorCodec {
     }
     let parsed: z.infer<typeof SealedSchema>;
     try {
-      const decipher = createDecipheriv("aes-256-gcm", this.cipherKey, sealed.subarray(0, IV_BYTES));
+      const decipher = createDecipheriv("aes-256-gcm", this.key, sealed.subarray(0, IV_BYTES));
       decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
       const json = Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]).toString("utf8");
       parsed = SealedSchema.parse(JSON.parse(json));
@@ -106,9 +104,14 @@ export class CursorCodec {
 
   /** The state of a cursor that must be bound to exactly `binding`. */
   decode(binding: unknown, cursor: string): CursorState {
-    const opened = this.open(cursor);
-    if (JSON.stringify(opened.binding) !== JSON.stringify(binding)) throw new QueryError(`cursor belongs to a different query or caller. ${RESTART}`);
-    return opened.state;
+    const wanted = JSON.stringify(binding);
+    // (one this codec just issued is not opened again: its binding is compared as it was issued, as JSON)
+    const known = this.issued.get(cursor);
+    const opened = known ? undefined : this.open(cursor);
+    if ((known ? known.binding : JSON.stringify(opened!.binding)) !== wanted) {
+      throw new QueryError(`cursor belongs to a different query or caller. ${RESTART}`);
+    }
+    return known ? copyOf(known.state) : opened!.state;
   }
 }
 

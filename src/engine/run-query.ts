@@ -176,7 +176,9 @@ async function eventPage(
   const cursorBase = (after: Position | undefined): CursorState => ({ ...window, after });
   // room for held sessions in a cursor whose `after` is as long as this selection's can be
   const widest = longestPosition(sessions);
-  const maxHeld = order === "asc" ? heldRoom(ctx.cursors.encodedLength(binding, cursorBase(widest)), INPUT_LIMITS.maxCursorLength) : 0;
+  let widestLength: number | undefined;
+  const widestCursorLength = () => (widestLength ??= ctx.cursors.encodedLength(binding, cursorBase(widest)));
+  const maxHeld = order === "asc" ? heldRoom(widestCursorLength(), INPUT_LIMITS.maxCursorLength) : 0;
   const { ranked, hidden, heldBack, skipped, frontier, outOfBudget, holds, pendingSessions, cutForNewSessions } = await collectEvents({
     sessions,
     window,
@@ -233,7 +235,7 @@ async function eventPage(
       }
       return ctx.cursors.encode(binding, { ...cursorBase(state.after), held: entries });
     },
-    cursorLength: () => ctx.cursors.encodedLength(binding, { ...cursorBase(widest), held: placeholders(mayHold) }),
+    cursorLength: () => (mayHold === 0 ? widestCursorLength() : ctx.cursors.encodedLength(binding, { ...cursorBase(widest), held: placeholders(mayHold) })),
   });
   // the next page of this walk starts reading each session where this page's last event of it is
   const onPage = ranked.slice(0, page.events.length);

@@ -55,6 +55,17 @@ export function giveBack(realRoot: string, realPath: string, file: KeptFile): vo
   sweep ??= setTimeout(closeIdle, IDLE_MS).unref();
 }
 
+/**
+ * The very file a read just gave back, lent again without checking it anew, for a last look of the same
+ * read (as if the read had gone on a moment longer); undefined once it was taken, replaced or closed since.
+ */
+export function lendAgain(realRoot: string, realPath: string, file: KeptFile): KeptFile | undefined {
+  const key = `${realRoot}\0${realPath}`;
+  if (kept.get(key)?.file !== file) return undefined;
+  kept.delete(key);
+  return file;
+}
+
 /** The file's metadata now, when the path still names the kept file and it is still confined. */
 function sameFileNow(file: KeptFile, realRoot: string, realPath: string): Stats | undefined {
   let now: Stats | undefined;

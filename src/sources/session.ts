@@ -230,8 +230,11 @@ export interface TranscriptRead {
   end(): number;
   /** Where the transcript ends now, and what holds it and when that last changed (a fresh look). */
   stamp(): TranscriptStamp;
-  /** A digest of the content before `at`: equal digests mean the prefix is the one indexed before. */
-  fingerprint(at: number): string;
+  /**
+   * A digest of the content before `at`: equal digests mean the prefix is the one indexed before.
+   * `afterRead`: asked right after a read of it, of what that read read (a file is then not looked up again).
+   */
+  fingerprint(at: number, afterRead?: boolean): string;
   /** A cheap stamp of the whole transcript's current state (a file's inode, size and times; a database's inode and last row): equal means unchanged. */
   version(): string;
   /** The raw text of the first line, if any (a cheap look at where the transcript starts). */

@@ -89,7 +89,9 @@ export class IndexStore {
   private runBytes = 0;
   private rollups: Rollups | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
+  /** When the first change not yet written came, and the last one. */
   private unflushedSince = 0;
+  private changedAt = 0;
   /** Indexes whose summaries are in memory and also in their file, least recently written first. */
   private readonly sheddable = new Set<string>();
   /** Indexes extended in memory since they were last written. */
@@ -165,8 +167,10 @@ export class IndexStore {
     if (version !== undefined) this.setRollup(index, version);
     // a walk extends the index page by page: writing it whole each time would cost time quadratic in
     // its size, so it is written when it has doubled since the last write, else shortly after
-    if (writtenEnd < 0 || index.end >= 2 * writtenEnd) this.write(entry);
-    else if (this.dir) {
+    if (writtenEnd < 0 || index.end >= 2 * writtenEnd) {
+      this.write(entry);
+      this.flushedAll();
+    } else if (this.dir) {
       // (an index kept in memory only has nowhere to be written later)
       this.dirty.add(index.id);
       this.scheduleFlush();
@@ -354,17 +358,34 @@ export class IndexStore {
 
   /**
    * Writes changes once they stop coming (a walk extends an index on every page: writing it whole each
-   * time would cost time quadratic in its size), but no later than FLUSH_AT_LATEST_MS after the first.
+   * time would cost time quadratic in its size), but no later than FLUSH_AT_LATEST_MS after the first
+   * change not yet written. One timer, moved on when it fires early: a walk's pages come every few ms.
    */
   private scheduleFlush(): void {
     if (!this.dir) return;
     const now = Date.now();
-    if (!this.flushTimer) this.unflushedSince = now;
-    else if (now - this.unflushedSince >= FLUSH_AT_LATEST_MS) return this.flush();
-    clearTimeout(this.flushTimer);
-    this.flushTimer = setTimeout(() => this.flush(), FLUSH_MS);
-    this.flushTimer.unref();
+    this.changedAt = now;
+    if (this.flushTimer) {
+      if (now - this.unflushedSince >= FLUSH_AT_LATEST_MS) this.flush();
+      return;
+    }
+    this.unflushedSince = now;
+    this.flushTimer = setTimeout(() => this.flushWhenQuiet(), FLUSH_MS).unref();
     unflushed.add(this);
+  }
+
+  private flushWhenQuiet(): void {
+    const quietFor = Date.now() - this.changedAt;
+    if (quietFor >= FLUSH_MS) return this.flush();
+    this.flushTimer = setTimeout(() => this.flushWhenQuiet(), FLUSH_MS - quietFor).unref();
+  }
+
+  /** Forgets the pending flush once nothing is left to write (an index just written whole). */
+  private flushedAll(): void {
+    if (this.dirty.size > 0 || this.rollups?.changed) return;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    unflushed.delete(this);
   }
 
   /** Writes what changed now (also done shortly after a change, and when the process exits). */

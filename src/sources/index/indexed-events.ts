@@ -205,7 +205,7 @@ function* pastTheIndex(
   } finally {
     if (extender?.extended) {
       const extended = extender.result(() => processor.normalizer.snapshot(), "");
-      extended.print = r.read.fingerprint(extended.end);
+      extended.print = r.read.fingerprint(extended.end, true);
       // a rollup only for an index that reaches the transcript's end (no half line after it)
       const version = r.counting && r.read.end() === extended.end ? r.read.version() : undefined;
       // (checked as it was before the read: a rewrite during a long first read shows as a change next time)

@@ -1,12 +1,15 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { lstatSync, readSync } from "node:fs";
 import { openConfined, type OpenedFile } from "../confined-open.js";
-import { giveBack, takeOpen, type KeptFile } from "../kept-open.js";
+import { giveBack, lendAgain, takeOpen, type KeptFile } from "../kept-open.js";
 import { confinedRealPath, realRootOf, type ListingFs } from "../paths.js";
 import type { TranscriptRead, TranscriptStamp } from "../session.js";
 import { readLines, type LineBudget } from "./line-reader.js";
 import type { RawLine } from "./transcript-events.js";
 import { TURN, withoutTurns, type Turn } from "./turns.js";
+
+/** A transcript's descriptor lent for a read, and the real paths it was lent by. */
+type Taken = { file: KeptFile; root: string; real: string };
 
 /** A file modified this recently may be in the middle of a write. */
 const RECENT_WRITE_MS = 30_000;
@@ -16,6 +19,8 @@ export class FileRead implements TranscriptRead {
   readonly id: string;
   private real: string | undefined;
   private furthest = 0;
+  /** The file the last read of it read through, as it gave it back. */
+  private lastRead: Taken | undefined;
 
   constructor(
     private readonly root: string,
@@ -33,6 +38,7 @@ export class FileRead implements TranscriptRead {
       yield* this.linesOf(taken.file, from, to, whole, budget);
     } finally {
       giveBack(taken.root, taken.real, taken.file);
+      this.lastRead = taken;
     }
   }
 
@@ -91,18 +97,23 @@ export class FileRead implements TranscriptRead {
     return undefined;
   }
 
-  fingerprint(at: number): string {
-    const taken = this.take();
+  fingerprint(at: number, afterRead = false): string {
+    // (right after a read, through the descriptor it read: a walk's page that extends the index then
+    // takes the file once, not twice)
+    const taken = (afterRead && this.takeLastRead()) || this.take();
     if (!taken) return "missing";
     const { fd } = taken.file;
     // synchronous, like the line reader: two 64-byte reads of a page-cached file take microseconds,
     // and a walk asks for a fingerprint on every page
     try {
-      const head = Buffer.alloc(Math.min(64, at));
-      const tail = Buffer.alloc(Math.min(64, at));
-      readSync(fd, head, 0, head.length, 0);
-      readSync(fd, tail, 0, tail.length, at - tail.length);
-      return createHash("sha1").update(head).update(tail).update(String(at)).digest("base64url");
+      // the head, the tail and the end's digits, hashed at once (bytes not read, of a file cut shorter, stay zero)
+      const n = Math.min(64, at);
+      const digits = String(at);
+      const bytes = Buffer.alloc(2 * n + digits.length);
+      readSync(fd, bytes, 0, n, 0);
+      readSync(fd, bytes, n, n, at - n);
+      bytes.write(digits, 2 * n, "latin1");
+      return hash("sha1", bytes, "base64url");
     } finally {
       giveBack(taken.root, taken.real, taken.file);
     }
@@ -120,11 +131,18 @@ export class FileRead implements TranscriptRead {
   }
 
   /** The file opened and checked as `open` does, or its descriptor kept from the last read of it (see takeOpen); given back after. */
-  private take(): { file: KeptFile; root: string; real: string } | undefined {
+  private take(): Taken | undefined {
     const at = this.located();
     if (!at) return undefined;
     const file = takeOpen(at.root, at.real);
     return file && { file, ...at };
+  }
+
+  /** The file the last read read through, if no other read took it since (see lendAgain). */
+  private takeLastRead(): Taken | undefined {
+    const last = this.lastRead;
+    this.lastRead = undefined;
+    return last && lendAgain(last.root, last.real, last.file) && last;
   }
 
   /** The file's real path and its root's, when it is confined to its directory and the root is still there. */
