@@ -104,14 +104,16 @@ export class CursorCodec {
 
   /** The state of a cursor that must be bound to exactly `binding`. */
   decode(binding: unknown, cursor: string): CursorState {
-    const wanted = JSON.stringify(binding);
-    // (one this codec just issued is not opened again: its binding is compared as it was issued, as JSON)
+    // (one this codec just issued is not opened again: its binding is compared as the JSON it was issued with)
     const known = this.issued.get(cursor);
-    const opened = known ? undefined : this.open(cursor);
-    if ((known ? known.binding : JSON.stringify(opened!.binding)) !== wanted) {
-      throw new QueryError(`cursor belongs to a different query or caller. ${RESTART}`);
-    }
-    return known ? copyOf(known.state) : opened!.state;
+    const { bindingJson, state } = known ? { bindingJson: known.binding, state: copyOf(known.state) } : this.openedAsJson(cursor);
+    if (bindingJson !== JSON.stringify(binding)) throw new QueryError(`cursor belongs to a different query or caller. ${RESTART}`);
+    return state;
+  }
+
+  private openedAsJson(cursor: string): { bindingJson: string; state: CursorState } {
+    const { binding, state } = this.open(cursor);
+    return { bindingJson: JSON.stringify(binding), state };
   }
 }
 

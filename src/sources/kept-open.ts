@@ -26,7 +26,7 @@ let sweep: NodeJS.Timeout | undefined;
  * opened anew, checked as always. Its read-ahead is kept only while the file is unchanged.
  */
 export function takeOpen(realRoot: string, realPath: string): KeptFile | undefined {
-  const key = `${realRoot}\0${realPath}`;
+  const key = keyOf(realRoot, realPath);
   const entry = kept.get(key);
   if (entry) {
     kept.delete(key);
@@ -44,12 +44,9 @@ export function takeOpen(realRoot: string, realPath: string): KeptFile | undefin
 
 /** Gives back a file `takeOpen` lent: kept open for the next read of it (the least recently used one beyond MAX_KEPT is closed). */
 export function giveBack(realRoot: string, realPath: string, file: KeptFile): void {
-  const key = `${realRoot}\0${realPath}`;
+  const key = keyOf(realRoot, realPath);
   const other = kept.get(key); // (two reads of one file at once: the one given back last is kept)
-  if (other) {
-    kept.delete(key);
-    closeSync(other.file.fd);
-  }
+  if (other) closeKept(other);
   kept.set(key, { key, file, idleSince: performance.now() });
   while (kept.size > MAX_KEPT) closeKept(kept.values().next().value!);
   sweep ??= setTimeout(closeIdle, IDLE_MS).unref();
@@ -60,7 +57,7 @@ export function giveBack(realRoot: string, realPath: string, file: KeptFile): vo
  * read (as if the read had gone on a moment longer); undefined once it was taken, replaced or closed since.
  */
 export function lendAgain(realRoot: string, realPath: string, file: KeptFile): KeptFile | undefined {
-  const key = `${realRoot}\0${realPath}`;
+  const key = keyOf(realRoot, realPath);
   if (kept.get(key)?.file !== file) return undefined;
   kept.delete(key);
   return file;
@@ -85,6 +82,10 @@ function sameFileNow(file: KeptFile, realRoot: string, realPath: string): Stats 
 function changeStamp(info: Stats): string | undefined {
   if (info.mtimeMs % 1000 === 0 || info.ctimeMs % 1000 === 0) return undefined;
   return `${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+}
+
+function keyOf(realRoot: string, realPath: string): string {
+  return `${realRoot}\0${realPath}`;
 }
 
 function closeKept(entry: Kept): void {
