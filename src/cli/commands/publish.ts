@@ -58,7 +58,8 @@ export function publishCommand(): Command {
     const replicas = count("--replicas", flags.replicas)!;
     if (replicas > 5) throw new Error(`--replicas must be 1 to 5 (JetStream's most), not ${replicas}.`);
     const workers = flags.workers === undefined ? Math.min(availableParallelism(), DEFAULT_WORKERS_AT_MOST) : flags.workers === "0" ? 0 : count("--workers", flags.workers)!;
-    say(`connecting to ${address.servers}`);
+    // (it waits for a server that does not answer yet: say so, or a first start looks hung)
+    say(`connecting to ${address.servers} (until it answers: retrying with backoff; Ctrl-C stops)`);
     // (the NATS client and the bridge load only here: every other command starts without them)
     const { connectNats } = await import("../../sources/jetstream/connect.js");
     const { runBridge } = await import("../../bridge/bridge.js");
