@@ -67,9 +67,12 @@ export async function runBridge(nc: NatsConnection, ctx: Pick<QueryContext, "lis
   try {
     for (let round = 0; ; round++) {
       const sessions = sessionsInScope(await ctx.listSessions(), ctx.principal).filter((s) => inGenerations(s, options.generations));
-      await registry.write(sessions);
+      // (the encoders start on the transcripts meanwhile; no event goes out before the registry has its session)
+      const registryWritten = registry.write(sessions);
+      registryWritten.catch(() => undefined);
       const jobs = sessions.map((session) => ({ session, after: checkpoints.of(session.sessionId)?.seq ?? 0 }));
       for await (const chunk of encoder.chunks(jobs, round)) {
+        await registryWritten;
         // a chunk goes out in one write
         pipeline.send(chunk, (onAck) => acks.publish(chunk, onAck));
         published += chunk.ends.length;
@@ -82,6 +85,7 @@ export async function runBridge(nc: NatsConnection, ctx: Pick<QueryContext, "lis
         if (pipeline.openEvents >= batchSize) await pipeline.close();
         if (options.signal?.aborted) break;
       }
+      await registryWritten;
       await pipeline.close();
       await pipeline.settled();
       if (options.once || options.signal?.aborted) break;
