@@ -8,7 +8,8 @@ import type { QueryContext } from "../engine/run-query.js";
 import { inGenerations, type Generations } from "../engine/select.js";
 import { CHECKPOINT_BUCKET, REGISTRY_BUCKET } from "../sources/jetstream/names.js";
 import { AckWindow } from "./ack-window.js";
-import { AckedEvents, Checkpoints, type BatchOfTranscript } from "./checkpoints.js";
+import { CheckpointPipeline } from "./checkpoint-pipeline.js";
+import { Checkpoints } from "./checkpoints.js";
 import { EncoderPool, InThreadEncoder, workersAvailable, type ChunkSource } from "./encoder-pool.js";
 import { RegistryWriter } from "./registry-writer.js";
 import { ensureStream, type Retention } from "./stream-setup.js";
@@ -60,42 +61,33 @@ export async function runBridge(nc: NatsConnection, ctx: Pick<QueryContext, "lis
   const maxMessageBytes = (nc.info?.max_payload ?? 1024 * 1024) - 1024;
   const settings = encodeSettingsFor(ctx, { gateway: options.gateway, prefix: options.prefix, maxMessageBytes });
   const encoder = chunkSource(options.workers, settings, acks.inbox);
+  const pipeline = new CheckpointPipeline(checkpoints);
   let published = 0;
   let cutToFit = 0;
   try {
     for (let round = 0; ; round++) {
       const sessions = sessionsInScope(await ctx.listSessions(), ctx.principal).filter((s) => inGenerations(s, options.generations));
-      await registry.write(sessions);
-      let batch = new Map<string, BatchOfTranscript>();
-      let inBatch = 0;
-      // a checkpoint per batch, once every message of it is acknowledged (never per event)
-      const flush = async () => {
-        await acks.drained();
-        await checkpoints.commit(batch);
-        batch = new Map();
-        inBatch = 0;
-      };
+      // (the encoders start on the transcripts meanwhile; no event goes out before the registry has its session)
+      const registryWritten = registry.write(sessions);
+      registryWritten.catch(() => undefined);
       const jobs = sessions.map((session) => ({ session, after: checkpoints.of(session.sessionId)?.seq ?? 0 }));
       for await (const chunk of encoder.chunks(jobs, round)) {
-        let done = batch.get(chunk.sessionId);
-        if (!done) batch.set(chunk.sessionId, (done = { readThrough: 0, acks: new AckedEvents() }));
+        await registryWritten;
         // a chunk goes out in one write
-        const target = done.acks;
-        const { timestamps, seqs } = chunk;
-        acks.publish(chunk, (i, ack) => target.add(ack.seq, timestamps[i]!, seqs[i]!));
-        // (only now, with the chunk's events handed over: the checkpoint then covers no unsent one)
-        done.readThrough = Math.max(done.readThrough, chunk.readThrough);
+        pipeline.send(chunk, (onAck) => acks.publish(chunk, onAck));
         published += chunk.ends.length;
-        inBatch += chunk.ends.length;
         if (chunk.cut) {
           if (cutToFit === 0) options.say(`event ${chunk.cut.firstId} is larger than the server's max_payload; its long strings are cut to fit (meta.cutToFit)`);
           cutToFit += chunk.cut.count;
         }
         await acks.room();
-        if (inBatch >= batchSize) await flush();
+        // a checkpoint per batch, once every message of it is acknowledged (never per event)
+        if (pipeline.openEvents >= batchSize) await pipeline.close();
         if (options.signal?.aborted) break;
       }
-      await flush();
+      await registryWritten;
+      await pipeline.close();
+      await pipeline.settled();
       if (options.once || options.signal?.aborted) break;
       await sleep(options.pollMs ?? 1000, undefined, { signal: options.signal }).catch(() => undefined);
       if (options.signal?.aborted) break;

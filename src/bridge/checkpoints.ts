@@ -4,7 +4,7 @@ import { kvSafe, registryKey } from "../sources/jetstream/names.js";
 import { MARK_EVERY, parseJson, type Mark, type Checkpoint, type Watermark } from "../sources/jetstream/records.js";
 import { readStream } from "../sources/jetstream/stream-reader.js";
 import type { PublishedEvent } from "./event-record.js";
-import { untilDone } from "./retry.js";
+import { allUntilDone, untilDone } from "./retry.js";
 
 /** What a batch did in one transcript: read through this seq; these events acknowledged. */
 export type BatchOfTranscript = { readThrough: number; acks: AckedEvents };
@@ -49,6 +49,8 @@ export class AckedEvents {
 export class Checkpoints {
   private readonly byTranscript = new Map<string, Checkpoint>();
   private watermark = 0;
+  /** The highest stream seq of the messages committed so far. */
+  private committedThrough = 0;
 
   private constructor(
     private readonly kv: KV,
@@ -106,24 +108,28 @@ export class Checkpoints {
 
   /**
    * Records what a batch did (after every message of it was acknowledged): one KV write per transcript
-   * that moved, then the watermark.
+   * that moved, several in flight, then the watermark, at most `watermarkAtMost` (below any message of a
+   * later batch not yet committed).
    */
-  async commit(batch: ReadonlyMap<string, BatchOfTranscript>): Promise<void> {
-    let highest = this.watermark;
+  async commit(batch: ReadonlyMap<string, BatchOfTranscript>, watermarkAtMost = Number.POSITIVE_INFINITY): Promise<void> {
+    const puts: Array<[key: string, value: string]> = [];
     for (const [sessionId, done] of batch) {
       const key = registryKey(this.gateway, sessionId);
       const checkpoint = { ...(this.byTranscript.get(key) ?? { seq: 0, published: 0 }) };
       if (done.acks.length === 0 && done.readThrough <= checkpoint.seq) continue;
       done.acks.forEachInOrder((streamSeq, timestamp, seq) => {
         advance(checkpoint, checkpoint.seq, streamSeq, timestamp, seq);
-        highest = Math.max(highest, streamSeq);
+        this.committedThrough = Math.max(this.committedThrough, streamSeq);
       });
       checkpoint.seq = Math.max(checkpoint.seq, done.readThrough);
       this.byTranscript.set(key, checkpoint);
-      await this.put(key, JSON.stringify(checkpoint));
+      puts.push([key, JSON.stringify(checkpoint)]);
     }
-    if (highest > this.watermark) {
-      this.watermark = highest;
+    // (a transcript's checkpoints are written batch after batch; within a batch each key once)
+    await allUntilDone("writing a checkpoint", puts, ([key, value]) => this.kv.put(key, value), this.say);
+    const watermark = Math.min(this.committedThrough, watermarkAtMost);
+    if (watermark > this.watermark) {
+      this.watermark = watermark;
       await this.writeWatermark();
     }
   }

@@ -62,15 +62,17 @@ export function messageOf(chunk: EncodedChunk, i: number): { subject: string; id
   return { subject, id: head.slice(at, head.indexOf("\r\n", at)) };
 }
 
-/** The message's data is written here first: its length is in the frame's first line. */
-let scratch = Buffer.allocUnsafe(256 * 1024);
+/** A buffer of its own (transferable to the bridge's thread), left unfilled: every byte handed over is written first. */
+function chunkBuffer(bytes: number): Buffer {
+  return Buffer.allocUnsafeSlow(bytes);
+}
 
 export class ChunkWriter {
   readonly ends: number[] = [];
   private readonly dataStarts: number[] = [];
   private readonly seqs: number[] = [];
   private readonly timestamps: number[] = [];
-  private buffer = Buffer.from(new ArrayBuffer(INITIAL_CHUNK_BYTES));
+  private buffer = chunkBuffer(INITIAL_CHUNK_BYTES);
   private length = 0;
   private dataLength = 0;
   private cut?: { count: number; firstId: string };
@@ -88,17 +90,12 @@ export class ChunkWriter {
 
   /** `json` is the whole event; `cutToFit` gives it smaller for a message too large for the server (not encoding it whole again). */
   add(id: string, subject: string, seq: number, timestamp: number, json: string, cutToFit: () => Buffer, maxBytes: number): void {
-    let data: Buffer | undefined;
-    let dataLength = maxBytes + 1;
-    // (more UTF-16 units than the limit is more bytes too: such an event is cut without being written whole first)
-    if (json.length <= maxBytes) {
-      if (json.length * 3 > scratch.length) scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, json.length * 3));
-      dataLength = scratch.write(json, 0, "utf8");
-      data = scratch;
-    }
+    let cutData: Buffer | undefined;
+    // (more UTF-16 units than the limit is more bytes too: such an event is cut without being measured first)
+    let dataLength = json.length <= maxBytes ? Buffer.byteLength(json, "utf8") : maxBytes + 1;
     if (dataLength > maxBytes) {
-      data = cutToFit();
-      dataLength = data.length;
+      cutData = cutToFit();
+      dataLength = cutData.length;
       this.cut = this.cut ? { count: this.cut.count + 1, firstId: this.cut.firstId } : { count: 1, firstId: id };
     }
     const header = msgIdHeader(id);
@@ -108,7 +105,8 @@ export class ChunkWriter {
     this.length += this.buffer.write(line, this.length, "utf8");
     this.length += this.buffer.write(header, this.length, "utf8");
     this.dataStarts.push(this.length);
-    this.length += data!.copy(this.buffer, this.length, 0, dataLength);
+    // (the data straight into the frame: its length, in the line before it, was measured without encoding it)
+    this.length += cutData ? cutData.copy(this.buffer, this.length) : this.buffer.write(json, this.length, "utf8");
     this.ends.push(this.length);
     this.dataLength += dataLength;
     this.length += this.buffer.write(CRLF, this.length, "latin1");
@@ -124,7 +122,7 @@ export class ChunkWriter {
 
   private room(bytes: number): void {
     if (this.length + bytes <= this.buffer.length) return;
-    const grown = Buffer.from(new ArrayBuffer(Math.max(this.buffer.length * 2, this.length + bytes)));
+    const grown = chunkBuffer(Math.max(this.buffer.length * 2, this.length + bytes));
     this.buffer.copy(grown, 0, 0, this.length);
     this.buffer = grown;
   }

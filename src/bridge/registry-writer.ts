@@ -2,7 +2,7 @@ import type { KV } from "@nats-io/kv";
 import { kvSafe, registryKey } from "../sources/jetstream/names.js";
 import { parseJson, type RegistryRecord } from "../sources/jetstream/records.js";
 import type { SessionInfo } from "../sources/session.js";
-import { untilDone } from "./retry.js";
+import { allUntilDone } from "./retry.js";
 
 /**
  * Keeps the KV registry (one entry per session) in step with the stores; writes only what changed. A
@@ -31,23 +31,23 @@ export class RegistryWriter {
     return writer;
   }
 
+  /** Several writes in flight: the registry's entries are independent of one another. */
   async write(sessions: readonly SessionInfo[]): Promise<void> {
-    const listed = new Set<string>();
-    for (const session of sessions) {
-      const key = registryKey(this.gateway, session.sessionId);
-      listed.add(key);
-      const value = JSON.stringify(registryRecord(session, this.gateway, this.stream));
-      if (this.written.get(key) === value) continue;
-      await untilDone("writing the session registry", () => this.kv.put(key, value), this.say);
+    // (a session listed twice: the last listing is what ends up written)
+    const listed = new Map<string, string>();
+    for (const session of sessions) listed.set(registryKey(this.gateway, session.sessionId), JSON.stringify(registryRecord(session, this.gateway, this.stream)));
+    const changed = [...listed].filter(([key, value]) => this.written.get(key) !== value);
+    await allUntilDone("writing the session registry", changed, async ([key, value]) => {
+      await this.kv.put(key, value);
       this.written.set(key, value);
-    }
+    }, this.say);
     const gone = [...this.written.keys()].filter((key) => !listed.has(key));
     // (stores that list nothing at all are more likely unreadable for a moment than emptied)
     if (gone.length === 0 || sessions.length === 0) return;
-    for (const key of gone) {
-      await untilDone("removing a session from the registry", () => this.kv.delete(key), this.say);
+    await allUntilDone("removing a session from the registry", gone, async (key) => {
+      await this.kv.delete(key);
       this.written.delete(key);
-    }
+    }, this.say);
     this.say(`${gone.length} session(s) no longer in the stores: removed from the registry (their events stay in the stream)`);
   }
 }

@@ -15,3 +15,26 @@ export async function untilDone<T>(what: string, request: () => Promise<T>, say:
     }
   }
 }
+
+/** Requests to NATS a run keeps in flight at once (KV writes: each waits for its ack, not for the one before). */
+export const REQUESTS_IN_FLIGHT = 64;
+
+/**
+ * `request` for every item, each until it succeeds (untilDone), at most `limit` at once, in no particular
+ * order; says the first trouble only (NATS down fails them all alike).
+ */
+export async function allUntilDone<T>(what: string, items: readonly T[], request: (item: T) => Promise<unknown>, say: (text: string) => void, limit = REQUESTS_IN_FLIGHT): Promise<void> {
+  let next = 0;
+  let said = false;
+  const sayOnce = (text: string) => {
+    if (!said) say(text);
+    said = true;
+  };
+  const lane = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await untilDone(what, () => request(item), sayOnce);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}

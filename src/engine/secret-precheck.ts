@@ -76,29 +76,36 @@ const FINDERS = [finder(AFTER_PUNCTUATION_ANY, AFTER_PUNCTUATION_EACH, PUNCTUATI
 /** Places the scan stops at before each branch scans the rest on its own (text thick with near-secrets: "sk-sk-sk-..."). */
 const PLACES_TRIED = 32;
 
+/** What most text gets: no kind (shared, so the common answer allocates nothing). */
+const NONE: ReadonlySet<string> = new Set();
+
 /** The kinds of the built-in patterns that may match `text` (none: no built-in pattern does). */
-export function secretKindsIn(text: string): Set<string> {
-  const kinds = new Set<string>();
-  const named = (branch: { kinds: readonly string[] }) => branch.kinds.every((kind) => kinds.has(kind));
-  const name = (branch: { kinds: readonly string[] }) => branch.kinds.forEach((kind) => kinds.add(kind));
+export function secretKindsIn(text: string): ReadonlySet<string> {
+  let kinds: Set<string> | undefined;
   for (const { any, each } of FINDERS) {
     any.lastIndex = 0;
     for (let found = any.exec(text), places = 1; found !== null; found = any.exec(text), places++) {
+      kinds ??= new Set();
       if (places > PLACES_TRIED) {
-        for (const branch of each.filter((b) => !named(b))) {
+        for (const branch of each) {
+          if (named(kinds, branch)) continue;
           branch.onward.lastIndex = found.index;
-          if (branch.onward.test(text)) name(branch);
+          if (branch.onward.test(text)) name(kinds, branch);
           branch.onward.lastIndex = 0;
         }
         break;
       }
       // (`any` stops at the first branch that holds here; others may hold at the same place)
-      for (const branch of each.filter((b) => !named(b))) {
+      for (const branch of each) {
+        if (named(kinds, branch)) continue;
         branch.here.lastIndex = found.index;
-        if (branch.here.test(text)) name(branch);
+        if (branch.here.test(text)) name(kinds, branch);
       }
       any.lastIndex = found.index + 1;
     }
   }
-  return kinds;
+  return kinds ?? NONE;
 }
+
+const named = (kinds: ReadonlySet<string>, branch: { kinds: readonly string[] }) => branch.kinds.every((kind) => kinds.has(kind));
+const name = (kinds: Set<string>, branch: { kinds: readonly string[] }) => branch.kinds.forEach((kind) => kinds.add(kind));
