@@ -32,15 +32,17 @@ export const MAX_YOUNG_GENERATION_MB = 16;
  * and a count ran as fast with 16 MB). The cap is a startup flag Node cannot take at runtime, but the
  * growth factor is read at each growth: so once a collection shows the young generation at `mb`,
  * growth is turned off (Node 24's V8 may still add a page or a few). Collections are reported when the event loop turns (long reads give it turns).
+ * The observer stays: starting a worker thread (the full-text writer, the publish encoders) sets V8's
+ * flags back to their defaults, and the young generation then grew to 32 MB (about 23 MB more peak RSS
+ * for `index` with text), so growth is turned off again after every collection that finds it at `mb`.
  */
 function capYoungGeneration(mb: number): void {
   const youngBytes = () => getHeapSpaceStatistics().find((space) => space.space_name === "new_space")?.space_size ?? 0;
   const observer = new PerformanceObserver(() => {
-    if (youngBytes() < mb * 1024 * 1024) return;
-    setFlagsFromString("--semi-space-growth-factor=1");
-    observer.disconnect();
+    if (youngBytes() >= mb * 1024 * 1024) setFlagsFromString("--semi-space-growth-factor=1");
   });
   observer.observe({ entryTypes: ["gc"] });
+  // (a process that exits with nothing else to do must not be kept alive by it: observers are not handles)
 }
 
 export function heapGrowthPercent(value: string | undefined): number {
