@@ -117,8 +117,8 @@ function removeOlderVersions(dir: string): void {
 export function openWriterConnection(path: string): Database.Database {
   const db = open(path);
   // (a writer streams: its inserts append, its merges read segments once; the default 16 MB page
-  // cache would come on top of the reading side's, in the same process, and 8 MB of it cost ~5-15 MB
-  // of peak RSS on the bench store's subset, with no measurable gain in time)
+  // cache would come on top of the reading side's, in the same process; 8 MB of it cost a few MB of
+  // peak RSS, with no measurable gain in time)
   db.pragma(`cache_size = -${WRITER_CACHE_KB}`);
   return db;
 }
