@@ -38,11 +38,23 @@ export const MAX_YOUNG_GENERATION_MB = 16;
  */
 function capYoungGeneration(mb: number): void {
   const youngBytes = () => getHeapSpaceStatistics().find((space) => space.space_name === "new_space")?.space_size ?? 0;
-  const observer = new PerformanceObserver(() => {
+  youngCap?.disconnect();
+  youngCap = new PerformanceObserver(() => {
     if (youngBytes() >= mb * 1024 * 1024) setFlagsFromString("--semi-space-growth-factor=1");
   });
-  observer.observe({ entryTypes: ["gc"] });
-  // (a process that exits with nothing else to do must not be kept alive by it: observers are not handles)
+  youngCap.observe({ entryTypes: ["gc"] });
+}
+
+let youngCap: PerformanceObserver | undefined;
+
+/**
+ * Lets young generations grow as V8 would again. The growth factor is one flag for the whole process,
+ * so the cap also stops every worker thread's young generation where it is: a job whose pace is set by
+ * busy workers (publish's encoders) calls this before it starts them (their start sets the flag back).
+ */
+export function stopCappingYoungGeneration(): void {
+  youngCap?.disconnect();
+  youngCap = undefined;
 }
 
 export function heapGrowthPercent(value: string | undefined): number {
