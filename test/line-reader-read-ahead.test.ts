@@ -88,6 +88,22 @@ describe("reads that go on where the last one stopped", () => {
     });
   });
 
+  it("fill again the chunk the last read filled, once past the bytes carried from it, giving the same lines", () => {
+    const lines = Array.from({ length: 60 }, (_, i) => JSON.stringify({ i, text: "x".repeat(i % 7) }));
+    withFile(lines.join("\n") + "\n", (fd) => {
+      const whole = [...withoutTurns(readLines(fd, { chunkBytes: 64 }))];
+      const readAhead = newReadAhead();
+      expect(take(fd, 0, 5, readAhead, 64)).toEqual(whole.slice(0, 5));
+      const chunk = readAhead.chunk;
+      expect(chunk).toBeDefined();
+      // each read takes the bytes carried over, then reads on into that same chunk: no chunk of its own
+      for (let next = 5; next < whole.length; next += 5) {
+        expect(take(fd, whole[next]!.offset, 5, readAhead, 64)).toEqual(whole.slice(next, next + 5));
+        expect(readAhead.chunk).toBe(chunk);
+      }
+    });
+  });
+
   it("stop at `end` though the bytes carried go past it", () => {
     withFile('{"a":1}\n{"b":2}\n{"c":3}\n', (fd) => {
       const readAhead = newReadAhead();
