@@ -14,16 +14,12 @@ const HEAP_JS = pathToFileURL(join(PROJECT_ROOT, "dist", "src", "app", "heap.js"
 const BUSY_PROCESS = `
 import { getHeapSpaceStatistics } from "node:v8";
 import { setImmediate as turn } from "node:timers/promises";
-import { Worker } from "node:worker_threads";
-const { limitHeapGrowth, stopCappingYoungGeneration } = await import(${JSON.stringify(HEAP_JS)});
+const { limitHeapGrowth } = await import(${JSON.stringify(HEAP_JS)});
 limitHeapGrowth();
 const young = () => getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size;
 let max = young();
 const recent = new Array(20000);
 for (let round = 0; round < 200; round++) {
-  // (halfway: a worker thread starts, as the full-text writer and the publish encoders do)
-  if (round === 100 && process.env.STOP_CAP) stopCappingYoungGeneration();
-  if (round === 100 && process.env.START_WORKER) new Worker("setTimeout(() => {}, 50)", { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
   for (let i = 0; i < 20000; i++) recent[(round * 20000 + i) % recent.length] = { at: [i, round], text: "line " + i };
   max = Math.max(max, young());
   await turn();
@@ -52,16 +48,5 @@ describe("limitHeapGrowth", () => {
     const uncapped = await largestYoungGeneration({ SESSION_EVENTS_HEAP_GROWTH: "0" });
     expect(uncapped).toBeGreaterThan(MAX_YOUNG_GENERATION_MB + SLACK_MB); // the workload does make V8 grow it
     expect(capped).toBeLessThanOrEqual(MAX_YOUNG_GENERATION_MB + SLACK_MB);
-  });
-
-  it("keeps the cap after a worker thread starts (starting one sets V8's flags back to their defaults)", async () => {
-    const capped = await largestYoungGeneration({ START_WORKER: "1" });
-    const uncapped = await largestYoungGeneration({ START_WORKER: "1", SESSION_EVENTS_HEAP_GROWTH: "0" });
-    expect(uncapped).toBeGreaterThan(MAX_YOUNG_GENERATION_MB + SLACK_MB);
-    expect(capped).toBeLessThanOrEqual(MAX_YOUNG_GENERATION_MB + SLACK_MB);
-  });
-
-  it("lets it grow again once stopCappingYoungGeneration is called before workers start (publish's encoders)", async () => {
-    expect(await largestYoungGeneration({ START_WORKER: "1", STOP_CAP: "1" })).toBeGreaterThan(MAX_YOUNG_GENERATION_MB + SLACK_MB);
   });
 });

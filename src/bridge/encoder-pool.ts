@@ -1,5 +1,4 @@
 import { Worker } from "node:worker_threads";
-import { stopCappingYoungGeneration } from "../app/heap.js";
 import { builtWorkerScript } from "../app/worker-script.js";
 import type { SessionInfo } from "../sources/session.js";
 import type { FromWorker, ToWorker, WorkerSetup } from "./encoder-messages.js";
@@ -60,8 +59,6 @@ export class EncoderPool implements ChunkSource {
   private closing = false;
 
   constructor(count: number, setup: Omit<WorkerSetup, "credit" | "tag">, settings: EncodeSettings) {
-    // (the workers set the pace: the process-wide young-generation cap would keep theirs small)
-    stopCappingYoungGeneration();
     this.workers = Array.from({ length: count }, (_, i) => {
       const worker = new Worker(WORKER_SCRIPT!, { workerData: { ...setup, credit: CREDIT, tag: `w${i}` } satisfies WorkerSetup });
       worker.on("error", (error) => (this.gone ??= error)).on("exit", (code) => {
