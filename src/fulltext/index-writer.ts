@@ -4,13 +4,8 @@ import { createRedactor } from "../engine/redact.js";
 import { openWriterConnection } from "./database.js";
 import { DocWriter, type TicketOutcome, type WriteOp, type WriteReply, type WriterSetup } from "./doc-writer.js";
 
-/**
- * Text (in characters) handed to the writer and not yet written, at most (the reading side waits beyond
- * it): bounds the memory between the two. About two batches (index-session.ts BATCH_CHARS), so the
- * writer always has the next one: 1 M (four) cost ~14 MB more peak RSS with no gain in time, and less
- * (half as much in batches half as large) saved no more.
- */
-const MAX_IN_FLIGHT_CHARS = 256 * 1024;
+/** Text (in characters) handed to the writer and not yet written, at most (the reading side waits beyond it): bounds the memory between the two. */
+const MAX_IN_FLIGHT_CHARS = 1024 * 1024;
 
 /** The writer's young generation: what it receives lives until written, a moment (V8's default would add tens of MB of peak RSS). */
 const WORKER_YOUNG_GENERATION_MB = 4;
