@@ -100,7 +100,7 @@ export class Checkpoints {
         found++;
       });
     }
-    for (const key of touched) await this.put(key, JSON.stringify(this.byTranscript.get(key)));
+    await this.putAll([...touched].map((key) => [key, JSON.stringify(this.byTranscript.get(key))]));
     this.watermark = lastStreamSeq;
     await this.writeWatermark();
     return found;
@@ -126,7 +126,7 @@ export class Checkpoints {
       puts.push([key, JSON.stringify(checkpoint)]);
     }
     // (a transcript's checkpoints are written batch after batch; within a batch each key once)
-    await allUntilDone("writing a checkpoint", puts, ([key, value]) => this.kv.put(key, value), this.say);
+    await this.putAll(puts);
     const watermark = Math.min(this.committedThrough, watermarkAtMost);
     if (watermark > this.watermark) {
       this.watermark = watermark;
@@ -136,6 +136,11 @@ export class Checkpoints {
 
   private async writeWatermark(): Promise<void> {
     await this.put(kvSafe(this.gateway), JSON.stringify({ streamSeq: this.watermark } satisfies Watermark));
+  }
+
+  /** Checkpoints of different transcripts: several writes in flight. */
+  private async putAll(puts: ReadonlyArray<readonly [key: string, value: string]>): Promise<void> {
+    await allUntilDone("writing a checkpoint", puts, ([key, value]) => this.kv.put(key, value), this.say);
   }
 
   private async put(key: string, value: string): Promise<void> {

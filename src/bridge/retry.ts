@@ -17,7 +17,7 @@ export async function untilDone<T>(what: string, request: () => Promise<T>, say:
 }
 
 /** Requests to NATS a run keeps in flight at once (KV writes: each waits for its ack, not for the one before). */
-export const REQUESTS_IN_FLIGHT = 64;
+const REQUESTS_IN_FLIGHT = 64;
 
 /**
  * `request` for every item, each until it succeeds (untilDone), at most `limit` at once, in no particular
